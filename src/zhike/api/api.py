@@ -1,0 +1,21 @@
+"""The REST API at /api/v1: one NinjaAPI, one router per domain app."""
+
+from ninja import NinjaAPI
+
+from zhike.archive.api import router as customers_router
+from zhike.org.api import router as auth_router
+
+from . import errors
+from .auth import API_AUTH
+
+api = NinjaAPI(
+    title="知客 zhike API",
+    version="1",
+    description="客户管理系统 REST API。认证:`POST /api/v1/auth/token` 取得令牌后使用 "
+    "`Authorization: Bearer <token>`;网页会话同样有效。",
+    auth=API_AUTH,
+    urls_namespace="api-v1",
+)
+errors.install(api)
+api.add_router("/auth", auth_router)
+api.add_router("/customers", customers_router)

@@ -1,0 +1,80 @@
+"""One error shape for every 4xx: {"code", "message", "errors": [{"field", "message"}]}.
+
+5xx answers carry a fixed message and never a trace.
+"""
+
+import logging
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from zhike.archive.errors import ArchiveError
+
+logger = logging.getLogger("zhike.api")
+
+STATUS_FOR_CODE = {"not_found": 404, "permission_denied": 403}
+
+FIELD_MESSAGES = {
+    "extra_forbidden": "不允许设置此字段",
+    "missing": "必填项",
+    "string_too_long": "内容过长",
+    "string_type": "应为文本",
+    "int_parsing": "应为整数",
+    "enum": "无效的选项",
+    "literal_error": "无效的选项",
+}
+
+
+def error_body(code: str, message: str, errors: list[dict[str, str]] | None = None) -> dict:
+    return {"code": code, "message": message, "errors": errors or []}
+
+
+def _field_errors(detail: list[dict[str, Any]]) -> list[dict[str, str]]:
+    errors = []
+    for item in detail:
+        # loc is ("body", "payload", "owner") or ("query", "limit"): drop the wrappers.
+        loc = [str(p) for p in item.get("loc", []) if p not in ("body", "query", "path")]
+        if loc and loc[0] in ("payload", "data", "filters"):
+            loc = loc[1:]
+        field = ".".join(loc)
+        message = FIELD_MESSAGES.get(item.get("type", ""), item.get("msg", ""))
+        errors.append({"field": field, "message": message})
+    return errors
+
+
+def install(api: NinjaAPI) -> None:
+    def respond(request: HttpRequest, status: int, body: dict) -> HttpResponse:
+        return api.create_response(request, body, status=status)
+
+    @api.exception_handler(ValidationError)
+    def validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        return respond(request, 400, error_body("invalid", _("提交的数据有误"),
+                                                _field_errors(exc.errors)))
+
+    @api.exception_handler(AuthenticationError)
+    def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return respond(request, 401, error_body("unauthenticated", _("请先登录或提供有效令牌")))
+
+    @api.exception_handler(ArchiveError)
+    def business(request: HttpRequest, exc: ArchiveError) -> HttpResponse:
+        status = STATUS_FOR_CODE.get(exc.code, 400)
+        errors = [{"field": exc.field, "message": exc.message}] if exc.field else []
+        return respond(request, status, error_body(exc.code, exc.message, errors))
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return respond(request, 404, error_body("not_found", _("资源不存在")))
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        code = {401: "unauthenticated", 403: "permission_denied", 404: "not_found",
+                429: "throttled"}.get(exc.status_code, "error")
+        return respond(request, exc.status_code, error_body(code, str(exc)))
+
+    @api.exception_handler(Exception)
+    def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+        logger.exception("API error on %s %s", request.method, request.path)
+        return respond(request, 500, error_body("server_error", _("服务器内部错误,请稍后重试")))

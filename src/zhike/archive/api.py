@@ -1,0 +1,126 @@
+"""/api/v1/customers — the archive over HTTP. Calls selectors and services only."""
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+from pydantic import ConfigDict
+
+from zhike.org.models import User
+from zhike.policy.loader import active_policy
+
+from . import selectors, services
+from .models import Customer, CustomerStatus
+
+router = Router(tags=["customers"])
+
+
+class CustomerOut(Schema):
+    id: int
+    code: str
+    name: str
+    status: CustomerStatus
+    status_label: str
+    phone: str
+    owner_id: int | None
+    owner_name: str | None
+    department_id: int | None
+    department_name: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class CustomerPageOut(Schema):
+    count: int
+    items: list[CustomerOut]
+
+
+class CustomerIn(Schema):
+    """Owner, department, code and created_by are decided by the system: sending them is
+    an error (400), not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    status: CustomerStatus = CustomerStatus.POTENTIAL
+    phone: str = Field(default="", max_length=32)
+
+
+class CustomerPatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    status: CustomerStatus | None = None
+    phone: str | None = Field(default=None, max_length=32)
+
+
+class CustomerFilters(Schema):
+    q: str = Field(default="", max_length=100, description="名称片段、编码或电话后四位")
+    status: CustomerStatus | None = None
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: int = Field(default=0, ge=0, le=1_000_000)
+
+
+def customer_out(customer: Customer, user: User) -> dict:
+    phone = customer.phone
+    if not selectors.can_see_full_phone(user, customer):
+        phone = selectors.mask_phone(phone)
+    return {
+        "id": customer.pk,
+        "code": customer.code,
+        "name": customer.name,
+        "status": customer.status,
+        "status_label": str(customer.get_status_display()),
+        "phone": phone,
+        "owner_id": customer.owner_id,
+        "owner_name": str(customer.owner) if customer.owner else None,
+        "department_id": customer.department_id,
+        "department_name": str(customer.department) if customer.department else None,
+        "version": customer.version,
+        "created_at": customer.created_at,
+        "updated_at": customer.updated_at,
+    }
+
+
+@router.get("", response=CustomerPageOut, summary="客户列表")
+def list_customers(request: HttpRequest, filters: Query[CustomerFilters]) -> dict:
+    user: User = request.user  # type: ignore[assignment]
+    page = selectors.customer_page(
+        user, q=filters.q, status=filters.status or "", limit=filters.limit,
+        offset=filters.offset,
+    )
+    return {"count": page.count, "items": [customer_out(c, user) for c in page.items]}
+
+
+class CountOut(Schema):
+    count: int
+
+
+@router.get("/count", response=CountOut, summary="客户数量")
+def count_customers(request: HttpRequest, filters: Query[CustomerFilters]) -> dict:
+    user: User = request.user  # type: ignore[assignment]
+    return {"count": selectors.customer_count(user, q=filters.q, status=filters.status or "")}
+
+
+@router.post("", response={201: CustomerOut}, summary="新建客户")
+def create_customer(request: HttpRequest, payload: CustomerIn) -> tuple[int, dict]:
+    user: User = request.user  # type: ignore[assignment]
+    customer = services.customer_create(
+        by=user, data=payload.model_dump(), policy=active_policy()
+    )
+    return 201, customer_out(customer, user)
+
+
+@router.get("/{customer_id}", response=CustomerOut, summary="客户详情")
+def get_customer(request: HttpRequest, customer_id: int) -> dict:
+    user: User = request.user  # type: ignore[assignment]
+    return customer_out(selectors.access_customer(user, customer_id), user)
+
+
+@router.patch("/{customer_id}", response=CustomerOut, summary="修改客户")
+def update_customer(request: HttpRequest, customer_id: int, payload: CustomerPatch) -> dict:
+    user: User = request.user  # type: ignore[assignment]
+    customer = services.customer_update(
+        by=user, customer_id=customer_id, data=payload.model_dump(exclude_unset=True)
+    )
+    customer = selectors.access_customer(user, customer.pk)
+    return customer_out(customer, user)

@@ -1,0 +1,28 @@
+"""Errors the archive's services and selectors raise; the API and views translate them."""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class ArchiveError(Exception):
+    """A business rule refused the operation; ``message`` is shown to the user."""
+
+    code = "invalid"
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class CustomerNotFound(ArchiveError):
+    """The customer does not exist *or* is outside the user's data scope: the same error
+    for both, so that nobody learns which records exist (ORG-2)."""
+
+    code = "not_found"
+
+    def __init__(self) -> None:
+        super().__init__(str(_("客户不存在或无权查看")))
+
+
+class PermissionDenied(ArchiveError):
+    code = "permission_denied"

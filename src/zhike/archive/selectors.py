@@ -1,0 +1,107 @@
+"""Reads of the archive, always through the user's data scope (ORG-2)."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import F, Q, QuerySet
+
+from zhike.org.models import User
+from zhike.org.scopes import visible_to
+from zhike.policy.schema import Policy
+
+from .errors import CustomerNotFound
+from .models import Customer
+
+
+def customers_for(user: User) -> QuerySet[Customer]:
+    """Every customer ``user`` may see."""
+    return visible_to(user, Customer.objects.all())
+
+
+def access_customer(user: User, customer_id: int) -> Customer:
+    """One customer, or :class:`CustomerNotFound` whether it is missing or out of scope."""
+    try:
+        return customers_for(user).select_related("owner", "department").get(pk=customer_id)
+    except Customer.DoesNotExist:
+        raise CustomerNotFound() from None
+
+
+def search_filter(q: str) -> Q:
+    """A first search: code prefix, name fragment, phone tail. The archive issue replaces it
+    with pinyin and trigram search."""
+    q = q.strip()
+    condition = Q(name__contains=q) | Q(code__startswith=q.upper())
+    digits = "".join(ch for ch in q if ch.isdigit())
+    if len(digits) >= 4 and len(digits) == len(q):
+        condition |= Q(phone__endswith=digits)
+    return condition
+
+
+def filtered_customers(
+    user: User, *, q: str = "", status: str = "", stale: tuple[Policy, datetime] | None = None
+) -> QuerySet[Customer]:
+    """The customers ``user`` may see, narrowed by the list filters."""
+    queryset = customers_for(user)
+    if stale is not None:
+        policy, now = stale
+        cutoff = now - timedelta(days=policy.archive.data_quality.stale_after_days)
+        queryset = queryset.filter(updated_at__lt=cutoff)
+    if q.strip():
+        queryset = queryset.filter(search_filter(q))
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset
+
+
+def customer_count(user: User, *, q: str = "", status: str = "") -> int:
+    return filtered_customers(user, q=q, status=status).count()
+
+
+@dataclass(frozen=True)
+class CustomerPage:
+    count: int
+    items: list[Customer]
+
+
+def customer_page(
+    user: User,
+    *,
+    q: str = "",
+    status: str = "",
+    stale: tuple[Policy, datetime] | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> CustomerPage:
+    """One page of the customers ``user`` may see, newest first, with the total count.
+    ``stale=(policy, now)`` keeps only records overdue for an update (ARC-6)."""
+    queryset = filtered_customers(user, q=q, status=status, stale=stale)
+    items = list(queryset.select_related("owner", "department").order_by("-id")[
+        offset : offset + limit
+    ])
+    # The count is only queried when the page does not already tell it.
+    if offset == 0 and len(items) < limit:
+        count = len(items)
+    else:
+        count = queryset.count()
+    return CustomerPage(count=count, items=items)
+
+
+def can_see_full_phone(user: User, customer: Customer) -> bool:
+    """SEC-5: the owner and roles with the right see the number, others a masked one."""
+    return customer.owner_id == user.pk or user.has_perm("archive.view_customer_phone")
+
+
+def mask_phone(phone: str) -> str:
+    """138****5678 — keep the first 3 and last 4 digits."""
+    if len(phone) <= 7:
+        return "*" * len(phone)
+    return f"{phone[:3]}{'*' * (len(phone) - 7)}{phone[-4:]}"
+
+
+def stale_customers(*, policy: Policy, now: datetime) -> QuerySet[Customer]:
+    """Owned customers not updated for the policy's N days and not yet reported since
+    their last update (ARC-6)."""
+    cutoff = now - timedelta(days=policy.archive.data_quality.stale_after_days)
+    return Customer.objects.filter(updated_at__lt=cutoff, owner__isnull=False).filter(
+        Q(stale_notified_at__isnull=True) | Q(stale_notified_at__lt=F("updated_at"))
+    )

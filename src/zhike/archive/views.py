@@ -1,0 +1,122 @@
+"""Customer pages. Reads go through selectors (scoped), writes through services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zhike.audit.services import events_for
+from zhike.org.models import User
+from zhike.policy.loader import active_policy
+
+from . import selectors, services
+from .errors import ArchiveError, CustomerNotFound
+from .forms import CustomerForm
+from .models import CustomerStatus
+
+PAGE_SIZE = 50
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+@login_required
+def customer_list(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    q = request.GET.get("q", "")[:100]
+    status = request.GET.get("status", "")
+    status = status if status in CustomerStatus.values else ""
+    stale = (active_policy(), timezone.now()) if request.GET.get("stale") == "1" else None
+    number = _page_number(request)
+    page = selectors.customer_page(
+        user, q=q, status=status, stale=stale, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE
+    )
+    rows = [
+        (c, c.phone if selectors.can_see_full_phone(user, c) else selectors.mask_phone(c.phone))
+        for c in page.items
+    ]
+    pages = max(1, -(-page.count // PAGE_SIZE))
+    context = {
+        "rows": rows,
+        "count": page.count,
+        "number": number,
+        "pages": pages,
+        "has_previous": number > 1,
+        "has_next": number < pages,
+        "q": q,
+        "status": status,
+        "stale": request.GET.get("stale") == "1",
+        "statuses": CustomerStatus.choices,
+        "can_add": user.has_perm("archive.add_customer"),
+    }
+    # htmx asks for the results block only when the search box or a pager link changes.
+    template = "archive/customer_list.html"
+    if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
+        template += "#results"
+    return render(request, template, context)
+
+
+def _access(user: User, customer_id: int):  # type: ignore[no-untyped-def]
+    try:
+        return selectors.access_customer(user, customer_id)
+    except CustomerNotFound:
+        raise Http404(_("客户不存在或无权查看")) from None
+
+
+@login_required
+def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    customer = _access(user, customer_id)
+    phone = customer.phone
+    if not selectors.can_see_full_phone(user, customer):
+        phone = selectors.mask_phone(phone)
+    context = {
+        "customer": customer,
+        "phone": phone,
+        "events": list(events_for(customer)[:50]),
+        "can_change": user.has_perm("archive.change_customer"),
+    }
+    return render(request, "archive/customer_detail.html", context)
+
+
+@login_required
+def customer_create(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    if not user.has_perm("archive.add_customer"):
+        raise Http404
+    form = CustomerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = services.customer_create(
+                by=user, data=form.cleaned_data, policy=active_policy()
+            )
+        except ArchiveError as exc:
+            form.add_error(exc.field, exc.message)
+        else:
+            messages.success(request, _("已新建客户 %(name)s") % {"name": customer.name})
+            return redirect("customer-detail", customer_id=customer.pk)
+    return render(request, "archive/customer_form.html", {"form": form, "customer": None})
+
+
+@login_required
+def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    customer = _access(user, customer_id)
+    form = CustomerForm(request.POST or None, instance=customer)
+    if request.method == "POST" and form.is_valid():
+        changed = {f: form.cleaned_data[f] for f in form.changed_data}
+        try:
+            services.customer_update(by=user, customer_id=customer.pk, data=changed)
+        except ArchiveError as exc:
+            form.add_error(exc.field, exc.message)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("customer-detail", customer_id=customer.pk)
+    return render(request, "archive/customer_form.html", {"form": form, "customer": customer})

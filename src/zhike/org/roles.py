@@ -1,0 +1,45 @@
+"""The seed roles (ORG-1) as permission sets with a default data scope (ORG-2).
+
+Installed by :func:`zhike.org.services.ensure_roles` after every migrate; an admin may
+change a role's permissions or scope afterwards, and that choice is kept.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.functional import Promise
+
+from .models import DataScope
+
+VIEW = "archive.view_customer"
+ADD = "archive.add_customer"
+CHANGE = "archive.change_customer"
+PHONE = "archive.view_customer_phone"
+
+
+@dataclass(frozen=True)
+class RoleDefinition:
+    code: str
+    name: Promise
+    scope: DataScope
+    permissions: tuple[str, ...]
+
+
+ROLES: tuple[RoleDefinition, ...] = (
+    RoleDefinition("salesperson", _("业务员"), DataScope.OWN, (VIEW, ADD, CHANGE)),
+    RoleDefinition("supervisor", _("营销主管"), DataScope.DEPARTMENT, (VIEW, ADD, CHANGE, PHONE)),
+    RoleDefinition(
+        "sales_manager", _("业务部经理"), DataScope.DEPARTMENT_TREE, (VIEW, ADD, CHANGE, PHONE)
+    ),
+    RoleDefinition("vice_president", _("主管副总经理"), DataScope.ALL, (VIEW, CHANGE, PHONE)),
+    RoleDefinition("general_manager", _("总经理"), DataScope.ALL, (VIEW, CHANGE, PHONE)),
+    RoleDefinition("service_agent", _("客服专员"), DataScope.ALL, (VIEW,)),
+    RoleDefinition("crm_manager", _("客户关系经理"), DataScope.ALL, (VIEW, ADD, CHANGE, PHONE)),
+    RoleDefinition("finance", _("财务"), DataScope.ALL, (VIEW,)),
+    RoleDefinition("technical", _("技术部"), DataScope.OWN, (VIEW,)),
+    RoleDefinition("production", _("生产部"), DataScope.OWN, (VIEW,)),
+    RoleDefinition("archivist", _("档案管理员"), DataScope.ALL, (VIEW, ADD, CHANGE, PHONE)),
+    RoleDefinition(
+        "office_director", _("办事处主任"), DataScope.DEPARTMENT_TREE, (VIEW, ADD, CHANGE, PHONE)
+    ),
+)

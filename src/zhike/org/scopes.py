@@ -1,0 +1,69 @@
+"""The one place that turns (user, queryset) into the records that user may see (ORG-2).
+
+Every list, detail, update, export, count and API call goes through :func:`visible_to`.
+A model opts in by naming its owner and department fields::
+
+    class Customer(models.Model):
+        scope_owner_field = "owner"
+        scope_department_field = "department"
+
+A user with several roles sees the union of their scopes; a superuser sees everything.
+"""
+
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+from django.db.models import Model, Q, QuerySet
+
+from .models import DataScope, Department
+
+if TYPE_CHECKING:
+    from .models import User
+
+M = TypeVar("M", bound=Model)
+
+
+class Scoped(Protocol):
+    scope_owner_field: str
+    scope_department_field: str
+
+
+def user_scopes(user: "User") -> set[str]:
+    """The data scopes of the user's roles, cached on the user object for the request."""
+    cached: set[str] | None = getattr(user, "_zhike_scopes", None)
+    if cached is None:
+        cached = set(user.roles.values_list("scope", flat=True))
+        user._zhike_scopes = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def department_tree_ids(department: Department) -> list[int]:
+    """Ids of the department and every department below it."""
+    return list(
+        Department.objects.filter(path__startswith=department.path).values_list("id", flat=True)
+    )
+
+
+def scope_filter(user: "User", model: type[Model]) -> Q | None:
+    """The filter for ``model`` rows ``user`` may see; ``None`` means no restriction."""
+    if not user.is_active:
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return None
+    scopes = user_scopes(user)
+    if DataScope.ALL in scopes:
+        return None
+    owner: str = model.scope_owner_field  # type: ignore[attr-defined]
+    dept: str = model.scope_department_field  # type: ignore[attr-defined]
+    condition = Q(**{owner: user.pk})  # everyone sees their own records
+    if user.department_id is not None:
+        if DataScope.DEPARTMENT_TREE in scopes and user.department is not None:
+            condition |= Q(**{f"{dept}__in": department_tree_ids(user.department)})
+        elif DataScope.DEPARTMENT in scopes:
+            condition |= Q(**{dept: user.department_id})
+    return condition
+
+
+def visible_to(user: "User", queryset: QuerySet[M]) -> QuerySet[M]:
+    """Restrict ``queryset`` to the records ``user`` may see."""
+    condition = scope_filter(user, queryset.model)
+    return queryset if condition is None else queryset.filter(condition)

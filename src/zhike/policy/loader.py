@@ -1,0 +1,130 @@
+"""Loading and validating the policy document (POL-1).
+
+``load_policy`` reads TOML, validates it with the pydantic schema and raises
+:class:`PolicyError` whose ``problems`` each name the key, the value and why, in Chinese
+and English. ``active_policy`` loads the configured policy once per process.
+"""
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from pydantic import ValidationError
+
+from .schema import Policy
+
+PRESET_PACKAGE = "zhike.policy.presets"
+
+# Chinese wording for the pydantic error types a policy author is likely to meet.
+_ZH_MESSAGES: dict[str, str] = {
+    "missing": "缺少必填项",
+    "extra_forbidden": "未知的配置项(请检查拼写)",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "float_parsing": "应为数字",
+    "bool_parsing": "应为 true 或 false",
+    "bool_type": "应为 true 或 false",
+    "string_type": "应为文本",
+    "date_from_datetime_parsing": "应为日期,格式 YYYY-MM-DD",
+    "date_parsing": "应为日期,格式 YYYY-MM-DD",
+    "date_type": "应为日期,格式 YYYY-MM-DD",
+    "greater_than_equal": "不能小于 {ge}",
+    "greater_than": "必须大于 {gt}",
+    "less_than_equal": "不能大于 {le}",
+    "less_than": "必须小于 {lt}",
+    "string_too_short": "至少 {min_length} 个字符",
+    "string_too_long": "最多 {max_length} 个字符",
+    "string_pattern_mismatch": "格式不符合要求",
+    "literal_error": "只能取以下值之一:{expected}",
+    "enum": "只能取以下值之一:{expected}",
+    "model_type": "应为一个表(table)",
+    "list_type": "应为列表",
+}
+
+
+@dataclass(frozen=True)
+class PolicyProblem:
+    key: str
+    value: Any
+    message_zh: str
+    message_en: str
+
+    def __str__(self) -> str:
+        shown = "" if self.value is None else f" = {self.value!r}"
+        return f"{self.key}{shown}: {self.message_zh} ({self.message_en})"
+
+
+class PolicyError(Exception):
+    """The policy document is unreadable or invalid; ``problems`` says where and why."""
+
+    def __init__(self, source: str, problems: list[PolicyProblem]):
+        self.source = source
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"管理制度文件无效 / invalid policy: {source}\n{lines}")
+
+
+def _problem(error: Any) -> PolicyProblem:
+    key = ".".join(str(part) for part in error["loc"]) or "(root)"
+    template = _ZH_MESSAGES.get(error["type"])
+    context = error.get("ctx") or {}
+    zh = template.format(**context) if template else error["msg"]
+    value = None if error["type"] == "missing" else error.get("input")
+    if isinstance(value, dict):
+        value = None
+    return PolicyProblem(key=key, value=value, message_zh=zh, message_en=error["msg"])
+
+
+def parse_policy(text: str, source: str = "<text>") -> Policy:
+    """Validate a policy given as TOML text."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(
+            source, [PolicyProblem("(file)", None, f"TOML 语法错误:{exc}", f"TOML syntax: {exc}")]
+        ) from exc
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        raise PolicyError(source, [_problem(e) for e in exc.errors()]) from exc
+
+
+def preset_names() -> list[str]:
+    return sorted(
+        p.name.removesuffix(".toml")
+        for p in resources.files(PRESET_PACKAGE).iterdir()
+        if p.name.endswith(".toml")
+    )
+
+
+def load_policy(name_or_path: str | Path) -> Policy:
+    """Load a preset by name (``general``) or a policy file by path."""
+    path = Path(name_or_path)
+    if path.suffix == ".toml" or path.exists():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            problem = PolicyProblem("(file)", str(path), f"无法读取文件:{exc}", str(exc))
+            raise PolicyError(str(path), [problem]) from exc
+        return parse_policy(text, str(path))
+    name = str(name_or_path)
+    if name not in preset_names():
+        problem = PolicyProblem(
+            "(preset)", name, f"没有这个预设,可选:{', '.join(preset_names())}", "unknown preset"
+        )
+        raise PolicyError(name, [problem])
+    text = resources.files(PRESET_PACKAGE).joinpath(f"{name}.toml").read_text(encoding="utf-8")
+    return parse_policy(text, f"preset:{name}")
+
+
+@cache
+def active_policy() -> Policy:
+    """The policy configured by ``settings.ZHIKE_POLICY``, loaded once per process.
+
+    Callers pass the result to the code that needs it; rules never read it themselves.
+    """
+    return load_policy(settings.ZHIKE_POLICY)

@@ -1,0 +1,20 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from zhike.archive import views as archive_views
+
+from . import views
+
+urlpatterns = [
+    path("", views.workbench, name="workbench"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("customers/", archive_views.customer_list, name="customer-list"),
+    path("customers/new/", archive_views.customer_create, name="customer-create"),
+    path("customers/<int:customer_id>/", archive_views.customer_detail, name="customer-detail"),
+    path("customers/<int:customer_id>/edit/", archive_views.customer_edit, name="customer-edit"),
+]

@@ -1,0 +1,33 @@
+"""The web shell: workbench and health check. Domain pages live in their apps' views."""
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from zhike.archive.selectors import customer_count
+from zhike.org.models import User
+from zhike.workflow.selectors import notices_for
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 with JSON when the app and its database answer; 503 otherwise."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:
+        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+@login_required
+def workbench(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    context = {
+        "notices": list(notices_for(user)[:10]),
+        "my_customer_count": customer_count(user),
+    }
+    return render(request, "web/workbench.html", context)
