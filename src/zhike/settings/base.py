@@ -151,6 +151,8 @@ STORAGES = {
 # Static files are served by the app itself (WhiteNoise) straight from the package, so a
 # fresh install needs no collectstatic and no CDN.
 WHITENOISE_USE_FINDERS = True
+if not os.environ.get("ZHIKE_STATIC_ROOT"):
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it to exist
 
 # Shared between web processes: Redis when configured, else a folder on this machine.
 REDIS_URL = os.environ.get("REDIS_URL", "")

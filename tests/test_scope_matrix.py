@@ -1,0 +1,133 @@
+"""ORG-2: every role × every customer endpoint × inside/outside its data scope.
+
+Expected visibility, by the personas in conftest (A: alice/sales1, B: bob/sales2,
+E: carol/east, P: unowned pool customer without department):
+"""
+
+import pytest
+
+from .conftest import Company
+
+ALL = {"A", "B", "E", "P"}
+VISIBLE: dict[str, set[str]] = {
+    "alice": {"A"},  # salesperson: own
+    "sup": {"A"},  # supervisor: own department (sales1)
+    "mgr": {"A", "B", "E"},  # sales manager in marketing: department and below
+    "office": {"E"},  # office director of east: department and below
+    "tech": set(),  # technical: own (owns none)
+    "prod": set(),  # production: own (owns none)
+    "vp": ALL, "gm": ALL, "cs": ALL, "crm": ALL, "fin": ALL, "arch": ALL, "admin": ALL,
+}
+CAN_CHANGE = {"alice", "sup", "mgr", "office", "vp", "gm", "crm", "arch", "admin"}
+PERSONAS = sorted(VISIBLE)
+CUSTOMERS = sorted(ALL)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_org_2_list_shows_exactly_the_scope(company: Company, persona: str) -> None:
+    response = company.api(persona).get("/api/v1/customers?limit=200")
+    assert response.status_code == 200
+    ids = {item["id"] for item in response.json()["items"]}
+    assert ids == {company.customers[k].pk for k in VISIBLE[persona]}
+    assert response.json()["count"] == len(VISIBLE[persona])
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_org_2_count_matches_the_scope(company: Company, persona: str) -> None:
+    response = company.api(persona).get("/api/v1/customers/count")
+    assert response.status_code == 200
+    assert response.json() == {"count": len(VISIBLE[persona])}
+
+
+@pytest.mark.parametrize("customer", CUSTOMERS)
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_org_2_detail_inside_200_outside_404(company: Company, persona: str, customer: str) -> None:
+    target = company.customers[customer]
+    response = company.api(persona).get(f"/api/v1/customers/{target.pk}")
+    if customer in VISIBLE[persona]:
+        assert response.status_code == 200
+        assert response.json()["code"] == target.code
+    else:
+        # Same answer as for a customer that does not exist: no existence leak.
+        assert response.status_code == 404
+        missing = company.api(persona).get("/api/v1/customers/987654321")
+        assert response.json() == missing.json()
+
+
+@pytest.mark.parametrize("customer", CUSTOMERS)
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_org_2_update_only_inside_scope(company: Company, persona: str, customer: str) -> None:
+    target = company.customers[customer]
+    response = company.api(persona).patch(
+        f"/api/v1/customers/{target.pk}", {"name": "改名后的客户"}, content_type="application/json"
+    )
+    target.refresh_from_db()
+    if customer not in VISIBLE[persona]:
+        assert response.status_code == 404
+        assert target.name != "改名后的客户"
+    elif persona not in CAN_CHANGE:
+        assert response.status_code == 403
+        assert response.json()["code"] == "permission_denied"
+        assert target.name != "改名后的客户"
+    else:
+        assert response.status_code == 200
+        assert target.name == "改名后的客户"
+
+
+@pytest.mark.parametrize("customer", CUSTOMERS)
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_org_2_search_finds_only_inside_scope(
+    company: Company, persona: str, customer: str
+) -> None:
+    target = company.customers[customer]
+    fragment = target.name[2:5]
+    for query in (fragment, target.phone[-4:], target.code):
+        response = company.api(persona).get("/api/v1/customers", {"q": query})
+        ids = {item["id"] for item in response.json()["items"]}
+        assert (target.pk in ids) == (customer in VISIBLE[persona]), query
+
+
+@pytest.mark.parametrize("customer", CUSTOMERS)
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_org_2_web_pages_follow_the_scope(company: Company, persona: str, customer: str) -> None:
+    client = company.client(persona)
+    target = company.customers[customer]
+    listing = client.get("/customers/")
+    assert listing.status_code == 200
+    assert (target.code in listing.text) == (customer in VISIBLE[persona])
+    detail = client.get(f"/customers/{target.pk}/")
+    assert detail.status_code == (200 if customer in VISIBLE[persona] else 404)
+    edit = client.get(f"/customers/{target.pk}/edit/")
+    assert edit.status_code == (200 if customer in VISIBLE[persona] else 404)
+
+
+def test_org_2_two_roles_see_the_union(company: Company) -> None:
+    # A technician (own scope) who also supervises sales2 (department scope).
+    from zhike.org.models import Role
+
+    tech = company.users["tech"]
+    tech.roles.add(Role.objects.get(code="supervisor"))
+    tech.department = company.departments["sales2"]
+    tech.save()
+    mine = company.customers["A"]
+    mine.owner = tech
+    mine.save()
+    response = company.api("tech").get("/api/v1/customers")
+    ids = {item["id"] for item in response.json()["items"]}
+    assert ids == {company.customers["A"].pk, company.customers["B"].pk}
+
+
+def test_org_2_inactive_user_sees_nothing(company: Company) -> None:
+    from zhike.archive.selectors import customers_for
+
+    user = company.users["gm"]
+    user.is_active = False
+    assert customers_for(user).count() == 0
+
+
+def test_org_2_unauthenticated_api_is_401(company: Company) -> None:
+    from django.test import Client
+
+    response = Client().get("/api/v1/customers")
+    assert response.status_code == 401
+    assert set(response.json()) == {"code", "message", "errors"}
