@@ -1,39 +1,15 @@
 """Concurrent writes through services, outside any wrapping test transaction."""
 
-import threading
-
-from django.db import close_old_connections, connection
 from .base import RealTransactionTestCase
 
 from zhike.archive.services import customer_create, customer_update
 from zhike.audit.models import Event
 from zhike.policy.loader import load_policy
 
+from .concurrency import run_in_threads
 from .conftest import build_company
 
 WRITERS = 20
-
-
-def run_in_threads(count: int, target) -> list[BaseException]:  # type: ignore[no-untyped-def]
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(count)
-
-    def worker(i: int) -> None:
-        try:
-            barrier.wait()
-            target(i)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return errors
 
 
 class ConcurrentUpdateTests(RealTransactionTestCase):

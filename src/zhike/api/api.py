@@ -1,6 +1,7 @@
 """The REST API at /api/v1: one NinjaAPI, one router per domain app."""
 
 from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
 
 from zhike.archive.api import router as customers_router
 from zhike.org.api import router as auth_router
@@ -8,7 +9,14 @@ from zhike.org.api import router as auth_router
 from . import errors
 from .auth import API_AUTH
 
+class Utf8JSONRenderer(JSONRenderer):
+    """Chinese text as UTF-8, not \\uXXXX escapes: readable in logs and curl."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=Utf8JSONRenderer(),
     title="知客 zhike API",
     version="1",
     description="客户管理系统 REST API。认证:`POST /api/v1/auth/token` 取得令牌后使用 "

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
 from pydantic import ConfigDict
 
 from zhike.org.models import User
@@ -102,12 +103,12 @@ def count_customers(request: HttpRequest, filters: Query[CustomerFilters]) -> di
 
 
 @router.post("", response={201: CustomerOut}, summary="新建客户")
-def create_customer(request: HttpRequest, payload: CustomerIn) -> tuple[int, dict]:
+def create_customer(request: HttpRequest, payload: CustomerIn) -> Status:
     user: User = request.user  # type: ignore[assignment]
     customer = services.customer_create(
         by=user, data=payload.model_dump(), policy=active_policy()
     )
-    return 201, customer_out(customer, user)
+    return Status(201, customer_out(customer, user))
 
 
 @router.get("/{customer_id}", response=CustomerOut, summary="客户详情")

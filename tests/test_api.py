@@ -1,0 +1,153 @@
+"""The REST API: token auth, throttling, one error shape, create/update rules."""
+
+import pytest
+from django.test import Client, override_settings
+
+from zhike.archive.models import Customer
+
+from .conftest import Company
+from .factories import PASSWORD
+
+JSON = "application/json"
+
+
+def error_shape(body: dict) -> bool:
+    return set(body) == {"code", "message", "errors"} and all(
+        set(e) == {"field", "message"} for e in body["errors"]
+    )
+
+
+def test_api_token_for_good_credentials_then_bearer_works(company: Company) -> None:
+    client = Client()
+    response = client.post("/api/v1/auth/token",
+                           {"username": "alice", "password": PASSWORD}, content_type=JSON)
+    assert response.status_code == 200
+    token = response.json()["token"]
+    listing = client.get("/api/v1/customers", headers={"Authorization": f"Bearer {token}"})
+    assert listing.status_code == 200
+    assert listing.json()["count"] == 1
+
+
+def test_api_bad_credentials_401_in_error_shape(company: Company) -> None:
+    response = Client().post("/api/v1/auth/token",
+                             {"username": "alice", "password": "wrong"}, content_type=JSON)
+    assert response.status_code == 401
+    assert error_shape(response.json())
+    assert response.json()["message"] == "用户名或密码错误"
+
+
+def test_api_invalid_token_is_401(company: Company) -> None:
+    response = Client().get("/api/v1/customers", headers={"Authorization": "Bearer nope"})
+    assert response.status_code == 401
+    assert error_shape(response.json())
+
+
+@override_settings(ZHIKE_LOGIN_MAX_FAILURES=3)
+def test_api_token_throttled_after_repeated_failures(company: Company) -> None:
+    client = Client()
+    for _ in range(3):
+        client.post("/api/v1/auth/token", {"username": "alice", "password": "x"},
+                    content_type=JSON)
+    response = client.post("/api/v1/auth/token", {"username": "alice", "password": PASSWORD},
+                           content_type=JSON)
+    assert response.status_code == 429
+    assert error_shape(response.json())
+    # Another user from the same address is not locked out.
+    other = client.post("/api/v1/auth/token", {"username": "bob", "password": PASSWORD},
+                        content_type=JSON)
+    assert other.status_code == 200
+
+
+def test_api_create_sets_owner_department_and_code(company: Company) -> None:
+    response = company.api("alice").post(
+        "/api/v1/customers", {"name": "  河北纪元光电有限公司 ", "phone": "13812345678"},
+        content_type=JSON,
+    )
+    assert response.status_code == 201
+    body = response.json()
+    customer = Customer.objects.get(pk=body["id"])
+    assert customer.name == "河北纪元光电有限公司"
+    assert customer.owner == company.users["alice"]
+    assert customer.department == company.departments["sales1"]
+    assert customer.code.startswith("KH")
+
+
+@pytest.mark.parametrize("field", ["owner", "owner_id", "department", "created_by", "code"])
+def test_api_fields_the_caller_may_not_set_are_400(company: Company, field: str) -> None:
+    before = Customer.objects.count()
+    response = company.api("alice").post(
+        "/api/v1/customers", {"name": "新客户", field: 1}, content_type=JSON
+    )
+    assert response.status_code == 400
+    assert error_shape(response.json())
+    assert response.json()["errors"] == [{"field": field, "message": "不允许设置此字段"}]
+    assert Customer.objects.count() == before
+    target = company.customers["A"]
+    patch = company.api("alice").patch(f"/api/v1/customers/{target.pk}", {field: 1},
+                                       content_type=JSON)
+    assert patch.status_code == 400
+    target.refresh_from_db()
+    assert target.owner == company.users["alice"]
+
+
+def test_api_validation_errors_name_the_field(company: Company) -> None:
+    response = company.api("alice").post("/api/v1/customers", {"status": "nonsense"},
+                                         content_type=JSON)
+    assert response.status_code == 400
+    fields = {e["field"] for e in response.json()["errors"]}
+    assert fields == {"name", "status"}
+    bad_limit = company.api("alice").get("/api/v1/customers?limit=100000")
+    assert bad_limit.status_code == 400
+    assert bad_limit.json()["errors"][0]["field"] == "limit"
+
+
+def test_api_roles_without_add_permission_get_403(company: Company) -> None:
+    response = company.api("fin").post("/api/v1/customers", {"name": "x"}, content_type=JSON)
+    assert response.status_code == 403
+    assert error_shape(response.json())
+
+
+def test_api_pagination_limit_offset_and_count(company: Company) -> None:
+    api = company.api("gm")
+    first = api.get("/api/v1/customers?limit=3&offset=0").json()
+    second = api.get("/api/v1/customers?limit=3&offset=3").json()
+    assert first["count"] == second["count"] == 4
+    assert len(first["items"]) == 3 and len(second["items"]) == 1
+    ids = [c["id"] for c in first["items"] + second["items"]]
+    assert ids == sorted(ids, reverse=True)
+
+
+def test_api_phone_masked_for_roles_without_the_right(company: Company) -> None:
+    target = company.customers["B"]
+    seen_by_cs = company.api("cs").get(f"/api/v1/customers/{target.pk}").json()["phone"]
+    seen_by_gm = company.api("gm").get(f"/api/v1/customers/{target.pk}").json()["phone"]
+    assert seen_by_gm == target.phone
+    assert seen_by_cs == target.phone[:3] + "****" + target.phone[-4:]
+
+
+def test_api_server_error_never_leaks_a_trace(company: Company, monkeypatch) -> None:
+    from zhike.archive import selectors
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr(selectors, "customer_page", explode)
+    response = company.api("gm").get("/api/v1/customers")
+    assert response.status_code == 500
+    assert error_shape(response.json())
+    assert "secret" not in response.text and "Traceback" not in response.text
+
+
+def test_api_openapi_document_and_docs_page_served_locally(company: Company) -> None:
+    spec = Client().get("/api/v1/openapi.json")
+    assert spec.status_code == 200
+    paths = spec.json()["paths"]
+    assert {"/api/v1/customers", "/api/v1/customers/{customer_id}", "/api/v1/auth/token"} <= set(paths)
+    docs = company.client("gm").get("/api/v1/docs")
+    assert docs.status_code == 200
+    assert "cdn" not in docs.text.lower() and "https://" not in docs.text
+
+
+def test_api_session_auth_for_the_web_ui(company: Company) -> None:
+    response = company.client("alice").get("/api/v1/customers")
+    assert response.status_code == 200

@@ -1,0 +1,134 @@
+"""ARC-6 data-quality sweep as a job: policy-driven, idempotent, safe in parallel, and run
+by a real Celery worker against Redis when Redis is reachable."""
+
+import socket
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from zhike.archive.models import Customer
+from zhike.archive.services import customer_update, sweep_stale_customers
+from zhike.policy.loader import parse_policy
+from zhike.workflow.models import Notice
+
+from .base import RealTransactionTestCase
+from .concurrency import run_in_threads
+from .conftest import Company, build_company
+
+
+def age(customer: Customer, days: int) -> None:
+    Customer.objects.filter(pk=customer.pk).update(
+        updated_at=timezone.now() - timedelta(days=days)
+    )
+
+
+def policy_with_days(days: int):  # type: ignore[no-untyped-def]
+    return parse_policy(f"""
+[policy]
+name = "t"
+version = "t"
+effective_date = 2026-01-01
+[archive.data_quality]
+stale_after_days = {days}
+""")
+
+
+def test_arc_6_owner_told_of_records_not_updated_for_n_days(company: Company,
+                                                             general_policy) -> None:
+    age(company.customers["A"], 31)
+    age(company.customers["B"], 29)
+    reported = sweep_stale_customers(policy=general_policy, now=timezone.now())
+    assert reported == 1
+    (notice,) = Notice.objects.all()
+    assert notice.recipient == company.users["alice"]
+    assert notice.title == "1 个客户超过 30 天未更新资料"
+    assert notice.link == "/customers/?stale=1"
+
+
+def test_arc_6_n_comes_from_the_policy(company: Company) -> None:
+    age(company.customers["A"], 8)
+    assert sweep_stale_customers(policy=policy_with_days(30), now=timezone.now()) == 0
+    assert sweep_stale_customers(policy=policy_with_days(7), now=timezone.now()) == 1
+
+
+def test_arc_6_sweep_is_idempotent_and_reports_again_after_the_next_stale_spell(
+    company: Company, general_policy
+) -> None:
+    customer = company.customers["A"]
+    age(customer, 40)
+    now = timezone.now()
+    assert sweep_stale_customers(policy=general_policy, now=now) == 1
+    assert sweep_stale_customers(policy=general_policy, now=now) == 0
+    assert Notice.objects.count() == 1
+    customer_update(by=company.users["alice"], customer_id=customer.pk, data={"name": "更新"})
+    later = now + timedelta(days=31)
+    sweep_stale_customers(policy=general_policy, now=later)
+    customer.refresh_from_db()
+    assert customer.stale_notified_at == later
+    assert Notice.objects.filter(recipient=company.users["alice"]).count() == 2
+
+
+def test_arc_6_unowned_pool_customers_are_not_reported(company: Company,
+                                                       general_policy) -> None:
+    age(company.customers["P"], 400)
+    assert sweep_stale_customers(policy=general_policy, now=timezone.now()) == 0
+
+
+def test_arc_6_stale_filter_on_the_list_page(company: Company) -> None:
+    age(company.customers["A"], 31)
+    page = company.client("gm").get("/customers/?stale=1")
+    assert company.customers["A"].code in page.text
+    assert company.customers["B"].code not in page.text
+
+
+class ParallelSweepTests(RealTransactionTestCase):
+    def test_arc_6_two_sweeps_at_once_report_each_record_once(self) -> None:
+        company = build_company()
+        for key in "ABE":
+            age(company.customers[key], 60)
+        policy = policy_with_days(30)
+        now = timezone.now()
+        counts: list[int] = []
+
+        errors = run_in_threads(4, lambda i: counts.append(
+            sweep_stale_customers(policy=policy, now=now)))
+
+        self.assertEqual(errors, [])
+        self.assertEqual(sum(counts), 3)
+        self.assertEqual(Notice.objects.count(), 3)  # one per owner: alice, bob, carol
+
+
+def redis_reachable() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(not redis_reachable(), reason="Redis is not reachable on 127.0.0.1:6379")
+class RedisWorkerTests(RealTransactionTestCase):
+    """A real Celery worker consuming from Redis runs the sweep (the production setup)."""
+
+    def test_arc_6_sweep_runs_on_a_real_worker_over_redis(self) -> None:
+        from celery.contrib.testing.worker import start_worker
+
+        from zhike.archive.tasks import sweep_stale_customers_task
+        from zhike.celery import app
+
+        company = build_company()
+        age(company.customers["A"], 90)
+        url = "redis://127.0.0.1:6379/15"
+        old = {k: app.conf[k] for k in ("broker_url", "result_backend", "task_ignore_result")}
+        app.conf.update(broker_url=url, result_backend=url, task_ignore_result=False,
+                        broker_transport_options={})
+        try:
+            with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+                result = sweep_stale_customers_task.delay()
+                self.assertEqual(result.get(timeout=30), 1)
+        finally:
+            app.conf.update(old)
+        notice = Notice.objects.get()
+        self.assertEqual(notice.recipient, company.users["alice"])
