@@ -39,7 +39,9 @@ def user_scopes(user: "User") -> set[str]:
 def department_tree_ids(department: Department) -> list[int]:
     """Ids of the department and every department below it."""
     return list(
-        Department.objects.filter(path__startswith=department.path).values_list("id", flat=True)
+        Department.objects.filter(path__startswith=department.path)
+        .order_by()
+        .values_list("id", flat=True)
     )
 
 

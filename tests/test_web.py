@@ -1,0 +1,145 @@
+"""The web shell: Chinese first, English available, htmx partials, no CDN, CSP."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from zhike.archive.models import Customer
+
+from .conftest import Company
+from .factories import PASSWORD
+
+
+def test_web_login_page_is_chinese_by_default(db: None) -> None:
+    response = Client().get("/login/")
+    assert response.status_code == 200
+    assert '<html lang="zh-hans">' in response.text
+    assert "用户名" in response.text and "密码" in response.text
+
+
+def test_web_english_is_selectable(company: Company) -> None:
+    client = company.client("alice")
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    response = client.get("/customers/")
+    assert '<html lang="en">' in response.text
+    assert "Customers" in response.text and "New customer" in response.text
+
+
+def test_web_login_then_workbench(company: Company) -> None:
+    client = Client()
+    response = client.post("/login/", {"username": "alice", "password": PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0] == "/"
+    assert "工作台" in response.text and "我的客户" in response.text
+
+
+def test_web_wrong_password_says_so_in_chinese(company: Company) -> None:
+    response = Client().post("/login/", {"username": "alice", "password": "wrong"})
+    assert "用户名或密码错误" in response.text
+
+
+def test_web_pages_need_login(db: None) -> None:
+    for url in ("/", "/customers/", "/customers/1/"):
+        response = Client().get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/login/")
+
+
+def test_web_htmx_search_returns_only_the_results_partial(company: Company) -> None:
+    client = company.client("gm")
+    response = client.get("/customers/", {"q": "贝塔"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<div id="results">')
+    assert "<html" not in response.text
+    assert "乙方贝塔商贸" in response.text and "甲方阿尔法科技" not in response.text
+
+
+def test_web_create_and_edit_through_forms(company: Company) -> None:
+    client = company.client("alice")
+    response = client.post("/customers/new/", {"name": "新客户甲", "status": "potential",
+                                               "phone": "13900001111"})
+    customer = Customer.objects.get(name="新客户甲")
+    assert response["Location"] == f"/customers/{customer.pk}/"
+    assert customer.owner == company.users["alice"]
+    client.post(f"/customers/{customer.pk}/edit/", {"name": "新客户乙", "status": "intent",
+                                                    "phone": "13900001111"})
+    page = client.get(f"/customers/{customer.pk}/")
+    assert "新客户乙" in page.text
+    assert "新客户甲 → 新客户乙" in page.text  # change history on the detail page
+
+
+def test_web_edit_without_permission_shows_a_clear_error(company: Company) -> None:
+    target = company.customers["A"]
+    response = company.client("cs").post(
+        f"/customers/{target.pk}/edit/", {"name": "x", "status": "potential", "phone": ""}
+    )
+    assert "您没有修改客户的权限" in response.text
+    target.refresh_from_db()
+    assert target.name != "x"
+
+
+def test_web_masked_phone_in_list_for_roles_without_the_right(company: Company) -> None:
+    target = company.customers["B"]
+    page = company.client("cs").get("/customers/")
+    assert target.phone not in page.text
+    assert target.phone[:3] + "****" + target.phone[-4:] in page.text
+
+
+def test_web_every_asset_is_served_by_the_project(company: Company) -> None:
+    client = company.client("alice")
+    page = client.get("/customers/").text + client.get("/").text
+    assets = set(re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', page))
+    assert assets, "the page links its assets"
+    for url in assets:
+        assert url.startswith("/static/"), url
+        assert client.get(url).status_code == 200, url
+    assert "http://" not in page and "https://" not in page
+
+
+def test_web_csp_header_forbids_other_origins(company: Company) -> None:
+    response = company.client("alice").get("/")
+    csp = response["Content-Security-Policy"]
+    assert "default-src 'self'" in csp
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_web_healthz_answers_json(db: None) -> None:
+    response = Client().get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+
+
+def test_web_admin_for_admins_only(company: Company) -> None:
+    assert company.client("admin").get("/admin/").status_code == 200
+    assert company.client("gm").get("/admin/").status_code == 302
+
+
+# session, user, roles' scopes, department, department tree, page rows (+ count), perms,
+# (detail: audit events), unread notices.
+PINNED_QUERIES = {"list": 10, "detail": 10}
+
+
+@pytest.mark.parametrize("url_name", sorted(PINNED_QUERIES))
+def test_web_query_counts_are_pinned(company: Company, django_assert_max_num_queries,
+                                     url_name: str) -> None:
+    # Add rows so an N+1 would show: the count must not grow with the page size.
+    from .factories import CustomerFactory
+
+    CustomerFactory.create_batch(30, owner=company.users["bob"])
+    client = company.client("mgr")
+    url = "/customers/" if url_name == "list" else f"/customers/{company.customers['B'].pk}/"
+    client.get(url)  # warm caches (content types, session)
+    with django_assert_max_num_queries(PINNED_QUERIES[url_name]):
+        assert client.get(url).status_code == 200
+
+
+def test_api_list_query_count_is_pinned(company: Company, django_assert_max_num_queries) -> None:
+    from .factories import CustomerFactory
+
+    CustomerFactory.create_batch(30, owner=company.users["bob"])
+    api = company.api("mgr")
+    api.get("/api/v1/customers")
+    with django_assert_max_num_queries(7):  # token+user, scopes, tree, rows, count, 2× perms
+        assert api.get("/api/v1/customers?limit=20").json()["count"] == 33
