@@ -52,9 +52,16 @@ def build_company() -> Company:
     ensure_roles()
     departments: dict[str, Department] = {}
     for code, parent in [
-        ("hq", None), ("marketing", "hq"), ("sales1", "marketing"), ("sales2", "marketing"),
-        ("east", "marketing"), ("service", "hq"), ("finance", "hq"), ("tech", "hq"),
-        ("production", "hq"), ("office", "hq"),
+        ("hq", None),
+        ("marketing", "hq"),
+        ("sales1", "marketing"),
+        ("sales2", "marketing"),
+        ("east", "marketing"),
+        ("service", "hq"),
+        ("finance", "hq"),
+        ("tech", "hq"),
+        ("production", "hq"),
+        ("office", "hq"),
     ]:
         departments[code] = DepartmentFactory(
             code=code, name=code, parent=departments[parent] if parent else None
@@ -63,14 +70,16 @@ def build_company() -> Company:
         name: UserFactory(username=name, department=departments[dept], roles=roles)
         for name, (dept, roles) in PERSONAS.items()
     }
-    users["admin"] = UserFactory(username="admin", department=None, is_superuser=True,
-                                 is_staff=True)
+    users["admin"] = UserFactory(
+        username="admin", department=None, is_superuser=True, is_staff=True
+    )
     customers = {
         "A": CustomerFactory(name="甲方阿尔法科技", owner=users["alice"]),
         "B": CustomerFactory(name="乙方贝塔商贸", owner=users["bob"]),
         "E": CustomerFactory(name="东方伊普西隆", owner=users["carol"]),
-        "P": CustomerFactory(name="公海派客户", owner=None, department=None,
-                             created_by=users["admin"]),
+        "P": CustomerFactory(
+            name="公海派客户", owner=None, department=None, created_by=users["admin"]
+        ),
     }
     return Company(departments, users, customers)
 

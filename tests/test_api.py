@@ -19,8 +19,9 @@ def error_shape(body: dict) -> bool:
 
 def test_api_token_for_good_credentials_then_bearer_works(company: Company) -> None:
     client = Client()
-    response = client.post("/api/v1/auth/token",
-                           {"username": "alice", "password": PASSWORD}, content_type=JSON)
+    response = client.post(
+        "/api/v1/auth/token", {"username": "alice", "password": PASSWORD}, content_type=JSON
+    )
     assert response.status_code == 200
     token = response.json()["token"]
     listing = client.get("/api/v1/customers", headers={"Authorization": f"Bearer {token}"})
@@ -29,8 +30,9 @@ def test_api_token_for_good_credentials_then_bearer_works(company: Company) -> N
 
 
 def test_api_bad_credentials_401_in_error_shape(company: Company) -> None:
-    response = Client().post("/api/v1/auth/token",
-                             {"username": "alice", "password": "wrong"}, content_type=JSON)
+    response = Client().post(
+        "/api/v1/auth/token", {"username": "alice", "password": "wrong"}, content_type=JSON
+    )
     assert response.status_code == 401
     assert error_shape(response.json())
     assert response.json()["message"] == "用户名或密码错误"
@@ -46,21 +48,23 @@ def test_api_invalid_token_is_401(company: Company) -> None:
 def test_api_token_throttled_after_repeated_failures(company: Company) -> None:
     client = Client()
     for _ in range(3):
-        client.post("/api/v1/auth/token", {"username": "alice", "password": "x"},
-                    content_type=JSON)
-    response = client.post("/api/v1/auth/token", {"username": "alice", "password": PASSWORD},
-                           content_type=JSON)
+        client.post("/api/v1/auth/token", {"username": "alice", "password": "x"}, content_type=JSON)
+    response = client.post(
+        "/api/v1/auth/token", {"username": "alice", "password": PASSWORD}, content_type=JSON
+    )
     assert response.status_code == 429
     assert error_shape(response.json())
     # Another user from the same address is not locked out.
-    other = client.post("/api/v1/auth/token", {"username": "bob", "password": PASSWORD},
-                        content_type=JSON)
+    other = client.post(
+        "/api/v1/auth/token", {"username": "bob", "password": PASSWORD}, content_type=JSON
+    )
     assert other.status_code == 200
 
 
 def test_api_create_sets_owner_department_and_code(company: Company) -> None:
     response = company.api("alice").post(
-        "/api/v1/customers", {"name": "  河北纪元光电有限公司 ", "phone": "13812345678"},
+        "/api/v1/customers",
+        {"name": "  河北纪元光电有限公司 ", "phone": "13812345678"},
         content_type=JSON,
     )
     assert response.status_code == 201
@@ -83,16 +87,18 @@ def test_api_fields_the_caller_may_not_set_are_400(company: Company, field: str)
     assert response.json()["errors"] == [{"field": field, "message": "不允许设置此字段"}]
     assert Customer.objects.count() == before
     target = company.customers["A"]
-    patch = company.api("alice").patch(f"/api/v1/customers/{target.pk}", {field: 1},
-                                       content_type=JSON)
+    patch = company.api("alice").patch(
+        f"/api/v1/customers/{target.pk}", {field: 1}, content_type=JSON
+    )
     assert patch.status_code == 400
     target.refresh_from_db()
     assert target.owner == company.users["alice"]
 
 
 def test_api_validation_errors_name_the_field(company: Company) -> None:
-    response = company.api("alice").post("/api/v1/customers", {"status": "nonsense"},
-                                         content_type=JSON)
+    response = company.api("alice").post(
+        "/api/v1/customers", {"status": "nonsense"}, content_type=JSON
+    )
     assert response.status_code == 400
     fields = {e["field"] for e in response.json()["errors"]}
     assert fields == {"name", "status"}
@@ -142,7 +148,9 @@ def test_api_openapi_document_and_docs_page_served_locally(company: Company) -> 
     spec = Client().get("/api/v1/openapi.json")
     assert spec.status_code == 200
     paths = spec.json()["paths"]
-    assert {"/api/v1/customers", "/api/v1/customers/{customer_id}", "/api/v1/auth/token"} <= set(paths)
+    assert {"/api/v1/customers", "/api/v1/customers/{customer_id}", "/api/v1/auth/token"} <= set(
+        paths
+    )
     docs = company.client("gm").get("/api/v1/docs")
     assert docs.status_code == 200
     assert "cdn" not in docs.text.lower() and "https://" not in docs.text

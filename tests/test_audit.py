@@ -23,8 +23,9 @@ def test_audit_update_writes_one_event_with_old_and_new(company: Company) -> Non
 
 def test_audit_no_event_when_nothing_changed(company: Company) -> None:
     customer = company.customers["A"]
-    customer_update(by=company.users["alice"], customer_id=customer.pk,
-                    data={"name": customer.name})
+    customer_update(
+        by=company.users["alice"], customer_id=customer.pk, data={"name": customer.name}
+    )
     assert not events_for(customer).exists()
 
 
@@ -61,10 +62,13 @@ def test_audit_events_cannot_be_changed_or_deleted_through_the_orm(company: Comp
     assert Event.objects.get().action == "customer.updated"
 
 
-@pytest.mark.parametrize("sql", [
-    "UPDATE audit_event SET action = 'forged'",
-    "DELETE FROM audit_event",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE audit_event SET action = 'forged'",
+        "DELETE FROM audit_event",
+    ],
+)
 def test_audit_events_refused_by_the_database_for_raw_sql(company: Company, sql: str) -> None:
     customer = company.customers["A"]
     customer_update(by=company.users["alice"], customer_id=customer.pk, data={"name": "改"})

@@ -16,7 +16,13 @@ VISIBLE: dict[str, set[str]] = {
     "office": {"E"},  # office director of east: department and below
     "tech": set(),  # technical: own (owns none)
     "prod": set(),  # production: own (owns none)
-    "vp": ALL, "gm": ALL, "cs": ALL, "crm": ALL, "fin": ALL, "arch": ALL, "admin": ALL,
+    "vp": ALL,
+    "gm": ALL,
+    "cs": ALL,
+    "crm": ALL,
+    "fin": ALL,
+    "arch": ALL,
+    "admin": ALL,
 }
 CAN_CHANGE = {"alice", "sup", "mgr", "office", "vp", "gm", "crm", "arch", "admin"}
 PERSONAS = sorted(VISIBLE)

@@ -56,13 +56,16 @@ def test_web_htmx_search_returns_only_the_results_partial(company: Company) -> N
 
 def test_web_create_and_edit_through_forms(company: Company) -> None:
     client = company.client("alice")
-    response = client.post("/customers/new/", {"name": "新客户甲", "status": "potential",
-                                               "phone": "13900001111"})
+    response = client.post(
+        "/customers/new/", {"name": "新客户甲", "status": "potential", "phone": "13900001111"}
+    )
     customer = Customer.objects.get(name="新客户甲")
     assert response["Location"] == f"/customers/{customer.pk}/"
     assert customer.owner == company.users["alice"]
-    client.post(f"/customers/{customer.pk}/edit/", {"name": "新客户乙", "status": "intent",
-                                                    "phone": "13900001111"})
+    client.post(
+        f"/customers/{customer.pk}/edit/",
+        {"name": "新客户乙", "status": "intent", "phone": "13900001111"},
+    )
     page = client.get(f"/customers/{customer.pk}/")
     assert "新客户乙" in page.text
     assert "新客户甲 → 新客户乙" in page.text  # change history on the detail page
@@ -122,8 +125,9 @@ PINNED_QUERIES = {"list": 10, "detail": 10}
 
 
 @pytest.mark.parametrize("url_name", sorted(PINNED_QUERIES))
-def test_web_query_counts_are_pinned(company: Company, django_assert_max_num_queries,
-                                     url_name: str) -> None:
+def test_web_query_counts_are_pinned(
+    company: Company, django_assert_max_num_queries, url_name: str
+) -> None:
     # Add rows so an N+1 would show: the count must not grow with the page size.
     from .factories import CustomerFactory
 

@@ -1,9 +1,9 @@
 """The ``zhike`` command: Django's management commands with zhike's defaults.
 
-    zhike demo [--port N]     demo company on SQLite, served on 127.0.0.1
-    zhike serve               production server (gunicorn) + embedded jobs if no broker
-    zhike worker              a Celery worker with beat, for CELERY_BROKER_URL deployments
-    zhike <django command>    migrate, createsuperuser, check --deploy, …
+zhike demo [--port N]     demo company on SQLite, served on 127.0.0.1
+zhike serve               production server (gunicorn) + embedded jobs if no broker
+zhike worker              a Celery worker with beat, for CELERY_BROKER_URL deployments
+zhike <django command>    migrate, createsuperuser, check --deploy, …
 """
 
 import os

@@ -9,6 +9,7 @@ from zhike.org.api import router as auth_router
 from . import errors
 from .auth import API_AUTH
 
+
 class Utf8JSONRenderer(JSONRenderer):
     """Chinese text as UTF-8, not \\uXXXX escapes: readable in logs and curl."""
 

@@ -51,8 +51,9 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(ValidationError)
     def validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-        return respond(request, 400, error_body("invalid", _("提交的数据有误"),
-                                                _field_errors(exc.errors)))
+        return respond(
+            request, 400, error_body("invalid", _("提交的数据有误"), _field_errors(exc.errors))
+        )
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
@@ -70,8 +71,12 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        code = {401: "unauthenticated", 403: "permission_denied", 404: "not_found",
-                429: "throttled"}.get(exc.status_code, "error")
+        code = {
+            401: "unauthenticated",
+            403: "permission_denied",
+            404: "not_found",
+            429: "throttled",
+        }.get(exc.status_code, "error")
         return respond(request, exc.status_code, error_body(code, str(exc)))
 
     @api.exception_handler(Exception)

@@ -86,7 +86,10 @@ def customer_out(customer: Customer, user: User) -> dict:
 def list_customers(request: HttpRequest, filters: Query[CustomerFilters]) -> dict:
     user: User = request.user  # type: ignore[assignment]
     page = selectors.customer_page(
-        user, q=filters.q, status=filters.status or "", limit=filters.limit,
+        user,
+        q=filters.q,
+        status=filters.status or "",
+        limit=filters.limit,
         offset=filters.offset,
     )
     return {"count": page.count, "items": [customer_out(c, user) for c in page.items]}
@@ -105,9 +108,7 @@ def count_customers(request: HttpRequest, filters: Query[CustomerFilters]) -> di
 @router.post("", response={201: CustomerOut}, summary="新建客户")
 def create_customer(request: HttpRequest, payload: CustomerIn) -> Status:
     user: User = request.user  # type: ignore[assignment]
-    customer = services.customer_create(
-        by=user, data=payload.model_dump(), policy=active_policy()
-    )
+    customer = services.customer_create(by=user, data=payload.model_dump(), policy=active_policy())
     return Status(201, customer_out(customer, user))
 
 

@@ -75,14 +75,11 @@ def customer_page(
     """One page of the customers ``user`` may see, newest first, with the total count.
     ``stale=(policy, now)`` keeps only records overdue for an update (ARC-6)."""
     queryset = filtered_customers(user, q=q, status=status, stale=stale)
-    items = list(queryset.select_related("owner", "department").order_by("-id")[
-        offset : offset + limit
-    ])
+    items = list(
+        queryset.select_related("owner", "department").order_by("-id")[offset : offset + limit]
+    )
     # The count is only queried when the page does not already tell it.
-    if offset == 0 and len(items) < limit:
-        count = len(items)
-    else:
-        count = queryset.count()
+    count = len(items) if offset == 0 and len(items) < limit else queryset.count()
     return CustomerPage(count=count, items=items)
 
 

@@ -109,14 +109,16 @@ def sweep_stale_customers(*, policy: Policy, now: datetime) -> int:
             if not claimed:
                 continue
             reported += claimed
-            notify_many([
-                Notice(
-                    recipient_id=owner_id,
-                    kind="archive.stale",
-                    title=_("%(count)s 个客户超过 %(days)s 天未更新资料")
-                    % {"count": claimed, "days": days},
-                    body=_("请及时更新客户资料(客户资料更新制度)。"),
-                    link="/customers/?stale=1",
-                )
-            ])
+            notify_many(
+                [
+                    Notice(
+                        recipient_id=owner_id,
+                        kind="archive.stale",
+                        title=_("%(count)s 个客户超过 %(days)s 天未更新资料")
+                        % {"count": claimed, "days": days},
+                        body=_("请及时更新客户资料(客户资料更新制度)。"),
+                        link="/customers/?stale=1",
+                    )
+                ]
+            )
     return reported

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Page
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,7 +14,7 @@ from zhike.policy.loader import active_policy
 from . import selectors, services
 from .errors import ArchiveError, CustomerNotFound
 from .forms import CustomerForm
-from .models import CustomerStatus
+from .models import Customer, CustomerStatus
 
 PAGE_SIZE = 50
 
@@ -63,7 +62,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _access(user: User, customer_id: int):  # type: ignore[no-untyped-def]
+def _access(user: User, customer_id: int) -> Customer:
     try:
         return selectors.access_customer(user, customer_id)
     except CustomerNotFound:

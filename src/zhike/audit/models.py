@@ -29,8 +29,12 @@ class Event(models.Model):
     """
 
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     action = models.CharField(_("动作"), max_length=64)
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")

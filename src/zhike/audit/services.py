@@ -24,9 +24,7 @@ def record(
 def events_for(obj: models.Model) -> models.QuerySet[Event]:
     """Events about ``obj``, newest first."""
     return (
-        Event.objects.filter(
-            content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk
-        )
+        Event.objects.filter(content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk)
         .select_related("actor")
         .order_by("-id")
     )

@@ -1,5 +1,7 @@
 """Organisation (ORG-1, ORG-2): departments, users, roles and their data scopes."""
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser, Permission
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -15,8 +17,12 @@ class Department(models.Model):
     name = models.CharField(_("名称"), max_length=100)
     code = models.SlugField(_("编码"), max_length=50, unique=True)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级部门"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="children",
+        "self",
+        verbose_name=_("上级部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     path = models.CharField(max_length=255, editable=False, db_index=True, default="")
 
@@ -28,7 +34,7 @@ class Department(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         """Keep ``path`` (and the paths of every department below) in step with ``parent``."""
         super().save(*args, **kwargs)
         parent_path = self.parent.path if self.parent_id and self.parent else "/"
@@ -39,7 +45,7 @@ class Department(models.Model):
         Department.objects.filter(pk=self.pk).update(path=new_path)
         if old_path:
             for child in Department.objects.filter(path__startswith=old_path).exclude(pk=self.pk):
-                child.path = new_path + child.path[len(old_path):]
+                child.path = new_path + child.path[len(old_path) :]
                 Department.objects.filter(pk=child.pk).update(path=child.path)
 
 
@@ -78,8 +84,12 @@ class User(AbstractUser):
 
     display_name = models.CharField(_("姓名"), max_length=50, blank=True)
     department = models.ForeignKey(
-        Department, verbose_name=_("部门"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="members",
+        Department,
+        verbose_name=_("部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
     )
     roles = models.ManyToManyField(Role, verbose_name=_("角色"), blank=True, related_name="users")
 
@@ -103,3 +113,6 @@ class ApiToken(models.Model):
     class Meta:
         verbose_name = _("API 令牌")
         verbose_name_plural = _("API 令牌")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.created_at:%Y-%m-%d}"

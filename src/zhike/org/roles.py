@@ -6,8 +6,8 @@ change a role's permissions or scope afterwards, and that choice is kept.
 
 from dataclasses import dataclass
 
-from django.utils.translation import gettext_lazy as _
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from .models import DataScope
 

@@ -65,7 +65,7 @@ def scope_filter(user: "User", model: type[Model]) -> Q | None:
     return condition
 
 
-def visible_to(user: "User", queryset: QuerySet[M]) -> QuerySet[M]:
+def visible_to[M: Model](user: "User", queryset: QuerySet[M]) -> QuerySet[M]:
     """Restrict ``queryset`` to the records ``user`` may see."""
     condition = scope_filter(user, queryset.model)
     return queryset if condition is None else queryset.filter(condition)

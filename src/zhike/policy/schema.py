@@ -34,7 +34,9 @@ class DataQuality(Section):
     """资料更新 (ARC-6, s001 二(三)): how long a record may go without an update."""
 
     stale_after_days: int = Field(
-        default=30, ge=1, le=3650,
+        default=30,
+        ge=1,
+        le=3650,
         description="N days without an update before the owner is told (chosen default)",
     )
 

@@ -6,6 +6,7 @@ Profiles: ``zhike.settings.dev`` (demo and development, the default of the ``zhi
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.csp import CSP
@@ -86,7 +87,7 @@ TEMPLATES = [
 ]
 
 
-def sqlite_database(path: Path) -> dict:
+def sqlite_database(path: Path) -> Any:
     """SQLite tuned for a small office server: WAL so readers never wait for the writer,
     FULL sync so a power cut loses nothing committed, IMMEDIATE transactions so two writers
     queue on the busy timeout instead of failing with 'database is locked' mid-transaction."""
@@ -109,9 +110,7 @@ if DATABASE_URL:
     # Persistent connections: a new PostgreSQL connection per request costs more than
     # most of zhike's queries (measured 8x on the list API).
     DATABASES = {
-        "default": dj_database_url.parse(
-            DATABASE_URL, conn_max_age=600, conn_health_checks=True
-        )
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)
     }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -158,11 +157,16 @@ if not os.environ.get("ZHIKE_STATIC_ROOT"):
 # Shared between web processes: Redis when configured, else a folder on this machine.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                          "LOCATION": VAR_DIR / "cache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True

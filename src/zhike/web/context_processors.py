@@ -9,4 +9,4 @@ def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"unread_notice_count": unread_count(user)}  # type: ignore[arg-type]
+    return {"unread_notice_count": unread_count(user)}

@@ -12,7 +12,7 @@ from zhike.org.models import Department, User
 from zhike.org.services import department_create, ensure_roles, user_create
 from zhike.policy.schema import Policy
 
-DEMO_PASSWORD = "zhike-demo"
+DEMO_PASSWORD = "zhike-demo"  # noqa: S105 — the documented demo password
 
 # (username, display name, department code, roles)
 DEMO_USERS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
@@ -45,12 +45,136 @@ DEPARTMENTS = (  # (code, name, parent code)
     ("office", "办公室", "hq"),
 )
 
-CITIES = "北京 上海 广州 深圳 天津 重庆 成都 杭州 南京 武汉 西安 郑州 长沙 济南 青岛 苏州 合肥 福州 厦门 沈阳 石家庄 太原 昆明 南宁".split()
-WORDS = "华宏 恒信 金鼎 瑞丰 鑫源 永昌 中科 博远 天成 东方 新元 汇通 宏达 正泰 佳和 长虹 鼎盛 兴业 富康 安泰 创新 百川 嘉禾 纪元 海纳 同创 九州 万象 明德 国泰".split()
-TRADES = "光电 机械 电子 建材 化工 物流 商贸 食品 医药 纺织 汽车 钢铁 家具 印务 软件 环保 能源 农业 餐饮 装饰".split()
+CITIES = [
+    "北京",
+    "上海",
+    "广州",
+    "深圳",
+    "天津",
+    "重庆",
+    "成都",
+    "杭州",
+    "南京",
+    "武汉",
+    "西安",
+    "郑州",
+    "长沙",
+    "济南",
+    "青岛",
+    "苏州",
+    "合肥",
+    "福州",
+    "厦门",
+    "沈阳",
+    "石家庄",
+    "太原",
+    "昆明",
+    "南宁",
+]
+WORDS = [
+    "华宏",
+    "恒信",
+    "金鼎",
+    "瑞丰",
+    "鑫源",
+    "永昌",
+    "中科",
+    "博远",
+    "天成",
+    "东方",
+    "新元",
+    "汇通",
+    "宏达",
+    "正泰",
+    "佳和",
+    "长虹",
+    "鼎盛",
+    "兴业",
+    "富康",
+    "安泰",
+    "创新",
+    "百川",
+    "嘉禾",
+    "纪元",
+    "海纳",
+    "同创",
+    "九州",
+    "万象",
+    "明德",
+    "国泰",
+]
+TRADES = [
+    "光电",
+    "机械",
+    "电子",
+    "建材",
+    "化工",
+    "物流",
+    "商贸",
+    "食品",
+    "医药",
+    "纺织",
+    "汽车",
+    "钢铁",
+    "家具",
+    "印务",
+    "软件",
+    "环保",
+    "能源",
+    "农业",
+    "餐饮",
+    "装饰",
+]
 FORMS = ["有限公司", "股份有限公司", "有限责任公司", "贸易商行", "实业有限公司"]
-SURNAMES = "王 李 张 刘 陈 杨 赵 黄 周 吴 徐 孙 胡 朱 高 林 何 郭 马 罗 单 曾 解".split()
-GIVEN = "伟 芳 娜 敏 静 丽 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 秀英 霞 平 刚 桂英".split()
+SURNAMES = [
+    "王",
+    "李",
+    "张",
+    "刘",
+    "陈",
+    "杨",
+    "赵",
+    "黄",
+    "周",
+    "吴",
+    "徐",
+    "孙",
+    "胡",
+    "朱",
+    "高",
+    "林",
+    "何",
+    "郭",
+    "马",
+    "罗",
+    "单",
+    "曾",
+    "解",
+]
+GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀英",
+    "霞",
+    "平",
+    "刚",
+    "桂英",
+]
 
 
 def demo_customer_name(rng: random.Random) -> str:
@@ -66,19 +190,26 @@ def demo_phone(rng: random.Random) -> str:
 @transaction.atomic
 def load_demo(*, policy: Policy, customers: int = 2000, seed: int = 2026) -> dict[str, User]:
     """Create the demo company. Deterministic for a given seed."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 — demo data, not secrets
     ensure_roles()
     departments: dict[str, Department] = {}
     for code, name, parent in DEPARTMENTS:
         departments[code] = department_create(
             name=name, code=code, parent=departments[parent] if parent else None
         )
-    users = {"admin": user_create(username="admin", password=DEMO_PASSWORD,
-                                  display_name="系统管理员", is_superuser=True)}
+    users = {
+        "admin": user_create(
+            username="admin", password=DEMO_PASSWORD, display_name="系统管理员", is_superuser=True
+        )
+    }
     for username, display, dept, roles in DEMO_USERS:
-        users[username] = user_create(username=username, password=DEMO_PASSWORD,
-                                      display_name=display, department=departments[dept],
-                                      roles=roles)
+        users[username] = user_create(
+            username=username,
+            password=DEMO_PASSWORD,
+            display_name=display,
+            department=departments[dept],
+            roles=roles,
+        )
     owners = [users[u] for u in ("sales1", "sales2", "sales3", "sup1", "mgr1", "office1")]
     weights = [30, 25, 25, 8, 4, 8]
     now = timezone.now()
@@ -87,12 +218,17 @@ def load_demo(*, policy: Policy, customers: int = 2000, seed: int = 2026) -> dic
     rows = []
     for code in codes:
         owner = rng.choices(owners, weights)[0] if rng.random() > 0.05 else None
-        rows.append(Customer(
-            code=code, name=demo_customer_name(rng), phone=demo_phone(rng),
-            status=rng.choice(statuses), owner=owner,
-            department=owner.department if owner else None,
-            created_by=owner or users["admin"],
-        ))
+        rows.append(
+            Customer(
+                code=code,
+                name=demo_customer_name(rng),
+                phone=demo_phone(rng),
+                status=rng.choice(statuses),
+                owner=owner,
+                department=owner.department if owner else None,
+                created_by=owner or users["admin"],
+            )
+        )
     created = Customer.objects.bulk_create(rows, batch_size=500)
     # Spread the last update over the past 90 days, so lists and the data-quality sweep
     # have something to show: one UPDATE per day, not per customer.

@@ -5,21 +5,33 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TextIO
+from typing import Protocol
 
 from django.conf import settings
 
 
+class Writer(Protocol):
+    def write(self, msg: str) -> object: ...
+
+
 def worker_command(*, beat: bool = True) -> list[str]:
-    command = [sys.executable, "-m", "celery", "-A", "zhike", "worker",
-               "--loglevel=INFO", "--concurrency=1"]
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "zhike",
+        "worker",
+        "--loglevel=INFO",
+        "--concurrency=1",
+    ]
     if beat:
         command += ["--beat", "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME]
     return command
 
 
 @contextmanager
-def embedded_worker(out: TextIO) -> Iterator[None]:
+def embedded_worker(out: "Writer") -> Iterator[None]:
     """With the embedded (folder) queue, start one worker with beat as a child process
     for as long as the server runs. With a real broker, workers run on their own."""
     if not settings.CELERY_EMBEDDED:

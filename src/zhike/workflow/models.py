@@ -9,7 +9,9 @@ class Notice(models.Model):
     """通知 — a message to one person in their in-app inbox (NTF-1)."""
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("接收人"),
+        on_delete=models.CASCADE,
         related_name="notices",
     )
     kind = models.CharField(_("类型"), max_length=50)

@@ -4,43 +4,71 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='CodeSequence',
+            name="CodeSequence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=40, unique=True)),
-                ('last_value', models.PositiveBigIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=40, unique=True)),
+                ("last_value", models.PositiveBigIntegerField(default=0)),
             ],
             options={
-                'verbose_name': '编码序列',
-                'verbose_name_plural': '编码序列',
+                "verbose_name": "编码序列",
+                "verbose_name_plural": "编码序列",
             },
         ),
         migrations.CreateModel(
-            name='Customer',
+            name="Customer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(editable=False, max_length=32, unique=True, verbose_name='客户编码')),
-                ('name', models.CharField(max_length=200, verbose_name='客户名称')),
-                ('status', models.CharField(choices=[('potential', '潜在客户'), ('intent', '意向客户'), ('deal', '成交客户'), ('lost', '流失客户'), ('win_back', '挽回中'), ('blacklisted', '黑名单')], default='potential', max_length=20, verbose_name='状态')),
-                ('phone', models.CharField(blank=True, max_length=32, verbose_name='电话')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='版本')),
-                ('stale_notified_at', models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        editable=False, max_length=32, unique=True, verbose_name="客户编码"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="客户名称")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("potential", "潜在客户"),
+                            ("intent", "意向客户"),
+                            ("deal", "成交客户"),
+                            ("lost", "流失客户"),
+                            ("win_back", "挽回中"),
+                            ("blacklisted", "黑名单"),
+                        ],
+                        default="potential",
+                        max_length=20,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, max_length=32, verbose_name="电话")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="版本")),
+                ("stale_notified_at", models.DateTimeField(blank=True, editable=False, null=True)),
             ],
             options={
-                'verbose_name': '客户',
-                'verbose_name_plural': '客户',
-                'ordering': ['-id'],
-                'permissions': [('view_customer_phone', '可查看完整电话号码')],
+                "verbose_name": "客户",
+                "verbose_name_plural": "客户",
+                "ordering": ["-id"],
+                "permissions": [("view_customer_phone", "可查看完整电话号码")],
             },
         ),
     ]

@@ -6,45 +6,65 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('archive', '0001_initial'),
-        ('org', '0001_initial'),
+        ("archive", "0001_initial"),
+        ("org", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='customer',
-            name='created_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='创建人'),
+            model_name="customer",
+            name="created_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="创建人",
+            ),
         ),
         migrations.AddField(
-            model_name='customer',
-            name='department',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='customers', to='org.department', verbose_name='所属部门'),
+            model_name="customer",
+            name="department",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="customers",
+                to="org.department",
+                verbose_name="所属部门",
+            ),
         ),
         migrations.AddField(
-            model_name='customer',
-            name='owner',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='owned_customers', to=settings.AUTH_USER_MODEL, verbose_name='负责人'),
+            model_name="customer",
+            name="owner",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="owned_customers",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="负责人",
+            ),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['owner', '-id'], name='customer_owner_id'),
+            model_name="customer",
+            index=models.Index(fields=["owner", "-id"], name="customer_owner_id"),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['department', '-id'], name='customer_dept_id'),
+            model_name="customer",
+            index=models.Index(fields=["department", "-id"], name="customer_dept_id"),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['status', '-id'], name='customer_status_id'),
+            model_name="customer",
+            index=models.Index(fields=["status", "-id"], name="customer_status_id"),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['updated_at'], name='customer_updated'),
+            model_name="customer",
+            index=models.Index(fields=["updated_at"], name="customer_updated"),
         ),
     ]

@@ -34,6 +34,4 @@ class Command(BaseCommand):
         if options["no_serve"]:
             return
         with embedded_worker(self.stdout):
-            call_command(
-                "runserver", f"{options['host']}:{options['port']}", use_reloader=False
-            )
+            call_command("runserver", f"{options['host']}:{options['port']}", use_reloader=False)

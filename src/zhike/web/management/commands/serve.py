@@ -16,12 +16,22 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--bind", default=os.environ.get("ZHIKE_BIND", "127.0.0.1:8000"))
-        parser.add_argument("--workers", type=int,
-                            default=int(os.environ.get("ZHIKE_WEB_WORKERS", "4")))
+        parser.add_argument(
+            "--workers", type=int, default=int(os.environ.get("ZHIKE_WEB_WORKERS", "4"))
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        command = [sys.executable, "-m", "gunicorn", "zhike.wsgi:application",
-                   "--bind", options["bind"], "--workers", str(options["workers"]),
-                   "--access-logfile", "-"]
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "zhike.wsgi:application",
+            "--bind",
+            options["bind"],
+            "--workers",
+            str(options["workers"]),
+            "--access-logfile",
+            "-",
+        ]
         with embedded_worker(self.stdout):
             subprocess.run(command, check=False, env=os.environ.copy())  # noqa: S603

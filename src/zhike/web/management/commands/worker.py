@@ -14,9 +14,15 @@ class Command(BaseCommand):
     help = "Run a job worker (Celery). 运行后台任务进程。"
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--no-beat", action="store_true",
-                            help="run beat elsewhere (exactly one beat per deployment)")
+        parser.add_argument(
+            "--no-beat",
+            action="store_true",
+            help="run beat elsewhere (exactly one beat per deployment)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        subprocess.run(worker_command(beat=not options["no_beat"]),  # noqa: S603
-                       check=False, env=os.environ.copy())
+        subprocess.run(  # noqa: S603 — our own command line
+            worker_command(beat=not options["no_beat"]),
+            check=False,
+            env=os.environ.copy(),
+        )
