@@ -62,6 +62,7 @@ class CustomerFilters(Schema):
 
 
 def customer_out(customer: Customer, user: User) -> dict:
+    """The API form of a customer from :func:`selectors.with_display_names` rows."""
     phone = customer.phone
     if not selectors.can_see_full_phone(user, customer):
         phone = selectors.mask_phone(phone)
@@ -70,12 +71,12 @@ def customer_out(customer: Customer, user: User) -> dict:
         "code": customer.code,
         "name": customer.name,
         "status": customer.status,
-        "status_label": str(customer.get_status_display()),
+        "status_label": str(CustomerStatus(customer.status).label),
         "phone": phone,
         "owner_id": customer.owner_id,
-        "owner_name": str(customer.owner) if customer.owner else None,
+        "owner_name": customer.owner_name,  # type: ignore[attr-defined]
         "department_id": customer.department_id,
-        "department_name": str(customer.department) if customer.department else None,
+        "department_name": customer.department_name,  # type: ignore[attr-defined]
         "version": customer.version,
         "created_at": customer.created_at,
         "updated_at": customer.updated_at,
@@ -108,8 +109,8 @@ def count_customers(request: HttpRequest, filters: Query[CustomerFilters]) -> di
 @router.post("", response={201: CustomerOut}, summary="新建客户")
 def create_customer(request: HttpRequest, payload: CustomerIn) -> Status:
     user: User = request.user  # type: ignore[assignment]
-    customer = services.customer_create(by=user, data=payload.model_dump(), policy=active_policy())
-    return Status(201, customer_out(customer, user))
+    created = services.customer_create(by=user, data=payload.model_dump(), policy=active_policy())
+    return Status(201, customer_out(selectors.access_customer(user, created.pk), user))
 
 
 @router.get("/{customer_id}", response=CustomerOut, summary="客户详情")
@@ -121,8 +122,7 @@ def get_customer(request: HttpRequest, customer_id: int) -> dict:
 @router.patch("/{customer_id}", response=CustomerOut, summary="修改客户")
 def update_customer(request: HttpRequest, customer_id: int, payload: CustomerPatch) -> dict:
     user: User = request.user  # type: ignore[assignment]
-    customer = services.customer_update(
+    services.customer_update(
         by=user, customer_id=customer_id, data=payload.model_dump(exclude_unset=True)
     )
-    customer = selectors.access_customer(user, customer.pk)
-    return customer_out(customer, user)
+    return customer_out(selectors.access_customer(user, customer_id), user)

@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, NullIf
 
 from zhike.org.models import User
 from zhike.org.scopes import visible_to
@@ -11,6 +12,15 @@ from zhike.policy.schema import Policy
 
 from .errors import CustomerNotFound
 from .models import Customer
+
+
+def with_display_names(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
+    """Add ``owner_name`` and ``department_name`` as columns of the same query: cheaper
+    than loading a whole User and Department object per row."""
+    return queryset.annotate(
+        owner_name=Coalesce(NullIf(F("owner__display_name"), Value("")), F("owner__username")),
+        department_name=F("department__name"),
+    )
 
 
 def customers_for(user: User) -> QuerySet[Customer]:
@@ -21,7 +31,7 @@ def customers_for(user: User) -> QuerySet[Customer]:
 def access_customer(user: User, customer_id: int) -> Customer:
     """One customer, or :class:`CustomerNotFound` whether it is missing or out of scope."""
     try:
-        return customers_for(user).select_related("owner", "department").get(pk=customer_id)
+        return with_display_names(customers_for(user)).get(pk=customer_id)
     except Customer.DoesNotExist:
         raise CustomerNotFound() from None
 
@@ -76,7 +86,7 @@ def customer_page(
     ``stale=(policy, now)`` keeps only records overdue for an update (ARC-6)."""
     queryset = filtered_customers(user, q=q, status=status, stale=stale)
     items = list(
-        queryset.select_related("owner", "department").order_by("-id")[offset : offset + limit]
+        with_display_names(queryset).order_by("-id")[offset : offset + limit]
     )
     # The count is only queried when the page does not already tell it.
     count = len(items) if offset == 0 and len(items) < limit else queryset.count()

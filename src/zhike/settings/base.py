@@ -94,6 +94,9 @@ def sqlite_database(path: Path) -> Any:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": path,
+        # Reuse the connection within a worker: opening one runs the PRAGMAs below.
+        "CONN_MAX_AGE": 600,
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,

@@ -1,0 +1,162 @@
+"""Latency and throughput of the customer API against a running zhike, next to the same
+query run as raw SQL through the database driver (the ceiling).
+
+    uv run zhike demo --port 8000 &          # or any running server
+    uv run python bench/api_latency.py --url http://127.0.0.1:8000 \
+        --user sales1 --clients 8 --seconds 20 --sqlite var/demo.sqlite3
+
+Prints a table and writes bench/results/api_latency.json with the command used.
+"""
+
+import argparse
+import http.client
+import json
+import sqlite3
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+
+def get_token(base: str, user: str, password: str) -> str:
+    parts = urlsplit(base)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=10)
+    body = json.dumps({"username": user, "password": password})
+    conn.request("POST", "/api/v1/auth/token", body, {"Content-Type": "application/json"})
+    response = conn.getresponse()
+    data = json.loads(response.read())
+    if response.status != 200:
+        sys.exit(f"sign-in failed: {response.status} {data}")
+    return data["token"]
+
+
+def hammer(base: str, path: str, token: str, clients: int, seconds: float) -> dict:
+    """``clients`` threads, each on one keep-alive connection, for ``seconds``."""
+    parts = urlsplit(base)
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def client() -> None:
+        conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=30)
+        mine: list[float] = []
+        while time.perf_counter() < deadline:
+            start = time.perf_counter()
+            conn.request("GET", path, headers={"Authorization": f"Bearer {token}"})
+            response = conn.getresponse()
+            response.read()
+            mine.append(time.perf_counter() - start)
+            if response.status != 200:
+                with lock:
+                    errors[0] += 1
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    return summary(latencies, elapsed, errors[0])
+
+
+def summary(latencies: list[float], elapsed: float, errors: int = 0) -> dict:
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "rps": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(statistics.median(latencies) * 1000, 2),
+        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2),
+    }
+
+
+def raw_sqlite(path: str, sql: list[tuple[str, tuple]], clients: int, seconds: float) -> dict:
+    """The same statements through the sqlite3 driver, one connection per thread."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def client() -> None:
+        db = sqlite3.connect(path, check_same_thread=False)
+        mine = []
+        while time.perf_counter() < deadline:
+            start = time.perf_counter()
+            for statement, params in sql:
+                db.execute(statement, params).fetchall()
+            mine.append(time.perf_counter() - start)
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return summary(latencies, time.perf_counter() - began)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default="http://127.0.0.1:8000")
+    parser.add_argument("--user", default="sales1")
+    parser.add_argument("--password", default="zhike-demo")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--sqlite", help="path of the server's SQLite file, for the raw SQL row")
+    args = parser.parse_args()
+
+    token = get_token(args.url, args.user, args.password)
+    cases = {
+        "list, first page (50)": "/api/v1/customers?limit=50",
+        "list, page 10": "/api/v1/customers?limit=50&offset=450",
+        "list, search name fragment": "/api/v1/customers?q=%E7%A7%91%E6%8A%80",  # 科技
+        "list, phone tail": "/api/v1/customers?q=5678",
+        "count": "/api/v1/customers/count",
+    }
+    results = {
+        name: hammer(args.url, path, token, args.clients, args.seconds)
+        for name, path in cases.items()
+    }
+    if args.sqlite:
+        db = sqlite3.connect(args.sqlite)
+        (owner_id,) = db.execute(
+            "SELECT id FROM org_user WHERE username = ?", (args.user,)
+        ).fetchone()
+        results["raw SQL: owner's first page + count"] = raw_sqlite(
+            args.sqlite,
+            [
+                (
+                    "SELECT c.*, u.username, d.name FROM archive_customer c "
+                    "LEFT JOIN org_user u ON u.id = c.owner_id "
+                    "LEFT JOIN org_department d ON d.id = c.department_id "
+                    "WHERE c.owner_id = ? ORDER BY c.id DESC LIMIT 50",
+                    (owner_id,),
+                ),
+                ("SELECT COUNT(*) FROM archive_customer WHERE owner_id = ?", (owner_id,)),
+            ],
+            args.clients,
+            args.seconds,
+        )
+
+    print(f"\n{'case':42} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    for name, r in results.items():
+        print(f"{name:42} {r['rps']:>8} {r['p50_ms']:>8} {r['p99_ms']:>8} {r['errors']:>7}")
+    command = " ".join(["python", *sys.argv])
+    print(f"\ncommand: {command}")
+    out = Path(__file__).parent / "results" / "api_latency.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(
+        json.dumps({"command": command, "results": results}, ensure_ascii=False, indent=2),
+        encoding="utf-8",
+    )
+
+
+if __name__ == "__main__":
+    main()
