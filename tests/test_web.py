@@ -68,7 +68,9 @@ def test_web_create_and_edit_through_forms(company: Company) -> None:
     )
     page = client.get(f"/customers/{customer.pk}/")
     assert "新客户乙" in page.text
-    assert "新客户甲 → 新客户乙" in page.text  # change history on the detail page
+    # Change history on the detail page, in field labels and status labels.
+    assert "客户名称:新客户甲 → 新客户乙" in page.text
+    assert "状态:潜在客户 → 意向客户" in page.text
 
 
 def test_web_edit_without_permission_shows_a_clear_error(company: Company) -> None:
@@ -147,3 +149,8 @@ def test_api_list_query_count_is_pinned(company: Company, django_assert_max_num_
     api.get("/api/v1/customers")
     with django_assert_max_num_queries(7):  # token+user, scopes, tree, rows, count, 2× perms
         assert api.get("/api/v1/customers?limit=20").json()["count"] == 33
+
+
+def test_web_chinese_even_for_an_english_browser(db: None) -> None:
+    response = Client(headers={"Accept-Language": "en-US,en;q=0.9"}).get("/login/")
+    assert '<html lang="zh-hans">' in response.text

@@ -5,13 +5,15 @@ from datetime import datetime, timedelta
 
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, NullIf
+from django.utils.translation import gettext_lazy as _
 
+from zhike.audit.services import events_for
 from zhike.org.models import User
 from zhike.org.scopes import visible_to
 from zhike.policy.schema import Policy
 
 from .errors import CustomerNotFound
-from .models import Customer
+from .models import Customer, CustomerStatus
 
 
 def with_display_names(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
@@ -85,9 +87,7 @@ def customer_page(
     """One page of the customers ``user`` may see, newest first, with the total count.
     ``stale=(policy, now)`` keeps only records overdue for an update (ARC-6)."""
     queryset = filtered_customers(user, q=q, status=status, stale=stale)
-    items = list(
-        with_display_names(queryset).order_by("-id")[offset : offset + limit]
-    )
+    items = list(with_display_names(queryset).order_by("-id")[offset : offset + limit])
     # The count is only queried when the page does not already tell it.
     count = len(items) if offset == 0 and len(items) < limit else queryset.count()
     return CustomerPage(count=count, items=items)
@@ -112,3 +112,45 @@ def stale_customers(*, policy: Policy, now: datetime) -> QuerySet[Customer]:
     return Customer.objects.filter(updated_at__lt=cutoff, owner__isnull=False).filter(
         Q(stale_notified_at__isnull=True) | Q(stale_notified_at__lt=F("updated_at"))
     )
+
+
+ACTION_LABELS = {"customer.created": _("新建客户"), "customer.updated": _("修改")}
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One audit event as people read it: field labels, status labels, not column names."""
+
+    created_at: datetime
+    actor: str
+    label: str
+    changes: list[tuple[str, str, str]]
+
+
+def _readable(field: str, value: object) -> str:
+    if field == "status" and value in CustomerStatus.values:
+        return str(CustomerStatus(value).label)
+    return "" if value is None else str(value)
+
+
+def customer_history(customer: Customer, *, limit: int = 50) -> list[HistoryEntry]:
+    """The customer's latest changes (ARC-9), newest first. The caller has checked scope."""
+    entries = []
+    for event in events_for(customer)[:limit]:
+        changes = [
+            (
+                str(getattr(Customer._meta.get_field(field), "verbose_name", field)),
+                _readable(field, old),
+                _readable(field, new),
+            )
+            for field, (old, new) in event.details.get("changes", {}).items()
+        ]
+        entries.append(
+            HistoryEntry(
+                created_at=event.created_at,
+                actor=str(event.actor) if event.actor else str(_("系统")),
+                label=str(ACTION_LABELS.get(event.action, event.action)),
+                changes=changes,
+            )
+        )
+    return entries

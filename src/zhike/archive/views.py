@@ -7,7 +7,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhike.audit.services import events_for
 from zhike.org.models import User
 from zhike.policy.loader import active_policy
 
@@ -79,7 +78,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     context = {
         "customer": customer,
         "phone": phone,
-        "events": list(events_for(customer)[:50]),
+        "events": selectors.customer_history(customer),
         "can_change": user.has_perm("archive.change_customer"),
     }
     return render(request, "archive/customer_detail.html", context)
