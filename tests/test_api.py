@@ -159,3 +159,15 @@ def test_api_openapi_document_and_docs_page_served_locally(company: Company) -> 
 def test_api_session_auth_for_the_web_ui(company: Company) -> None:
     response = company.client("alice").get("/api/v1/customers")
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "status"),
+    [("get", "/api/v1/no-such-thing", 404), ("delete", "/api/v1/customers", 405)],
+)
+def test_api_errors_outside_the_routers_have_the_same_shape(
+    company: Company, method: str, url: str, status: int
+) -> None:
+    response = getattr(company.api("gm"), method)(url)
+    assert response.status_code == status
+    assert error_shape(response.json())

@@ -89,3 +89,18 @@ def test_demo_creates_the_company_once_with_every_login(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert count.stdout.strip().splitlines()[-1] == "200"
+
+
+def test_deploy_serve_and_worker_use_the_production_profile(tmp_path: Path) -> None:
+    # `import zhike` must not pick a profile before the command line is read.
+    env = clean_env(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-c", "import os, zhike; print(os.environ.get('DJANGO_SETTINGS_MODULE'))"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.stdout.strip() == "None"
+    check = zhike("serve", "--help", env=env, cwd=tmp_path)
+    assert "ZHIKE_SECRET_KEY" in check.stderr  # production settings refuse to start without it

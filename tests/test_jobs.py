@@ -3,6 +3,7 @@ by a real Celery worker against Redis when Redis is reachable."""
 
 import os
 import socket
+import time
 from datetime import timedelta
 
 import pytest
@@ -124,18 +125,39 @@ class RedisWorkerTests(RealTransactionTestCase):
         company = build_company()
         age(company.customers["A"], 90)
         url = "redis://127.0.0.1:6379/15"
-        old = {k: app.conf[k] for k in ("broker_url", "result_backend", "task_ignore_result")}
-        app.conf.update(
-            broker_url=url,
-            result_backend=url,
-            task_ignore_result=False,
-            broker_transport_options={},
-        )
+        old = {k: app.conf[k] for k in ("broker_url", "broker_transport_options")}
+        app.conf.update(broker_url=url, broker_transport_options={})
         try:
             with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-                result = sweep_stale_customers_task.delay()
-                self.assertEqual(result.get(timeout=30), 1)
+                sweep_stale_customers_task.delay()
+                deadline = time.monotonic() + 30
+                while not Notice.objects.exists() and time.monotonic() < deadline:
+                    time.sleep(0.1)
         finally:
             app.conf.update(old)
         notice = Notice.objects.get()
         self.assertEqual(notice.recipient, company.users["alice"])
+
+
+def test_arc_6_sweep_on_demand_is_enqueued_only_after_commit(
+    company: Company, django_capture_on_commit_callbacks
+) -> None:
+    from unittest import mock
+
+    from zhike.archive.tasks import sweep_stale_customers_task
+
+    task_class = type(sweep_stale_customers_task._get_current_object())  # unwrap the proxy
+    with mock.patch.object(task_class, "delay") as delay:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            response = company.api("arch").post("/api/v1/customers/data-quality-sweep")
+        assert response.status_code == 202
+        delay.assert_not_called()  # nothing leaves before the commit
+        assert len(callbacks) == 1
+        callbacks[0]()  # the commit
+        delay.assert_called_once_with()
+
+
+def test_arc_6_sweep_on_demand_needs_the_right(company: Company) -> None:
+    response = company.api("alice").post("/api/v1/customers/data-quality-sweep")
+    assert response.status_code == 403
+    assert response.json()["message"] == "您没有执行资料更新检查的权限"

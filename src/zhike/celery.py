@@ -1,12 +1,11 @@
 """The Celery app and the one beat schedule of every periodic job."""
 
-import os
-
 from celery import Celery
 from celery.schedules import crontab
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhike.settings.dev")
-
+# Settings are read lazily, when the first job is sent or the worker starts: the `zhike`
+# command (or DJANGO_SETTINGS_MODULE) has chosen the profile by then. This module must not
+# choose one itself, since `import zhike` runs it before the command line is read.
 app = Celery("zhike")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

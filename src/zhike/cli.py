@@ -13,7 +13,7 @@ from pathlib import Path
 
 def main() -> None:
     command = sys.argv[1] if len(sys.argv) > 1 else ""
-    profile = "production" if command == "serve" else "dev"
+    profile = "production" if command in ("serve", "worker") else "dev"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", f"zhike.settings.{profile}")
     if command == "demo" and not os.environ.get("DATABASE_URL"):
         var_dir = Path(os.environ.get("ZHIKE_VAR_DIR", Path.cwd() / "var"))

@@ -113,16 +113,23 @@ def create_customer(request: HttpRequest, payload: CustomerIn) -> Status:
     return Status(201, customer_out(selectors.access_customer(user, created.pk), user))
 
 
-@router.get("/{customer_id}", response=CustomerOut, summary="客户详情")
+@router.get("/{int:customer_id}", response=CustomerOut, summary="客户详情")
 def get_customer(request: HttpRequest, customer_id: int) -> dict:
     user: User = request.user  # type: ignore[assignment]
     return customer_out(selectors.access_customer(user, customer_id), user)
 
 
-@router.patch("/{customer_id}", response=CustomerOut, summary="修改客户")
+@router.patch("/{int:customer_id}", response=CustomerOut, summary="修改客户")
 def update_customer(request: HttpRequest, customer_id: int, payload: CustomerPatch) -> dict:
     user: User = request.user  # type: ignore[assignment]
     services.customer_update(
         by=user, customer_id=customer_id, data=payload.model_dump(exclude_unset=True)
     )
     return customer_out(selectors.access_customer(user, customer_id), user)
+
+
+@router.post("/data-quality-sweep", response={202: None}, summary="立即执行资料更新检查")
+def run_data_quality_sweep(request: HttpRequest) -> Status:
+    """Queue the ARC-6 sweep now; owners of stale records get a notice when it has run."""
+    services.request_data_quality_sweep(by=request.user)  # type: ignore[arg-type]
+    return Status(202, None)

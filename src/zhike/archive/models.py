@@ -65,7 +65,10 @@ class Customer(models.Model):
         verbose_name = _("客户")
         verbose_name_plural = _("客户")
         ordering = ["-id"]
-        permissions = [("view_customer_phone", _("可查看完整电话号码"))]
+        permissions = [
+            ("view_customer_phone", _("可查看完整电话号码")),
+            ("run_data_quality_sweep", _("可立即执行资料更新检查")),
+        ]
         indexes = [
             # Each scope's first page is an index range scan, newest first.
             models.Index(fields=["owner", "-id"], name="customer_owner_id"),

@@ -86,6 +86,17 @@ def customer_update(*, by: User, customer_id: int, data: dict[str, Any]) -> Cust
     return customer
 
 
+def request_data_quality_sweep(*, by: User) -> None:
+    """Run the data-quality sweep now instead of waiting for the nightly run (s001 二(三):
+    the archivist's periodic review). The job is enqueued when the caller's transaction
+    commits, so a rolled-back request never starts it."""
+    from .tasks import sweep_stale_customers_task
+
+    if not by.has_perm("archive.run_data_quality_sweep"):
+        raise PermissionDenied(_("您没有执行资料更新检查的权限"))
+    sweep_stale_customers_task.delay_on_commit()
+
+
 def sweep_stale_customers(*, policy: Policy, now: datetime) -> int:
     """Data-quality sweep (ARC-6): tell each owner how many of their records have gone
     ``stale_after_days`` without an update. Returns the number of records reported.

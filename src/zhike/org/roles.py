@@ -15,6 +15,7 @@ VIEW = "archive.view_customer"
 ADD = "archive.add_customer"
 CHANGE = "archive.change_customer"
 PHONE = "archive.view_customer_phone"
+SWEEP = "archive.run_data_quality_sweep"
 
 
 @dataclass(frozen=True)
@@ -34,11 +35,13 @@ ROLES: tuple[RoleDefinition, ...] = (
     RoleDefinition("vice_president", _("主管副总经理"), DataScope.ALL, (VIEW, CHANGE, PHONE)),
     RoleDefinition("general_manager", _("总经理"), DataScope.ALL, (VIEW, CHANGE, PHONE)),
     RoleDefinition("service_agent", _("客服专员"), DataScope.ALL, (VIEW,)),
-    RoleDefinition("crm_manager", _("客户关系经理"), DataScope.ALL, (VIEW, ADD, CHANGE, PHONE)),
+    RoleDefinition(
+        "crm_manager", _("客户关系经理"), DataScope.ALL, (VIEW, ADD, CHANGE, PHONE, SWEEP)
+    ),
     RoleDefinition("finance", _("财务"), DataScope.ALL, (VIEW,)),
     RoleDefinition("technical", _("技术部"), DataScope.OWN, (VIEW,)),
     RoleDefinition("production", _("生产部"), DataScope.OWN, (VIEW,)),
-    RoleDefinition("archivist", _("档案管理员"), DataScope.ALL, (VIEW, ADD, CHANGE, PHONE)),
+    RoleDefinition("archivist", _("档案管理员"), DataScope.ALL, (VIEW, ADD, CHANGE, PHONE, SWEEP)),
     RoleDefinition(
         "office_director", _("办事处主任"), DataScope.DEPARTMENT_TREE, (VIEW, ADD, CHANGE, PHONE)
     ),
