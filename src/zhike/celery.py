@@ -15,4 +15,12 @@ app.conf.beat_schedule = {
         "task": "archive.sweep_stale_customers",
         "schedule": crontab(hour=2, minute=0),
     },
+    "workflow-escalation-sweep": {
+        "task": "workflow.sweep_overdue",
+        "schedule": 300.0,  # every 5 minutes: escalation is measured in hours and days
+    },
+    "workflow-retry-failed-deliveries": {
+        "task": "workflow.retry_failed_deliveries",
+        "schedule": 600.0,
+    },
 }

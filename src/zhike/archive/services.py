@@ -106,7 +106,7 @@ def sweep_stale_customers(*, policy: Policy, now: datetime) -> int:
     retried one) never report a record twice. One statement per owner, not per record.
     """
     from zhike.workflow.models import Notice
-    from zhike.workflow.services import notify_many
+    from zhike.workflow.notify import notify_many
 
     from .selectors import stale_customers
 
@@ -130,6 +130,7 @@ def sweep_stale_customers(*, policy: Policy, now: datetime) -> int:
                         body=_("请及时更新客户资料(客户资料更新制度)。"),
                         link="/customers/?stale=1",
                     )
-                ]
+                ],
+                policy=policy,
             )
     return reported

@@ -4,9 +4,24 @@ A company's 客户管理制度 as data: every number a seed states is a field he
 seed it comes from in its description. Later modules add their sections.
 """
 
-from datetime import date
+from datetime import date, time
+from decimal import Decimal
+from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+# The seed roles (ORG-1); kept here as plain codes so the policy package stays independent.
+ROLE_CODES = frozenset({
+    "salesperson", "supervisor", "sales_manager", "vice_president", "general_manager",
+    "service_agent", "crm_manager", "finance", "technical", "production", "archivist",
+    "office_director",
+})
+
+
+def _known_role(code: str) -> str:
+    if code not in ROLE_CODES:
+        raise ValueError(f"未知角色 {code!r} / unknown role; 可选 one of: {', '.join(sorted(ROLE_CODES))}")
+    return code
 
 
 class Section(BaseModel):
@@ -46,8 +61,107 @@ class ArchivePolicy(Section):
     data_quality: DataQuality = DataQuality()
 
 
+class Duration(Section):
+    """A time allowance: exactly one of working days, working hours or calendar days."""
+
+    working_days: int | None = Field(default=None, ge=0, le=365)
+    working_hours: float | None = Field(default=None, ge=0, le=2000)
+    calendar_days: int | None = Field(default=None, ge=0, le=3650)
+
+    @model_validator(mode="after")
+    def exactly_one(self) -> Self:
+        given = [v for v in (self.working_days, self.working_hours, self.calendar_days)
+                 if v is not None]
+        if len(given) != 1:
+            raise ValueError("必须且只能设置 working_days、working_hours、calendar_days 之一 "
+                             "/ set exactly one of working_days, working_hours, calendar_days")
+        return self
+
+
+class CalendarPolicy(Section):
+    """工作时间 (SRV-5): working periods of a working day, company-wide."""
+
+    work_periods: list[tuple[time, time]] = Field(
+        default=[(time(9), time(12)), (time(13), time(18))], min_length=1,
+        description="chosen default 09:00–12:00, 13:00–18:00",
+    )
+
+    @field_validator("work_periods")
+    @classmethod
+    def ordered(cls, periods: list[tuple[time, time]]) -> list[tuple[time, time]]:
+        for start, end in periods:
+            if start >= end:
+                raise ValueError("每段工作时间的开始必须早于结束 / each period must start before it ends")
+        return sorted(periods)
+
+
+class ApprovalStepRule(Section):
+    role: str
+    label: str = ""
+    min_amount: Decimal | None = Field(
+        default=None, ge=0, description="step applies only when the amount reaches this"
+    )
+
+    _role = field_validator("role")(_known_role)
+
+
+class ApprovalKind(Section):
+    """One seed form's approval chain (APR-1)."""
+
+    name: str
+    steps: list[ApprovalStepRule] = Field(min_length=1)
+    step_deadline: Duration = Duration(working_days=2)
+    escalation: str = "default"
+
+
+class EscalationChain(Section):
+    """Who hears of an overdue item, one level after another (owner → supervisor → …)."""
+
+    roles: list[str] = Field(min_length=1)
+    interval: Duration = Duration(working_days=1)
+
+    @field_validator("roles")
+    @classmethod
+    def known_roles(cls, roles: list[str]) -> list[str]:
+        return [_known_role(r) for r in roles]
+
+
+class DeadlineRule(Section):
+    name: str
+    within: Duration
+    escalation: str = "default"
+
+
+Channel = Literal["inapp", "email", "robot"]
+
+
+class NotificationPolicy(Section):
+    """NTF-2: which channels each kind of notice goes to; in-app is always on."""
+
+    default_channels: list[Channel] = ["inapp"]
+    routes: dict[str, list[Channel]] = {}
+
+
 class Policy(Section):
     """The whole policy document."""
 
     policy: PolicyMeta
     archive: ArchivePolicy = ArchivePolicy()
+    calendar: CalendarPolicy = CalendarPolicy()
+    approvals: dict[str, ApprovalKind] = {}
+    escalation: dict[str, EscalationChain] = {
+        "default": EscalationChain(roles=["supervisor", "sales_manager", "general_manager"])
+    }
+    deadlines: dict[str, DeadlineRule] = {}
+    notifications: NotificationPolicy = NotificationPolicy()
+
+    @model_validator(mode="after")
+    def chains_exist(self) -> Self:
+        named = [(f"deadlines.{k}", r.escalation) for k, r in self.deadlines.items()]
+        named += [(f"approvals.{k}", a.escalation) for k, a in self.approvals.items()]
+        for key, chain in named:
+            if chain not in self.escalation:
+                raise ValueError(
+                    f"{key}.escalation: 没有名为 {chain!r} 的升级链 / no escalation chain {chain!r}"
+                )
+        return self

@@ -1,10 +1,129 @@
-"""Reads for the inbox. A person only ever sees their own notices."""
+"""Reads of the workflow core: calendars, the inbox, approvals waiting for a person."""
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from zhike.org.models import User
+from django.conf import settings
+from django.db.models import Q, QuerySet
 
-from .models import Notice
+from zhike.org.models import Department, User
+from zhike.policy.schema import Duration, Policy
+
+from .calendar import BusinessCalendar, Moment, WorkPeriod
+from .models import (
+    ApprovalRequest,
+    ApprovalStep,
+    CalendarOverride,
+    Deadline,
+    DeadlineState,
+    Delegation,
+    Notice,
+    StepState,
+)
+
+
+def company_calendar(policy: Policy, department: Department | None = None) -> BusinessCalendar:
+    """The official calendar with the company's overrides, and the department's own
+    overrides (they win) when ``department`` is given."""
+    rows = CalendarOverride.objects.filter(
+        Q(department__isnull=True) | Q(department=department) if department else
+        Q(department__isnull=True)
+    ).values_list("day", "is_workday", "department_id")
+    overrides: dict = {}
+    for day, is_workday, department_id in sorted(rows, key=lambda r: r[2] is not None):
+        overrides[day] = is_workday  # department rows sort last and win
+    return BusinessCalendar(
+        tz=ZoneInfo(settings.TIME_ZONE),
+        periods=[WorkPeriod(start, end) for start, end in policy.calendar.work_periods],
+        overrides=overrides,
+    )
+
+
+def due_after(calendar: BusinessCalendar, start: datetime, allowance: Duration) -> Moment:
+    """``start`` plus a policy allowance, in working days, working hours or calendar days."""
+    if allowance.working_days is not None:
+        return calendar.add_working_days(start, allowance.working_days)
+    if allowance.working_hours is not None:
+        return calendar.add_working_hours(start, allowance.working_hours)
+    return calendar.add_calendar_days(start, allowance.calendar_days or 0)
+
+
+def absent_colleagues_of(delegate: User, *, now: datetime) -> list[int]:
+    """Ids of the people ``delegate`` acts for at ``now`` (ORG-3)."""
+    return list(
+        Delegation.objects.filter(delegate=delegate, starts_at__lte=now, ends_at__gt=now)
+        .values_list("absent_id", flat=True)
+    )
+
+
+def steps_waiting_for(user: User, *, now: datetime) -> QuerySet[ApprovalStep]:
+    """Active steps ``user`` may decide: as a candidate or as a delegate of one."""
+    acting_for = [user.pk, *absent_colleagues_of(user, now=now)]
+    return (
+        ApprovalStep.objects.filter(state=StepState.ACTIVE, candidates__in=acting_for)
+        .exclude(request__requester=user)
+        .select_related("request", "request__requester")
+        .distinct()
+        .order_by("request__created_at")
+    )
+
+
+def approvals_submitted_by(user: User) -> QuerySet[ApprovalRequest]:
+    return ApprovalRequest.objects.filter(requester=user).order_by("-id")
+
+
+def approvals_decided_by(user: User) -> QuerySet[ApprovalRequest]:
+    return (
+        ApprovalRequest.objects.filter(steps__acted_by=user)
+        .select_related("requester")
+        .distinct()
+        .order_by("-id")
+    )
+
+
+def access_approval(user: User, request_id: int, *, now: datetime) -> ApprovalRequest:
+    """An approval the user takes part in (requester, candidate, delegate, actor), or
+    ``ApprovalRequest.DoesNotExist`` — the same for a missing one and one out of reach."""
+    request = ApprovalRequest.objects.select_related("requester").get(pk=request_id)
+    if user.is_superuser or request.requester_id == user.pk:
+        return request
+    steps = request.steps.all()
+    involved = steps.filter(Q(candidates=user) | Q(acted_by=user)).exists()
+    if not involved:
+        absent = absent_colleagues_of(user, now=now)
+        involved = bool(absent) and steps.filter(candidates__in=absent).exists()
+    if not involved:
+        raise ApprovalRequest.DoesNotExist
+    return request
+
+
+@dataclass(frozen=True)
+class Inbox:
+    overdue: list[Deadline]
+    due: list[Deadline]
+    approvals: list[ApprovalStep]
+    notices: list[Notice]
+    unread_count: int
+
+    @property
+    def badge(self) -> int:
+        return len(self.overdue) + len(self.approvals) + self.unread_count
+
+
+def inbox_for(user: User, *, now: datetime, limit: int = 20) -> Inbox:
+    """NTF-1: a person's overdue and due items, approvals waiting and unread notices."""
+    open_items = Deadline.objects.filter(assignee=user, state=DeadlineState.OPEN).order_by(
+        "due_at"
+    )
+    return Inbox(
+        overdue=list(open_items.filter(due_at__lt=now)[:limit]),
+        due=list(open_items.filter(due_at__gte=now)[:limit]),
+        approvals=list(steps_waiting_for(user, now=now)[:limit]),
+        notices=list(Notice.objects.filter(recipient=user, read_at__isnull=True)
+                     .order_by("-id")[:limit]),
+        unread_count=unread_count(user),
+    )
 
 
 def notices_for(user: User) -> QuerySet[Notice]:

@@ -1,0 +1,168 @@
+"""Deadlines and escalation (SRV-5, NTF-1): services open them, closing the work closes
+them, and a periodic sweep escalates overdue ones along the policy's chain.
+
+Escalation levels: 0 = not yet due. When ``next_escalation_at`` passes, the sweep raises
+the level by one: level 1 tells the assignee the item is overdue and the chain's first
+role; level k tells the chain's k-th role; after the last role it stops.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Case, F, Model, Value, When
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from zhike.org.models import Department, User
+from zhike.org.selectors import people_with_role
+from zhike.policy.schema import Duration, Policy
+
+from .models import Deadline, DeadlineState, Notice
+from .notify import notify_many
+from .selectors import company_calendar, due_after
+
+
+def deadline_open(
+    *,
+    title: str,
+    assignee: User,
+    start: datetime,
+    within: Duration,
+    policy: Policy,
+    rule: str,
+    escalation: str = "default",
+    subject: Model | None = None,
+    link: str = "",
+) -> Deadline:
+    """Open a deadline ``within`` after ``start`` on the assignee's calendar."""
+    if escalation not in policy.escalation:
+        raise ValueError(f"unknown escalation chain {escalation!r}")
+    moment = due_after(company_calendar(policy, assignee.department), start, within)
+    return Deadline.objects.create(
+        rule=rule,
+        title=title,
+        link=link,
+        content_type=ContentType.objects.get_for_model(subject) if subject else None,
+        object_id=subject.pk if subject else None,
+        assignee=assignee,
+        due_at=moment.at,
+        next_escalation_at=moment.at,
+        escalation=escalation,
+        beyond_calendar_data=moment.beyond_data,
+        policy_version=policy.policy.version,
+    )
+
+
+def deadline_open_by_rule(
+    *, rule: str, assignee: User, start: datetime, policy: Policy, title: str = "",
+    subject: Model | None = None, link: str = "",
+) -> Deadline:
+    """Open a deadline for one of the policy's named rules (``[deadlines.<rule>]``)."""
+    definition = policy.deadlines[rule]
+    return deadline_open(
+        title=title or definition.name, assignee=assignee, start=start,
+        within=definition.within, policy=policy, rule=rule,
+        escalation=definition.escalation, subject=subject, link=link,
+    )
+
+
+def deadlines_close(*, subject: Model, now: datetime, rule: str | None = None,
+                    cancelled: bool = False) -> int:
+    """Close the open deadlines about ``subject`` (the work is done, or moot)."""
+    items = Deadline.objects.filter(
+        content_type=ContentType.objects.get_for_model(subject), object_id=subject.pk,
+        state=DeadlineState.OPEN,
+    )
+    if rule is not None:
+        items = items.filter(rule=rule)
+    return items.update(
+        state=DeadlineState.CANCELLED if cancelled else DeadlineState.DONE,
+        closed_at=now, next_escalation_at=None,
+    )
+
+
+@dataclass
+class SweepResult:
+    escalated: int = 0
+    notices: int = 0
+    by_level: dict[int, int] = field(default_factory=dict)
+
+
+def sweep_overdue(*, policy: Policy, now: datetime, batch_size: int = 2000) -> SweepResult:
+    """Escalate every open deadline whose next escalation is due, each level exactly once.
+
+    Per batch: one UPDATE claims the rows still due (compare-and-set on
+    ``next_escalation_at <= now``, with a fresh ``claim`` token), one SELECT reads back
+    what this sweep claimed, one INSERT writes the notices. A second sweep running at the
+    same time finds the claimed rows no longer due and skips them.
+    """
+    result = SweepResult()
+    calendar = company_calendar(policy)
+    people: dict[tuple[int | None, str], list[User]] = {}
+    departments = {d.pk: d for d in Department.objects.all()}
+
+    for chain_name, chain in policy.escalation.items():
+        levels = len(chain.roles)
+        next_at = due_after(calendar, now, chain.interval).at
+        while True:
+            token = uuid.uuid4()
+            with transaction.atomic():
+                due_ids = list(
+                    Deadline.objects.filter(
+                        state=DeadlineState.OPEN, escalation=chain_name,
+                        next_escalation_at__lte=now,
+                    ).order_by("next_escalation_at").values_list("id", flat=True)[:batch_size]
+                )
+                if not due_ids:
+                    break
+                Deadline.objects.filter(
+                    pk__in=due_ids, state=DeadlineState.OPEN, next_escalation_at__lte=now
+                ).update(
+                    claim=token,
+                    escalation_level=F("escalation_level") + 1,
+                    overdue_since=Coalesce(F("overdue_since"), Value(now)),
+                    # SET expressions see the row before the update: old level + 1 >= levels.
+                    next_escalation_at=Case(
+                        When(escalation_level__gte=levels - 1, then=Value(None)),
+                        default=Value(next_at),
+                    ),
+                )
+                claimed = list(
+                    Deadline.objects.filter(claim=token)
+                    .select_related("assignee")
+                    .only("id", "title", "link", "escalation_level", "assignee__id",
+                          "assignee__username", "assignee__display_name",
+                          "assignee__department_id")
+                )
+                notices = []
+                for item in claimed:
+                    level = item.escalation_level
+                    result.by_level[level] = result.by_level.get(level, 0) + 1
+                    if level == 1:
+                        notices.append(Notice(
+                            recipient_id=item.assignee_id, kind="deadline.overdue",
+                            title=_("已逾期:%(title)s") % {"title": item.title},
+                            link=item.link,
+                        ))
+                    department_id = item.assignee.department_id
+                    key = (department_id, chain.roles[level - 1])
+                    if key not in people:
+                        people[key] = people_with_role(
+                            key[1], near=departments.get(department_id) if department_id else None
+                        )
+                    for person in people[key]:
+                        if person.pk == item.assignee_id:
+                            continue
+                        notices.append(Notice(
+                            recipient_id=person.pk, kind="deadline.escalated",
+                            title=_("逾期升级(第 %(level)s 级):%(who)s 的“%(title)s”")
+                            % {"level": level, "who": item.assignee, "title": item.title},
+                            link=item.link,
+                        ))
+                notify_many(notices, policy=policy)
+                result.escalated += len(claimed)
+                result.notices += len(notices)
+    return result

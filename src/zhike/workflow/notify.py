@@ -1,0 +1,127 @@
+"""Notices into the inbox (NTF-1) and their delivery over e-mail and group robots (NTF-2).
+
+A notice is written in the caller's transaction. Its deliveries are rows too, sent by a job
+after commit: each delivery is claimed with a compare-and-set before sending, so a retry
+or a second worker never sends a delivered message again.
+"""
+
+import time
+from collections.abc import Iterable, Sequence
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from zhike.org.models import User
+from zhike.policy.schema import Policy
+
+from .channels import ChannelError, dingtalk_payload, dingtalk_signed_url, post_json, wecom_payload
+from .models import Delivery, DeliveryState, Notice, NotificationPreference, RobotChannel
+
+MAX_ATTEMPTS = 5
+
+
+def _channels_for(kind: str, policy: Policy | None) -> set[str]:
+    if policy is None:
+        return {"inapp"}
+    routes = policy.notifications.routes
+    return set(routes.get(kind, policy.notifications.default_channels))
+
+
+def notify_many(notices: Iterable[Notice], *, policy: Policy | None = None) -> list[Notice]:
+    """Put notices into their recipients' inboxes and queue their external deliveries,
+    by the policy's routes and each person's preferences. A handful of statements for any
+    number of notices."""
+    created = Notice.objects.bulk_create(list(notices), batch_size=1000)
+    wanted = {n.kind: _channels_for(n.kind, policy) for n in created}
+    if not any(channels - {"inapp"} for channels in wanted.values()):
+        return created
+    recipient_ids = {n.recipient_id for n in created}
+    users = {u.pk: u for u in User.objects.filter(pk__in=recipient_ids)}
+    prefs = {p.user_id: p for p in NotificationPreference.objects.filter(user__in=recipient_ids)}
+    robots = list(RobotChannel.objects.filter(active=True))
+    deliveries = []
+    for notice in created:
+        channels = wanted[notice.kind]
+        user = users[notice.recipient_id]
+        pref = prefs.get(user.pk) or NotificationPreference(user=user)
+        if "email" in channels and pref.email and user.email:
+            deliveries.append(Delivery(notice=notice, channel="email"))
+        if "robot" in channels and pref.robot:
+            for robot in robots:
+                if robot.department_id in (None, user.department_id):
+                    deliveries.append(Delivery(notice=notice, channel="robot", robot=robot))
+    if deliveries:
+        Delivery.objects.bulk_create(deliveries, batch_size=1000)
+        ids = [d.pk for d in deliveries]
+        transaction.on_commit(lambda: _enqueue(ids))
+    return created
+
+
+def _enqueue(ids: list[int], chunk: int = 500) -> None:
+    from .tasks import deliver_task
+
+    for start in range(0, len(ids), chunk):
+        deliver_task.delay(ids[start : start + chunk])
+
+
+def absolute(link: str) -> str:
+    return f"{settings.ZHIKE_BASE_URL.rstrip('/')}{link}" if link.startswith("/") else link
+
+
+def _send(delivery: Delivery) -> None:
+    notice = delivery.notice
+    link = absolute(notice.link)
+    if delivery.channel == "email":
+        body = f"{notice.body}\n\n{link}" if link else notice.body
+        send_mail(f"【知客】{notice.title}", body, None, [notice.recipient.email])
+        return
+    robot = delivery.robot
+    if robot is None:
+        raise ChannelError("robot channel removed")
+    if robot.kind == RobotChannel.Kind.WECOM:
+        post_json(robot.webhook_url, wecom_payload(title=notice.title, body=notice.body, link=link))
+    else:
+        url = robot.webhook_url
+        if robot.secret:
+            url = dingtalk_signed_url(url, secret=robot.secret,
+                                      timestamp_ms=int(time.time() * 1000))
+        post_json(url, dingtalk_payload(title=notice.title, body=notice.body, link=link))
+
+
+def deliver(delivery_ids: Sequence[int]) -> list[int]:
+    """Send the given deliveries that are still pending or failed; returns the ids that
+    failed and may be retried. Never blocks a request: it runs in a job."""
+    failed = []
+    for delivery_id in delivery_ids:
+        claimed = Delivery.objects.filter(
+            Q(state=DeliveryState.PENDING) | Q(state=DeliveryState.FAILED),
+            pk=delivery_id, attempts__lt=MAX_ATTEMPTS,
+        ).update(state=DeliveryState.SENDING, attempts=F("attempts") + 1)
+        if not claimed:
+            continue  # sent already, being sent by another worker, or given up
+        delivery = Delivery.objects.select_related("notice__recipient", "robot").get(
+            pk=delivery_id
+        )
+        try:
+            _send(delivery)
+        except Exception as exc:  # any failure: record it and let the job retry
+            Delivery.objects.filter(pk=delivery_id).update(
+                state=DeliveryState.FAILED, last_error=str(exc)[:2000]
+            )
+            failed.append(delivery_id)
+        else:
+            Delivery.objects.filter(pk=delivery_id).update(
+                state=DeliveryState.SENT, sent_at=timezone.now(), last_error=""
+            )
+    return failed
+
+
+def retryable_deliveries(limit: int = 1000) -> list[int]:
+    """Failed deliveries with attempts left (the periodic retry picks these up)."""
+    return list(
+        Delivery.objects.filter(state=DeliveryState.FAILED, attempts__lt=MAX_ATTEMPTS)
+        .order_by("id").values_list("id", flat=True)[:limit]
+    )
