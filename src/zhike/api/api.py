@@ -5,6 +5,7 @@ from ninja.renderers import JSONRenderer
 
 from zhike.archive.api import router as customers_router
 from zhike.org.api import router as auth_router
+from zhike.workflow.api import approvals_router, inbox_router
 
 from . import errors
 from .auth import API_AUTH
@@ -28,3 +29,5 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("/auth", auth_router)
 api.add_router("/customers", customers_router)
+api.add_router("/inbox", inbox_router)
+api.add_router("/approvals", approvals_router)

@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from zhike.archive.errors import ArchiveError
+from zhike.workflow.approvals import ApprovalError
 
 logger = logging.getLogger("zhike.api")
 
@@ -60,7 +61,8 @@ def install(api: NinjaAPI) -> None:
         return respond(request, 401, error_body("unauthenticated", _("请先登录或提供有效令牌")))
 
     @api.exception_handler(ArchiveError)
-    def business(request: HttpRequest, exc: ArchiveError) -> HttpResponse:
+    @api.exception_handler(ApprovalError)
+    def business(request: HttpRequest, exc: ArchiveError | ApprovalError) -> HttpResponse:
         status = STATUS_FOR_CODE.get(exc.code, 400)
         errors = [{"field": exc.field, "message": exc.message}] if exc.field else []
         return respond(request, status, error_body(exc.code, exc.message, errors))

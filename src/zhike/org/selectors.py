@@ -10,18 +10,20 @@ def ancestor_ids(department: Department | None) -> list[int]:
     return [int(part) for part in reversed(department.path.strip("/").split("/"))]
 
 
-def people_with_role(role: str, *, near: Department | None) -> list[User]:
+def people_with_role(
+    role: str, *, near: Department | None, exclude: User | None = None
+) -> list[User]:
     """Active holders of ``role``, looked up in the department line first: the department
     itself, then each department above it; the nearest level that has any wins. With no
-    holder in the line (finance for a salesperson, say), every holder company-wide."""
-    holders = list(
-        User.objects.filter(roles__code=role, is_active=True).select_related("department")
-        .order_by("id").distinct()
-    )
+    holder in the line (finance for a salesperson, say), every holder company-wide.
+    ``exclude`` leaves one person out before choosing the level (no self-approval)."""
+    queryset = User.objects.filter(roles__code=role, is_active=True)
+    if exclude is not None:
+        queryset = queryset.exclude(pk=exclude.pk)
+    holders = list(queryset.order_by("id").distinct())
     line = ancestor_ids(near)
     for department_id in line:
         nearest = [u for u in holders if u.department_id == department_id]
         if nearest:
             return nearest
     return holders
-

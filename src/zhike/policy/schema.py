@@ -11,16 +11,28 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 # The seed roles (ORG-1); kept here as plain codes so the policy package stays independent.
-ROLE_CODES = frozenset({
-    "salesperson", "supervisor", "sales_manager", "vice_president", "general_manager",
-    "service_agent", "crm_manager", "finance", "technical", "production", "archivist",
-    "office_director",
-})
+ROLE_CODES = frozenset(
+    {
+        "salesperson",
+        "supervisor",
+        "sales_manager",
+        "vice_president",
+        "general_manager",
+        "service_agent",
+        "crm_manager",
+        "finance",
+        "technical",
+        "production",
+        "archivist",
+        "office_director",
+    }
+)
 
 
 def _known_role(code: str) -> str:
     if code not in ROLE_CODES:
-        raise ValueError(f"未知角色 {code!r} / unknown role; 可选 one of: {', '.join(sorted(ROLE_CODES))}")
+        choices = ", ".join(sorted(ROLE_CODES))
+        raise ValueError(f"未知角色 {code!r} / unknown role; 可选 one of: {choices}")
     return code
 
 
@@ -70,11 +82,14 @@ class Duration(Section):
 
     @model_validator(mode="after")
     def exactly_one(self) -> Self:
-        given = [v for v in (self.working_days, self.working_hours, self.calendar_days)
-                 if v is not None]
+        given = [
+            v for v in (self.working_days, self.working_hours, self.calendar_days) if v is not None
+        ]
         if len(given) != 1:
-            raise ValueError("必须且只能设置 working_days、working_hours、calendar_days 之一 "
-                             "/ set exactly one of working_days, working_hours, calendar_days")
+            raise ValueError(
+                "必须且只能设置 working_days、working_hours、calendar_days 之一 "
+                "/ set exactly one of working_days, working_hours, calendar_days"
+            )
         return self
 
 
@@ -82,7 +97,8 @@ class CalendarPolicy(Section):
     """工作时间 (SRV-5): working periods of a working day, company-wide."""
 
     work_periods: list[tuple[time, time]] = Field(
-        default=[(time(9), time(12)), (time(13), time(18))], min_length=1,
+        default=[(time(9), time(12)), (time(13), time(18))],
+        min_length=1,
         description="chosen default 09:00–12:00, 13:00–18:00",
     )
 
@@ -91,7 +107,9 @@ class CalendarPolicy(Section):
     def ordered(cls, periods: list[tuple[time, time]]) -> list[tuple[time, time]]:
         for start, end in periods:
             if start >= end:
-                raise ValueError("每段工作时间的开始必须早于结束 / each period must start before it ends")
+                raise ValueError(
+                    "每段工作时间的开始必须早于结束 / each period must start before it ends"
+                )
         return sorted(periods)
 
 

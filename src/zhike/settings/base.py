@@ -239,4 +239,5 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("ZHIKE_LOG_LEVEL", "INFO")},
 }
-ZHIKE_BASE_URL = os.environ.get("ZHIKE_BASE_URL", "http://127.0.0.1:8000")  # links in e-mails and robot messages
+# The site's address, for links in e-mails and robot messages.
+ZHIKE_BASE_URL = os.environ.get("ZHIKE_BASE_URL", "http://127.0.0.1:8000")

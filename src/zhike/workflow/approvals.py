@@ -74,26 +74,28 @@ def _link(request: ApprovalRequest) -> str:
     return f"/approvals/{request.pk}/"
 
 
-def _start_round(request: ApprovalRequest, rule: ApprovalKind, *, policy: Policy,
-                 now: datetime) -> None:
+def _start_round(
+    request: ApprovalRequest, rule: ApprovalKind, *, policy: Policy, now: datetime
+) -> None:
     applicable = [
-        s for s in rule.steps
+        s
+        for s in rule.steps
         if s.min_amount is None or (request.amount is not None and request.amount >= s.min_amount)
     ]
     requester = request.requester
     steps = []
     for position, step_rule in enumerate(applicable):
-        candidates = [
-            u for u in people_with_role(step_rule.role, near=requester.department)
-            if u.pk != requester.pk
-        ]
+        candidates = people_with_role(step_rule.role, near=requester.department, exclude=requester)
         if not candidates:
             raise ApprovalError(
                 _("找不到“%(label)s”的审批人(需要角色 %(role)s)")
                 % {"label": step_rule.label or step_rule.role, "role": step_rule.role}
             )
         step = ApprovalStep.objects.create(
-            request=request, round=request.round, position=position, role=step_rule.role,
+            request=request,
+            round=request.round,
+            position=position,
+            role=step_rule.role,
             label=step_rule.label or step_rule.role,
             state=StepState.ACTIVE if position == 0 else StepState.WAITING,
         )
@@ -102,51 +104,91 @@ def _start_round(request: ApprovalRequest, rule: ApprovalKind, *, policy: Policy
     _activate(steps[0][0], steps[0][1], request, rule, policy=policy, now=now)
 
 
-def _activate(step: ApprovalStep, candidates: list[User], request: ApprovalRequest,
-              rule: ApprovalKind, *, policy: Policy, now: datetime) -> None:
+def _activate(
+    step: ApprovalStep,
+    candidates: list[User],
+    request: ApprovalRequest,
+    rule: ApprovalKind,
+    *,
+    policy: Policy,
+    now: datetime,
+) -> None:
     step.state = StepState.ACTIVE
     step.save(update_fields=["state"])
     for person in candidates:
         deadline_open(
-            title=_("审批:%(title)s") % {"title": request.title}, assignee=person, start=now,
-            within=rule.step_deadline, policy=policy, rule=f"approval.{request.kind}",
-            escalation=rule.escalation, subject=step, link=_link(request),
+            title=_("审批:%(title)s") % {"title": request.title},
+            assignee=person,
+            start=now,
+            within=rule.step_deadline,
+            policy=policy,
+            rule=f"approval.{request.kind}",
+            escalation=rule.escalation,
+            subject=step,
+            link=_link(request),
         )
     notify_many(
-        [Notice(recipient=p, kind="approval.waiting", link=_link(request),
+        [
+            Notice(
+                recipient=p,
+                kind="approval.waiting",
+                link=_link(request),
                 title=_("待您审批:%(title)s") % {"title": request.title},
                 body=_("%(who)s 提交,当前步骤:%(step)s")
-                % {"who": request.requester, "step": step.label})
-         for p in candidates],
+                % {"who": request.requester, "step": step.label},
+            )
+            for p in candidates
+        ],
         policy=policy,
     )
 
 
 @transaction.atomic
 def approval_submit(
-    *, kind: str, subject: Model, title: str, by: User, policy: Policy, now: datetime,
+    *,
+    kind: str,
+    subject: Model,
+    title: str,
+    by: User,
+    policy: Policy,
+    now: datetime,
     amount: Decimal | None = None,
 ) -> ApprovalRequest:
     """Start the policy's chain for ``kind`` on ``subject``."""
     rule = _rule(policy, kind)
     request = ApprovalRequest.objects.create(
-        kind=kind, title=title, content_type=ContentType.objects.get_for_model(subject),
-        object_id=subject.pk, requester=by, department=by.department, amount=amount,
+        kind=kind,
+        title=title,
+        content_type=ContentType.objects.get_for_model(subject),
+        object_id=subject.pk,
+        requester=by,
+        department=by.department,
+        amount=amount,
         policy_version=policy.policy.version,
     )
     _start_round(request, rule, policy=policy, now=now)
-    record(request, "approval.submitted", by=by,
-           details={"kind": kind, "amount": amount, "policy_version": policy.policy.version})
+    record(
+        request,
+        "approval.submitted",
+        by=by,
+        details={"kind": kind, "amount": amount, "policy_version": policy.policy.version},
+    )
     return request
 
 
 @transaction.atomic
 def approval_act(
-    *, request_id: int, by: User, action: Action, comment: str, policy: Policy, now: datetime,
+    *,
+    request_id: int,
+    by: User,
+    action: Action,
+    comment: str,
+    policy: Policy,
+    now: datetime,
 ) -> ApprovalRequest:
     """Approve, reject or return the request's current step."""
-    request = ApprovalRequest.objects.select_for_update().select_related("requester").get(
-        pk=request_id
+    request = (
+        ApprovalRequest.objects.select_for_update().select_related("requester").get(pk=request_id)
     )
     if request.state != ApprovalState.PENDING:
         raise ApprovalError(_("该审批已结束,不能再操作"))
@@ -166,22 +208,34 @@ def approval_act(
     if action not in ("approve", "reject", "return"):
         raise ApprovalError(_("无效的审批操作"), field="action")
 
-    step.state = {"approve": StepState.APPROVED, "reject": StepState.REJECTED,
-                  "return": StepState.RETURNED}[action]
-    step.acted_by, step.on_behalf_of_id, step.comment, step.acted_at = by, on_behalf_of, comment, now
+    step.state = {
+        "approve": StepState.APPROVED,
+        "reject": StepState.REJECTED,
+        "return": StepState.RETURNED,
+    }[action]
+    step.acted_by, step.on_behalf_of_id = by, on_behalf_of
+    step.comment, step.acted_at = comment, now
     step.save()
     deadlines_close(subject=step, now=now)
-    record(request, f"approval.{action}", by=by, details={
-        "step": step.label, "comment": comment, "on_behalf_of": on_behalf_of,
-    })
+    record(
+        request,
+        f"approval.{action}",
+        by=by,
+        details={
+            "step": step.label,
+            "comment": comment,
+            "on_behalf_of": on_behalf_of,
+        },
+    )
 
     handler = _handlers.get(request.kind, ApprovalHandler())
     rule = _rule(policy, request.kind)
     if action == "approve":
         following = request.steps.filter(round=request.round, state=StepState.WAITING).first()
         if following is not None:
-            _activate(following, list(following.candidates.all()), request, rule,
-                      policy=policy, now=now)
+            _activate(
+                following, list(following.candidates.all()), request, rule, policy=policy, now=now
+            )
             return request
         request.state = ApprovalState.APPROVED
         callback = handler.on_approved
@@ -190,25 +244,34 @@ def approval_act(
         request.steps.filter(round=request.round, state=StepState.WAITING).update(
             state=StepState.CANCELLED
         )
-        request.state = (ApprovalState.REJECTED if action == "reject"
-                         else ApprovalState.RETURNED)
+        request.state = ApprovalState.REJECTED if action == "reject" else ApprovalState.RETURNED
         callback = handler.on_rejected if action == "reject" else handler.on_returned
         outcome = _("已驳回") if action == "reject" else _("已退回修改")
     if request.state != ApprovalState.RETURNED:
         request.decided_at = now
     request.save(update_fields=["state", "decided_at"])
-    notify_many([Notice(recipient=request.requester, kind=f"approval.{request.state}",
-                        link=_link(request), body=comment,
-                        title=_("您的申请%(outcome)s:%(title)s")
-                        % {"outcome": outcome, "title": request.title})], policy=policy)
+    notify_many(
+        [
+            Notice(
+                recipient=request.requester,
+                kind=f"approval.{request.state}",
+                link=_link(request),
+                body=comment,
+                title=_("您的申请%(outcome)s:%(title)s")
+                % {"outcome": outcome, "title": request.title},
+            )
+        ],
+        policy=policy,
+    )
     if callback is not None:
         callback(request)
     return request
 
 
 @transaction.atomic
-def approval_resubmit(*, request_id: int, by: User, policy: Policy, now: datetime,
-                      amount: Decimal | None = None) -> ApprovalRequest:
+def approval_resubmit(
+    *, request_id: int, by: User, policy: Policy, now: datetime, amount: Decimal | None = None
+) -> ApprovalRequest:
     """After a return for changes, the requester submits again: a new round from step 1."""
     request = ApprovalRequest.objects.select_for_update().get(pk=request_id)
     if request.requester_id != by.pk:

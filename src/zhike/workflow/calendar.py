@@ -11,7 +11,7 @@ year's holidays as overrides; every computation that touched such a date says so
 (``beyond_data``), and the deadline shows a warning.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -54,8 +54,10 @@ class BusinessCalendar:
         self,
         *,
         tz: ZoneInfo,
-        periods: Iterable[WorkPeriod] = (WorkPeriod(time(9), time(12)),
-                                         WorkPeriod(time(13), time(18))),
+        periods: Iterable[WorkPeriod] = (
+            WorkPeriod(time(9), time(12)),
+            WorkPeriod(time(13), time(18)),
+        ),
         overrides: Mapping[date, bool] | None = None,
         max_span_days: int = 3660,
     ):
@@ -110,7 +112,7 @@ class BusinessCalendar:
         return Moment(self._at(day, local.timetz().replace(tzinfo=None)), beyond)
 
     # --- hours ----------------------------------------------------------------------------
-    def _working_intervals(self, start_day: date):  # type: ignore[no-untyped-def]
+    def _working_intervals(self, start_day: date) -> Iterator[tuple[datetime, datetime, bool]]:
         """(start, end, beyond) of every working period from ``start_day`` on."""
         day = start_day
         for _ in range(self.max_span_days):

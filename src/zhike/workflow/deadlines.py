@@ -57,30 +57,45 @@ def deadline_open(
 
 
 def deadline_open_by_rule(
-    *, rule: str, assignee: User, start: datetime, policy: Policy, title: str = "",
-    subject: Model | None = None, link: str = "",
+    *,
+    rule: str,
+    assignee: User,
+    start: datetime,
+    policy: Policy,
+    title: str = "",
+    subject: Model | None = None,
+    link: str = "",
 ) -> Deadline:
     """Open a deadline for one of the policy's named rules (``[deadlines.<rule>]``)."""
     definition = policy.deadlines[rule]
     return deadline_open(
-        title=title or definition.name, assignee=assignee, start=start,
-        within=definition.within, policy=policy, rule=rule,
-        escalation=definition.escalation, subject=subject, link=link,
+        title=title or definition.name,
+        assignee=assignee,
+        start=start,
+        within=definition.within,
+        policy=policy,
+        rule=rule,
+        escalation=definition.escalation,
+        subject=subject,
+        link=link,
     )
 
 
-def deadlines_close(*, subject: Model, now: datetime, rule: str | None = None,
-                    cancelled: bool = False) -> int:
+def deadlines_close(
+    *, subject: Model, now: datetime, rule: str | None = None, cancelled: bool = False
+) -> int:
     """Close the open deadlines about ``subject`` (the work is done, or moot)."""
     items = Deadline.objects.filter(
-        content_type=ContentType.objects.get_for_model(subject), object_id=subject.pk,
+        content_type=ContentType.objects.get_for_model(subject),
+        object_id=subject.pk,
         state=DeadlineState.OPEN,
     )
     if rule is not None:
         items = items.filter(rule=rule)
     return items.update(
         state=DeadlineState.CANCELLED if cancelled else DeadlineState.DONE,
-        closed_at=now, next_escalation_at=None,
+        closed_at=now,
+        next_escalation_at=None,
     )
 
 
@@ -112,9 +127,12 @@ def sweep_overdue(*, policy: Policy, now: datetime, batch_size: int = 2000) -> S
             with transaction.atomic():
                 due_ids = list(
                     Deadline.objects.filter(
-                        state=DeadlineState.OPEN, escalation=chain_name,
+                        state=DeadlineState.OPEN,
+                        escalation=chain_name,
                         next_escalation_at__lte=now,
-                    ).order_by("next_escalation_at").values_list("id", flat=True)[:batch_size]
+                    )
+                    .order_by("next_escalation_at")
+                    .values_list("id", flat=True)[:batch_size]
                 )
                 if not due_ids:
                     break
@@ -133,20 +151,30 @@ def sweep_overdue(*, policy: Policy, now: datetime, batch_size: int = 2000) -> S
                 claimed = list(
                     Deadline.objects.filter(claim=token)
                     .select_related("assignee")
-                    .only("id", "title", "link", "escalation_level", "assignee__id",
-                          "assignee__username", "assignee__display_name",
-                          "assignee__department_id")
+                    .only(
+                        "id",
+                        "title",
+                        "link",
+                        "escalation_level",
+                        "assignee__id",
+                        "assignee__username",
+                        "assignee__display_name",
+                        "assignee__department_id",
+                    )
                 )
                 notices = []
                 for item in claimed:
                     level = item.escalation_level
                     result.by_level[level] = result.by_level.get(level, 0) + 1
                     if level == 1:
-                        notices.append(Notice(
-                            recipient_id=item.assignee_id, kind="deadline.overdue",
-                            title=_("已逾期:%(title)s") % {"title": item.title},
-                            link=item.link,
-                        ))
+                        notices.append(
+                            Notice(
+                                recipient_id=item.assignee_id,
+                                kind="deadline.overdue",
+                                title=_("已逾期:%(title)s") % {"title": item.title},
+                                link=item.link,
+                            )
+                        )
                     department_id = item.assignee.department_id
                     key = (department_id, chain.roles[level - 1])
                     if key not in people:
@@ -156,12 +184,15 @@ def sweep_overdue(*, policy: Policy, now: datetime, batch_size: int = 2000) -> S
                     for person in people[key]:
                         if person.pk == item.assignee_id:
                             continue
-                        notices.append(Notice(
-                            recipient_id=person.pk, kind="deadline.escalated",
-                            title=_("逾期升级(第 %(level)s 级):%(who)s 的“%(title)s”")
-                            % {"level": level, "who": item.assignee, "title": item.title},
-                            link=item.link,
-                        ))
+                        notices.append(
+                            Notice(
+                                recipient_id=person.pk,
+                                kind="deadline.escalated",
+                                title=_("逾期升级(第 %(level)s 级):%(who)s 的“%(title)s”")
+                                % {"level": level, "who": item.assignee, "title": item.title},
+                                link=item.link,
+                            )
+                        )
                 notify_many(notices, policy=policy)
                 result.escalated += len(claimed)
                 result.notices += len(notices)

@@ -43,8 +43,12 @@ class CalendarOverride(models.Model):
     is_workday = models.BooleanField(_("上班"), help_text=_("勾选为上班日,不勾选为休息日"))
     name = models.CharField(_("说明"), max_length=100, blank=True)
     department = models.ForeignKey(
-        "org.Department", verbose_name=_("部门"), null=True, blank=True,
-        on_delete=models.CASCADE, help_text=_("留空表示全公司"),
+        "org.Department",
+        verbose_name=_("部门"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        help_text=_("留空表示全公司"),
     )
 
     class Meta:
@@ -54,7 +58,8 @@ class CalendarOverride(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["day", "department"], name="calendar_override_once"),
             models.UniqueConstraint(
-                fields=["day"], condition=models.Q(department__isnull=True),
+                fields=["day"],
+                condition=models.Q(department__isnull=True),
                 name="calendar_override_company_once",
             ),
         ]
@@ -68,11 +73,15 @@ class Delegation(models.Model):
     due items reach the delegate; ownership of customers does not change."""
 
     absent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("请假人"), on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("请假人"),
+        on_delete=models.CASCADE,
         related_name="delegations_given",
     )
     delegate = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("代理人"), on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("代理人"),
+        on_delete=models.CASCADE,
         related_name="delegations_taken",
     )
     starts_at = models.DateTimeField(_("开始"))
@@ -84,10 +93,13 @@ class Delegation(models.Model):
         verbose_name_plural = _("代理")
         indexes = [models.Index(fields=["delegate", "ends_at"])]
         constraints = [
-            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")),
-                                   name="delegation_ends_after_start"),
-            models.CheckConstraint(condition=~models.Q(absent=models.F("delegate")),
-                                   name="delegation_not_to_self"),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="delegation_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(absent=models.F("delegate")), name="delegation_not_to_self"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -110,16 +122,18 @@ class ApprovalRequest(models.Model):
     object_id = models.BigIntegerField()
     subject = GenericForeignKey("content_type", "object_id")
     requester = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        on_delete=models.PROTECT,
         related_name="approval_requests",
     )
     department = models.ForeignKey(
         "org.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    amount = models.DecimalField(_("金额"), max_digits=14, decimal_places=2, null=True,
-                                 blank=True)
-    state = models.CharField(_("状态"), max_length=20, choices=ApprovalState.choices,
-                             default=ApprovalState.PENDING)
+    amount = models.DecimalField(_("金额"), max_digits=14, decimal_places=2, null=True, blank=True)
+    state = models.CharField(
+        _("状态"), max_length=20, choices=ApprovalState.choices, default=ApprovalState.PENDING
+    )
     round = models.PositiveSmallIntegerField(default=1, help_text="resubmissions start a new round")
     policy_version = models.CharField(max_length=50)
     created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
@@ -157,11 +171,17 @@ class ApprovalStep(models.Model):
     candidates = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="approval_steps")
     state = models.CharField(max_length=20, choices=StepState.choices, default=StepState.WAITING)
     acted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     on_behalf_of = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     comment = models.TextField(blank=True)
@@ -192,16 +212,20 @@ class Deadline(models.Model):
     rule = models.CharField(_("规则"), max_length=60)
     title = models.CharField(_("事项"), max_length=200)
     link = models.CharField(max_length=300, blank=True)
-    content_type = models.ForeignKey(ContentType, null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+")
+    content_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     object_id = models.BigIntegerField(null=True, blank=True)
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("负责人"), on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("负责人"),
+        on_delete=models.PROTECT,
         related_name="deadlines",
     )
     due_at = models.DateTimeField(_("到期时间"))
-    state = models.CharField(_("状态"), max_length=20, choices=DeadlineState.choices,
-                             default=DeadlineState.OPEN)
+    state = models.CharField(
+        _("状态"), max_length=20, choices=DeadlineState.choices, default=DeadlineState.OPEN
+    )
     escalation = models.CharField(max_length=50, default="default")
     escalation_level = models.PositiveSmallIntegerField(_("升级级别"), default=0)
     next_escalation_at = models.DateTimeField(null=True, blank=True)
@@ -219,8 +243,11 @@ class Deadline(models.Model):
         verbose_name_plural = _("期限")
         indexes = [
             # The sweep's range scan: open items whose next escalation is due.
-            models.Index(fields=["next_escalation_at"], name="deadline_sweep",
-                         condition=models.Q(state="open")),
+            models.Index(
+                fields=["next_escalation_at"],
+                name="deadline_sweep",
+                condition=models.Q(state="open"),
+            ),
             models.Index(fields=["assignee", "state", "due_at"], name="deadline_assignee"),
             models.Index(fields=["content_type", "object_id", "state"], name="deadline_object"),
             models.Index(fields=["claim"], name="deadline_claim"),
@@ -243,11 +270,16 @@ class RobotChannel(models.Model):
     name = models.CharField(_("名称"), max_length=100)
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
     webhook_url = models.URLField(_("Webhook 地址"), max_length=500)
-    secret = models.CharField(_("加签密钥"), max_length=200, blank=True,
-                              help_text=_("钉钉“加签”安全设置的密钥,可留空"))
+    secret = models.CharField(
+        _("加签密钥"), max_length=200, blank=True, help_text=_("钉钉“加签”安全设置的密钥,可留空")
+    )
     department = models.ForeignKey(
-        "org.Department", verbose_name=_("部门"), null=True, blank=True,
-        on_delete=models.CASCADE, help_text=_("只接收该部门人员的通知;留空表示全公司"),
+        "org.Department",
+        verbose_name=_("部门"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        help_text=_("只接收该部门人员的通知;留空表示全公司"),
     )
     active = models.BooleanField(_("启用"), default=True)
 
@@ -262,8 +294,9 @@ class RobotChannel(models.Model):
 class NotificationPreference(models.Model):
     """个人通知设置 — which extra channels a person wants (in-app is always on)."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                related_name="notification_preference")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
     email = models.BooleanField(_("邮件"), default=True)
     robot = models.BooleanField(_("群机器人"), default=True)
 
@@ -288,8 +321,9 @@ class Delivery(models.Model):
     notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="deliveries")
     channel = models.CharField(max_length=20)  # email / robot
     robot = models.ForeignKey(RobotChannel, null=True, blank=True, on_delete=models.CASCADE)
-    state = models.CharField(max_length=20, choices=DeliveryState.choices,
-                             default=DeliveryState.PENDING)
+    state = models.CharField(
+        max_length=20, choices=DeliveryState.choices, default=DeliveryState.PENDING
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -86,8 +86,9 @@ def _send(delivery: Delivery) -> None:
     else:
         url = robot.webhook_url
         if robot.secret:
-            url = dingtalk_signed_url(url, secret=robot.secret,
-                                      timestamp_ms=int(time.time() * 1000))
+            url = dingtalk_signed_url(
+                url, secret=robot.secret, timestamp_ms=int(time.time() * 1000)
+            )
         post_json(url, dingtalk_payload(title=notice.title, body=notice.body, link=link))
 
 
@@ -98,13 +99,12 @@ def deliver(delivery_ids: Sequence[int]) -> list[int]:
     for delivery_id in delivery_ids:
         claimed = Delivery.objects.filter(
             Q(state=DeliveryState.PENDING) | Q(state=DeliveryState.FAILED),
-            pk=delivery_id, attempts__lt=MAX_ATTEMPTS,
+            pk=delivery_id,
+            attempts__lt=MAX_ATTEMPTS,
         ).update(state=DeliveryState.SENDING, attempts=F("attempts") + 1)
         if not claimed:
             continue  # sent already, being sent by another worker, or given up
-        delivery = Delivery.objects.select_related("notice__recipient", "robot").get(
-            pk=delivery_id
-        )
+        delivery = Delivery.objects.select_related("notice__recipient", "robot").get(pk=delivery_id)
         try:
             _send(delivery)
         except Exception as exc:  # any failure: record it and let the job retry
@@ -123,5 +123,6 @@ def retryable_deliveries(limit: int = 1000) -> list[int]:
     """Failed deliveries with attempts left (the periodic retry picks these up)."""
     return list(
         Delivery.objects.filter(state=DeliveryState.FAILED, attempts__lt=MAX_ATTEMPTS)
-        .order_by("id").values_list("id", flat=True)[:limit]
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
     )

@@ -27,11 +27,12 @@ def company_calendar(policy: Policy, department: Department | None = None) -> Bu
     """The official calendar with the company's overrides, and the department's own
     overrides (they win) when ``department`` is given."""
     rows = CalendarOverride.objects.filter(
-        Q(department__isnull=True) | Q(department=department) if department else
-        Q(department__isnull=True)
+        Q(department__isnull=True) | Q(department=department)
+        if department
+        else Q(department__isnull=True)
     ).values_list("day", "is_workday", "department_id")
     overrides: dict = {}
-    for day, is_workday, department_id in sorted(rows, key=lambda r: r[2] is not None):
+    for day, is_workday, _department in sorted(rows, key=lambda r: r[2] is not None):
         overrides[day] = is_workday  # department rows sort last and win
     return BusinessCalendar(
         tz=ZoneInfo(settings.TIME_ZONE),
@@ -52,8 +53,9 @@ def due_after(calendar: BusinessCalendar, start: datetime, allowance: Duration) 
 def absent_colleagues_of(delegate: User, *, now: datetime) -> list[int]:
     """Ids of the people ``delegate`` acts for at ``now`` (ORG-3)."""
     return list(
-        Delegation.objects.filter(delegate=delegate, starts_at__lte=now, ends_at__gt=now)
-        .values_list("absent_id", flat=True)
+        Delegation.objects.filter(
+            delegate=delegate, starts_at__lte=now, ends_at__gt=now
+        ).values_list("absent_id", flat=True)
     )
 
 
@@ -113,15 +115,14 @@ class Inbox:
 
 def inbox_for(user: User, *, now: datetime, limit: int = 20) -> Inbox:
     """NTF-1: a person's overdue and due items, approvals waiting and unread notices."""
-    open_items = Deadline.objects.filter(assignee=user, state=DeadlineState.OPEN).order_by(
-        "due_at"
-    )
+    open_items = Deadline.objects.filter(assignee=user, state=DeadlineState.OPEN).order_by("due_at")
     return Inbox(
         overdue=list(open_items.filter(due_at__lt=now)[:limit]),
         due=list(open_items.filter(due_at__gte=now)[:limit]),
         approvals=list(steps_waiting_for(user, now=now)[:limit]),
-        notices=list(Notice.objects.filter(recipient=user, read_at__isnull=True)
-                     .order_by("-id")[:limit]),
+        notices=list(
+            Notice.objects.filter(recipient=user, read_at__isnull=True).order_by("-id")[:limit]
+        ),
         unread_count=unread_count(user),
     )
 

@@ -16,7 +16,7 @@ def sweep_overdue_task() -> int:
 
 
 @shared_task(name="workflow.deliver", bind=True, max_retries=4)
-def deliver_task(self, delivery_ids: list[int]) -> int:  # type: ignore[no-untyped-def]
+def deliver_task(self, delivery_ids: list[int]) -> int:
     """Send deliveries; failed ones are retried with growing back-off, sent ones never."""
     failed = deliver(delivery_ids)
     if failed:

@@ -6,212 +6,490 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
-        ('org', '0001_initial'),
-        ('workflow', '0001_initial'),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("org", "0001_initial"),
+        ("workflow", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ApprovalRequest',
+            name="ApprovalRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=50, verbose_name='类型')),
-                ('title', models.CharField(max_length=200, verbose_name='标题')),
-                ('object_id', models.BigIntegerField()),
-                ('amount', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='金额')),
-                ('state', models.CharField(choices=[('pending', '审批中'), ('approved', '已批准'), ('rejected', '已驳回'), ('returned', '退回修改')], default='pending', max_length=20, verbose_name='状态')),
-                ('round', models.PositiveSmallIntegerField(default=1, help_text='resubmissions start a new round')),
-                ('policy_version', models.CharField(max_length=50)),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='提交时间')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='完成时间')),
-                ('content_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='contenttypes.contenttype')),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.department')),
-                ('requester', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='approval_requests', to=settings.AUTH_USER_MODEL, verbose_name='申请人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=50, verbose_name="类型")),
+                ("title", models.CharField(max_length=200, verbose_name="标题")),
+                ("object_id", models.BigIntegerField()),
+                (
+                    "amount",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="金额"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "审批中"),
+                            ("approved", "已批准"),
+                            ("rejected", "已驳回"),
+                            ("returned", "退回修改"),
+                        ],
+                        default="pending",
+                        max_length=20,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "round",
+                    models.PositiveSmallIntegerField(
+                        default=1, help_text="resubmissions start a new round"
+                    ),
+                ),
+                ("policy_version", models.CharField(max_length=50)),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="提交时间")),
+                (
+                    "decided_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="完成时间"),
+                ),
+                (
+                    "content_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="contenttypes.contenttype",
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.department",
+                    ),
+                ),
+                (
+                    "requester",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="approval_requests",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="申请人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '审批单',
-                'verbose_name_plural': '审批单',
+                "verbose_name": "审批单",
+                "verbose_name_plural": "审批单",
             },
         ),
         migrations.CreateModel(
-            name='ApprovalStep',
+            name="ApprovalStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('round', models.PositiveSmallIntegerField(default=1)),
-                ('position', models.PositiveSmallIntegerField()),
-                ('role', models.CharField(max_length=50)),
-                ('label', models.CharField(max_length=100)),
-                ('state', models.CharField(choices=[('waiting', '未到'), ('active', '待审批'), ('approved', '同意'), ('rejected', '驳回'), ('returned', '退回'), ('cancelled', '取消')], default='waiting', max_length=20)),
-                ('comment', models.TextField(blank=True)),
-                ('acted_at', models.DateTimeField(blank=True, null=True)),
-                ('acted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('candidates', models.ManyToManyField(related_name='approval_steps', to=settings.AUTH_USER_MODEL)),
-                ('on_behalf_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='steps', to='workflow.approvalrequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("round", models.PositiveSmallIntegerField(default=1)),
+                ("position", models.PositiveSmallIntegerField()),
+                ("role", models.CharField(max_length=50)),
+                ("label", models.CharField(max_length=100)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("waiting", "未到"),
+                            ("active", "待审批"),
+                            ("approved", "同意"),
+                            ("rejected", "驳回"),
+                            ("returned", "退回"),
+                            ("cancelled", "取消"),
+                        ],
+                        default="waiting",
+                        max_length=20,
+                    ),
+                ),
+                ("comment", models.TextField(blank=True)),
+                ("acted_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "acted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "candidates",
+                    models.ManyToManyField(
+                        related_name="approval_steps", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "on_behalf_of",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="steps",
+                        to="workflow.approvalrequest",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '审批步骤',
-                'verbose_name_plural': '审批步骤',
-                'ordering': ['round', 'position'],
+                "verbose_name": "审批步骤",
+                "verbose_name_plural": "审批步骤",
+                "ordering": ["round", "position"],
             },
         ),
         migrations.CreateModel(
-            name='CalendarOverride',
+            name="CalendarOverride",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(verbose_name='日期')),
-                ('is_workday', models.BooleanField(help_text='勾选为上班日,不勾选为休息日', verbose_name='上班')),
-                ('name', models.CharField(blank=True, max_length=100, verbose_name='说明')),
-                ('department', models.ForeignKey(blank=True, help_text='留空表示全公司', null=True, on_delete=django.db.models.deletion.CASCADE, to='org.department', verbose_name='部门')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(verbose_name="日期")),
+                (
+                    "is_workday",
+                    models.BooleanField(
+                        help_text="勾选为上班日,不勾选为休息日", verbose_name="上班"
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=100, verbose_name="说明")),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="留空表示全公司",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="org.department",
+                        verbose_name="部门",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '日历调整',
-                'verbose_name_plural': '日历调整',
-                'ordering': ['day'],
+                "verbose_name": "日历调整",
+                "verbose_name_plural": "日历调整",
+                "ordering": ["day"],
             },
         ),
         migrations.CreateModel(
-            name='Deadline',
+            name="Deadline",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rule', models.CharField(max_length=60, verbose_name='规则')),
-                ('title', models.CharField(max_length=200, verbose_name='事项')),
-                ('link', models.CharField(blank=True, max_length=300)),
-                ('object_id', models.BigIntegerField(blank=True, null=True)),
-                ('due_at', models.DateTimeField(verbose_name='到期时间')),
-                ('state', models.CharField(choices=[('open', '进行中'), ('done', '已完成'), ('cancelled', '已取消')], default='open', max_length=20, verbose_name='状态')),
-                ('escalation', models.CharField(default='default', max_length=50)),
-                ('escalation_level', models.PositiveSmallIntegerField(default=0, verbose_name='升级级别')),
-                ('next_escalation_at', models.DateTimeField(blank=True, null=True)),
-                ('overdue_since', models.DateTimeField(blank=True, null=True)),
-                ('claim', models.UUIDField(blank=True, editable=False, null=True)),
-                ('beyond_calendar_data', models.BooleanField(default=False, help_text='到期时间超出法定节假日数据范围,按周末推算')),
-                ('policy_version', models.CharField(max_length=50)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('assignee', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='deadlines', to=settings.AUTH_USER_MODEL, verbose_name='负责人')),
-                ('content_type', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='contenttypes.contenttype')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rule", models.CharField(max_length=60, verbose_name="规则")),
+                ("title", models.CharField(max_length=200, verbose_name="事项")),
+                ("link", models.CharField(blank=True, max_length=300)),
+                ("object_id", models.BigIntegerField(blank=True, null=True)),
+                ("due_at", models.DateTimeField(verbose_name="到期时间")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("open", "进行中"), ("done", "已完成"), ("cancelled", "已取消")],
+                        default="open",
+                        max_length=20,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("escalation", models.CharField(default="default", max_length=50)),
+                (
+                    "escalation_level",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="升级级别"),
+                ),
+                ("next_escalation_at", models.DateTimeField(blank=True, null=True)),
+                ("overdue_since", models.DateTimeField(blank=True, null=True)),
+                ("claim", models.UUIDField(blank=True, editable=False, null=True)),
+                (
+                    "beyond_calendar_data",
+                    models.BooleanField(
+                        default=False, help_text="到期时间超出法定节假日数据范围,按周末推算"
+                    ),
+                ),
+                ("policy_version", models.CharField(max_length=50)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="deadlines",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="负责人",
+                    ),
+                ),
+                (
+                    "content_type",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="contenttypes.contenttype",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '期限',
-                'verbose_name_plural': '期限',
+                "verbose_name": "期限",
+                "verbose_name_plural": "期限",
             },
         ),
         migrations.CreateModel(
-            name='Delegation',
+            name="Delegation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('starts_at', models.DateTimeField(verbose_name='开始')),
-                ('ends_at', models.DateTimeField(verbose_name='结束')),
-                ('reason', models.CharField(blank=True, max_length=200, verbose_name='事由')),
-                ('absent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='delegations_given', to=settings.AUTH_USER_MODEL, verbose_name='请假人')),
-                ('delegate', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='delegations_taken', to=settings.AUTH_USER_MODEL, verbose_name='代理人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("starts_at", models.DateTimeField(verbose_name="开始")),
+                ("ends_at", models.DateTimeField(verbose_name="结束")),
+                ("reason", models.CharField(blank=True, max_length=200, verbose_name="事由")),
+                (
+                    "absent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="delegations_given",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="请假人",
+                    ),
+                ),
+                (
+                    "delegate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="delegations_taken",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="代理人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '代理',
-                'verbose_name_plural': '代理',
+                "verbose_name": "代理",
+                "verbose_name_plural": "代理",
             },
         ),
         migrations.CreateModel(
-            name='NotificationPreference',
+            name="NotificationPreference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.BooleanField(default=True, verbose_name='邮件')),
-                ('robot', models.BooleanField(default=True, verbose_name='群机器人')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='notification_preference', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.BooleanField(default=True, verbose_name="邮件")),
+                ("robot", models.BooleanField(default=True, verbose_name="群机器人")),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notification_preference",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '通知设置',
-                'verbose_name_plural': '通知设置',
+                "verbose_name": "通知设置",
+                "verbose_name_plural": "通知设置",
             },
         ),
         migrations.CreateModel(
-            name='RobotChannel',
+            name="RobotChannel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
-                ('kind', models.CharField(choices=[('wecom', '企业微信'), ('dingtalk', '钉钉')], max_length=20, verbose_name='类型')),
-                ('webhook_url', models.URLField(max_length=500, verbose_name='Webhook 地址')),
-                ('secret', models.CharField(blank=True, help_text='钉钉“加签”安全设置的密钥,可留空', max_length=200, verbose_name='加签密钥')),
-                ('active', models.BooleanField(default=True, verbose_name='启用')),
-                ('department', models.ForeignKey(blank=True, help_text='只接收该部门人员的通知;留空表示全公司', null=True, on_delete=django.db.models.deletion.CASCADE, to='org.department', verbose_name='部门')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("wecom", "企业微信"), ("dingtalk", "钉钉")],
+                        max_length=20,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("webhook_url", models.URLField(max_length=500, verbose_name="Webhook 地址")),
+                (
+                    "secret",
+                    models.CharField(
+                        blank=True,
+                        help_text="钉钉“加签”安全设置的密钥,可留空",
+                        max_length=200,
+                        verbose_name="加签密钥",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="启用")),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="只接收该部门人员的通知;留空表示全公司",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="org.department",
+                        verbose_name="部门",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '群机器人',
-                'verbose_name_plural': '群机器人',
+                "verbose_name": "群机器人",
+                "verbose_name_plural": "群机器人",
             },
         ),
         migrations.CreateModel(
-            name='Delivery',
+            name="Delivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(max_length=20)),
-                ('state', models.CharField(choices=[('pending', '待发送'), ('sending', '发送中'), ('sent', '已发送'), ('failed', '失败')], default='pending', max_length=20)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('last_error', models.TextField(blank=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('notice', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='workflow.notice')),
-                ('robot', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='workflow.robotchannel')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("channel", models.CharField(max_length=20)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "待发送"),
+                            ("sending", "发送中"),
+                            ("sent", "已发送"),
+                            ("failed", "失败"),
+                        ],
+                        default="pending",
+                        max_length=20,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("last_error", models.TextField(blank=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "notice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="workflow.notice",
+                    ),
+                ),
+                (
+                    "robot",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="workflow.robotchannel",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '发送记录',
-                'verbose_name_plural': '发送记录',
+                "verbose_name": "发送记录",
+                "verbose_name_plural": "发送记录",
             },
         ),
         migrations.AddIndex(
-            model_name='approvalrequest',
-            index=models.Index(fields=['requester', '-id'], name='workflow_ap_request_c8d4bd_idx'),
+            model_name="approvalrequest",
+            index=models.Index(fields=["requester", "-id"], name="workflow_ap_request_c8d4bd_idx"),
         ),
         migrations.AddIndex(
-            model_name='approvalrequest',
-            index=models.Index(fields=['content_type', 'object_id'], name='workflow_ap_content_21b21d_idx'),
+            model_name="approvalrequest",
+            index=models.Index(
+                fields=["content_type", "object_id"], name="workflow_ap_content_21b21d_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='approvalstep',
-            index=models.Index(fields=['state', 'request'], name='workflow_ap_state_5035ca_idx'),
+            model_name="approvalstep",
+            index=models.Index(fields=["state", "request"], name="workflow_ap_state_5035ca_idx"),
         ),
         migrations.AddConstraint(
-            model_name='calendaroverride',
-            constraint=models.UniqueConstraint(fields=('day', 'department'), name='calendar_override_once'),
+            model_name="calendaroverride",
+            constraint=models.UniqueConstraint(
+                fields=("day", "department"), name="calendar_override_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='calendaroverride',
-            constraint=models.UniqueConstraint(condition=models.Q(('department__isnull', True)), fields=('day',), name='calendar_override_company_once'),
+            model_name="calendaroverride",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("department__isnull", True)),
+                fields=("day",),
+                name="calendar_override_company_once",
+            ),
         ),
         migrations.AddIndex(
-            model_name='deadline',
-            index=models.Index(condition=models.Q(('state', 'open')), fields=['next_escalation_at'], name='deadline_sweep'),
+            model_name="deadline",
+            index=models.Index(
+                condition=models.Q(("state", "open")),
+                fields=["next_escalation_at"],
+                name="deadline_sweep",
+            ),
         ),
         migrations.AddIndex(
-            model_name='deadline',
-            index=models.Index(fields=['assignee', 'state', 'due_at'], name='deadline_assignee'),
+            model_name="deadline",
+            index=models.Index(fields=["assignee", "state", "due_at"], name="deadline_assignee"),
         ),
         migrations.AddIndex(
-            model_name='deadline',
-            index=models.Index(fields=['content_type', 'object_id', 'state'], name='deadline_object'),
+            model_name="deadline",
+            index=models.Index(
+                fields=["content_type", "object_id", "state"], name="deadline_object"
+            ),
         ),
         migrations.AddIndex(
-            model_name='deadline',
-            index=models.Index(fields=['claim'], name='deadline_claim'),
+            model_name="deadline",
+            index=models.Index(fields=["claim"], name="deadline_claim"),
         ),
         migrations.AddIndex(
-            model_name='delegation',
-            index=models.Index(fields=['delegate', 'ends_at'], name='workflow_de_delegat_226d25_idx'),
+            model_name="delegation",
+            index=models.Index(
+                fields=["delegate", "ends_at"], name="workflow_de_delegat_226d25_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='delegation',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='delegation_ends_after_start'),
+            model_name="delegation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_at__gt", models.F("starts_at"))),
+                name="delegation_ends_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='delegation',
-            constraint=models.CheckConstraint(condition=models.Q(('absent', models.F('delegate')), _negated=True), name='delegation_not_to_self'),
+            model_name="delegation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("absent", models.F("delegate")), _negated=True),
+                name="delegation_not_to_self",
+            ),
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(fields=['state', 'id'], name='workflow_de_state_f97482_idx'),
+            model_name="delivery",
+            index=models.Index(fields=["state", "id"], name="workflow_de_state_f97482_idx"),
         ),
     ]
