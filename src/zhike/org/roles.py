@@ -16,6 +16,7 @@ ADD = "archive.add_customer"
 CHANGE = "archive.change_customer"
 PHONE = "archive.view_customer_phone"
 SWEEP = "archive.run_data_quality_sweep"
+CALENDAR = "workflow.view_calendaroverride"
 
 
 @dataclass(frozen=True)
@@ -32,16 +33,20 @@ ROLES: tuple[RoleDefinition, ...] = (
     RoleDefinition(
         "sales_manager", _("业务部经理"), DataScope.DEPARTMENT_TREE, (VIEW, ADD, CHANGE, PHONE)
     ),
-    RoleDefinition("vice_president", _("主管副总经理"), DataScope.ALL, (VIEW, CHANGE, PHONE)),
-    RoleDefinition("general_manager", _("总经理"), DataScope.ALL, (VIEW, CHANGE, PHONE)),
+    RoleDefinition(
+        "vice_president", _("主管副总经理"), DataScope.ALL, (VIEW, CHANGE, PHONE, CALENDAR)
+    ),
+    RoleDefinition("general_manager", _("总经理"), DataScope.ALL, (VIEW, CHANGE, PHONE, CALENDAR)),
     RoleDefinition("service_agent", _("客服专员"), DataScope.ALL, (VIEW,)),
     RoleDefinition(
-        "crm_manager", _("客户关系经理"), DataScope.ALL, (VIEW, ADD, CHANGE, PHONE, SWEEP)
+        "crm_manager", _("客户关系经理"), DataScope.ALL, (VIEW, ADD, CHANGE, PHONE, SWEEP, CALENDAR)
     ),
     RoleDefinition("finance", _("财务"), DataScope.ALL, (VIEW,)),
     RoleDefinition("technical", _("技术部"), DataScope.OWN, (VIEW,)),
     RoleDefinition("production", _("生产部"), DataScope.OWN, (VIEW,)),
-    RoleDefinition("archivist", _("档案管理员"), DataScope.ALL, (VIEW, ADD, CHANGE, PHONE, SWEEP)),
+    RoleDefinition(
+        "archivist", _("档案管理员"), DataScope.ALL, (VIEW, ADD, CHANGE, PHONE, SWEEP, CALENDAR)
+    ),
     RoleDefinition(
         "office_director", _("办事处主任"), DataScope.DEPARTMENT_TREE, (VIEW, ADD, CHANGE, PHONE)
     ),

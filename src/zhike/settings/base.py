@@ -241,3 +241,27 @@ LOGGING = {
 }
 # The site's address, for links in e-mails and robot messages.
 ZHIKE_BASE_URL = os.environ.get("ZHIKE_BASE_URL", "http://127.0.0.1:8000")
+
+
+# E-mail (NTF-2). Without ZHIKE_SMTP_HOST mail is printed to the console (demo, dev);
+# the production profile always uses SMTP (default: the machine's own MTA on port 25).
+def smtp_mailer(host: str) -> dict[str, Any]:
+    return {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": host,
+            "port": int(os.environ.get("ZHIKE_SMTP_PORT", "465" if host != "localhost" else "25")),
+            "username": os.environ.get("ZHIKE_SMTP_USER", ""),
+            "password": os.environ.get("ZHIKE_SMTP_PASSWORD", ""),
+            "use_ssl": env_bool("ZHIKE_SMTP_SSL", host != "localhost"),
+            "timeout": 20,
+        },
+    }
+
+
+MAILERS = {
+    "default": smtp_mailer(os.environ["ZHIKE_SMTP_HOST"])
+    if os.environ.get("ZHIKE_SMTP_HOST")
+    else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+}
+DEFAULT_FROM_EMAIL = os.environ.get("ZHIKE_MAIL_FROM", "zhike@localhost")

@@ -9,7 +9,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, env_bool
+from .base import SECRET_KEY, env_bool, smtp_mailer
 
 DEBUG = False
 if len(SECRET_KEY) < 50:
@@ -31,3 +31,4 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = False
+MAILERS = {"default": smtp_mailer(os.environ.get("ZHIKE_SMTP_HOST", "localhost"))}

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from zhike.archive import views as archive_views
+from zhike.workflow import views as workflow_views
 
 from . import views
 
@@ -19,4 +20,7 @@ urlpatterns = [
     path("customers/new/", archive_views.customer_create, name="customer-create"),
     path("customers/<int:customer_id>/", archive_views.customer_detail, name="customer-detail"),
     path("customers/<int:customer_id>/edit/", archive_views.customer_edit, name="customer-edit"),
+    path("approvals/", workflow_views.approvals_page, name="approvals"),
+    path("approvals/<int:request_id>/", workflow_views.approval_detail, name="approval-detail"),
+    path("calendar/", workflow_views.calendar_page, name="calendar"),
 ]

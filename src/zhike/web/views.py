@@ -4,11 +4,12 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from zhike.archive.selectors import customer_count
 from zhike.org.models import User
-from zhike.workflow.selectors import notices_for
+from zhike.workflow.selectors import inbox_for
 
 
 @never_cache
@@ -27,7 +28,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def workbench(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     context = {
-        "notices": list(notices_for(user)[:10]),
+        "inbox": inbox_for(user, now=timezone.now(), limit=10),
         "my_customer_count": customer_count(user),
     }
     return render(request, "web/workbench.html", context)

@@ -1,0 +1,129 @@
+"""Pages of the workflow core: approvals and the calendar admin page."""
+
+import calendar as month_calendar
+from datetime import date
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from zhike.org.models import User
+from zhike.policy.loader import active_policy
+
+from . import selectors
+from .approvals import ApprovalError, approval_act
+from .calendar import days_off_and_workdays, official_data_years
+from .models import ApprovalRequest, CalendarOverride, StepState
+
+BOXES = ("waiting", "submitted", "history")
+
+
+@login_required
+def approvals_page(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    box = request.GET.get("box", "waiting")
+    box = box if box in BOXES else "waiting"
+    if box == "waiting":
+        requests = [s.request for s in selectors.steps_waiting_for(user, now=timezone.now())[:100]]
+    elif box == "submitted":
+        requests = list(selectors.approvals_submitted_by(user).select_related("requester")[:100])
+    else:
+        requests = list(selectors.approvals_decided_by(user)[:100])
+    return render(request, "workflow/approvals.html", {"box": box, "requests": requests})
+
+
+def _detail_context(user: User, approval: ApprovalRequest, error: str = "") -> dict:
+    now = timezone.now()
+    steps = list(
+        approval.steps.prefetch_related("candidates").select_related("acted_by", "on_behalf_of")
+    )
+    active = next((s for s in steps if s.state == StepState.ACTIVE), None)
+    may_act = (
+        bool(active)
+        and approval.requester_id != user.pk
+        and (
+            any(c.pk == user.pk for c in active.candidates.all())  # type: ignore[union-attr]
+            or active in selectors.steps_waiting_for(user, now=now)
+        )
+    )
+    return {"approval": approval, "steps": steps, "may_act": may_act, "error": error}
+
+
+@login_required
+def approval_detail(request: HttpRequest, request_id: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    try:
+        approval = selectors.access_approval(user, request_id, now=timezone.now())
+    except ApprovalRequest.DoesNotExist:
+        raise Http404 from None
+    error = ""
+    if request.method == "POST":
+        try:
+            approval_act(
+                request_id=approval.pk,
+                by=user,
+                action=request.POST.get("action", ""),  # type: ignore[arg-type]
+                comment=request.POST.get("comment", ""),
+                policy=active_policy(),
+                now=timezone.now(),
+            )
+        except ApprovalError as exc:
+            error = exc.message
+        approval.refresh_from_db()
+    context = _detail_context(user, approval, error)
+    template = "workflow/approval_detail.html"
+    if request.headers.get("HX-Request"):
+        template += "#decision"
+    return render(request, template, context)
+
+
+@login_required
+@permission_required("workflow.view_calendaroverride", raise_exception=True)
+def calendar_page(request: HttpRequest) -> HttpResponse:
+    """The year's official holidays, make-up workdays and company overrides (SRV-5)."""
+    try:
+        year = int(request.GET.get("year", timezone.localdate().year))
+    except ValueError:
+        year = timezone.localdate().year
+    holidays, makeup = days_off_and_workdays(year)
+    holiday_names = dict(holidays)
+    overrides = {
+        o.day: o for o in CalendarOverride.objects.filter(day__year=year, department__isnull=True)
+    }
+    cal = selectors.company_calendar(active_policy())
+    months = []
+    for month in range(1, 13):
+        weeks = []
+        for week in month_calendar.Calendar().monthdatescalendar(year, month):
+            weeks.append(
+                [
+                    None
+                    if d.month != month
+                    else {
+                        "day": d,
+                        "workday": cal.is_workday(d),
+                        "holiday": holiday_names.get(d, ""),
+                        "makeup": d in makeup,
+                        "override": overrides.get(d),
+                        "guess": cal.is_beyond_data(d),
+                    }
+                    for d in week
+                ]
+            )
+        months.append({"number": month, "weeks": weeks})
+    first, last = official_data_years()
+    return render(
+        request,
+        "workflow/calendar.html",
+        {
+            "year": year,
+            "months": months,
+            "overrides": sorted(overrides.values(), key=lambda o: o.day),
+            "beyond_data": not first <= year <= last,
+            "data_years": (first, last),
+            "previous": year - 1,
+            "next": year + 1,
+            "today": date.today(),
+        },
+    )
