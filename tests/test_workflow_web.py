@@ -115,3 +115,16 @@ def test_srv_5_calendar_page_warns_beyond_the_data(company: Company) -> None:
 
 def test_srv_5_calendar_page_needs_the_right(company: Company) -> None:
     assert company.client("alice").get("/calendar/").status_code == 403
+
+
+def test_apr_1_requester_resubmits_a_returned_request_from_the_page(
+    company: Company, report
+) -> None:
+    company.client("sup").post(
+        f"/approvals/{report.pk}/", {"action": "return", "comment": "补充资信"}
+    )
+    page = company.client("alice").get(f"/approvals/{report.pk}/")
+    assert "重新提交" in page.text
+    company.client("alice").post(f"/approvals/{report.pk}/", {"action": "resubmit"})
+    report.refresh_from_db()
+    assert report.state == ApprovalState.PENDING and report.round == 2

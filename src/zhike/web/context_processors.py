@@ -14,6 +14,6 @@ def navigation(request: HttpRequest) -> dict:
     now = timezone.now()
     overdue = Deadline.objects.filter(assignee=user, state=DeadlineState.OPEN, due_at__lt=now)
     return {
-        "inbox_badge": overdue.count() + unread_count(user),  # type: ignore[arg-type]
-        "approvals_badge": steps_waiting_for(user, now=now).count(),  # type: ignore[arg-type]
+        "inbox_badge": overdue.count() + unread_count(user),
+        "approvals_badge": steps_waiting_for(user, now=now).count(),
     }

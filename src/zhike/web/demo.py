@@ -1,7 +1,8 @@
 """The demo company: departments, one user per seed role, ~2,000 customers."""
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -10,7 +11,9 @@ from zhike.archive.coding import reserve_customer_codes
 from zhike.archive.models import Customer, CustomerStatus
 from zhike.org.models import Department, User
 from zhike.org.services import department_create, ensure_roles, user_create
-from zhike.policy.schema import Policy
+from zhike.policy.schema import Duration, Policy
+from zhike.workflow.approvals import approval_act, approval_submit
+from zhike.workflow.deadlines import deadline_open, sweep_overdue
 
 DEMO_PASSWORD = "zhike-demo"  # noqa: S105 — the documented demo password
 
@@ -238,4 +241,70 @@ def load_demo(*, policy: Policy, customers: int = 2000, seed: int = 2026) -> dic
     for days, ids in by_age.items():
         moment = now - timedelta(days=days, hours=rng.randrange(24))
         Customer.objects.filter(pk__in=ids).update(updated_at=moment, created_at=moment)
+    load_demo_workflow(users=users, customers=created, policy=policy, now=now)
     return users
+
+
+def load_demo_workflow(
+    *, users: dict[str, User], customers: list[Customer], policy: Policy, now: datetime
+) -> None:
+    """A few approvals in flight and due / overdue items, so every workbench has content."""
+    by_owner: dict[int | None, list[Customer]] = {}
+    for customer in customers:
+        by_owner.setdefault(customer.owner_id, []).append(customer)
+
+    def first_of(username: str, index: int = 0) -> Customer:
+        return by_owner[users[username].pk][index]
+
+    report = approval_submit(
+        kind="new_customer_report",
+        subject=first_of("sales1"),
+        by=users["sales1"],
+        title=f"新开发客户报告:{first_of('sales1').name}",
+        policy=policy,
+        now=now,
+    )
+    approval_submit(
+        kind="reception_expense",
+        subject=first_of("sales2"),
+        by=users["cs1"],
+        title=f"客户接待申请:{first_of('sales2').name}",
+        amount=Decimal("2400"),
+        policy=policy,
+        now=now,
+    )
+    approval_submit(
+        kind="development_application",
+        subject=first_of("sales3"),
+        by=users["sales3"],
+        title=f"客户开发申请:{first_of('sales3').name}",
+        policy=policy,
+        now=now,
+    )
+    approval_act(
+        request_id=report.pk,
+        by=users["sup1"],
+        action="approve",
+        comment="资料齐全,同意。",
+        policy=policy,
+        now=now,
+    )
+    for username, days_ago, title in [
+        ("sales1", 6, "拜访报告"),
+        ("sales1", 0, "拜访报告"),
+        ("sales2", 4, "客户资料更新"),
+        ("sales3", 5, "拜访报告"),
+        ("sup1", 0, "月度拜访计划审核"),
+    ]:
+        customer = first_of(username, 1)
+        deadline_open(
+            title=f"{title}:{customer.name}",
+            assignee=users[username],
+            start=now - timedelta(days=days_ago),
+            within=Duration(working_days=2),
+            policy=policy,
+            rule="demo",
+            subject=customer,
+            link=f"/customers/{customer.pk}/",
+        )
+    sweep_overdue(policy=policy, now=now)

@@ -12,9 +12,9 @@ from zhike.org.models import User
 from zhike.policy.loader import active_policy
 
 from . import selectors
-from .approvals import ApprovalError, approval_act
+from .approvals import ApprovalError, approval_act, approval_resubmit
 from .calendar import days_off_and_workdays, official_data_years
-from .models import ApprovalRequest, CalendarOverride, StepState
+from .models import ApprovalRequest, ApprovalState, CalendarOverride, StepState
 
 BOXES = ("waiting", "submitted", "history")
 
@@ -47,7 +47,14 @@ def _detail_context(user: User, approval: ApprovalRequest, error: str = "") -> d
             or active in selectors.steps_waiting_for(user, now=now)
         )
     )
-    return {"approval": approval, "steps": steps, "may_act": may_act, "error": error}
+    may_resubmit = approval.state == ApprovalState.RETURNED and approval.requester_id == user.pk
+    return {
+        "approval": approval,
+        "steps": steps,
+        "may_act": may_act,
+        "may_resubmit": may_resubmit,
+        "error": error,
+    }
 
 
 @login_required
@@ -59,15 +66,21 @@ def approval_detail(request: HttpRequest, request_id: int) -> HttpResponse:
         raise Http404 from None
     error = ""
     if request.method == "POST":
+        action = request.POST.get("action", "")
         try:
-            approval_act(
-                request_id=approval.pk,
-                by=user,
-                action=request.POST.get("action", ""),  # type: ignore[arg-type]
-                comment=request.POST.get("comment", ""),
-                policy=active_policy(),
-                now=timezone.now(),
-            )
+            if action == "resubmit":
+                approval_resubmit(
+                    request_id=approval.pk, by=user, policy=active_policy(), now=timezone.now()
+                )
+            else:
+                approval_act(
+                    request_id=approval.pk,
+                    by=user,
+                    action=action,  # type: ignore[arg-type]
+                    comment=request.POST.get("comment", ""),
+                    policy=active_policy(),
+                    now=timezone.now(),
+                )
         except ApprovalError as exc:
             error = exc.message
         approval.refresh_from_db()
