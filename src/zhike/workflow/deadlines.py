@@ -148,49 +148,48 @@ def sweep_overdue(*, policy: Policy, now: datetime, batch_size: int = 2000) -> S
                         default=Value(next_at),
                     ),
                 )
+                # Plain rows, not model instances: this loop runs once per escalated item.
                 claimed = list(
-                    Deadline.objects.filter(claim=token)
-                    .select_related("assignee")
-                    .only(
-                        "id",
+                    Deadline.objects.filter(claim=token).values_list(
                         "title",
                         "link",
                         "escalation_level",
-                        "assignee__id",
-                        "assignee__username",
+                        "assignee_id",
                         "assignee__display_name",
+                        "assignee__username",
                         "assignee__department_id",
                     )
                 )
+                overdue_title = _("已逾期:%(title)s")
+                escalated_title = _("逾期升级(第 %(level)s 级):%(who)s 的“%(title)s”")
                 notices = []
-                for item in claimed:
-                    level = item.escalation_level
+                for title, link, level, assignee_id, name, username, department_id in claimed:
                     result.by_level[level] = result.by_level.get(level, 0) + 1
                     if level == 1:
                         notices.append(
                             Notice(
-                                recipient_id=item.assignee_id,
+                                recipient_id=assignee_id,
                                 kind="deadline.overdue",
-                                title=_("已逾期:%(title)s") % {"title": item.title},
-                                link=item.link,
+                                title=overdue_title % {"title": title},
+                                link=link,
                             )
                         )
-                    department_id = item.assignee.department_id
                     key = (department_id, chain.roles[level - 1])
                     if key not in people:
                         people[key] = people_with_role(
                             key[1], near=departments.get(department_id) if department_id else None
                         )
+                    who = name or username
                     for person in people[key]:
-                        if person.pk == item.assignee_id:
+                        if person.pk == assignee_id:
                             continue
                         notices.append(
                             Notice(
                                 recipient_id=person.pk,
                                 kind="deadline.escalated",
-                                title=_("逾期升级(第 %(level)s 级):%(who)s 的“%(title)s”")
-                                % {"level": level, "who": item.assignee, "title": item.title},
-                                link=item.link,
+                                title=escalated_title
+                                % {"level": level, "who": who, "title": title},
+                                link=link,
                             )
                         )
                 notify_many(notices, policy=policy)

@@ -39,20 +39,32 @@ def notify_many(notices: Iterable[Notice], *, policy: Policy | None = None) -> l
     if not any(channels - {"inapp"} for channels in wanted.values()):
         return created
     recipient_ids = {n.recipient_id for n in created}
-    users = {u.pk: u for u in User.objects.filter(pk__in=recipient_ids)}
-    prefs = {p.user_id: p for p in NotificationPreference.objects.filter(user__in=recipient_ids)}
-    robots = list(RobotChannel.objects.filter(active=True))
+    # (email address, department) per recipient and (email, robot) preferences: plain
+    # tuples, since this runs for every notice of a sweep.
+    users = dict(
+        (pk, (email, department_id))
+        for pk, email, department_id in User.objects.filter(pk__in=recipient_ids).values_list(
+            "pk", "email", "department_id"
+        )
+    )
+    prefs = {
+        user_id: (email, robot)
+        for user_id, email, robot in NotificationPreference.objects.filter(
+            user__in=recipient_ids
+        ).values_list("user_id", "email", "robot")
+    }
+    robots = list(RobotChannel.objects.filter(active=True).values_list("pk", "department_id"))
     deliveries = []
     for notice in created:
         channels = wanted[notice.kind]
-        user = users[notice.recipient_id]
-        pref = prefs.get(user.pk) or NotificationPreference(user=user)
-        if "email" in channels and pref.email and user.email:
+        email, department_id = users[notice.recipient_id]
+        wants_email, wants_robot = prefs.get(notice.recipient_id, (True, True))
+        if "email" in channels and wants_email and email:
             deliveries.append(Delivery(notice=notice, channel="email"))
-        if "robot" in channels and pref.robot:
-            for robot in robots:
-                if robot.department_id in (None, user.department_id):
-                    deliveries.append(Delivery(notice=notice, channel="robot", robot=robot))
+        if "robot" in channels and wants_robot:
+            for robot_id, robot_department in robots:
+                if robot_department in (None, department_id):
+                    deliveries.append(Delivery(notice=notice, channel="robot", robot_id=robot_id))
     if deliveries:
         Delivery.objects.bulk_create(deliveries, batch_size=1000)
         ids = [d.pk for d in deliveries]
