@@ -1,0 +1,72 @@
+"""Search keys (ARC search): one lower-case text per customer holding its name, full
+pinyin, pinyin initials, code, USCC, phone digits and its contacts' names (with their
+pinyin), so that one ``LIKE '%q%'`` finds a customer by any of them. PostgreSQL serves it
+from a trigram GIN index; SQLite scans the one narrow column.
+
+Person names need surname readings: plain pypinyin reads 单 dan, 曾 ceng, 解 jie, 朴 pu;
+as surnames they are shan, zeng, xie, piao.
+"""
+
+from collections.abc import Iterable
+
+from pypinyin import Style, lazy_pinyin
+
+# Polyphonic characters read differently as surnames (百家姓), and compound surnames.
+SURNAME_READINGS = {
+    "单": "shan", "曾": "zeng", "解": "xie", "朴": "piao", "仇": "qiu", "区": "ou",
+    "查": "zha", "盖": "ge", "华": "hua", "乐": "yue", "缪": "miao", "尉": "yu",
+    "句": "gou", "种": "chong", "秘": "bi", "冼": "xian", "繁": "po", "员": "yun",
+    "覃": "qin", "翟": "zhai", "那": "na", "召": "shao", "黑": "he", "宿": "su",
+    "长": "zhang", "重": "chong", "车": "che", "折": "she", "牟": "mou", "莘": "shen",
+}
+COMPOUND_SURNAMES = {
+    "欧阳": ["ou", "yang"], "司马": ["si", "ma"], "上官": ["shang", "guan"],
+    "诸葛": ["zhu", "ge"], "令狐": ["ling", "hu"], "尉迟": ["yu", "chi"],
+    "长孙": ["zhang", "sun"], "澹台": ["tan", "tai"], "皇甫": ["huang", "fu"],
+    "单于": ["chan", "yu"], "东方": ["dong", "fang"], "公孙": ["gong", "sun"],
+}
+
+
+def syllables(text: str, *, person: bool = False) -> list[str]:
+    """Pinyin syllables of ``text``; a person's name starts with its surname reading.
+    Characters without a reading (letters, digits) come through as they are."""
+    if person and text[:2] in COMPOUND_SURNAMES:
+        return COMPOUND_SURNAMES[text[:2]] + _plain(text[2:])
+    if person and text[:1] in SURNAME_READINGS:
+        return [SURNAME_READINGS[text[0]], *_plain(text[1:])]
+    return _plain(text)
+
+
+def _plain(text: str) -> list[str]:
+    return [s for s in lazy_pinyin(text, style=Style.NORMAL, errors="default") if s.strip()]
+
+
+def pinyin_forms(text: str, *, person: bool = False) -> tuple[str, str]:
+    """(full pinyin, initials): 河北纪元光电 → ("hebeijiyuanguangdian", "hbjygd")."""
+    parts = syllables(text, person=person)
+    full = "".join(parts).lower().replace(" ", "")
+    initials = "".join(p[0] for p in parts if p).lower()
+    return full, initials
+
+
+def search_text(
+    *,
+    name: str,
+    person: bool,
+    code: str = "",
+    uscc: str = "",
+    phones: Iterable[str] = (),
+    contact_names: Iterable[str] = (),
+) -> str:
+    """The customer's search key. Fields are separated by a character no query contains,
+    so a match never spans two fields."""
+    parts = [name, *pinyin_forms(name, person=person), code, uscc, *phones]
+    for contact in contact_names:
+        parts += [contact, *pinyin_forms(contact, person=True)]
+    return "|".join(p.lower() for p in parts if p)
+
+
+def normalize_query(q: str) -> str:
+    """What the search box sends, as the key stores it: lower-case, no spaces or dashes
+    (people type phone numbers as 138-1234-5678 and pinyin as "he bei")."""
+    return "".join(ch for ch in q.lower() if ch not in " -\t|")
