@@ -7,6 +7,7 @@ import factory
 from django.utils import timezone
 
 from zhike.archive.models import Customer
+from zhike.archive.search import search_text
 from zhike.org.models import ApiToken, Department, Role, User
 from zhike.org.tokens import _hash
 
@@ -48,6 +49,9 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     owner = factory.SubFactory(UserFactory)
     department = factory.LazyAttribute(lambda c: c.owner.department if c.owner else None)
     created_by = factory.LazyAttribute(lambda c: c.owner)
+    search_text = factory.LazyAttribute(
+        lambda c: search_text(name=c.name, person=False, code=c.code, phones=[c.phone])
+    )
 
 
 def token_for(user: User) -> str:

@@ -17,6 +17,50 @@ class CustomerStatus(models.TextChoices):
     BLACKLISTED = "blacklisted", _("黑名单")
 
 
+class CustomerType(models.TextChoices):
+    """Customer types (ARC-1; s003-11 special customers, s000 internal departments)."""
+
+    ENTERPRISE = "enterprise", _("企业客户")
+    INDIVIDUAL = "individual", _("个人客户")
+    CHANNEL = "channel", _("渠道伙伴")
+    SPECIAL = "special", _("特殊客户(律师、银行、保险、广告等)")
+    INTERNAL = "internal", _("内部部门")
+
+
+class SourceChannel(models.TextChoices):
+    """How the customer was found (ARC-4, s001 二(二)1)."""
+
+    MARKET_RESEARCH = "market_research", _("市场调研")
+    VISIT = "visit", _("客户拜访")
+    NEGOTIATION = "negotiation", _("业务洽谈")
+    EXHIBITION = "exhibition", _("展会活动")
+    WEBSITE = "website", _("官网注册")
+    SOCIAL_MEDIA = "social_media", _("社交媒体")
+    REFERRAL = "referral", _("客户推荐")
+    OTHER = "other", _("其他")
+
+
+class CompanySize(models.TextChoices):
+    MICRO = "micro", _("微型")
+    SMALL = "small", _("小型")
+    MEDIUM = "medium", _("中型")
+    LARGE = "large", _("大型")
+
+
+class Tag(models.Model):
+    """标签 — a free label on customers (ARC-3 characteristics)."""
+
+    name = models.CharField(_("名称"), max_length=30, unique=True)
+
+    class Meta:
+        verbose_name = _("标签")
+        verbose_name_plural = _("标签")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Customer(models.Model):
     """客户 — one customer record of the archive, owned by one salesperson (ARC-1, ORG-2)."""
 
@@ -30,6 +74,36 @@ class Customer(models.Model):
         _("状态"), max_length=20, choices=CustomerStatus.choices, default=CustomerStatus.POTENTIAL
     )
     phone = models.CharField(_("电话"), max_length=32, blank=True)
+    customer_type = models.CharField(
+        _("客户类型"), max_length=20, choices=CustomerType.choices, default=CustomerType.ENTERPRISE
+    )
+    source = models.CharField(
+        _("客户来源"), max_length=20, choices=SourceChannel.choices, blank=True
+    )
+    referrer_name = models.CharField(_("推荐人"), max_length=100, blank=True)
+    referred_by = models.ForeignKey(
+        "self",
+        verbose_name=_("推荐客户"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="referrals",
+    )
+    industry = models.CharField(_("行业"), max_length=50, blank=True)
+    size = models.CharField(_("规模"), max_length=10, choices=CompanySize.choices, blank=True)
+    province = models.CharField(_("省"), max_length=20, blank=True)
+    city = models.CharField(_("市"), max_length=20, blank=True)
+    district = models.CharField(_("区县"), max_length=20, blank=True)
+    address = models.CharField(_("详细地址"), max_length=200, blank=True)
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
+    # Resident ID numbers are stored encrypted, with a keyed hash for exact lookup: a raw
+    # read of the table does not reveal them (SEC-5).
+    id_number_cipher = models.TextField(blank=True, editable=False)
+    id_number_hash = models.CharField(max_length=64, blank=True, editable=False)
+    tags = models.ManyToManyField(Tag, verbose_name=_("标签"), blank=True, related_name="customers")
+    last_contact_at = models.DateTimeField(_("最近联系"), null=True, blank=True)
+    # Lower-case name, pinyin, initials, code, USCC, phones, contacts (archive.search).
+    search_text = models.TextField(default="", blank=True, editable=False)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("负责人"),
@@ -75,6 +149,16 @@ class Customer(models.Model):
             models.Index(fields=["department", "-id"], name="customer_dept_id"),
             models.Index(fields=["status", "-id"], name="customer_status_id"),
             models.Index(fields=["updated_at"], name="customer_updated"),
+            models.Index(
+                fields=["id_number_hash"],
+                name="customer_id_hash",
+                condition=~models.Q(id_number_hash=""),
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["uscc"], condition=~models.Q(uscc=""), name="customer_uscc_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -93,3 +177,58 @@ class CodeSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.last_value}"
+
+
+class Contact(models.Model):
+    """联系人 / 关键人物 — a person at the customer, with a profile from the policy's
+    template (ARC-3; s003 42-field personal profile)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(_("姓名"), max_length=50)
+    title = models.CharField(_("职务"), max_length=50, blank=True)
+    phone = models.CharField(_("电话"), max_length=32, blank=True)
+    is_key_person = models.BooleanField(_("关键人物"), default=False)
+    profile = models.JSONField(_("个人档案"), default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("联系人")
+        verbose_name_plural = _("联系人")
+        ordering = ["-is_key_person", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InteractionKind(models.TextChoices):
+    CALL = "call", _("电话")
+    VISIT = "visit", _("拜访")
+    MESSAGE = "message", _("消息")
+    MEETING = "meeting", _("会议")
+
+
+class Interaction(models.Model):
+    """跟进记录 — one call, visit, message or meeting with the customer (ENG-6)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="interactions")
+    kind = models.CharField(_("方式"), max_length=20, choices=InteractionKind.choices)
+    channel = models.CharField(_("渠道"), max_length=50, blank=True)
+    content = models.TextField(_("内容"))
+    next_step = models.CharField(_("下一步"), max_length=200, blank=True)
+    next_date = models.DateField(_("下次跟进日期"), null=True, blank=True)
+    occurred_at = models.DateTimeField(_("时间"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("跟进记录")
+        verbose_name_plural = _("跟进记录")
+        indexes = [models.Index(fields=["customer", "-occurred_at"], name="interaction_timeline")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"

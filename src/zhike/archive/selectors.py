@@ -14,6 +14,7 @@ from zhike.policy.schema import Policy
 
 from .errors import CustomerNotFound
 from .models import Customer, CustomerStatus
+from .search import normalize_query
 
 
 def with_display_names(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
@@ -39,14 +40,9 @@ def access_customer(user: User, customer_id: int) -> Customer:
 
 
 def search_filter(q: str) -> Q:
-    """A first search: code prefix, name fragment, phone tail. The archive issue replaces it
-    with pinyin and trigram search."""
-    q = q.strip()
-    condition = Q(name__contains=q) | Q(code__startswith=q.upper())
-    digits = "".join(ch for ch in q if ch.isdigit())
-    if len(digits) >= 4 and len(digits) == len(q):
-        condition |= Q(phone__endswith=digits)
-    return condition
+    """One box for everything (archive.search): a fragment of the name, its full pinyin or
+    initials, the code, USCC, a phone number or its last digits, a contact's name."""
+    return Q(search_text__contains=normalize_query(q))
 
 
 def filtered_customers(
@@ -96,6 +92,13 @@ def customer_page(
 def can_see_full_phone(user: User, customer: Customer) -> bool:
     """SEC-5: the owner and roles with the right see the number, others a masked one."""
     return customer.owner_id == user.pk or user.has_perm("archive.view_customer_phone")
+
+
+def mask_name(name: str) -> str:
+    """河北纪元光电有限公司 → 河北****公司: enough to recognise, not to read (ORG-2)."""
+    if len(name) <= 2:
+        return name[:1] + "*"
+    return f"{name[:2]}****{name[-2:]}"
 
 
 def mask_phone(phone: str) -> str:

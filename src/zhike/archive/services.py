@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,29 +13,84 @@ from zhike.org.models import User
 from zhike.policy.schema import Policy
 
 from .coding import next_customer_code
+from .crypto import encrypt, lookup_hash
 from .errors import ArchiveError, PermissionDenied
-from .models import Customer, CustomerStatus
-from .selectors import access_customer
+from .models import (
+    CompanySize,
+    Contact,
+    Customer,
+    CustomerStatus,
+    CustomerType,
+    Interaction,
+    InteractionKind,
+    SourceChannel,
+)
+from .search import search_text
+from .selectors import access_customer, customers_for, mask_name
+from .validators import (
+    InvalidIdentifier,
+    display_phone,
+    normalize_id_number,
+    normalize_phone,
+    normalize_uscc,
+)
 
 # Fields a user may set through create/update; owner, department, code and created_by are
 # decided by the system (assignment and transfer are ownership operations).
-EDITABLE_FIELDS = ("name", "status", "phone")
+EDITABLE_FIELDS = (
+    "name",
+    "status",
+    "phone",
+    "customer_type",
+    "source",
+    "referrer_name",
+    "industry",
+    "size",
+    "province",
+    "city",
+    "district",
+    "address",
+    "uscc",
+    "id_number",
+)
+TEXT_FIELDS = ("referrer_name", "industry", "province", "city", "district", "address")
+CHOICES = {
+    "status": CustomerStatus,
+    "customer_type": CustomerType,
+    "source": SourceChannel,
+    "size": CompanySize,
+}
+HIDDEN = "******"  # what the audit trail records for an ID number
 
 
 def _clean(data: dict[str, Any]) -> dict[str, Any]:
+    """Validate and normalise user input; the first problem raises with its field."""
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
         field = sorted(unknown)[0]
         raise ArchiveError(_("不允许设置字段 %(field)s") % {"field": field}, field=field)
-    cleaned = dict(data)
+    cleaned = {k: ("" if v is None else v) for k, v in data.items()}
     if "name" in cleaned:
         cleaned["name"] = str(cleaned["name"]).strip()
         if not cleaned["name"]:
             raise ArchiveError(_("客户名称不能为空"), field="name")
-    if "status" in cleaned and cleaned["status"] not in CustomerStatus.values:
-        raise ArchiveError(_("无效的客户状态"), field="status")
-    if "phone" in cleaned:
-        cleaned["phone"] = str(cleaned["phone"]).strip()
+    for field, choices in CHOICES.items():
+        if field in cleaned and cleaned[field] and cleaned[field] not in choices.values:
+            raise ArchiveError(_("无效的选项"), field=field)
+    for field in TEXT_FIELDS:
+        if field in cleaned:
+            cleaned[field] = str(cleaned[field]).strip()
+    normalizers = {
+        "phone": lambda v: display_phone(normalize_phone(v)),
+        "uscc": normalize_uscc,
+        "id_number": normalize_id_number,
+    }
+    for field, normalize in normalizers.items():
+        if cleaned.get(field):
+            try:
+                cleaned[field] = normalize(str(cleaned[field]))
+            except InvalidIdentifier as exc:
+                raise ArchiveError(str(exc), field=field) from None
     return cleaned
 
 
@@ -49,16 +104,61 @@ def customer_create(
     cleaned = _clean(data)
     if "name" not in cleaned:
         raise ArchiveError(_("客户名称不能为空"), field="name")
+    _check_uscc_free(cleaned.get("uscc", ""), by=by)
+    id_number = cleaned.pop("id_number", "")
     today = timezone.localdate(now or timezone.now())
-    customer = Customer.objects.create(
+    customer = Customer(
         code=next_customer_code(policy.archive.coding, today=today),
         owner=by,
         department=by.department,
         created_by=by,
         **cleaned,
     )
-    record(customer, "customer.created", by=by, details={"code": customer.code, **cleaned})
+    _set_id_number(customer, id_number)
+    customer.search_text = customer_search_text(customer)
+    customer.save()
+    details = {"code": customer.code, **cleaned, **({"id_number": HIDDEN} if id_number else {})}
+    record(customer, "customer.created", by=by, details=details)
     return customer
+
+
+def _check_uscc_free(uscc: str, *, by: User, exclude: int | None = None) -> None:
+    """One USCC, one customer (ARC-7): name the holder's owner so the user can ask them;
+    the other customer's name is shown only if the user may see it."""
+    if not uscc:
+        return
+    holders = Customer.objects.filter(uscc=uscc).select_related("owner")
+    if exclude is not None:
+        holders = holders.exclude(pk=exclude)
+    holder = holders.first()
+    if holder is None:
+        return
+    visible = customers_for(by).filter(pk=holder.pk).exists()
+    owner = str(holder.owner) if holder.owner else _("公海")
+    name = holder.name if visible else mask_name(holder.name)
+    raise ArchiveError(
+        _("该统一社会信用代码已登记为客户“%(name)s”(负责人:%(owner)s)")
+        % {"name": name, "owner": owner},
+        field="uscc",
+    )
+
+
+def _set_id_number(customer: Customer, id_number: str) -> None:
+    customer.id_number_cipher = encrypt(id_number)
+    customer.id_number_hash = lookup_hash(id_number)
+
+
+def customer_search_text(customer: Customer) -> str:
+    """The customer's search key, from its own fields and its contacts (archive.search)."""
+    contacts = list(customer.contacts.values_list("name", "phone")) if customer.pk else []
+    return search_text(
+        name=customer.name,
+        person=customer.customer_type == CustomerType.INDIVIDUAL,
+        code=customer.code,
+        uscc=customer.uscc,
+        phones=[p for p in [customer.phone, *(phone for _n, phone in contacts)] if p],
+        contact_names=[n for n, _p in contacts],
+    )
 
 
 @transaction.atomic
@@ -70,17 +170,27 @@ def customer_update(*, by: User, customer_id: int, data: dict[str, Any]) -> Cust
         raise PermissionDenied(_("您没有修改客户的权限"))
     cleaned = _clean(data)
     customer = Customer.objects.select_for_update().get(pk=customer_id)
-    changes = {
+    if "uscc" in cleaned:
+        _check_uscc_free(cleaned["uscc"], by=by, exclude=customer.pk)
+    id_number = cleaned.pop("id_number", None)
+    changes: dict[str, list[Any]] = {
         field: [getattr(customer, field), value]
         for field, value in cleaned.items()
         if getattr(customer, field) != value
     }
+    update_fields = list(changes)
+    if id_number is not None and lookup_hash(id_number) != customer.id_number_hash:
+        _set_id_number(customer, id_number)
+        changes["id_number"] = [HIDDEN, HIDDEN]
+        update_fields += ["id_number_cipher", "id_number_hash"]
     if not changes:
         return customer
     for field, (_old, new) in changes.items():
-        setattr(customer, field, new)
+        if field != "id_number":
+            setattr(customer, field, new)
+    customer.search_text = customer_search_text(customer)
     customer.version = F("version") + 1
-    customer.save(update_fields=[*changes, "version", "updated_at"])
+    customer.save(update_fields=[*update_fields, "search_text", "version", "updated_at"])
     customer.refresh_from_db(fields=["version"])
     record(customer, "customer.updated", by=by, details={"changes": changes})
     return customer
@@ -134,3 +244,62 @@ def sweep_stale_customers(*, policy: Policy, now: datetime) -> int:
                 policy=policy,
             )
     return reported
+
+
+@transaction.atomic
+def contact_add(*, by: User, customer_id: int, data: dict[str, Any]) -> Contact:
+    """Add a contact / key person (ARC-3); their name and phone become searchable."""
+    access_customer(by, customer_id)
+    if not by.has_perm("archive.change_customer"):
+        raise PermissionDenied(_("您没有修改客户的权限"))
+    name = str(data.get("name", "")).strip()
+    if not name:
+        raise ArchiveError(_("联系人姓名不能为空"), field="name")
+    try:
+        phone = display_phone(normalize_phone(str(data.get("phone", ""))))
+    except InvalidIdentifier as exc:
+        raise ArchiveError(str(exc), field="phone") from None
+    customer = Customer.objects.select_for_update().get(pk=customer_id)
+    contact = Contact.objects.create(
+        customer=customer,
+        name=name,
+        phone=phone,
+        title=str(data.get("title", "")).strip(),
+        is_key_person=bool(data.get("is_key_person", False)),
+        profile=dict(data.get("profile") or {}),
+    )
+    Customer.objects.filter(pk=customer.pk).update(search_text=customer_search_text(customer))
+    record(customer, "contact.added", by=by, details={"contact": name})
+    return contact
+
+
+@transaction.atomic
+def interaction_record(
+    *, by: User, customer_id: int, data: dict[str, Any], now: datetime
+) -> Interaction:
+    """Record a call, visit, message or meeting (ENG-6). ``last_contact_at`` moves forward
+    only (compare-and-set), so a late entry of an old visit does not turn the clock back."""
+    access_customer(by, customer_id)
+    kind = data.get("kind", "")
+    if kind not in InteractionKind.values:
+        raise ArchiveError(_("请选择跟进方式"), field="kind")
+    content = str(data.get("content", "")).strip()
+    if not content:
+        raise ArchiveError(_("跟进内容不能为空"), field="content")
+    occurred_at = data.get("occurred_at") or now
+    if occurred_at > now:
+        raise ArchiveError(_("跟进时间不能晚于现在"), field="occurred_at")
+    interaction = Interaction.objects.create(
+        customer_id=customer_id,
+        kind=kind,
+        channel=str(data.get("channel", "")).strip(),
+        content=content,
+        next_step=str(data.get("next_step", "")).strip(),
+        next_date=data.get("next_date"),
+        occurred_at=occurred_at,
+        by=by,
+    )
+    Customer.objects.filter(pk=customer_id).filter(
+        Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=occurred_at)
+    ).update(last_contact_at=occurred_at)
+    return interaction

@@ -18,9 +18,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, S, V, Z
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 # Registration authority (1st character): 1–9 and A–N listed in GB 32100, Y for "other".
-_USCC_SHAPE = re.compile(
-    r"^[1-9A-HJ-NPQRTUWXY][1-9A-HJ-NPQRTUWXY][0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$"
-)
+_USCC_SHAPE = re.compile(r"^[1-9A-HJ-NPQRTUWXY][1-9A-HJ-NPQRTUWXY][0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 
 
 class InvalidIdentifier(ValueError):
@@ -74,3 +72,11 @@ def national_digits(e164: str) -> str:
     number = phonenumbers.parse(e164, "CN")
     national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     return re.sub(r"\D", "", national)
+
+
+def display_phone(e164: str) -> str:
+    """How a stored phone reads: mainland numbers as dialled at home (13812345678,
+    01062345678), others in E.164."""
+    if e164.startswith("+86"):
+        return national_digits(e164)
+    return e164

@@ -265,3 +265,4 @@ MAILERS = {
     else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
 }
 DEFAULT_FROM_EMAIL = os.environ.get("ZHIKE_MAIL_FROM", "zhike@localhost")
+ZHIKE_FIELD_KEY = os.environ.get("ZHIKE_FIELD_KEY", "")  # encrypts ID numbers at rest

@@ -8,7 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from zhike.archive.coding import reserve_customer_codes
-from zhike.archive.models import Customer, CustomerStatus
+from zhike.archive.models import Customer, CustomerStatus, CustomerType
+from zhike.archive.search import search_text
 from zhike.org.models import Department, User
 from zhike.org.services import department_create, ensure_roles, user_create
 from zhike.policy.schema import Duration, Policy
@@ -180,10 +181,11 @@ GIVEN = [
 ]
 
 
-def demo_customer_name(rng: random.Random) -> str:
-    if rng.random() < 0.15:  # individual customers
-        return rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(["", "", "先生", "女士"])
-    return rng.choice(CITIES) + rng.choice(WORDS) + rng.choice(TRADES) + rng.choice(FORMS)
+def demo_customer_name(rng: random.Random) -> tuple[str, bool]:
+    """A company name, or a person's name (True) for an individual customer."""
+    if rng.random() < 0.15:
+        return rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(["", "", "先生", "女士"]), True
+    return rng.choice(CITIES) + rng.choice(WORDS) + rng.choice(TRADES) + rng.choice(FORMS), False
 
 
 def demo_phone(rng: random.Random) -> str:
@@ -221,11 +223,15 @@ def load_demo(*, policy: Policy, customers: int = 2000, seed: int = 2026) -> dic
     rows = []
     for code in codes:
         owner = rng.choices(owners, weights)[0] if rng.random() > 0.05 else None
+        name, person = demo_customer_name(rng)
+        phone = demo_phone(rng)
         rows.append(
             Customer(
                 code=code,
-                name=demo_customer_name(rng),
-                phone=demo_phone(rng),
+                name=name,
+                customer_type=CustomerType.INDIVIDUAL if person else CustomerType.ENTERPRISE,
+                search_text=search_text(name=name, person=person, code=code, phones=[phone]),
+                phone=phone,
                 status=rng.choice(statuses),
                 owner=owner,
                 department=owner.department if owner else None,
