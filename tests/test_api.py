@@ -171,3 +171,62 @@ def test_api_errors_outside_the_routers_have_the_same_shape(
     response = getattr(company.api("gm"), method)(url)
     assert response.status_code == status
     assert error_shape(response.json())
+
+
+def test_api_contacts_and_interactions_round_trip(company: Company) -> None:
+    api = company.api("alice")
+    target = company.customers["A"]
+    added = api.post(
+        f"/api/v1/customers/{target.pk}/contacts",
+        {
+            "name": "单田芳",
+            "title": "采购经理",
+            "phone": "138 0000 5555",
+            "is_key_person": True,
+            "profile": {"birthday": "1980-05-01"},
+        },
+        content_type=JSON,
+    )
+    assert added.status_code == 201
+    assert added.json()["phone"] == "13800005555"
+    logged = api.post(
+        f"/api/v1/customers/{target.pk}/interactions",
+        {"kind": "visit", "content": "拜访并演示", "next_step": "报价"},
+        content_type=JSON,
+    )
+    assert logged.status_code == 201 and logged.json()["kind_label"] == "拜访"
+    timeline = api.get(f"/api/v1/customers/{target.pk}/interactions").json()
+    assert [i["content"] for i in timeline] == ["拜访并演示"]
+    detail = api.get(f"/api/v1/customers/{target.pk}").json()
+    assert detail["last_contact_at"] is not None
+    bad = api.post(
+        f"/api/v1/customers/{target.pk}/contacts", {"name": "甲", "phone": "123"}, content_type=JSON
+    )
+    assert bad.status_code == 400
+    assert bad.json()["errors"][0]["field"] == "phone"
+
+
+def test_api_create_with_the_archive_fields(company: Company) -> None:
+    response = company.api("alice").post(
+        "/api/v1/customers",
+        {
+            "name": "张伟",
+            "customer_type": "individual",
+            "source": "referral",
+            "referrer_name": "李老板",
+            "province": "广东省",
+            "city": "深圳市",
+            "id_number": "11010519491231002X",
+            "phone": "+86 13912345678",
+        },
+        content_type=JSON,
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert body["has_id_number"] is True and "id_number" not in body
+    assert body["phone"] == "13912345678" and body["source"] == "referral"
+    bad = company.api("alice").post(
+        "/api/v1/customers", {"name": "X", "uscc": "123"}, content_type=JSON
+    )
+    assert bad.status_code == 400
+    assert bad.json()["errors"] == [{"field": "uscc", "message": "统一社会信用代码应为 18 位"}]

@@ -35,13 +35,17 @@ def with_check(first17: str) -> str:
 
 # --- USCC (GB 32100-2015) ---------------------------------------------------------------
 
+
 def test_arc_3_uscc_agrees_with_stdnum_on_digit_initial_codes() -> None:
     rng = random.Random(32100)
     body = "0123456789ABCDEFGHJKLMNPQRTUWXY"
     for _ in range(2000):
-        code = (rng.choice("123456789") + rng.choice("123") + "".join(
-            rng.choice("0123456789") for _ in range(6)) + "".join(
-            rng.choice(body) for _ in range(10)))
+        code = (
+            rng.choice("123456789")
+            + rng.choice("123")
+            + "".join(rng.choice("0123456789") for _ in range(6))
+            + "".join(rng.choice(body) for _ in range(10))
+        )
         try:
             ours = normalize_uscc(code) == code
         except InvalidIdentifier:
@@ -49,12 +53,15 @@ def test_arc_3_uscc_agrees_with_stdnum_on_digit_initial_codes() -> None:
         assert ours == stdnum_uscc.is_valid(code), code
 
 
-@pytest.mark.parametrize("first17", [
-    "N2110108MA01ABCDE",   # farmers' professional cooperative (农民专业合作社)
-    "Y1110000MC0000001",   # other registration authority
-    "A1110000MC1234567",   # registration authority A
-    "51110000500012345",   # social organisation (社会团体), digit-initial
-])
+@pytest.mark.parametrize(
+    "first17",
+    [
+        "N2110108MA01ABCDE",  # farmers' professional cooperative (农民专业合作社)
+        "Y1110000MC0000001",  # other registration authority
+        "A1110000MC1234567",  # registration authority A
+        "51110000500012345",  # social organisation (社会团体), digit-initial
+    ],
+)
 def test_arc_3_uscc_letter_initial_codes_that_stdnum_rejects_are_valid(first17: str) -> None:
     code = with_check(first17)
     assert normalize_uscc(code.lower()) == code
@@ -75,18 +82,22 @@ def test_arc_3_uscc_wrong_check_char_and_forbidden_letters() -> None:
 
 # --- ID numbers and phones --------------------------------------------------------------
 
+
 def test_arc_3_id_number_checksum() -> None:
     assert normalize_id_number("11010519491231002x") == "11010519491231002X"
     with pytest.raises(InvalidIdentifier, match="身份证号码无效"):
         normalize_id_number("110105194912310021")
 
 
-@pytest.mark.parametrize(("raw", "e164"), [
-    ("13812345678", "+8613812345678"),
-    ("+86 138-1234-5678", "+8613812345678"),
-    ("010-62345678", "+861062345678"),
-    ("0755 86013388", "+8675586013388"),
-])
+@pytest.mark.parametrize(
+    ("raw", "e164"),
+    [
+        ("13812345678", "+8613812345678"),
+        ("+86 138-1234-5678", "+8613812345678"),
+        ("010-62345678", "+861062345678"),
+        ("0755 86013388", "+8675586013388"),
+    ],
+)
 def test_arc_3_phones_are_normalised(raw: str, e164: str) -> None:
     assert normalize_phone(raw) == e164
 
@@ -98,9 +109,15 @@ def test_arc_3_bad_phones_are_refused_with_a_chinese_message(raw: str) -> None:
 
 
 def test_arc_3_id_number_is_not_readable_in_the_table(company: Company, general_policy) -> None:
-    customer = customer_create(by=company.users["alice"], policy=general_policy, data={
-        "name": "张伟", "customer_type": "individual", "id_number": "11010519491231002X",
-    })
+    customer = customer_create(
+        by=company.users["alice"],
+        policy=general_policy,
+        data={
+            "name": "张伟",
+            "customer_type": "individual",
+            "id_number": "11010519491231002X",
+        },
+    )
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM archive_customer WHERE id = %s", [customer.pk])
         row = " ".join(str(v) for v in cursor.fetchone())
@@ -109,15 +126,18 @@ def test_arc_3_id_number_is_not_readable_in_the_table(company: Company, general_
 
     customer.refresh_from_db()
     assert decrypt(customer.id_number_cipher) == "11010519491231002X"
-    assert Customer.objects.filter(id_number_hash=lookup_hash("11010519491231002X")).get() == customer
+    assert (
+        Customer.objects.filter(id_number_hash=lookup_hash("11010519491231002X")).get() == customer
+    )
     # The audit trail records that it changed, never the number.
     from zhike.audit.services import events_for
 
     assert "11010519491231002X" not in str(events_for(customer).get().details)
 
 
-def test_arc_3_bad_input_names_the_field_and_saves_nothing(company: Company,
-                                                           general_policy) -> None:
+def test_arc_3_bad_input_names_the_field_and_saves_nothing(
+    company: Company, general_policy
+) -> None:
     before = Customer.objects.count()
     for data, field in [
         ({"name": "甲", "phone": "12345"}, "phone"),
@@ -133,6 +153,7 @@ def test_arc_3_bad_input_names_the_field_and_saves_nothing(company: Company,
 
 # --- Search -------------------------------------------------------------------------------
 
+
 def found(company: Company, persona: str, q: str) -> set[str]:
     response = company.api(persona).get("/api/v1/customers", {"q": q})
     return {item["name"] for item in response.json()["items"]}
@@ -142,35 +163,52 @@ def found(company: Company, persona: str, q: str) -> set[str]:
 def searchable(company: Company, general_policy):  # type: ignore[no-untyped-def]
     alice = company.users["alice"]
     made = {
-        "hb": customer_create(by=alice, policy=general_policy, data={
-            "name": "河北纪元光电有限公司", "phone": "0311-85551234",
-            "uscc": with_check("91130100MA0ABCDE1")}),
-        "cq": customer_create(by=alice, policy=general_policy, data={
-            "name": "重庆长江实业有限公司", "phone": "13912345678"}),
-        "zeng": customer_create(by=alice, policy=general_policy, data={
-            "name": "曾小贤", "customer_type": "individual"}),
+        "hb": customer_create(
+            by=alice,
+            policy=general_policy,
+            data={
+                "name": "河北纪元光电有限公司",
+                "phone": "0311-85551234",
+                "uscc": with_check("91130100MA0ABCDE1"),
+            },
+        ),
+        "cq": customer_create(
+            by=alice,
+            policy=general_policy,
+            data={"name": "重庆长江实业有限公司", "phone": "13912345678"},
+        ),
+        "zeng": customer_create(
+            by=alice, policy=general_policy, data={"name": "曾小贤", "customer_type": "individual"}
+        ),
     }
-    contact_add(by=alice, customer_id=made["cq"].pk,
-                data={"name": "单田芳", "phone": "13800005555", "title": "采购经理"})
+    contact_add(
+        by=alice,
+        customer_id=made["cq"].pk,
+        data={"name": "单田芳", "phone": "13800005555", "title": "采购经理"},
+    )
     return made
 
 
-@pytest.mark.parametrize(("q", "expected"), [
-    ("纪元", {"河北纪元光电有限公司"}),
-    ("hbjy", {"河北纪元光电有限公司"}),            # pinyin initials
-    ("HeBei JiYuan", {"河北纪元光电有限公司"}),    # full pinyin, spaces and case ignored
-    ("chongqing", {"重庆长江实业有限公司"}),       # 重庆 is chong-qing, not zhong-qing
-    ("zengxiaoxian", {"曾小贤"}),                  # surname 曾 is zeng, not ceng
-    ("zxx", {"曾小贤"}),
-    ("shantianfang", {"重庆长江实业有限公司"}),    # contact 单田芳: surname 单 is shan
-    ("5678", {"重庆长江实业有限公司"}),            # phone tail
-    ("139-1234-5678", {"重庆长江实业有限公司"}),   # phone as typed
-    ("1234", {"河北纪元光电有限公司", "重庆长江实业有限公司"}),
-    ("5555", {"重庆长江实业有限公司"}),            # a contact's phone
-    ("91130100", {"河北纪元光电有限公司"}),        # USCC fragment
-])
-def test_arc_search_one_box_finds_by_any_key(company: Company, searchable, q: str,
-                                             expected: set[str]) -> None:
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("纪元", {"河北纪元光电有限公司"}),
+        ("hbjy", {"河北纪元光电有限公司"}),  # pinyin initials
+        ("HeBei JiYuan", {"河北纪元光电有限公司"}),  # full pinyin, spaces and case ignored
+        ("chongqing", {"重庆长江实业有限公司"}),  # 重庆 is chong-qing, not zhong-qing
+        ("zengxiaoxian", {"曾小贤"}),  # surname 曾 is zeng, not ceng
+        ("zxx", {"曾小贤"}),
+        ("shantianfang", {"重庆长江实业有限公司"}),  # contact 单田芳: surname 单 is shan
+        ("5678", {"重庆长江实业有限公司"}),  # phone tail
+        ("139-1234-5678", {"重庆长江实业有限公司"}),  # phone as typed
+        ("1234", {"河北纪元光电有限公司", "重庆长江实业有限公司"}),
+        ("5555", {"重庆长江实业有限公司"}),  # a contact's phone
+        ("91130100", {"河北纪元光电有限公司"}),  # USCC fragment
+    ],
+)
+def test_arc_search_one_box_finds_by_any_key(
+    company: Company, searchable, q: str, expected: set[str]
+) -> None:
     assert found(company, "alice", q) == expected
 
 
@@ -182,50 +220,77 @@ def test_arc_search_by_code_and_within_scope_only(company: Company, searchable) 
 
 # --- Duplicates by USCC (ARC-7) -------------------------------------------------------------
 
-def test_arc_7_same_uscc_is_refused_naming_the_owner(company: Company, searchable,
-                                                     general_policy) -> None:
+
+def test_arc_7_same_uscc_is_refused_naming_the_owner(
+    company: Company, searchable, general_policy
+) -> None:
     code = searchable["hb"].uscc
     with pytest.raises(ArchiveError) as caught:
-        customer_create(by=company.users["bob"], policy=general_policy,
-                        data={"name": "河北纪元", "uscc": code})
+        customer_create(
+            by=company.users["bob"], policy=general_policy, data={"name": "河北纪元", "uscc": code}
+        )
     assert caught.value.field == "uscc"
     # Bob may not see alice's customer: its name is masked, its owner named.
     assert "河北****公司" in caught.value.message
     assert str(company.users["alice"]) in caught.value.message
     with pytest.raises(ArchiveError) as again:
-        customer_create(by=company.users["alice"], policy=general_policy,
-                        data={"name": "河北纪元", "uscc": code})
+        customer_create(
+            by=company.users["alice"],
+            policy=general_policy,
+            data={"name": "河北纪元", "uscc": code},
+        )
     assert "河北纪元光电有限公司" in again.value.message
 
 
 # --- Timeline (ENG-6) -------------------------------------------------------------------------
 
+
 def test_eng_6_interactions_move_last_contact_forward_only(company: Company) -> None:
     now = timezone.now()
     customer = company.customers["A"]
     alice = company.users["alice"]
-    interaction_record(by=alice, customer_id=customer.pk, now=now, data={
-        "kind": "visit", "content": "上门拜访,介绍新品", "next_step": "寄样品",
-        "occurred_at": now - timedelta(days=1)})
-    interaction_record(by=alice, customer_id=customer.pk, now=now, data={
-        "kind": "call", "content": "补记上周的电话", "occurred_at": now - timedelta(days=7)})
+    interaction_record(
+        by=alice,
+        customer_id=customer.pk,
+        now=now,
+        data={
+            "kind": "visit",
+            "content": "上门拜访,介绍新品",
+            "next_step": "寄样品",
+            "occurred_at": now - timedelta(days=1),
+        },
+    )
+    interaction_record(
+        by=alice,
+        customer_id=customer.pk,
+        now=now,
+        data={"kind": "call", "content": "补记上周的电话", "occurred_at": now - timedelta(days=7)},
+    )
     customer.refresh_from_db()
     assert customer.last_contact_at == now - timedelta(days=1)
     with pytest.raises(ArchiveError) as caught:
-        interaction_record(by=alice, customer_id=customer.pk, now=now,
-                           data={"kind": "call", "content": ""})
+        interaction_record(
+            by=alice, customer_id=customer.pk, now=now, data={"kind": "call", "content": ""}
+        )
     assert caught.value.field == "content"
 
 
 def test_eng_6_timeline_only_inside_scope(company: Company) -> None:
     with pytest.raises(ArchiveError) as caught:
-        interaction_record(by=company.users["bob"], customer_id=company.customers["A"].pk,
-                           now=timezone.now(), data={"kind": "call", "content": "x"})
+        interaction_record(
+            by=company.users["bob"],
+            customer_id=company.customers["A"].pk,
+            now=timezone.now(),
+            data={"kind": "call", "content": "x"},
+        )
     assert caught.value.code == "not_found"
 
 
 def test_arc_3_update_keeps_search_key_in_step(company: Company, searchable) -> None:
-    customer_update(by=company.users["alice"], customer_id=searchable["cq"].pk,
-                    data={"name": "重庆嘉陵实业有限公司"})
+    customer_update(
+        by=company.users["alice"],
+        customer_id=searchable["cq"].pk,
+        data={"name": "重庆嘉陵实业有限公司"},
+    )
     assert found(company, "alice", "jialing") == {"重庆嘉陵实业有限公司"}
     assert found(company, "alice", "changjiang") == set()

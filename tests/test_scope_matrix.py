@@ -137,3 +137,14 @@ def test_org_2_unauthenticated_api_is_401(company: Company) -> None:
     response = Client().get("/api/v1/customers")
     assert response.status_code == 401
     assert set(response.json()) == {"code", "message", "errors"}
+
+
+@pytest.mark.parametrize("customer", CUSTOMERS)
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("part", ["contacts", "interactions"])
+def test_org_2_contacts_and_timeline_follow_the_scope(
+    company: Company, persona: str, customer: str, part: str
+) -> None:
+    target = company.customers[customer]
+    response = company.api(persona).get(f"/api/v1/customers/{target.pk}/{part}")
+    assert response.status_code == (200 if customer in VISIBLE[persona] else 404)

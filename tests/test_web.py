@@ -56,17 +56,13 @@ def test_web_htmx_search_returns_only_the_results_partial(company: Company) -> N
 
 def test_web_create_and_edit_through_forms(company: Company) -> None:
     client = company.client("alice")
-    response = client.post(
-        "/customers/new/", {"name": "新客户甲", "status": "potential", "phone": "13900001111"}
-    )
+    form = {"customer_type": "enterprise", "status": "potential", "phone": "13900001111"}
+    response = client.post("/customers/new/", {**form, "name": "新客户甲"})
     customer = Customer.objects.get(name="新客户甲")
     assert response["Location"] == f"/customers/{customer.pk}/"
     assert customer.owner == company.users["alice"]
-    client.post(
-        f"/customers/{customer.pk}/edit/",
-        {"name": "新客户乙", "status": "intent", "phone": "13900001111"},
-    )
-    page = client.get(f"/customers/{customer.pk}/")
+    client.post(f"/customers/{customer.pk}/edit/", {**form, "name": "新客户乙", "status": "intent"})
+    page = client.get(f"/customers/{customer.pk}/?tab=history")
     assert "新客户乙" in page.text
     # Change history on the detail page, in field labels and status labels.
     assert "客户名称:新客户甲 → 新客户乙" in page.text
@@ -76,7 +72,8 @@ def test_web_create_and_edit_through_forms(company: Company) -> None:
 def test_web_edit_without_permission_shows_a_clear_error(company: Company) -> None:
     target = company.customers["A"]
     response = company.client("cs").post(
-        f"/customers/{target.pk}/edit/", {"name": "x", "status": "potential", "phone": ""}
+        f"/customers/{target.pk}/edit/",
+        {"name": "x", "status": "potential", "customer_type": "enterprise", "phone": ""},
     )
     assert "您没有修改客户的权限" in response.text
     target.refresh_from_db()
@@ -154,3 +151,43 @@ def test_api_list_query_count_is_pinned(company: Company, django_assert_max_num_
 def test_web_chinese_even_for_an_english_browser(db: None) -> None:
     response = Client(headers={"Accept-Language": "en-US,en;q=0.9"}).get("/login/")
     assert '<html lang="zh-hans">' in response.text
+
+
+def test_arc_360_page_tabs_contacts_and_timeline(company: Company) -> None:
+    client = company.client("alice")
+    target = company.customers["A"]
+    url = f"/customers/{target.pk}/"
+    added = client.post(
+        url + "?tab=contacts",
+        {"name": "曾经理", "phone": "13800009999", "is_key_person": "on"},
+        headers={"HX-Request": "true"},
+    )
+    assert added.text.lstrip().startswith('<div id="tab">')
+    assert "曾经理" in added.text and "★" in added.text
+    bad = client.post(
+        url + "?tab=contacts", {"name": "甲", "phone": "123"}, headers={"HX-Request": "true"}
+    )
+    assert "电话号码" in bad.text
+    logged = client.post(
+        url + "?tab=timeline",
+        {"kind": "call", "content": "电话回访", "next_step": "下周拜访"},
+        headers={"HX-Request": "true"},
+    )
+    assert "电话回访" in logged.text and "下周拜访" in logged.text
+    history = client.get(url + "?tab=history").text
+    assert "添加联系人" in history
+    page = client.get(url).text
+    assert "基本信息" in page and "最近联系" in page
+
+
+def test_arc_360_contacts_phone_masked_without_the_right(company: Company) -> None:
+    from zhike.archive.services import contact_add
+
+    target = company.customers["B"]
+    contact_add(
+        by=company.users["bob"],
+        customer_id=target.pk,
+        data={"name": "王五", "phone": "13811112222"},
+    )
+    page = company.client("cs").get(f"/customers/{target.pk}/?tab=contacts").text
+    assert "13811112222" not in page and "138****2222" in page

@@ -1,8 +1,10 @@
 """/api/v1/customers — the archive over HTTP. Calls selectors and services only."""
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Literal
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict
@@ -11,7 +13,16 @@ from zhike.org.models import User
 from zhike.policy.loader import active_policy
 
 from . import selectors, services
-from .models import Customer, CustomerStatus
+from .models import (
+    CompanySize,
+    Contact,
+    Customer,
+    CustomerStatus,
+    CustomerType,
+    Interaction,
+    InteractionKind,
+    SourceChannel,
+)
 
 router = Router(tags=["customers"])
 
@@ -23,6 +34,18 @@ class CustomerOut(Schema):
     status: CustomerStatus
     status_label: str
     phone: str
+    customer_type: CustomerType
+    source: SourceChannel | Literal[""]
+    referrer_name: str
+    industry: str
+    size: CompanySize | Literal[""]
+    province: str
+    city: str
+    district: str
+    address: str
+    uscc: str
+    has_id_number: bool
+    last_contact_at: datetime | None
     owner_id: int | None
     owner_name: str | None
     department_id: int | None
@@ -45,6 +68,17 @@ class CustomerIn(Schema):
     name: str = Field(min_length=1, max_length=200)
     status: CustomerStatus = CustomerStatus.POTENTIAL
     phone: str = Field(default="", max_length=32)
+    customer_type: CustomerType = CustomerType.ENTERPRISE
+    source: SourceChannel | Literal[""] = ""
+    referrer_name: str = Field(default="", max_length=100)
+    industry: str = Field(default="", max_length=50)
+    size: CompanySize | Literal[""] = ""
+    province: str = Field(default="", max_length=20)
+    city: str = Field(default="", max_length=20)
+    district: str = Field(default="", max_length=20)
+    address: str = Field(default="", max_length=200)
+    uscc: str = Field(default="", max_length=30, description="统一社会信用代码")
+    id_number: str = Field(default="", max_length=30, description="身份证号(加密保存,不回显)")
 
 
 class CustomerPatch(Schema):
@@ -52,6 +86,17 @@ class CustomerPatch(Schema):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     status: CustomerStatus | None = None
     phone: str | None = Field(default=None, max_length=32)
+    customer_type: CustomerType | None = None
+    source: SourceChannel | Literal[""] | None = None
+    referrer_name: str | None = Field(default=None, max_length=100)
+    industry: str | None = Field(default=None, max_length=50)
+    size: CompanySize | Literal[""] | None = None
+    province: str | None = Field(default=None, max_length=20)
+    city: str | None = Field(default=None, max_length=20)
+    district: str | None = Field(default=None, max_length=20)
+    address: str | None = Field(default=None, max_length=200)
+    uscc: str | None = Field(default=None, max_length=30)
+    id_number: str | None = Field(default=None, max_length=30)
 
 
 class CustomerFilters(Schema):
@@ -59,6 +104,21 @@ class CustomerFilters(Schema):
     status: CustomerStatus | None = None
     limit: int = Field(default=50, ge=1, le=200)
     offset: int = Field(default=0, ge=0, le=1_000_000)
+
+
+PLAIN_FIELDS = (
+    "customer_type",
+    "source",
+    "referrer_name",
+    "industry",
+    "size",
+    "province",
+    "city",
+    "district",
+    "address",
+    "uscc",
+    "last_contact_at",
+)
 
 
 def customer_out(customer: Customer, user: User) -> dict:
@@ -73,6 +133,8 @@ def customer_out(customer: Customer, user: User) -> dict:
         "status": customer.status,
         "status_label": str(CustomerStatus(customer.status).label),
         "phone": phone,
+        **{field: getattr(customer, field) for field in PLAIN_FIELDS},
+        "has_id_number": bool(customer.id_number_hash),
         "owner_id": customer.owner_id,
         "owner_name": customer.owner_name,  # type: ignore[attr-defined]
         "department_id": customer.department_id,
@@ -133,3 +195,105 @@ def run_data_quality_sweep(request: HttpRequest) -> Status:
     """Queue the ARC-6 sweep now; owners of stale records get a notice when it has run."""
     services.request_data_quality_sweep(by=request.user)  # type: ignore[arg-type]
     return Status(202, None)
+
+
+class ContactIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=50)
+    title: str = Field(default="", max_length=50)
+    phone: str = Field(default="", max_length=32)
+    is_key_person: bool = False
+    profile: dict[str, str | int | bool | None] = {}
+
+
+class ContactOut(Schema):
+    id: int
+    name: str
+    title: str
+    phone: str
+    is_key_person: bool
+    profile: dict
+
+
+def contact_out(contact: Contact, user: User, customer: Customer) -> dict:
+    phone = contact.phone
+    if not selectors.can_see_full_phone(user, customer):
+        phone = selectors.mask_phone(phone)
+    return {
+        "id": contact.pk,
+        "name": contact.name,
+        "title": contact.title,
+        "phone": phone,
+        "is_key_person": contact.is_key_person,
+        "profile": contact.profile,
+    }
+
+
+@router.get("/{int:customer_id}/contacts", response=list[ContactOut], summary="联系人")
+def list_contacts(request: HttpRequest, customer_id: int) -> list[dict]:
+    user: User = request.user  # type: ignore[assignment]
+    customer = selectors.access_customer(user, customer_id)
+    return [contact_out(c, user, customer) for c in customer.contacts.all()]
+
+
+@router.post("/{int:customer_id}/contacts", response={201: ContactOut}, summary="添加联系人")
+def add_contact(request: HttpRequest, customer_id: int, payload: ContactIn) -> Status:
+    user: User = request.user  # type: ignore[assignment]
+    contact = services.contact_add(by=user, customer_id=customer_id, data=payload.model_dump())
+    customer = selectors.access_customer(user, customer_id)
+    return Status(201, contact_out(contact, user, customer))
+
+
+class InteractionIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    kind: InteractionKind
+    content: str = Field(min_length=1, max_length=5000)
+    channel: str = Field(default="", max_length=50)
+    next_step: str = Field(default="", max_length=200)
+    next_date: date | None = None
+    occurred_at: datetime | None = None
+
+
+class InteractionOut(Schema):
+    id: int
+    kind: InteractionKind
+    kind_label: str
+    channel: str
+    content: str
+    next_step: str
+    next_date: date | None
+    occurred_at: datetime
+    by: str
+
+
+def interaction_out(item: Interaction) -> dict:
+    return {
+        "id": item.pk,
+        "kind": item.kind,
+        "kind_label": str(item.get_kind_display()),
+        "channel": item.channel,
+        "content": item.content,
+        "next_step": item.next_step,
+        "next_date": item.next_date,
+        "occurred_at": item.occurred_at,
+        "by": str(item.by),
+    }
+
+
+@router.get("/{int:customer_id}/interactions", response=list[InteractionOut], summary="跟进记录")
+def list_interactions(
+    request: HttpRequest, customer_id: int, limit: int = 50, offset: int = 0
+) -> list[dict]:
+    user: User = request.user  # type: ignore[assignment]
+    customer = selectors.access_customer(user, customer_id)
+    items = selectors.timeline(customer)[offset : offset + min(max(limit, 1), 200)]
+    return [interaction_out(i) for i in items]
+
+
+@router.post("/{int:customer_id}/interactions", response={201: InteractionOut}, summary="记录跟进")
+def add_interaction(request: HttpRequest, customer_id: int, payload: InteractionIn) -> Status:
+    user: User = request.user  # type: ignore[assignment]
+    item = services.interaction_record(
+        by=user, customer_id=customer_id, data=payload.model_dump(), now=timezone.now()
+    )
+    return Status(201, interaction_out(item))

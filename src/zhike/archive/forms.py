@@ -8,4 +8,18 @@ class CustomerForm(forms.ModelForm):
 
     class Meta:
         model = Customer
-        fields = ["name", "status", "phone"]
+        fields = [
+            "name",
+            "customer_type",
+            "status",
+            "phone",
+            "source",
+            "referrer_name",
+            "industry",
+            "size",
+            "province",
+            "city",
+            "district",
+            "address",
+            "uscc",
+        ]

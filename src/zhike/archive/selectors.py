@@ -13,7 +13,14 @@ from zhike.org.scopes import visible_to
 from zhike.policy.schema import Policy
 
 from .errors import CustomerNotFound
-from .models import Customer, CustomerStatus
+from .models import (
+    CompanySize,
+    Customer,
+    CustomerStatus,
+    CustomerType,
+    Interaction,
+    SourceChannel,
+)
 from .search import normalize_query
 
 
@@ -117,7 +124,14 @@ def stale_customers(*, policy: Policy, now: datetime) -> QuerySet[Customer]:
     )
 
 
-ACTION_LABELS = {"customer.created": _("新建客户"), "customer.updated": _("修改")}
+ACTION_LABELS = {
+    "customer.created": _("新建客户"),
+    "customer.updated": _("修改"),
+    "contact.added": _("添加联系人"),
+}
+
+
+FIELD_LABELS = {"id_number": _("身份证号")}
 
 
 @dataclass(frozen=True)
@@ -131,8 +145,14 @@ class HistoryEntry:
 
 
 def _readable(field: str, value: object) -> str:
-    if field == "status" and value in CustomerStatus.values:
-        return str(CustomerStatus(value).label)
+    choices = {
+        "status": CustomerStatus,
+        "customer_type": CustomerType,
+        "source": SourceChannel,
+        "size": CompanySize,
+    }.get(field)
+    if choices is not None and value in choices.values:
+        return str(choices(value).label)
     return "" if value is None else str(value)
 
 
@@ -142,7 +162,10 @@ def customer_history(customer: Customer, *, limit: int = 50) -> list[HistoryEntr
     for event in events_for(customer)[:limit]:
         changes = [
             (
-                str(getattr(Customer._meta.get_field(field), "verbose_name", field)),
+                str(
+                    FIELD_LABELS.get(field)
+                    or getattr(Customer._meta.get_field(field), "verbose_name", field)
+                ),
                 _readable(field, old),
                 _readable(field, new),
             )
@@ -157,3 +180,8 @@ def customer_history(customer: Customer, *, limit: int = 50) -> list[HistoryEntr
             )
         )
     return entries
+
+
+def timeline(customer: Customer) -> QuerySet[Interaction]:
+    """The customer's follow-ups, newest first (ENG-6). The caller has checked scope."""
+    return customer.interactions.select_related("by").order_by("-occurred_at", "-id")

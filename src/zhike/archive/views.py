@@ -1,5 +1,7 @@
 """Customer pages. Reads go through selectors (scoped), writes through services."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,7 +15,7 @@ from zhike.policy.loader import active_policy
 from . import selectors, services
 from .errors import ArchiveError, CustomerNotFound
 from .forms import CustomerForm
-from .models import Customer, CustomerStatus
+from .models import Customer, CustomerStatus, InteractionKind
 
 PAGE_SIZE = 50
 
@@ -68,20 +70,61 @@ def _access(user: User, customer_id: int) -> Customer:
         raise Http404(_("客户不存在或无权查看")) from None
 
 
+TABS = ("basic", "contacts", "timeline", "history")
+
+
 @login_required
 def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """The 360° page: profile groups, contacts, follow-up timeline, change history."""
     user: User = request.user  # type: ignore[assignment]
     customer = _access(user, customer_id)
-    phone = customer.phone
-    if not selectors.can_see_full_phone(user, customer):
-        phone = selectors.mask_phone(phone)
+    tab = request.GET.get("tab", "basic")
+    tab = tab if tab in TABS else "basic"
+    full_phone = selectors.can_see_full_phone(user, customer)
+    error = ""
+    if request.method == "POST":
+        error = _post_to_tab(request, user, customer.pk, tab)
+        if not error:
+            customer = _access(user, customer_id)
     context = {
         "customer": customer,
-        "phone": phone,
-        "events": selectors.customer_history(customer),
+        "tab": tab,
+        "error": error,
+        "phone": customer.phone if full_phone else selectors.mask_phone(customer.phone),
         "can_change": user.has_perm("archive.change_customer"),
+        "interaction_kinds": InteractionKind.choices,
     }
-    return render(request, "archive/customer_detail.html", context)
+    if tab == "contacts":
+        context["contacts"] = [
+            (c, c.phone if full_phone else selectors.mask_phone(c.phone))
+            for c in customer.contacts.all()
+        ]
+    elif tab == "timeline":
+        context["interactions"] = list(selectors.timeline(customer)[:100])
+    elif tab == "history":
+        context["events"] = selectors.customer_history(customer)
+    template = "archive/customer_detail.html"
+    if request.headers.get("HX-Request"):
+        template += "#tab"
+    return render(request, template, context)
+
+
+def _post_to_tab(request: HttpRequest, user: User, customer_id: int, tab: str) -> str:
+    """Add a contact or a follow-up from the 360° page; returns the error to show."""
+    data: dict[str, Any] = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+    try:
+        if tab == "contacts":
+            data["is_key_person"] = data.get("is_key_person") == "on"
+            services.contact_add(by=user, customer_id=customer_id, data=data)
+        elif tab == "timeline":
+            data.pop("occurred_at", None)
+            data["next_date"] = data.get("next_date") or None
+            services.interaction_record(
+                by=user, customer_id=customer_id, data=data, now=timezone.now()
+            )
+    except ArchiveError as exc:
+        return exc.message
+    return ""
 
 
 @login_required
