@@ -1,8 +1,11 @@
 """The archive's business operations: the only code that writes customers."""
 
+import uuid
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -15,18 +18,20 @@ from zhike.policy.schema import Policy
 from .coding import next_customer_code
 from .crypto import encrypt, lookup_hash
 from .errors import ArchiveError, PermissionDenied
+from .exporting import write_xlsx
 from .models import (
     CompanySize,
     Contact,
     Customer,
     CustomerStatus,
     CustomerType,
+    Export,
     Interaction,
     InteractionKind,
     SourceChannel,
 )
 from .search import search_text
-from .selectors import access_customer, customers_for, mask_name
+from .selectors import access_customer, customers_for, filtered_customers, mask_name
 from .validators import (
     InvalidIdentifier,
     display_phone,
@@ -303,3 +308,58 @@ def interaction_record(
         Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=occurred_at)
     ).update(last_contact_at=occurred_at)
     return interaction
+
+
+def customer_export_now(*, by: User, q: str, status: str, target: IO[bytes] | Path) -> int:
+    """Write the user's filtered customer list to ``target`` and log the export (SEC-4)."""
+    queryset = filtered_customers(by, q=q, status=status)
+    count = write_xlsx(by, queryset, target)
+    record(by, "customer.exported", by=by, details={"q": q, "status": status, "rows": count})
+    return count
+
+
+@transaction.atomic
+def customer_export_request(*, by: User, q: str, status: str) -> Export:
+    """Queue a large export as a job; the user is told in the inbox when it is ready."""
+    from .tasks import run_export_task
+
+    export = Export.objects.create(id=uuid.uuid4(), user=by, filters={"q": q, "status": status})
+    run_export_task.delay_on_commit(str(export.pk))
+    return export
+
+
+def export_path(export_id: uuid.UUID | str) -> Path:
+    return Path(settings.VAR_DIR) / "exports" / f"{export_id}.xlsx"
+
+
+def run_export(*, export_id: str, now: datetime) -> bool:
+    """The export job. Claims the export (pending → running) so a redelivered job does not
+    write it twice; returns whether this run did the work."""
+    from zhike.workflow.models import Notice
+    from zhike.workflow.notify import notify_many
+
+    claimed = Export.objects.filter(pk=export_id, state=Export.State.PENDING).update(
+        state=Export.State.RUNNING
+    )
+    if not claimed:
+        return False
+    export = Export.objects.select_related("user").get(pk=export_id)
+    path = export_path(export.pk)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        count = customer_export_now(by=export.user, target=path, **export.filters)
+    except Exception:
+        Export.objects.filter(pk=export_id).update(state=Export.State.FAILED, finished_at=now)
+        raise
+    Export.objects.filter(pk=export_id).update(state=Export.State.DONE, rows=count, finished_at=now)
+    notify_many(
+        [
+            Notice(
+                recipient=export.user,
+                kind="archive.export_ready",
+                title=_("客户导出已完成(%(rows)s 条)") % {"rows": count},
+                link=f"/exports/{export.pk}/",
+            )
+        ]
+    )
+    return True

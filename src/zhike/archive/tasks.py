@@ -5,10 +5,16 @@ from django.utils import timezone
 
 from zhike.policy.loader import active_policy
 
-from .services import sweep_stale_customers
+from .services import run_export, sweep_stale_customers
 
 
 @shared_task(name="archive.sweep_stale_customers")
 def sweep_stale_customers_task() -> int:
     """Daily data-quality sweep (ARC-6); safe to run twice or on several workers at once."""
     return sweep_stale_customers(policy=active_policy(), now=timezone.now())
+
+
+@shared_task(name="archive.run_export")
+def run_export_task(export_id: str) -> bool:
+    """A large customer export (IMP-2); a redelivered job finds it claimed and stops."""
+    return run_export(export_id=export_id, now=timezone.now())

@@ -1,10 +1,13 @@
 """Customer pages. Reads go through selectors (scoped), writes through services."""
 
+import tempfile
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +18,7 @@ from zhike.policy.loader import active_policy
 from . import selectors, services
 from .errors import ArchiveError, CustomerNotFound
 from .forms import CustomerForm
-from .models import Customer, CustomerStatus, InteractionKind
+from .models import Customer, CustomerStatus, Export, InteractionKind
 
 PAGE_SIZE = 50
 
@@ -161,3 +164,34 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
             messages.success(request, _("已保存"))
             return redirect("customer-detail", customer_id=customer.pk)
     return render(request, "archive/customer_form.html", {"form": form, "customer": customer})
+
+
+@login_required
+def customer_export(request: HttpRequest) -> HttpResponseBase:
+    """IMP-2: the list as it is filtered, as xlsx. Small lists download at once, large ones
+    run as a job and the user is told in the inbox."""
+    user: User = request.user  # type: ignore[assignment]
+    q = request.GET.get("q", "")[:100]
+    status = request.GET.get("status", "")
+    status = status if status in CustomerStatus.values else ""
+    if selectors.customer_count(user, q=q, status=status) > settings.ZHIKE_EXPORT_SYNC_LIMIT:
+        services.customer_export_request(by=user, q=q, status=status)
+        messages.success(request, _("导出的客户较多,已转为后台任务,完成后会在工作台通知您。"))
+        return redirect("customer-list")
+    target = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it
+    services.customer_export_now(by=user, q=q, status=status, target=target)
+    target.seek(0)
+    filename = f"客户_{timezone.localdate():%Y%m%d}.xlsx"
+    return FileResponse(target, as_attachment=True, filename=filename)
+
+
+@login_required
+def export_download(request: HttpRequest, export_id: str) -> HttpResponseBase:
+    """A finished export job's file, for the user who asked for it only."""
+    user: User = request.user  # type: ignore[assignment]
+    export = Export.objects.filter(pk=export_id, user=user, state=Export.State.DONE).first()
+    if export is None:
+        raise Http404
+    path = services.export_path(export.pk)
+    filename = f"客户_{timezone.localtime(export.created_at):%Y%m%d_%H%M}.xlsx"
+    return FileResponse(path.open("rb"), as_attachment=True, filename=filename)

@@ -266,3 +266,6 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = os.environ.get("ZHIKE_MAIL_FROM", "zhike@localhost")
 ZHIKE_FIELD_KEY = os.environ.get("ZHIKE_FIELD_KEY", "")  # encrypts ID numbers at rest
+ZHIKE_EXPORT_SYNC_LIMIT = int(
+    os.environ.get("ZHIKE_EXPORT_SYNC_LIMIT", "10000")
+)  # larger exports run as jobs
