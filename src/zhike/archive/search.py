@@ -8,6 +8,7 @@ as surnames they are shan, zeng, xie, piao.
 """
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
 
@@ -74,6 +75,7 @@ def _plain(text: str) -> list[str]:
     return [s for s in lazy_pinyin(text, style=Style.NORMAL, errors="default") if s.strip()]
 
 
+@lru_cache(maxsize=100_000)
 def pinyin_forms(text: str, *, person: bool = False) -> tuple[str, str]:
     """(full pinyin, initials): 河北纪元光电 → ("hebeijiyuanguangdian", "hbjygd")."""
     parts = syllables(text, person=person)
