@@ -19,6 +19,14 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+PAGE_SQL = (
+    "SELECT c.*, u.username, d.name FROM archive_customer c "
+    "LEFT JOIN org_user u ON u.id = c.owner_id "
+    "LEFT JOIN org_department d ON d.id = c.department_id "
+    "WHERE c.owner_id = ? ORDER BY c.id DESC LIMIT 50"
+)
+COUNT_SQL = "SELECT COUNT(*) FROM archive_customer WHERE owner_id = ?"
+
 
 def get_token(base: str, user: str, password: str) -> str:
     parts = urlsplit(base)
@@ -102,6 +110,34 @@ def raw_sqlite(path: str, sql: list[tuple[str, tuple]], clients: int, seconds: f
     return summary(latencies, time.perf_counter() - began)
 
 
+def raw_postgres(url: str, sql: list[tuple[str, tuple]], clients: int, seconds: float) -> dict:
+    """The same statements through psycopg, one connection per thread."""
+    import psycopg
+
+    latencies: list[float] = []
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def client() -> None:
+        with psycopg.connect(url) as db:
+            mine = []
+            while time.perf_counter() < deadline:
+                start = time.perf_counter()
+                for statement, params in sql:
+                    db.execute(statement.replace("?", "%s"), params).fetchall()
+                mine.append(time.perf_counter() - start)
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return summary(latencies, time.perf_counter() - began)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default="http://127.0.0.1:8000")
@@ -110,6 +146,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--sqlite", help="path of the server's SQLite file, for the raw SQL row")
+    parser.add_argument("--postgres", help="the server's PostgreSQL URL, for the raw SQL rows")
     args = parser.parse_args()
 
     token = get_token(args.url, args.user, args.password)
@@ -118,12 +155,40 @@ def main() -> None:
         "list, page 10": "/api/v1/customers?limit=50&offset=450",
         "list, search name fragment": "/api/v1/customers?q=%E7%A7%91%E6%8A%80",  # 科技
         "list, phone tail": "/api/v1/customers?q=5678",
+        "list, pinyin initials": "/api/v1/customers?q=hbjy",
         "count": "/api/v1/customers/count",
     }
     results = {
         name: hammer(args.url, path, token, args.clients, args.seconds)
         for name, path in cases.items()
     }
+    if args.postgres:
+        import psycopg
+
+        with psycopg.connect(args.postgres) as db:
+            row = db.execute("SELECT id FROM org_user WHERE username = %s", (args.user,))
+            (owner_id,) = row.fetchone()  # type: ignore[misc]
+        results["raw SQL: owner's first page + count"] = raw_postgres(
+            args.postgres,
+            [
+                (PAGE_SQL, (owner_id,)),
+                (COUNT_SQL, (owner_id,)),
+            ],
+            args.clients,
+            args.seconds,
+        )
+        results["raw SQL: search 'hbjy' (trigram)"] = raw_postgres(
+            args.postgres,
+            [
+                (
+                    "SELECT id, name FROM archive_customer WHERE search_text LIKE ? "
+                    "ORDER BY id DESC LIMIT 50",
+                    ("%hbjy%",),
+                ),
+            ],
+            args.clients,
+            args.seconds,
+        )
     if args.sqlite:
         db = sqlite3.connect(args.sqlite)
         (owner_id,) = db.execute(
@@ -132,14 +197,8 @@ def main() -> None:
         results["raw SQL: owner's first page + count"] = raw_sqlite(
             args.sqlite,
             [
-                (
-                    "SELECT c.*, u.username, d.name FROM archive_customer c "
-                    "LEFT JOIN org_user u ON u.id = c.owner_id "
-                    "LEFT JOIN org_department d ON d.id = c.department_id "
-                    "WHERE c.owner_id = ? ORDER BY c.id DESC LIMIT 50",
-                    (owner_id,),
-                ),
-                ("SELECT COUNT(*) FROM archive_customer WHERE owner_id = ?", (owner_id,)),
+                (PAGE_SQL, (owner_id,)),
+                (COUNT_SQL, (owner_id,)),
             ],
             args.clients,
             args.seconds,
