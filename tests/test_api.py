@@ -230,3 +230,24 @@ def test_api_create_with_the_archive_fields(company: Company) -> None:
     )
     assert bad.status_code == 400
     assert bad.json()["errors"] == [{"field": "uscc", "message": "统一社会信用代码应为 18 位"}]
+
+
+def test_api_list_count_stops_at_the_cap_and_says_so(company: Company, settings) -> None:
+    settings.ZHIKE_LIST_COUNT_CAP = 2
+    api = company.api("gm")
+    page = api.get("/api/v1/customers?limit=1").json()
+    assert page["count"] == 2 and page["count_capped"] is True
+    assert api.get("/api/v1/customers/count").json() == {"count": 4}  # exact on request
+    settings.ZHIKE_LIST_COUNT_CAP = 10
+    page = api.get("/api/v1/customers?limit=1").json()
+    assert page["count"] == 4 and page["count_capped"] is False
+    listing = company.client("gm").get("/customers/?page=1")
+    assert "共 4 个客户" in listing.text
+
+
+def test_arc_search_two_character_fragment_uses_the_same_rule(company: Company) -> None:
+    # Two characters take the bigram path on PostgreSQL, the LIKE path on SQLite: same answer.
+    api = company.api("gm")
+    names = {c["name"] for c in api.get("/api/v1/customers", {"q": "贝塔"}).json()["items"]}
+    assert names == {"乙方贝塔商贸"}
+    assert api.get("/api/v1/customers", {"q": "塔贝"}).json()["count"] == 0

@@ -56,7 +56,8 @@ class CustomerOut(Schema):
 
 
 class CustomerPageOut(Schema):
-    count: int
+    count: int = Field(description="matches, up to ZHIKE_LIST_COUNT_CAP")
+    count_capped: bool = Field(description="true: more than `count` match (see /count)")
     items: list[CustomerOut]
 
 
@@ -155,7 +156,11 @@ def list_customers(request: HttpRequest, filters: Query[CustomerFilters]) -> dic
         limit=filters.limit,
         offset=filters.offset,
     )
-    return {"count": page.count, "items": [customer_out(c, user) for c in page.items]}
+    return {
+        "count": page.count,
+        "count_capped": page.count_capped,
+        "items": [customer_out(c, user) for c in page.items],
+    }
 
 
 class CountOut(Schema):

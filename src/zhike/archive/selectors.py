@@ -3,7 +3,11 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import F, Q, QuerySet, Value
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.lookups import DataContains as Contains
+from django.db import connection
+from django.db.models import F, Func, Q, QuerySet, TextField, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext_lazy as _
 
@@ -46,10 +50,26 @@ def access_customer(user: User, customer_id: int) -> Customer:
         raise CustomerNotFound() from None
 
 
+class Bigrams(Func):
+    """``zhike_bigrams(search_text)``: the expression of PostgreSQL's bigram GIN index
+    (migration archive 0007)."""
+
+    function = "zhike_bigrams"
+    output_field = ArrayField(TextField())
+
+
 def search_filter(q: str) -> Q:
     """One box for everything (archive.search): a fragment of the name, its full pinyin or
-    initials, the code, USCC, a phone number or its last digits, a contact's name."""
-    return Q(search_text__contains=normalize_query(q))
+    initials, the code, USCC, a phone number or its last digits, a contact's name.
+
+    On PostgreSQL a fragment of three or more characters is served by the trigram index;
+    a two-character one (科技) by the bigram index, which says exactly the same thing:
+    the key contains that pair of characters."""
+    needle = normalize_query(q)
+    if len(needle) == 2 and connection.vendor == "postgresql":
+        pair = Value([needle], output_field=ArrayField(TextField()))
+        return Q(Contains(Bigrams("search_text"), pair))
+    return Q(search_text__contains=needle)
 
 
 def filtered_customers(
@@ -76,6 +96,7 @@ def customer_count(user: User, *, q: str = "", status: str = "") -> int:
 class CustomerPage:
     count: int
     items: list[Customer]
+    count_capped: bool = False  # more than ``count`` match; the exact figure was not taken
 
 
 def customer_page(
@@ -86,14 +107,21 @@ def customer_page(
     stale: tuple[Policy, datetime] | None = None,
     limit: int = 50,
     offset: int = 0,
+    count_cap: int | None = None,
 ) -> CustomerPage:
     """One page of the customers ``user`` may see, newest first, with the total count.
-    ``stale=(policy, now)`` keeps only records overdue for an update (ARC-6)."""
+    ``stale=(policy, now)`` keeps only records overdue for an update (ARC-6).
+
+    Counting a salesperson's 300,000 customers exactly costs more than the page itself,
+    so the count stops at ``count_cap`` (default ``ZHIKE_LIST_COUNT_CAP``): the list says
+    "10,000+" and pages on; ``customer_count`` gives the exact figure when asked."""
+    cap = settings.ZHIKE_LIST_COUNT_CAP if count_cap is None else count_cap
     queryset = filtered_customers(user, q=q, status=status, stale=stale)
     items = list(with_display_names(queryset).order_by("-id")[offset : offset + limit])
-    # The count is only queried when the page does not already tell it.
-    count = len(items) if offset == 0 and len(items) < limit else queryset.count()
-    return CustomerPage(count=count, items=items)
+    if offset == 0 and len(items) < limit:
+        return CustomerPage(count=len(items), items=items)
+    count = queryset.order_by()[: cap + 1].count()
+    return CustomerPage(count=min(count, cap), items=items, count_capped=count > cap)
 
 
 def can_see_full_phone(user: User, customer: Customer) -> bool:

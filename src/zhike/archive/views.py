@@ -49,10 +49,11 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     context = {
         "rows": rows,
         "count": page.count,
+        "count_capped": page.count_capped,
         "number": number,
         "pages": pages,
         "has_previous": number > 1,
-        "has_next": number < pages,
+        "has_next": number < pages or page.count_capped,
         "q": q,
         "status": status,
         "stale": request.GET.get("stale") == "1",

@@ -265,7 +265,11 @@ MAILERS = {
     else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
 }
 DEFAULT_FROM_EMAIL = os.environ.get("ZHIKE_MAIL_FROM", "zhike@localhost")
-ZHIKE_FIELD_KEY = os.environ.get("ZHIKE_FIELD_KEY", "")  # encrypts ID numbers at rest
+# Encrypts ID numbers at rest; derived from the SECRET_KEY when empty.
+ZHIKE_FIELD_KEY = os.environ.get("ZHIKE_FIELD_KEY", "")
 ZHIKE_EXPORT_SYNC_LIMIT = int(
     os.environ.get("ZHIKE_EXPORT_SYNC_LIMIT", "10000")
 )  # larger exports run as jobs
+# Lists count matches up to this many, then say "10,000+" (an exact count of a
+# salesperson's 300,000 customers costs more than the page).
+ZHIKE_LIST_COUNT_CAP = int(os.environ.get("ZHIKE_LIST_COUNT_CAP", "10000"))
