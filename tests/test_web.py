@@ -191,3 +191,14 @@ def test_arc_360_contacts_phone_masked_without_the_right(company: Company) -> No
     )
     page = company.client("cs").get(f"/customers/{target.pk}/?tab=contacts").text
     assert "13811112222" not in page and "138****2222" in page
+
+
+def test_arc_360_tab_bar_follows_the_htmx_tab(company: Company) -> None:
+    url = f"/customers/{company.customers['A'].pk}/?tab=contacts"
+    part = company.client("alice").get(url, headers={"HX-Request": "true"}).text
+    assert 'href="?tab=contacts" hx-get="?tab=contacts" aria-current="page"' in part
+
+
+def test_web_customer_form_blank_choices_read_chinese(company: Company) -> None:
+    page = company.client("alice").get("/customers/new/").text
+    assert "请选择" in page and "Select an option" not in page
