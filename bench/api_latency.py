@@ -9,6 +9,7 @@ Prints a table and writes bench/results/api_latency.json with the command used.
 """
 
 import argparse
+import contextlib
 import http.client
 import json
 import sqlite3
@@ -84,47 +85,19 @@ def summary(latencies: list[float], elapsed: float, errors: int = 0) -> dict:
     }
 
 
-def raw_sqlite(path: str, sql: list[tuple[str, tuple]], clients: int, seconds: float) -> dict:
-    """The same statements through the sqlite3 driver, one connection per thread."""
+def run_clients(work, clients: int, seconds: float) -> dict:  # type: ignore[no-untyped-def]
+    """``clients`` threads, each calling ``work(connect())`` until the time is up; ``work``
+    is a context manager factory that yields one timed call per iteration."""
     latencies: list[float] = []
     lock = threading.Lock()
     deadline = time.perf_counter() + seconds
 
     def client() -> None:
-        db = sqlite3.connect(path, check_same_thread=False)
         mine = []
-        while time.perf_counter() < deadline:
-            start = time.perf_counter()
-            for statement, params in sql:
-                db.execute(statement, params).fetchall()
-            mine.append(time.perf_counter() - start)
-        with lock:
-            latencies.extend(mine)
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return summary(latencies, time.perf_counter() - began)
-
-
-def raw_postgres(url: str, sql: list[tuple[str, tuple]], clients: int, seconds: float) -> dict:
-    """The same statements through psycopg, one connection per thread."""
-    import psycopg
-
-    latencies: list[float] = []
-    lock = threading.Lock()
-    deadline = time.perf_counter() + seconds
-
-    def client() -> None:
-        with psycopg.connect(url) as db:
-            mine = []
+        with work() as call:
             while time.perf_counter() < deadline:
                 start = time.perf_counter()
-                for statement, params in sql:
-                    db.execute(statement.replace("?", "%s"), params).fetchall()
+                call()
                 mine.append(time.perf_counter() - start)
         with lock:
             latencies.extend(mine)
@@ -136,6 +109,33 @@ def raw_postgres(url: str, sql: list[tuple[str, tuple]], clients: int, seconds: 
     for thread in threads:
         thread.join()
     return summary(latencies, time.perf_counter() - began)
+
+
+def raw_sqlite(path: str, sql: list[tuple[str, tuple]], clients: int, seconds: float) -> dict:
+    """The same statements through the sqlite3 driver, one connection per thread."""
+
+    @contextlib.contextmanager
+    def work():  # type: ignore[no-untyped-def]
+        db = sqlite3.connect(path, check_same_thread=False)
+        yield lambda: [db.execute(statement, params).fetchall() for statement, params in sql]
+        db.close()
+
+    return run_clients(work, clients, seconds)
+
+
+def raw_postgres(url: str, sql: list[tuple[str, tuple]], clients: int, seconds: float) -> dict:
+    """The same statements through psycopg, one connection per thread."""
+    import psycopg
+
+    @contextlib.contextmanager
+    def work():  # type: ignore[no-untyped-def]
+        with psycopg.connect(url) as db:
+            yield lambda: [
+                db.execute(statement.replace("?", "%s"), params).fetchall()
+                for statement, params in sql
+            ]
+
+    return run_clients(work, clients, seconds)
 
 
 def main() -> None:

@@ -1,11 +1,12 @@
 from django.contrib import admin
-from django.http import HttpRequest
+
+from zhike.audit.admin import ReadOnlyAdmin
 
 from .models import Customer
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(ReadOnlyAdmin):
     """Read-only for support: every change goes through the app's services (and audit)."""
 
     list_display = ["code", "name", "status", "owner", "department", "updated_at"]
@@ -14,12 +15,3 @@ class CustomerAdmin(admin.ModelAdmin):
     list_select_related = ["owner", "department"]
     readonly_fields = ["code", "owner", "department", "created_by", "version"]
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False

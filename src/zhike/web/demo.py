@@ -8,8 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from zhike.archive.coding import reserve_customer_codes
-from zhike.archive.models import Customer, CustomerStatus, CustomerType
+from zhike.archive.models import Customer
 from zhike.archive.search import search_text
+from zhike.archive.seeding import fake_customer
 from zhike.org.models import Department, User
 from zhike.org.services import department_create, ensure_roles, user_create
 from zhike.policy.schema import Duration, Policy
@@ -49,148 +50,6 @@ DEPARTMENTS = (  # (code, name, parent code)
     ("office", "办公室", "hq"),
 )
 
-CITIES = [
-    "北京",
-    "上海",
-    "广州",
-    "深圳",
-    "天津",
-    "重庆",
-    "成都",
-    "杭州",
-    "南京",
-    "武汉",
-    "西安",
-    "郑州",
-    "长沙",
-    "济南",
-    "青岛",
-    "苏州",
-    "合肥",
-    "福州",
-    "厦门",
-    "沈阳",
-    "石家庄",
-    "太原",
-    "昆明",
-    "南宁",
-]
-WORDS = [
-    "华宏",
-    "恒信",
-    "金鼎",
-    "瑞丰",
-    "鑫源",
-    "永昌",
-    "中科",
-    "博远",
-    "天成",
-    "东方",
-    "新元",
-    "汇通",
-    "宏达",
-    "正泰",
-    "佳和",
-    "长虹",
-    "鼎盛",
-    "兴业",
-    "富康",
-    "安泰",
-    "创新",
-    "百川",
-    "嘉禾",
-    "纪元",
-    "海纳",
-    "同创",
-    "九州",
-    "万象",
-    "明德",
-    "国泰",
-]
-TRADES = [
-    "光电",
-    "机械",
-    "电子",
-    "建材",
-    "化工",
-    "物流",
-    "商贸",
-    "食品",
-    "医药",
-    "纺织",
-    "汽车",
-    "钢铁",
-    "家具",
-    "印务",
-    "软件",
-    "环保",
-    "能源",
-    "农业",
-    "餐饮",
-    "装饰",
-]
-FORMS = ["有限公司", "股份有限公司", "有限责任公司", "贸易商行", "实业有限公司"]
-SURNAMES = [
-    "王",
-    "李",
-    "张",
-    "刘",
-    "陈",
-    "杨",
-    "赵",
-    "黄",
-    "周",
-    "吴",
-    "徐",
-    "孙",
-    "胡",
-    "朱",
-    "高",
-    "林",
-    "何",
-    "郭",
-    "马",
-    "罗",
-    "单",
-    "曾",
-    "解",
-]
-GIVEN = [
-    "伟",
-    "芳",
-    "娜",
-    "敏",
-    "静",
-    "丽",
-    "强",
-    "磊",
-    "军",
-    "洋",
-    "勇",
-    "艳",
-    "杰",
-    "娟",
-    "涛",
-    "明",
-    "超",
-    "秀英",
-    "霞",
-    "平",
-    "刚",
-    "桂英",
-]
-
-
-def demo_customer_name(rng: random.Random) -> tuple[str, bool]:
-    """A company name, or a person's name (True) for an individual customer."""
-    if rng.random() < 0.15:
-        return rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(["", "", "先生", "女士"]), True
-    return rng.choice(CITIES) + rng.choice(WORDS) + rng.choice(TRADES) + rng.choice(FORMS), False
-
-
-def demo_phone(rng: random.Random) -> str:
-    return rng.choice(["138", "139", "186", "135", "152", "177"]) + f"{rng.randrange(10**8):08d}"
-
 
 @transaction.atomic
 def load_demo(*, policy: Policy, customers: int = 2000, seed: int = 2026) -> dict[str, User]:
@@ -219,23 +78,20 @@ def load_demo(*, policy: Policy, customers: int = 2000, seed: int = 2026) -> dic
     weights = [30, 25, 25, 8, 4, 8]
     now = timezone.now()
     codes = reserve_customer_codes(policy.archive.coding, today=now.date(), count=customers)
-    statuses = [s for s in CustomerStatus.values if s != CustomerStatus.BLACKLISTED]
     rows = []
     for code in codes:
         owner = rng.choices(owners, weights)[0] if rng.random() > 0.05 else None
-        name, person = demo_customer_name(rng)
-        phone = demo_phone(rng)
+        data = fake_customer(rng)
+        person = data.pop("person")
+        key = search_text(name=data["name"], person=person, code=code, phones=[data["phone"]])
         rows.append(
             Customer(
                 code=code,
-                name=name,
-                customer_type=CustomerType.INDIVIDUAL if person else CustomerType.ENTERPRISE,
-                search_text=search_text(name=name, person=person, code=code, phones=[phone]),
-                phone=phone,
-                status=rng.choice(statuses),
+                search_text=key,
                 owner=owner,
                 department=owner.department if owner else None,
                 created_by=owner or users["admin"],
+                **data,
             )
         )
     created = Customer.objects.bulk_create(rows, batch_size=500)

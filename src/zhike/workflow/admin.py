@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.http import HttpRequest
+
+from zhike.audit.admin import ReadOnlyAdmin
 
 from .models import (
     ApprovalRequest,
@@ -33,19 +34,6 @@ class RobotChannelAdmin(admin.ModelAdmin):
 @admin.register(NotificationPreference)
 class NotificationPreferenceAdmin(admin.ModelAdmin):
     list_display = ["user", "email", "robot"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Workflow records change only through their services."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(ApprovalRequest)
