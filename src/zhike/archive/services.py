@@ -68,7 +68,7 @@ CHOICES = {
 HIDDEN = "******"  # what the audit trail records for an ID number
 
 
-def _clean(data: dict[str, Any]) -> dict[str, Any]:
+def clean_customer_data(data: dict[str, Any]) -> dict[str, Any]:
     """Validate and normalise user input; the first problem raises with its field."""
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
@@ -106,7 +106,7 @@ def customer_create(
     """Register a customer; the registering salesperson becomes its owner (OWN-1)."""
     if not by.has_perm("archive.add_customer"):
         raise PermissionDenied(_("您没有新建客户的权限"))
-    cleaned = _clean(data)
+    cleaned = clean_customer_data(data)
     if "name" not in cleaned:
         raise ArchiveError(_("客户名称不能为空"), field="name")
     _check_uscc_free(cleaned.get("uscc", ""), by=by)
@@ -173,7 +173,7 @@ def customer_update(*, by: User, customer_id: int, data: dict[str, Any]) -> Cust
     access_customer(by, customer_id)  # scope check first: out of scope is "not found"
     if not by.has_perm("archive.change_customer"):
         raise PermissionDenied(_("您没有修改客户的权限"))
-    cleaned = _clean(data)
+    cleaned = clean_customer_data(data)
     customer = Customer.objects.select_for_update().get(pk=customer_id)
     if "uscc" in cleaned:
         _check_uscc_free(cleaned["uscc"], by=by, exclude=customer.pk)

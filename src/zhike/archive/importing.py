@@ -1,0 +1,184 @@
+"""Import of customers from xlsx and CSV (IMP-1).
+
+Reading streams (openpyxl read-only, CSV line by line), so memory stays flat for large
+files. CSV encodings: what Chinese Excel writes (GB18030/GBK) or UTF-8 with or without
+BOM. Generic charset guessers misread short Chinese files, so the rule is simple and
+exact: a UTF-8 BOM means UTF-8; otherwise the whole file is tried as strict UTF-8 and, at
+the first invalid byte, read as GB18030 (a superset of GBK and GB2312).
+
+Rows are validated by the same rules as the form (services.clean_customer_data) and matched to
+existing customers so that a second import of the same file updates, never duplicates:
+by customer code, then USCC, then name + phone.
+"""
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+
+from .models import CompanySize, CustomerStatus, CustomerType, SourceChannel
+
+# Template columns: header → field. The same Chinese headers as the export.
+COLUMNS: dict[str, str] = {
+    "客户编码": "code",
+    "客户名称": "name",
+    "客户类型": "customer_type",
+    "状态": "status",
+    "电话": "phone",
+    "客户来源": "source",
+    "推荐人": "referrer_name",
+    "行业": "industry",
+    "规模": "size",
+    "省": "province",
+    "市": "city",
+    "区县": "district",
+    "详细地址": "address",
+    "统一社会信用代码": "uscc",
+}
+REQUIRED = ("name",)
+# Choice columns accept the Chinese label or the stored value.
+CHOICES = {
+    "customer_type": CustomerType,
+    "status": CustomerStatus,
+    "source": SourceChannel,
+    "size": CompanySize,
+}
+MAX_ROWS = 1_000_000
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read; the message says why, in Chinese."""
+
+
+@dataclass
+class RowError:
+    row: int  # as the spreadsheet numbers it: the header is row 1
+    column: str
+    message: str
+
+
+@dataclass
+class ParsedRow:
+    row: int
+    data: dict[str, str] = field(default_factory=dict)
+
+
+def detect_encoding(path: Path) -> str:
+    with path.open("rb") as handle:
+        if handle.read(3) == codecs.BOM_UTF8:
+            return "utf-8-sig"
+        handle.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+        try:
+            while chunk := handle.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "gb18030"
+    return "utf-8"
+
+
+def _cells(path: Path, filename: str) -> Iterator[list[str]]:
+    suffix = Path(filename).suffix.lower()
+    if suffix == ".xlsx":
+        try:
+            workbook = load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many types for a broken file
+            raise ImportFileError("无法读取该 Excel 文件,请确认是 .xlsx 格式且未损坏") from exc
+        try:
+            for values in workbook.worksheets[0].iter_rows(values_only=True):
+                yield ["" if v is None else str(v).strip() for v in values]
+        finally:
+            workbook.close()
+    elif suffix == ".csv":
+        encoding = detect_encoding(path)
+        with path.open(encoding=encoding, newline="") as handle:
+            for values in csv.reader(handle):
+                yield [v.strip() for v in values]
+    else:
+        raise ImportFileError("只支持 .xlsx 和 .csv 文件")
+
+
+@dataclass
+class Layout:
+    header: list[str]
+    fields: list[str | None]
+    ignored: list[str]  # headers that map to no field
+
+    def column_of(self, field_name: str) -> str:
+        for header, name in zip(self.header, self.fields, strict=True):
+            if name == field_name:
+                return header
+        return field_name
+
+
+def read_rows(
+    path: Path, filename: str, mapping: dict[str, str] | None = None
+) -> tuple[Layout, Iterator[ParsedRow]]:
+    """The file's layout and its data rows as {field: text}. ``mapping`` maps the file's
+    own headers to fields where they differ from the template's."""
+    cells = _cells(path, filename)
+    try:
+        header = next(cells)
+    except StopIteration:
+        raise ImportFileError("文件是空的") from None
+    names = {**COLUMNS, **{f: f for f in COLUMNS.values()}, **(mapping or {})}
+    fields = [names.get(h.strip()) for h in header]
+    if "name" not in fields:
+        raise ImportFileError("缺少“客户名称”列;请使用导入模板或指定列对应关系")
+    ignored = [h for h, f in zip(header, fields, strict=True) if h and f is None]
+
+    def rows() -> Iterator[ParsedRow]:
+        for number, values in enumerate(cells, start=2):
+            if number - 1 > MAX_ROWS:
+                raise ImportFileError(f"一次最多导入 {MAX_ROWS:,} 行")
+            if not any(values):
+                continue  # blank lines are ignored
+            data = {f: v for f, v in zip(fields, values, strict=False) if f and v != ""}
+            yield ParsedRow(row=number, data=data)
+
+    return Layout(header=header, fields=fields, ignored=ignored), rows()
+
+
+def label_to_value(field_name: str, text: str) -> str:
+    """A choice column's cell: the Chinese label (企业客户) or the value (enterprise)."""
+    choices = CHOICES[field_name]
+    for value, label in choices.choices:
+        if text in (value, str(label)):
+            return value
+    return text  # left as is: validation reports it
+
+
+def template_xlsx() -> bytes:
+    """The import template: Chinese headers and one example row."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "客户"
+    sheet.append(list(COLUMNS))
+    sheet.append(
+        [
+            "",
+            "河北纪元光电有限公司",
+            "企业客户",
+            "潜在客户",
+            "0311-85551234",
+            "展会活动",
+            "",
+            "制造业",
+            "中型",
+            "河北省",
+            "石家庄市",
+            "长安区",
+            "中山东路 1 号",
+            "",
+        ]
+    )
+    for column in sheet.columns:
+        sheet.column_dimensions[column[0].column_letter].width = 16
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -1,0 +1,275 @@
+"""The import service (IMP-1): dry run and all-or-nothing commit of a customer file.
+
+Two streaming passes over the file: the first validates every row and matches it to
+existing customers (nothing is written); the second, only if the first found no error,
+writes everything in one transaction, batch by batch (bulk inserts and updates, one audit
+event per customer). A failure anywhere rolls the whole file back: nothing half-imported.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import F, Q
+
+from zhike.audit.models import Event
+from zhike.org.models import User
+from zhike.policy.schema import Policy
+
+from .coding import reserve_customer_codes
+from .errors import ArchiveError, PermissionDenied
+from .importing import CHOICES, Layout, ParsedRow, RowError, label_to_value, read_rows
+from .models import Customer
+from .selectors import customers_for, mask_name
+from .services import clean_customer_data, customer_search_text
+
+BATCH = 2000
+SHOWN_ERRORS = 500
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+    ignored_columns: list[str] = field(default_factory=list)
+    committed: bool = False
+
+    def add_error(self, error: RowError) -> None:
+        self.error_count += 1
+        if len(self.errors) < SHOWN_ERRORS:
+            self.errors.append(error)
+
+
+@dataclass
+class Planned:
+    row: int
+    data: dict[str, Any]
+    existing: Customer | None
+
+
+def _batches(rows: Iterator[ParsedRow]) -> Iterator[list[ParsedRow]]:
+    batch: list[ParsedRow] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _plan_batch(
+    batch: list[ParsedRow],
+    *,
+    by: User,
+    layout: Layout,
+    report: ImportReport,
+    seen: dict[str, int],
+) -> list[Planned]:
+    """Validate and match one batch (three queries for any batch size)."""
+    cleaned: list[tuple[ParsedRow, dict[str, Any]]] = []
+    for parsed in batch:
+        data = dict(parsed.data)
+        code = data.pop("code", "")
+        for name in CHOICES:
+            if data.get(name):
+                data[name] = label_to_value(name, data[name])
+        if not data.get("name"):
+            report.add_error(RowError(parsed.row, layout.column_of("name"), "客户名称不能为空"))
+            continue
+        try:
+            values = clean_customer_data(data)
+        except ArchiveError as exc:
+            report.add_error(
+                RowError(parsed.row, layout.column_of(exc.field or "name"), exc.message)
+            )
+            continue
+        for key in (
+            f"code:{code}" if code else "",
+            f"uscc:{values.get('uscc', '')}" if values.get("uscc") else "",
+        ):
+            if key and key in seen:
+                report.add_error(
+                    RowError(
+                        parsed.row, layout.column_of(key.split(":")[0]), f"与第 {seen[key]} 行重复"
+                    )
+                )
+                break
+            if key:
+                seen[key] = parsed.row
+        else:
+            values["code"] = code
+            cleaned.append((parsed, values))
+
+    codes = {v["code"] for _p, v in cleaned if v["code"]}
+    usccs = {v["uscc"] for _p, v in cleaned if v.get("uscc")}
+    pairs = {(v["name"], v.get("phone", "")) for _p, v in cleaned if not v["code"]}
+    candidates = Customer.objects.filter(
+        Q(code__in=codes)
+        | Q(uscc__in=usccs)
+        | Q(name__in={n for n, _ in pairs}, phone__in={p for _, p in pairs})
+    ).select_related("owner")
+    by_code, by_uscc, by_pair = {}, {}, {}
+    for customer in candidates:
+        by_code[customer.code] = customer
+        if customer.uscc:
+            by_uscc[customer.uscc] = customer
+        by_pair[(customer.name, customer.phone)] = customer
+    visible = set(
+        customers_for(by).filter(pk__in=[c.pk for c in candidates]).values_list("pk", flat=True)
+    )
+
+    planned = []
+    for parsed, values in cleaned:
+        code = values.pop("code")
+        if code and code not in by_code:
+            report.add_error(
+                RowError(
+                    parsed.row, layout.column_of("code"), "没有这个客户编码;新客户请留空,由系统生成"
+                )
+            )
+            continue
+        existing = (
+            by_code.get(code)
+            or by_uscc.get(values.get("uscc", ""))
+            or by_pair.get((values["name"], values.get("phone", "")))
+        )
+        if existing is not None and existing.pk not in visible:
+            owner = str(existing.owner) if existing.owner else "公海"
+            report.add_error(
+                RowError(
+                    parsed.row,
+                    layout.column_of("name"),
+                    f"该客户已登记为“{mask_name(existing.name)}”(负责人:{owner}),无权修改",
+                )
+            )
+            continue
+        planned.append(Planned(parsed.row, values, existing))
+    return planned
+
+
+def _write_batch(
+    planned: list[Planned],
+    *,
+    by: User,
+    policy: Policy,
+    now: datetime,
+    report: ImportReport,
+    content_type: ContentType,
+) -> None:
+    new = [p for p in planned if p.existing is None]
+    codes = reserve_customer_codes(policy.archive.coding, today=now.date(), count=len(new))
+    created = []
+    for plan, code in zip(new, codes, strict=True):
+        customer = Customer(
+            code=code,
+            owner=by,
+            department=by.department,
+            created_by=by,
+            **{k: v for k, v in plan.data.items() if k != "id_number"},
+        )
+        customer.search_text = customer_search_text(customer)
+        created.append(customer)
+    Customer.objects.bulk_create(created, batch_size=BATCH)
+    events = [
+        Event(
+            actor=by,
+            action="customer.imported",
+            content_type=content_type,
+            object_id=c.pk,
+            details={"code": c.code},
+        )
+        for c in created
+    ]
+
+    changed = []
+    fields: set[str] = set()
+    for plan in planned:
+        existing = plan.existing
+        if existing is None:
+            continue
+        changes = {
+            k: [getattr(existing, k), v]
+            for k, v in plan.data.items()
+            if k != "id_number" and getattr(existing, k) != v
+        }
+        if not changes:
+            report.unchanged += 1
+            continue
+        for key, (_old, value) in changes.items():
+            setattr(existing, key, value)
+        existing.search_text = customer_search_text(existing)
+        existing.updated_at = now
+        fields |= set(changes)
+        changed.append(existing)
+        events.append(
+            Event(
+                actor=by,
+                action="customer.updated",
+                content_type=content_type,
+                object_id=existing.pk,
+                details={"changes": changes, "source": "import"},
+            )
+        )
+    if changed:
+        Customer.objects.bulk_update(
+            changed, [*fields, "search_text", "updated_at"], batch_size=BATCH
+        )
+        Customer.objects.filter(pk__in=[c.pk for c in changed]).update(version=F("version") + 1)
+    Event.objects.bulk_create(events, batch_size=BATCH)
+    report.created += len(created)
+    report.updated += len(changed)
+
+
+def import_customers(
+    *,
+    by: User,
+    path: Path,
+    filename: str,
+    policy: Policy,
+    now: datetime,
+    commit: bool,
+    mapping: dict[str, str] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Dry run (``commit=False``) or import a customer file, all or nothing."""
+    if not by.has_perm("archive.add_customer"):
+        raise PermissionDenied("您没有导入客户的权限")
+    report = ImportReport()
+    layout, rows = read_rows(path, filename, mapping)
+    report.ignored_columns = layout.ignored
+    seen: dict[str, int] = {}
+    to_create = to_update = 0
+    for batch in _batches(rows):
+        report.rows += len(batch)
+        planned = _plan_batch(batch, by=by, layout=layout, report=report, seen=seen)
+        to_create += sum(1 for p in planned if p.existing is None)
+        to_update += sum(1 for p in planned if p.existing is not None)
+        if progress:
+            progress(report.rows)
+    if not commit or report.error_count:
+        report.created, report.updated = to_create, to_update  # what a commit would do
+        return report
+
+    content_type = ContentType.objects.get_for_model(Customer)
+    written = ImportReport(rows=report.rows, ignored_columns=layout.ignored)
+    with transaction.atomic():
+        layout, rows = read_rows(path, filename, mapping)
+        seen = {}
+        for batch in _batches(rows):
+            planned = _plan_batch(batch, by=by, layout=layout, report=written, seen=seen)
+            if written.error_count:  # the file changed between the passes
+                raise ArchiveError("文件在导入过程中发生变化,请重新上传")
+            _write_batch(
+                planned, by=by, policy=policy, now=now, report=written, content_type=content_type
+            )
+    written.committed = True
+    return written

@@ -1,0 +1,196 @@
+"""IMP-1: customers from xlsx and CSV (UTF-8, UTF-8 with BOM, GB18030/GBK); a dry run
+lists every bad row with row, column and a Chinese message; commit is all or nothing;
+a second import of the same file updates, never duplicates."""
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from openpyxl import Workbook
+
+from zhike.archive.importing import ImportFileError, detect_encoding, template_xlsx
+from zhike.archive.imports import import_customers
+from zhike.archive.models import Customer
+from zhike.audit.models import Event
+
+from .conftest import Company
+
+HEADER = ["客户名称", "客户类型", "状态", "电话", "统一社会信用代码", "省", "市"]
+GOOD = [
+    ["石家庄恒信机械有限公司", "企业客户", "意向客户", "0311-85551234", "", "河北省", "石家庄市"],
+    ["曾小贤", "个人客户", "潜在客户", "13912345678", "", "上海市", "上海市"],
+    ["重庆长江实业有限公司", "enterprise", "deal", "023-63001234", "", "重庆市", "重庆市"],
+]
+
+
+def write_csv(path: Path, rows: list[list[str]], encoding: str) -> Path:
+    with path.open("w", encoding=encoding, newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+def write_xlsx(path: Path, rows: list[list[str]]) -> Path:
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    workbook.save(path)
+    return path
+
+
+def run(company: Company, path: Path, policy, *, commit: bool, who: str = "alice"):  # type: ignore[no-untyped-def]
+    return import_customers(
+        by=company.users[who],
+        path=path,
+        filename=path.name,
+        policy=policy,
+        now=timezone.now(),
+        commit=commit,
+    )
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "gbk"])
+def test_imp_1_csv_in_every_chinese_encoding(
+    company: Company, general_policy, tmp_path: Path, encoding: str
+) -> None:
+    path = write_csv(tmp_path / "客户.csv", [HEADER, *GOOD], encoding)
+    report = run(company, path, general_policy, commit=True)
+    assert report.committed and report.error_count == 0 and report.created == 3
+    names = set(Customer.objects.filter(code__startswith="KH").values_list("name", flat=True))
+    assert names == {r[0] for r in GOOD}
+
+
+def test_imp_1_encoding_detection_is_strict_utf8_then_gb18030(tmp_path: Path) -> None:
+    short = tmp_path / "a.csv"
+    short.write_bytes("客户名称\n纪元\n".encode("gbk"))  # short GBK text fools guessers
+    assert detect_encoding(short) == "gb18030"
+    short.write_bytes("客户名称\n纪元\n".encode())
+    assert detect_encoding(short) == "utf-8"
+    short.write_bytes(b"\xef\xbb\xbf" + "客户名称\n".encode())
+    assert detect_encoding(short) == "utf-8-sig"
+
+
+def test_imp_1_xlsx_dry_run_writes_nothing_then_commit(
+    company: Company, general_policy, tmp_path: Path
+) -> None:
+    path = write_xlsx(tmp_path / "客户.xlsx", [HEADER, *GOOD])
+    before = Customer.objects.count()
+    dry = run(company, path, general_policy, commit=False)
+    assert (dry.rows, dry.created, dry.error_count, dry.committed) == (3, 3, 0, False)
+    assert Customer.objects.count() == before
+    done = run(company, path, general_policy, commit=True)
+    assert done.created == 3 and Customer.objects.count() == before + 3
+    assert Event.objects.filter(action="customer.imported").count() == 3
+    customer = Customer.objects.get(name="曾小贤")
+    assert customer.customer_type == "individual" and customer.phone == "13912345678"
+
+
+def test_imp_1_second_import_updates_never_duplicates(
+    company: Company, general_policy, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "c.csv", [HEADER, *GOOD], "gb18030")
+    run(company, path, general_policy, commit=True)
+    count = Customer.objects.count()
+    again = run(company, path, general_policy, commit=True)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
+    changed = [row[:] for row in GOOD]
+    changed[0][2] = "成交客户"
+    write_csv(path, [HEADER, *changed], "gb18030")
+    third = run(company, path, general_policy, commit=True)
+    assert (third.created, third.updated, third.unchanged) == (0, 1, 2)
+    assert Customer.objects.count() == count
+    assert Customer.objects.get(name="石家庄恒信机械有限公司").status == "deal"
+
+
+def test_imp_1_every_bad_row_named_with_row_column_and_reason(
+    company: Company, general_policy, tmp_path: Path
+) -> None:
+    rows = [
+        HEADER,
+        GOOD[0],
+        ["", "企业客户", "", "", "", "", ""],  # row 3: no name
+        ["甲公司", "外星客户", "", "", "", "", ""],  # row 4: bad type
+        ["乙公司", "企业客户", "", "12345", "", "", ""],  # row 5: bad phone
+        ["丙公司", "企业客户", "", "", "91110000600037341X", "", ""],  # row 6: bad USCC
+        GOOD[1],
+    ]
+    path = write_csv(tmp_path / "bad.csv", rows, "utf-8")
+    before = Customer.objects.count()
+    report = run(company, path, general_policy, commit=True)
+    assert not report.committed and Customer.objects.count() == before  # all or nothing
+    found = {(e.row, e.column) for e in report.errors}
+    assert found == {(3, "客户名称"), (4, "客户类型"), (5, "电话"), (6, "统一社会信用代码")}
+    messages = {e.row: e.message for e in report.errors}
+    assert "电话号码" in messages[5] and "校验位" in messages[6]
+
+
+def test_imp_1_interrupted_import_leaves_nothing_half_visible(
+    company: Company, general_policy, tmp_path: Path, monkeypatch
+) -> None:
+    from zhike.archive import imports
+
+    monkeypatch.setattr(imports, "BATCH", 2)
+    calls = {"n": 0}
+    real = imports._write_batch
+
+    def fail_on_second(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("worker killed midway")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(imports, "_write_batch", fail_on_second)
+    path = write_csv(tmp_path / "c.csv", [HEADER, *GOOD], "utf-8")
+    before = Customer.objects.count()
+    with pytest.raises(RuntimeError):
+        run(company, path, general_policy, commit=True)
+    assert Customer.objects.count() == before
+    assert not Event.objects.filter(action="customer.imported").exists()
+
+
+def test_imp_1_malformed_files_are_refused_clearly(
+    company: Company, general_policy, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(ImportFileError, match="无法读取该 Excel 文件"):
+        run(company, broken, general_policy, commit=False)
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(ImportFileError, match="文件是空的"):
+        run(company, empty, general_policy, commit=False)
+    no_name = write_csv(tmp_path / "x.csv", [["电话"], ["13912345678"]], "utf-8")
+    with pytest.raises(ImportFileError, match="缺少“客户名称”列"):
+        run(company, no_name, general_policy, commit=False)
+    with pytest.raises(ImportFileError, match="只支持"):
+        run(company, tmp_path / "x.txt", general_policy, commit=False)
+
+
+def test_imp_1_customer_of_someone_else_is_not_overwritten(
+    company: Company, general_policy, tmp_path: Path
+) -> None:
+    bobs = company.customers["B"]
+    path = write_csv(tmp_path / "c.csv", [["客户名称", "电话"], [bobs.name, bobs.phone]], "utf-8")
+    report = run(company, path, general_policy, commit=True)
+    assert not report.committed
+    assert "无权修改" in report.errors[0].message and bobs.name not in report.errors[0].message
+
+
+def test_imp_1_duplicate_rows_within_a_file(
+    company: Company, general_policy, tmp_path: Path
+) -> None:
+    code = "91110000600037341L"
+    path = write_csv(
+        tmp_path / "c.csv", [["客户名称", "统一社会信用代码"], ["甲", code], ["乙", code]], "utf-8"
+    )
+    report = run(company, path, general_policy, commit=False)
+    assert [(e.row, e.message) for e in report.errors] == [(3, "与第 2 行重复")]
+
+
+def test_imp_1_template_has_the_chinese_headers() -> None:
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(template_xlsx())).active
+    header = [c.value for c in sheet[1]]
+    assert header[:3] == ["客户编码", "客户名称", "客户类型"]
