@@ -194,3 +194,74 @@ def test_imp_1_template_has_the_chinese_headers() -> None:
     sheet = load_workbook(io.BytesIO(template_xlsx())).active
     header = [c.value for c in sheet[1]]
     assert header[:3] == ["客户编码", "客户名称", "客户类型"]
+
+
+def csv_upload(rows: list[list[str]], encoding: str = "gb18030"):  # type: ignore[no-untyped-def]
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return SimpleUploadedFile("客户.csv", out.getvalue().encode(encoding), "text/csv")
+
+
+def test_imp_1_web_upload_check_then_confirm(company: Company) -> None:
+    client = company.client("alice")
+    response = client.post("/customers/import/", {"file": csv_upload([HEADER, *GOOD])})
+    job_url = response["Location"]
+    page = client.get(job_url)
+    assert "将新建" in page.text and "确认导入" in page.text
+    assert not Customer.objects.filter(code__startswith="KH").exists()
+    client.post(job_url)
+    done = client.get(job_url)
+    assert "导入完成" in done.text
+    assert Customer.objects.filter(code__startswith="KH").count() == 3
+    assert company.client("bob").get(job_url).status_code == 404  # someone else's job
+
+
+def test_imp_1_web_report_lists_errors_and_offers_no_confirm(company: Company) -> None:
+    client = company.client("alice")
+    response = client.post(
+        "/customers/import/",
+        {"file": csv_upload([HEADER, GOOD[0], ["乙公司", "企业客户", "", "12345", "", "", ""]])},
+    )
+    page = client.get(response["Location"])
+    assert "没有导入任何数据" in page.text and "确认导入" not in page.text
+    assert "<td>3</td><td>电话</td>" in page.text
+    client.post(response["Location"])  # a forged confirm does nothing
+    assert not Customer.objects.filter(code__startswith="KH").exists()
+
+
+def test_imp_1_large_file_runs_as_a_job_with_progress(
+    company: Company, settings, django_capture_on_commit_callbacks
+) -> None:
+    from zhike.archive.models import ImportJob
+
+    settings.ZHIKE_IMPORT_INLINE_BYTES = 10  # every file counts as large
+    client = company.client("alice")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post("/customers/import/", {"file": csv_upload([HEADER, *GOOD])})
+    job = ImportJob.objects.get()
+    assert job.state == "checking" and len(callbacks) == 1
+    polling = client.get(response["Location"], headers={"HX-Request": "true"}).text
+    assert 'hx-trigger="every 1s"' in polling and "正在检查" in polling
+    from zhike.archive.imports import run_import_job
+    from zhike.policy.loader import load_policy
+
+    assert run_import_job(
+        job_id=str(job.pk), commit=False, policy=load_policy("general"), now=timezone.now()
+    )
+    assert not run_import_job(
+        job_id=str(job.pk), commit=False, policy=load_policy("general"), now=timezone.now()
+    )  # once
+    job.refresh_from_db()
+    assert job.state == "checked" and job.rows_done == 3
+
+
+def test_imp_1_template_download(company: Company) -> None:
+    response = company.client("alice").get("/customers/import/template.xlsx")
+    assert response.status_code == 200
+    assert "%E5%AE%A2%E6%88%B7" in response["Content-Disposition"]  # 客户…xlsx
+
+
+def test_imp_1_roles_without_add_right_cannot_import(company: Company) -> None:
+    assert company.client("fin").get("/customers/import/").status_code == 404

@@ -6,12 +6,14 @@ writes everything in one transaction, batch by batch (bulk inserts and updates, 
 event per customer). A failure anywhere rolls the whole file back: nothing half-imported.
 """
 
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import F, Q
@@ -22,8 +24,16 @@ from zhike.policy.schema import Policy
 
 from .coding import reserve_customer_codes
 from .errors import ArchiveError, PermissionDenied
-from .importing import CHOICES, Layout, ParsedRow, RowError, label_to_value, read_rows
-from .models import Customer
+from .importing import (
+    CHOICES,
+    ImportFileError,
+    Layout,
+    ParsedRow,
+    RowError,
+    label_to_value,
+    read_rows,
+)
+from .models import Customer, ImportJob
 from .selectors import customers_for, mask_name
 from .services import clean_customer_data, customer_search_text
 
@@ -273,3 +283,91 @@ def import_customers(
             )
     written.committed = True
     return written
+
+
+# --- Import jobs: an uploaded file's dry run and commit, claimed so they run once. -------
+
+
+def import_file_path(job: ImportJob) -> Path:
+    return Path(settings.VAR_DIR) / "imports" / f"{job.pk}{Path(job.filename).suffix.lower()}"
+
+
+def import_upload(*, by: User, filename: str, chunks: Iterable[bytes]) -> ImportJob:
+    """Store an uploaded file and open its job (state: checking)."""
+    if not by.has_perm("archive.add_customer"):
+        raise PermissionDenied("您没有导入客户的权限")
+    if Path(filename).suffix.lower() not in (".xlsx", ".csv"):
+        raise ArchiveError("只支持 .xlsx 和 .csv 文件", field="file")
+    job = ImportJob.objects.create(id=uuid.uuid4(), user=by, filename=filename[:200])
+    path = import_file_path(job)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as out:
+        for chunk in chunks:
+            out.write(chunk)
+    return job
+
+
+def _report_json(report: ImportReport) -> dict[str, Any]:
+    return {
+        "rows": report.rows,
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "error_count": report.error_count,
+        "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in report.errors],
+        "ignored_columns": report.ignored_columns,
+        "committed": report.committed,
+    }
+
+
+def run_import_job(*, job_id: str, commit: bool, policy: Policy, now: datetime) -> bool:
+    """Dry run (state checking → checked) or commit (importing → done) one job. The state
+    is claimed first, so a redelivered job does nothing; progress is saved per batch."""
+    start, end = (
+        (ImportJob.State.IMPORTING, ImportJob.State.DONE)
+        if commit
+        else (ImportJob.State.CHECKING, ImportJob.State.CHECKED)
+    )
+    job = ImportJob.objects.select_related("user").filter(pk=job_id, state=start).first()
+    if job is None:
+        return False
+
+    def progress(rows: int) -> None:
+        ImportJob.objects.filter(pk=job_id).update(rows_done=rows)
+
+    try:
+        report = import_customers(
+            by=job.user,
+            path=import_file_path(job),
+            filename=job.filename,
+            policy=policy,
+            now=now,
+            commit=commit,
+            progress=progress,
+        )
+    except (ImportFileError, ArchiveError) as exc:
+        ImportJob.objects.filter(pk=job_id).update(
+            state=ImportJob.State.FAILED, report={"file_error": str(exc)}
+        )
+        return True
+    state = end
+    if commit and not report.committed:
+        state = ImportJob.State.CHECKED  # errors found: back to the report
+    ImportJob.objects.filter(pk=job_id, state=start).update(
+        state=state, report=_report_json(report)
+    )
+    return True
+
+
+@transaction.atomic
+def import_confirm(*, by: User, job_id: str) -> ImportJob:
+    """The user confirms a clean dry run: the job moves to importing (then runs)."""
+    claimed = ImportJob.objects.filter(
+        pk=job_id,
+        user=by,
+        state=ImportJob.State.CHECKED,
+        report__error_count=0,
+    ).update(state=ImportJob.State.IMPORTING)
+    if not claimed:
+        raise ArchiveError("该导入无法确认:请先修正文件中的错误后重新上传")
+    return ImportJob.objects.get(pk=job_id)

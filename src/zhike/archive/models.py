@@ -260,3 +260,31 @@ class Export(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ImportJob(models.Model):
+    """导入任务 — one uploaded customer file: its dry run, then its commit (IMP-1)."""
+
+    class State(models.TextChoices):
+        CHECKING = "checking", _("检查中")
+        CHECKED = "checked", _("已检查")
+        IMPORTING = "importing", _("导入中")
+        DONE = "done", _("已导入")
+        FAILED = "failed", _("失败")
+
+    id = models.UUIDField(primary_key=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="imports"
+    )
+    filename = models.CharField(max_length=200)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.CHECKING)
+    rows_done = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("导入任务")
+        verbose_name_plural = _("导入任务")
+
+    def __str__(self) -> str:
+        return self.filename

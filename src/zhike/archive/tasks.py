@@ -18,3 +18,11 @@ def sweep_stale_customers_task() -> int:
 def run_export_task(export_id: str) -> bool:
     """A large customer export (IMP-2); a redelivered job finds it claimed and stops."""
     return run_export(export_id=export_id, now=timezone.now())
+
+
+@shared_task(name="archive.run_import")
+def run_import_task(job_id: str, commit: bool) -> bool:
+    """Dry run or commit of an uploaded customer file (IMP-1); claimed, so runs once."""
+    from .imports import run_import_job
+
+    return run_import_job(job_id=job_id, commit=commit, policy=active_policy(), now=timezone.now())

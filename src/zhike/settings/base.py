@@ -273,3 +273,6 @@ ZHIKE_EXPORT_SYNC_LIMIT = int(
 # Lists count matches up to this many, then say "10,000+" (an exact count of a
 # salesperson's 300,000 customers costs more than the page).
 ZHIKE_LIST_COUNT_CAP = int(os.environ.get("ZHIKE_LIST_COUNT_CAP", "10000"))
+# Uploaded customer files up to this size are checked within the request; larger ones by
+# a job with a progress bar.
+ZHIKE_IMPORT_INLINE_BYTES = int(os.environ.get("ZHIKE_IMPORT_INLINE_BYTES", str(1 << 20)))

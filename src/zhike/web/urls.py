@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from zhike.archive import import_views
 from zhike.archive import views as archive_views
 from zhike.workflow import views as workflow_views
 
@@ -19,6 +20,9 @@ urlpatterns = [
     path("customers/", archive_views.customer_list, name="customer-list"),
     path("customers/new/", archive_views.customer_create, name="customer-create"),
     path("customers/export/", archive_views.customer_export, name="customer-export"),
+    path("customers/import/", import_views.customer_import, name="customer-import"),
+    path("customers/import/template.xlsx", import_views.import_template, name="import-template"),
+    path("imports/<uuid:job_id>/", import_views.import_detail, name="import-detail"),
     path("exports/<uuid:export_id>/", archive_views.export_download, name="export-download"),
     path("customers/<int:customer_id>/", archive_views.customer_detail, name="customer-detail"),
     path("customers/<int:customer_id>/edit/", archive_views.customer_edit, name="customer-edit"),
