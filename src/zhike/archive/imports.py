@@ -1,9 +1,9 @@
 """The import service (IMP-1): dry run and all-or-nothing commit of a customer file.
 
-Two streaming passes over the file: the first validates every row and matches it to
-existing customers (nothing is written); the second, only if the first found no error,
-writes everything in one transaction, batch by batch (bulk inserts and updates, one audit
-event per customer). A failure anywhere rolls the whole file back: nothing half-imported.
+The file is streamed in batches. A dry run validates every row and matches it to existing
+customers, writing nothing. A commit does the same in one transaction and writes each
+batch as it goes (bulk inserts and updates, one audit event per customer); an error in any
+row, or a failure of any kind, rolls the whole file back: nothing half-imported.
 """
 
 import uuid
@@ -257,32 +257,47 @@ def import_customers(
     layout, rows = read_rows(path, filename, mapping)
     report.ignored_columns = layout.ignored
     seen: dict[str, int] = {}
-    to_create = to_update = 0
-    for batch in _batches(rows):
-        report.rows += len(batch)
-        planned = _plan_batch(batch, by=by, layout=layout, report=report, seen=seen)
-        to_create += sum(1 for p in planned if p.existing is None)
-        to_update += sum(1 for p in planned if p.existing is not None)
-        if progress:
-            progress(report.rows)
-    if not commit or report.error_count:
-        report.created, report.updated = to_create, to_update  # what a commit would do
+    if not commit:
+        for batch in _batches(rows):
+            report.rows += len(batch)
+            planned = _plan_batch(batch, by=by, layout=layout, report=report, seen=seen)
+            report.created += sum(1 for p in planned if p.existing is None)  # would create
+            report.updated += sum(1 for p in planned if p.existing is not None)
+            if progress:
+                progress(report.rows)
         return report
 
+    # One pass, one transaction: batches are written while no error has been seen; the
+    # first error stops the writing, the rest of the file is still checked so the report
+    # lists every bad row, and the transaction is rolled back.
     content_type = ContentType.objects.get_for_model(Customer)
-    written = ImportReport(rows=report.rows, ignored_columns=layout.ignored)
-    with transaction.atomic():
-        layout, rows = read_rows(path, filename, mapping)
-        seen = {}
-        for batch in _batches(rows):
-            planned = _plan_batch(batch, by=by, layout=layout, report=written, seen=seen)
-            if written.error_count:  # the file changed between the passes
-                raise ArchiveError("文件在导入过程中发生变化,请重新上传")
-            _write_batch(
-                planned, by=by, policy=policy, now=now, report=written, content_type=content_type
-            )
-    written.committed = True
-    return written
+    try:
+        with transaction.atomic():
+            for batch in _batches(rows):
+                report.rows += len(batch)
+                planned = _plan_batch(batch, by=by, layout=layout, report=report, seen=seen)
+                if not report.error_count:
+                    _write_batch(
+                        planned,
+                        by=by,
+                        policy=policy,
+                        now=now,
+                        report=report,
+                        content_type=content_type,
+                    )
+                if progress:
+                    progress(report.rows)
+            if report.error_count:
+                raise _RolledBack
+    except _RolledBack:
+        report.created = report.updated = report.unchanged = 0
+        return report
+    report.committed = True
+    return report
+
+
+class _RolledBack(Exception):
+    """Raised inside the import transaction to undo it when the file had errors."""
 
 
 # --- Import jobs: an uploaded file's dry run and commit, claimed so they run once. -------

@@ -34,9 +34,8 @@ from .search import search_text
 from .selectors import access_customer, customers_for, filtered_customers, mask_name
 from .validators import (
     InvalidIdentifier,
-    display_phone,
+    clean_phone,
     normalize_id_number,
-    normalize_phone,
     normalize_uscc,
 )
 
@@ -86,7 +85,7 @@ def clean_customer_data(data: dict[str, Any]) -> dict[str, Any]:
         if field in cleaned:
             cleaned[field] = str(cleaned[field]).strip()
     normalizers = {
-        "phone": lambda v: display_phone(normalize_phone(v)),
+        "phone": clean_phone,
         "uscc": normalize_uscc,
         "id_number": normalize_id_number,
     }
@@ -261,7 +260,7 @@ def contact_add(*, by: User, customer_id: int, data: dict[str, Any]) -> Contact:
     if not name:
         raise ArchiveError(_("联系人姓名不能为空"), field="name")
     try:
-        phone = display_phone(normalize_phone(str(data.get("phone", ""))))
+        phone = clean_phone(str(data.get("phone", "")))
     except InvalidIdentifier as exc:
         raise ArchiveError(str(exc), field="phone") from None
     customer = Customer.objects.select_for_update().get(pk=customer_id)

@@ -50,33 +50,37 @@ def normalize_id_number(value: str) -> str:
         raise InvalidIdentifier("身份证号码无效,请核对(18 位,末位校验码)") from None
 
 
-def normalize_phone(value: str) -> str:
-    """Mainland mobile or landline (with area code), or an international +number → E.164."""
+def _parse_phone(value: str) -> phonenumbers.PhoneNumber | None:
     text = (value or "").strip()
     if not text:
-        return ""
+        return None
     try:
         number = phonenumbers.parse(text, "CN")
     except phonenumbers.NumberParseException:
         raise InvalidIdentifier("电话号码格式不正确") from None
     if not phonenumbers.is_valid_number(number):
         raise InvalidIdentifier("电话号码无效:手机号为 11 位,座机请带区号(如 010-62345678)")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return number
 
 
-def national_digits(e164: str) -> str:
-    """The digits people dial at home: +8613812345678 → 13812345678, +861062345678 →
-    01062345678 (what a "last four digits" search matches against)."""
-    if not e164:
+def normalize_phone(value: str) -> str:
+    """Mainland mobile or landline (with area code), or an international +number → E.164."""
+    number = _parse_phone(value)
+    return (
+        ""
+        if number is None
+        else phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    )
+
+
+def clean_phone(value: str) -> str:
+    """Validate a phone and return it as stored and shown: mainland numbers as dialled at
+    home (13812345678, 01062345678), others in E.164. One parse per value (imports call
+    this a hundred thousand times)."""
+    number = _parse_phone(value)
+    if number is None:
         return ""
-    number = phonenumbers.parse(e164, "CN")
-    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-    return re.sub(r"\D", "", national)
-
-
-def display_phone(e164: str) -> str:
-    """How a stored phone reads: mainland numbers as dialled at home (13812345678,
-    01062345678), others in E.164."""
-    if e164.startswith("+86"):
-        return national_digits(e164)
-    return e164
+    if number.country_code == 86:
+        national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+        return re.sub(r"\D", "", national)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
