@@ -79,3 +79,16 @@ def test_imp_2_large_export_runs_as_a_job_for_its_requester_only(
     assert notice.link == f"/exports/{export.pk}/"
     assert len(sheet_rows(download(company.client("gm").get(notice.link)))) == 5
     assert company.client("vp").get(notice.link).status_code == 404
+
+
+def test_imp_2_api_export_job(company: Company, django_capture_on_commit_callbacks) -> None:
+    api = company.api("mgr")
+    with django_capture_on_commit_callbacks(execute=False):
+        response = api.post("/api/v1/customers/exports?q=贝塔")
+    assert response.status_code == 202
+    export_id = response.json()["id"]
+    assert response.json()["download"] is None
+    run_export(export_id=export_id, now=timezone.now())
+    done = api.get(f"/api/v1/customers/exports/{export_id}").json()
+    assert done["state"] == "done" and done["rows"] == 1
+    assert company.api("gm").get(f"/api/v1/customers/exports/{export_id}").status_code == 404

@@ -265,3 +265,26 @@ def test_imp_1_template_download(company: Company) -> None:
 
 def test_imp_1_roles_without_add_right_cannot_import(company: Company) -> None:
     assert company.client("fin").get("/customers/import/").status_code == 404
+
+
+def test_imp_1_api_upload_poll_confirm(
+    company: Company, general_policy, django_capture_on_commit_callbacks
+) -> None:
+    from zhike.archive.imports import run_import_job
+
+    api = company.api("alice")
+    with django_capture_on_commit_callbacks(execute=False):
+        created = api.post("/api/v1/customers/imports", {"file": csv_upload([HEADER, *GOOD])})
+    assert created.status_code == 201
+    job_id = created.json()["id"]
+    run_import_job(job_id=job_id, commit=False, policy=general_policy, now=timezone.now())
+    checked = api.get(f"/api/v1/customers/imports/{job_id}").json()
+    assert checked["state"] == "checked" and checked["report"]["created"] == 3
+    with django_capture_on_commit_callbacks(execute=False):
+        confirmed = api.post(f"/api/v1/customers/imports/{job_id}/confirm")
+    assert confirmed.json()["state"] == "importing"
+    run_import_job(job_id=job_id, commit=True, policy=general_policy, now=timezone.now())
+    assert api.get(f"/api/v1/customers/imports/{job_id}").json()["state"] == "done"
+    assert company.api("bob").get(f"/api/v1/customers/imports/{job_id}").status_code == 404
+    again = api.post(f"/api/v1/customers/imports/{job_id}/confirm")
+    assert again.status_code == 400 and "无法确认" in again.json()["message"]

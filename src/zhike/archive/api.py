@@ -3,26 +3,31 @@
 from datetime import date, datetime
 from typing import Literal
 
-from django.http import HttpRequest
+from django.db import transaction
+from django.http import Http404, HttpRequest
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, File, Query, Router, Schema
+from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import ConfigDict
 
 from zhike.org.models import User
 from zhike.policy.loader import active_policy
 
-from . import selectors, services
+from . import imports, selectors, services
 from .models import (
     CompanySize,
     Contact,
     Customer,
     CustomerStatus,
     CustomerType,
+    Export,
+    ImportJob,
     Interaction,
     InteractionKind,
     SourceChannel,
 )
+from .tasks import run_import_task
 
 router = Router(tags=["customers"])
 
@@ -302,3 +307,86 @@ def add_interaction(request: HttpRequest, customer_id: int, payload: Interaction
         by=user, customer_id=customer_id, data=payload.model_dump(), now=timezone.now()
     )
     return Status(201, interaction_out(item))
+
+
+# --- Import and export jobs (IMP-1, IMP-2) --------------------------------------------------
+
+
+class ImportJobOut(Schema):
+    id: str
+    filename: str
+    state: str
+    rows_done: int
+    report: dict
+
+
+def import_job_out(job: ImportJob) -> dict:
+    return {
+        "id": str(job.pk),
+        "filename": job.filename,
+        "state": job.state,
+        "rows_done": job.rows_done,
+        "report": job.report,
+    }
+
+
+def _import_job(user: User, job_id: str) -> ImportJob:
+    job = ImportJob.objects.filter(pk=job_id, user=user).first()
+    if job is None:
+        raise Http404
+    return job
+
+
+@router.post("/imports", response={201: ImportJobOut}, summary="上传导入文件(先检查)")
+def upload_import(request: HttpRequest, file: UploadedFile = File(...)) -> Status:  # noqa: B008
+    """Upload an xlsx or CSV file; it is checked (dry run) in a job. Poll the job, then
+    confirm it if it has no errors."""
+    user: User = request.user  # type: ignore[assignment]
+    job = imports.import_upload(by=user, filename=file.name or "upload", chunks=file.chunks())
+    transaction.on_commit(lambda: run_import_task.delay(str(job.pk), False))
+    return Status(201, import_job_out(job))
+
+
+@router.get("/imports/{uuid:job_id}", response=ImportJobOut, summary="导入任务状态")
+def get_import(request: HttpRequest, job_id: str) -> dict:
+    return import_job_out(_import_job(request.user, job_id))  # type: ignore[arg-type]
+
+
+@router.post("/imports/{uuid:job_id}/confirm", response=ImportJobOut, summary="确认导入")
+def confirm_import(request: HttpRequest, job_id: str) -> dict:
+    user: User = request.user  # type: ignore[assignment]
+    job = imports.import_confirm(by=user, job_id=str(_import_job(user, job_id).pk))
+    transaction.on_commit(lambda: run_import_task.delay(str(job.pk), True))
+    return import_job_out(job)
+
+
+class ExportOut(Schema):
+    id: str
+    state: str
+    rows: int
+    download: str | None
+
+
+def export_out(export: Export) -> dict:
+    done = export.state == Export.State.DONE
+    return {
+        "id": str(export.pk),
+        "state": export.state,
+        "rows": export.rows,
+        "download": f"/exports/{export.pk}/" if done else None,
+    }
+
+
+@router.post("/exports", response={202: ExportOut}, summary="导出客户(后台任务)")
+def request_export(request: HttpRequest, filters: Query[CustomerFilters]) -> Status:
+    user: User = request.user  # type: ignore[assignment]
+    export = services.customer_export_request(by=user, q=filters.q, status=filters.status or "")
+    return Status(202, export_out(export))
+
+
+@router.get("/exports/{uuid:export_id}", response=ExportOut, summary="导出任务状态")
+def get_export(request: HttpRequest, export_id: str) -> dict:
+    export = Export.objects.filter(pk=export_id, user=request.user).first()  # type: ignore[misc]
+    if export is None:
+        raise Http404
+    return export_out(export)
