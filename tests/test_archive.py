@@ -294,3 +294,83 @@ def test_arc_3_update_keeps_search_key_in_step(company: Company, searchable) -> 
     )
     assert found(company, "alice", "jialing") == {"重庆嘉陵实业有限公司"}
     assert found(company, "alice", "changjiang") == set()
+
+
+# --- Duplicate warnings and merge (ARC-7) -----------------------------------------------------
+
+
+def test_arc_7_create_form_warns_of_possible_duplicates(company: Company, searchable) -> None:
+    client = company.client("bob")
+    form = {
+        "name": "河北纪元光电股份有限公司",
+        "customer_type": "enterprise",
+        "status": "potential",
+        "phone": "",
+    }
+    warned = client.post("/customers/new/", form)
+    assert warned.status_code == 200 and "系统中可能已有这个客户" in warned.text
+    assert "河北****公司" in warned.text  # alice's customer: masked for bob, owner named
+    assert str(company.users["alice"]) in warned.text and "名称相近" in warned.text
+    assert not Customer.objects.filter(name="河北纪元光电股份有限公司").exists()
+    created = client.post("/customers/new/", {**form, "confirm_duplicates": "1"})
+    assert created.status_code == 302
+    assert Customer.objects.filter(name="河北纪元光电股份有限公司").exists()
+
+
+def test_arc_7_duplicates_api_by_phone_and_contact_phone(company: Company, searchable) -> None:
+    api = company.api("alice")
+    by_phone = api.get("/api/v1/customers/duplicates", {"phone": "13912345678"}).json()
+    assert [(d["name"], d["reason"]) for d in by_phone] == [("重庆长江实业有限公司", "电话相同")]
+    by_contact = api.get("/api/v1/customers/duplicates", {"phone": "13800005555"}).json()
+    assert [d["name"] for d in by_contact] == ["重庆长江实业有限公司"]
+
+
+def test_arc_7_merge_keeps_every_contact_follow_up_history_and_code(
+    company: Company, searchable, general_policy
+) -> None:
+    alice = company.users["alice"]
+    keep, duplicate = (
+        searchable["hb"],
+        customer_create(
+            by=alice,
+            policy=general_policy,
+            data={"name": "纪元光电(河北)", "phone": "13700001111", "address": "长安区中山路 1 号"},
+        ),
+    )
+    contact_add(by=alice, customer_id=duplicate.pk, data={"name": "解先生"})
+    interaction_record(
+        by=alice,
+        customer_id=duplicate.pk,
+        now=timezone.now(),
+        data={"kind": "visit", "content": "首次拜访"},
+    )
+    api = company.api("alice")
+    merged = api.post(
+        f"/api/v1/customers/{keep.pk}/merge",
+        {"merge_id": duplicate.pk},
+        content_type="application/json",
+    )
+    assert merged.status_code == 200
+    keep.refresh_from_db()
+    assert keep.address == "长安区中山路 1 号"  # filled from the duplicate
+    assert keep.phone == "031185551234"  # its own phone is kept, not overwritten
+    assert [c.name for c in keep.contacts.all()] == ["解先生"]
+    assert keep.interactions.count() == 1 and keep.last_contact_at is not None
+    # The old code still finds the kept customer; the duplicate is gone from lists.
+    assert found(company, "alice", duplicate.code.lower()) == {"河北纪元光电有限公司"}
+    assert api.get(f"/api/v1/customers/{duplicate.pk}").status_code == 404
+    history = company.client("alice").get(f"/customers/{keep.pk}/?tab=history").text
+    assert "合并重复客户" in history and "添加联系人" in history  # the duplicate's history too
+    # Codes are never reused: the tombstone keeps its code.
+    assert Customer.objects.filter(code=duplicate.code, merged_into=keep).exists()
+
+
+def test_arc_7_merge_refuses_out_of_scope_and_self(company: Company) -> None:
+    a, b = company.customers["A"], company.customers["B"]
+    with pytest.raises(ArchiveError) as caught:
+        from zhike.archive.services import customer_merge
+
+        customer_merge(by=company.users["alice"], keep_id=a.pk, merge_id=b.pk)
+    assert caught.value.code == "not_found"
+    with pytest.raises(ArchiveError):
+        customer_merge(by=company.users["alice"], keep_id=a.pk, merge_id=a.pk)

@@ -185,6 +185,38 @@ def create_customer(request: HttpRequest, payload: CustomerIn) -> Status:
     return Status(201, customer_out(selectors.access_customer(user, created.pk), user))
 
 
+class DuplicateOut(Schema):
+    customer_id: int | None = Field(description="null when the customer is outside your scope")
+    name: str
+    code: str
+    owner: str
+    reason: str
+
+
+@router.get("/duplicates", response=list[DuplicateOut], summary="查重")
+def find_duplicates(
+    request: HttpRequest, name: str = "", phone: str = "", uscc: str = ""
+) -> list[dict]:
+    """Customers that may be the one you are about to enter (ARC-7)."""
+    user: User = request.user  # type: ignore[assignment]
+    hints = selectors.possible_duplicates(
+        user, name=name[:200], phone=phone[:32], uscc=uscc[:30].upper()
+    )
+    return [vars(h) for h in hints]
+
+
+class MergeIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    merge_id: int = Field(description="the duplicate to merge into this customer")
+
+
+@router.post("/{int:customer_id}/merge", response=CustomerOut, summary="合并重复客户")
+def merge_customer(request: HttpRequest, customer_id: int, payload: MergeIn) -> dict:
+    user: User = request.user  # type: ignore[assignment]
+    services.customer_merge(by=user, keep_id=customer_id, merge_id=payload.merge_id)
+    return customer_out(selectors.access_customer(user, customer_id), user)
+
+
 @router.get("/{int:customer_id}", response=CustomerOut, summary="客户详情")
 def get_customer(request: HttpRequest, customer_id: int) -> dict:
     user: User = request.user  # type: ignore[assignment]

@@ -102,6 +102,16 @@ class Customer(models.Model):
     id_number_hash = models.CharField(max_length=64, blank=True, editable=False)
     tags = models.ManyToManyField(Tag, verbose_name=_("标签"), blank=True, related_name="customers")
     last_contact_at = models.DateTimeField(_("最近联系"), null=True, blank=True)
+    # Set when this record was merged into another (ARC-7): it stays as a tombstone so its
+    # code is never reused and its history is kept; lists and lookups skip it.
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged",
+        editable=False,
+    )
     # Lower-case name, pinyin, initials, code, USCC, phones, contacts (archive.search).
     search_text = models.TextField(default="", blank=True, editable=False)
     owner = models.ForeignKey(

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.lookups import DataContains as Contains
 from django.db import connection
@@ -11,7 +12,7 @@ from django.db.models import F, Func, Q, QuerySet, TextField, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext_lazy as _
 
-from zhike.audit.services import events_for
+from zhike.audit.models import Event
 from zhike.org.models import User
 from zhike.org.scopes import visible_to
 from zhike.policy.schema import Policy
@@ -38,8 +39,8 @@ def with_display_names(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
 
 
 def customers_for(user: User) -> QuerySet[Customer]:
-    """Every customer ``user`` may see."""
-    return visible_to(user, Customer.objects.all())
+    """Every customer ``user`` may see (merged-away tombstones excluded)."""
+    return visible_to(user, Customer.objects.filter(merged_into__isnull=True))
 
 
 def access_customer(user: User, customer_id: int) -> Customer:
@@ -154,6 +155,9 @@ def stale_customers(*, policy: Policy, now: datetime) -> QuerySet[Customer]:
 
 ACTION_LABELS = {
     "customer.created": _("新建客户"),
+    "customer.imported": _("导入"),
+    "customer.merged": _("合并重复客户"),
+    "customer.merged_into": _("已合并到其他客户"),
     "customer.updated": _("修改"),
     "contact.added": _("添加联系人"),
 }
@@ -187,7 +191,15 @@ def _readable(field: str, value: object) -> str:
 def customer_history(customer: Customer, *, limit: int = 50) -> list[HistoryEntry]:
     """The customer's latest changes (ARC-9), newest first. The caller has checked scope."""
     entries = []
-    for event in events_for(customer)[:limit]:
+    ids = [customer.pk, *customer.merged.values_list("pk", flat=True)]
+    events = (
+        Event.objects.filter(
+            content_type=ContentType.objects.get_for_model(Customer), object_id__in=ids
+        )
+        .select_related("actor")
+        .order_by("-id")
+    )
+    for event in events[:limit]:
         changes = [
             (
                 str(
@@ -213,3 +225,76 @@ def customer_history(customer: Customer, *, limit: int = 50) -> list[HistoryEntr
 def timeline(customer: Customer) -> QuerySet[Interaction]:
     """The customer's follow-ups, newest first (ENG-6). The caller has checked scope."""
     return customer.interactions.select_related("by").order_by("-occurred_at", "-id")
+
+
+LEGAL_SUFFIXES = (
+    "股份有限公司",
+    "有限责任公司",
+    "实业有限公司",
+    "有限公司",
+    "贸易商行",
+    "集团",
+    "公司",
+    "商行",
+    "厂",
+    "店",
+)
+
+
+def core_name(name: str) -> str:
+    """The distinctive part of a name: 河北纪元光电有限公司 → 河北纪元光电."""
+    core = "".join(name.split())
+    for suffix in LEGAL_SUFFIXES:
+        if core.endswith(suffix) and len(core) > len(suffix) + 1:
+            return core[: -len(suffix)]
+    return core
+
+
+@dataclass(frozen=True)
+class DuplicateHint:
+    """A customer that may be the same as the one being entered (ARC-7)."""
+
+    customer_id: int | None  # None when the user may not see it
+    name: str  # masked when out of scope
+    code: str
+    owner: str
+    reason: str
+
+
+def possible_duplicates(
+    user: User,
+    *,
+    name: str = "",
+    phone: str = "",
+    uscc: str = "",
+    exclude: int | None = None,
+    limit: int = 5,
+) -> list[DuplicateHint]:
+    """Customers with the same USCC or phone, or whose name contains this one's core
+    name — across the whole archive, since a duplicate is most often someone else's
+    customer; those the user may not see are shown masked, with their owner."""
+    conditions: list[tuple[str, Q]] = []
+    if uscc:
+        conditions.append((str(_("统一社会信用代码相同")), Q(uscc=uscc)))
+    if phone:
+        conditions.append((str(_("电话相同")), Q(phone=phone) | Q(contacts__phone=phone)))
+    core = core_name(name)
+    if len(core) >= 2:
+        conditions.append((str(_("名称相近")), Q(search_text__contains=core.lower())))
+    hints: dict[int, DuplicateHint] = {}
+    for reason, condition in conditions:
+        matches = Customer.objects.filter(condition).select_related("owner")
+        if exclude is not None:
+            matches = matches.exclude(pk=exclude)
+        for customer in matches.order_by("-id")[:limit]:
+            if customer.pk in hints:
+                continue
+            visible = customers_for(user).filter(pk=customer.pk).exists()
+            hints[customer.pk] = DuplicateHint(
+                customer_id=customer.pk if visible else None,
+                name=customer.name if visible else mask_name(customer.name),
+                code=customer.code if visible else "",
+                owner=str(customer.owner) if customer.owner else str(_("公海")),
+                reason=reason,
+            )
+    return list(hints.values())[:limit]

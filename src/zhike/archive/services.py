@@ -155,10 +155,12 @@ def _set_id_number(customer: Customer, id_number: str) -> None:
 def customer_search_text(customer: Customer) -> str:
     """The customer's search key, from its own fields and its contacts (archive.search)."""
     contacts = list(customer.contacts.values_list("name", "phone")) if customer.pk else []
+    # Codes of customers merged into this one still find it (ARC-7).
+    aliases = list(customer.merged.values_list("code", flat=True)) if customer.pk else []
     return search_text(
         name=customer.name,
         person=customer.customer_type == CustomerType.INDIVIDUAL,
-        code=customer.code,
+        code="|".join([customer.code, *aliases]),
         uscc=customer.uscc,
         phones=[p for p in [customer.phone, *(phone for _n, phone in contacts)] if p],
         contact_names=[n for n, _p in contacts],
@@ -362,3 +364,69 @@ def run_export(*, export_id: str, now: datetime) -> bool:
         ]
     )
     return True
+
+
+MERGE_FILLABLE = (
+    "phone",
+    "source",
+    "referrer_name",
+    "industry",
+    "size",
+    "province",
+    "city",
+    "district",
+    "address",
+    "uscc",
+)
+
+
+@transaction.atomic
+def customer_merge(*, by: User, keep_id: int, merge_id: int) -> Customer:
+    """Merge a duplicate into the customer kept (ARC-7). Every contact and follow-up moves
+    over; fields empty on the kept record are filled from the duplicate; the duplicate
+    stays as a tombstone pointing at the kept one, so its code is never reused, a search
+    for the old code finds the kept customer, and its history stays readable."""
+    if keep_id == merge_id:
+        raise ArchiveError(_("不能把客户合并到它自己"), field="merge_id")
+    access_customer(by, keep_id)
+    access_customer(by, merge_id)
+    if not by.has_perm("archive.change_customer"):
+        raise PermissionDenied(_("您没有修改客户的权限"))
+    # Lock both rows in id order, so two merges of the same pair cannot deadlock.
+    rows = {
+        c.pk: c
+        for c in Customer.objects.select_for_update()
+        .filter(pk__in=sorted([keep_id, merge_id]), merged_into__isnull=True)
+        .order_by("pk")
+    }
+    if len(rows) != 2:
+        raise ArchiveError(_("其中一个客户已被合并"), field="merge_id")
+    keep, duplicate = rows[keep_id], rows[merge_id]
+    filled = {
+        f: getattr(duplicate, f)
+        for f in MERGE_FILLABLE
+        if not getattr(keep, f) and getattr(duplicate, f)
+    }
+    if "uscc" in filled:
+        Customer.objects.filter(pk=duplicate.pk).update(uscc="")  # the unique code moves over
+    Contact.objects.filter(customer=duplicate).update(customer=keep)
+    Interaction.objects.filter(customer=duplicate).update(customer=keep)
+    for field_name, value in filled.items():
+        setattr(keep, field_name, value)
+    if duplicate.last_contact_at and (
+        keep.last_contact_at is None or duplicate.last_contact_at > keep.last_contact_at
+    ):
+        keep.last_contact_at = duplicate.last_contact_at
+    Customer.objects.filter(pk=duplicate.pk).update(merged_into=keep, search_text="")
+    keep.search_text = customer_search_text(keep)
+    keep.version = F("version") + 1
+    keep.save()
+    keep.refresh_from_db()
+    record(
+        keep,
+        "customer.merged",
+        by=by,
+        details={"merged": duplicate.code, "name": duplicate.name, "filled": sorted(filled)},
+    )
+    record(duplicate, "customer.merged_into", by=by, details={"into": keep.code})
+    return keep

@@ -19,6 +19,7 @@ from . import selectors, services
 from .errors import ArchiveError, CustomerNotFound
 from .forms import CustomerForm
 from .models import Customer, CustomerStatus, Export, InteractionKind
+from .validators import InvalidIdentifier, clean_phone
 
 PAGE_SIZE = 50
 
@@ -137,7 +138,15 @@ def customer_create(request: HttpRequest) -> HttpResponse:
     if not user.has_perm("archive.add_customer"):
         raise Http404
     form = CustomerForm(request.POST or None)
+    duplicates: list[selectors.DuplicateHint] = []
     if request.method == "POST" and form.is_valid():
+        duplicates = _duplicates_for_form(user, form.cleaned_data)
+        if duplicates and not request.POST.get("confirm_duplicates"):
+            return render(
+                request,
+                "archive/customer_form.html",
+                {"form": form, "customer": None, "duplicates": duplicates},
+            )
         try:
             customer = services.customer_create(
                 by=user, data=form.cleaned_data, policy=active_policy()
@@ -148,6 +157,17 @@ def customer_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("已新建客户 %(name)s") % {"name": customer.name})
             return redirect("customer-detail", customer_id=customer.pk)
     return render(request, "archive/customer_form.html", {"form": form, "customer": None})
+
+
+def _duplicates_for_form(user: User, data: dict[str, Any]) -> list[selectors.DuplicateHint]:
+    """ARC-7: warn before creating what may be a duplicate (the user may go on)."""
+    try:
+        phone = clean_phone(data.get("phone") or "")
+    except InvalidIdentifier:
+        phone = ""  # the service reports the bad phone itself
+    return selectors.possible_duplicates(
+        user, name=data.get("name", ""), phone=phone, uscc=(data.get("uscc") or "").upper()
+    )
 
 
 @login_required
