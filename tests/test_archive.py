@@ -374,3 +374,53 @@ def test_arc_7_merge_refuses_out_of_scope_and_self(company: Company) -> None:
     assert caught.value.code == "not_found"
     with pytest.raises(ArchiveError):
         customer_merge(by=company.users["alice"], keep_id=a.pk, merge_id=a.pk)
+
+
+# --- Relatives (ARC-8) ---------------------------------------------------------------------
+
+
+def test_arc_8_relatives_are_one_customer_for_ownership(company: Company, general_policy) -> None:
+    from zhike.archive.relatives import group_owner, relatives_group
+
+    alice, sup = company.users["alice"], company.users["sup"]
+    husband = customer_create(
+        by=alice, policy=general_policy, data={"name": "张伟", "customer_type": "individual"}
+    )
+    wife = customer_create(
+        by=sup, policy=general_policy, data={"name": "李娜", "customer_type": "individual"}
+    )
+    son = customer_create(
+        by=sup, policy=general_policy, data={"name": "张小明", "customer_type": "individual"}
+    )
+    api = company.api("sup")  # the supervisor sees both owners' customers (sales1)
+    linked = api.post(
+        f"/api/v1/customers/{wife.pk}/relatives",
+        {"relative_id": husband.pk, "kind": "spouse"},
+        content_type="application/json",
+    )
+    assert linked.status_code == 201 and linked.json()["kind_label"] == "配偶"
+    api.post(
+        f"/api/v1/customers/{son.pk}/relatives",
+        {"relative_id": wife.pk, "kind": "parent"},
+        content_type="application/json",
+    )
+    assert relatives_group(son.pk) == {husband.pk, wife.pk, son.pk}
+    # Registered first by alice: the whole family is alice's for ownership and attribution.
+    assert group_owner(son.pk) == alice and group_owner(wife.pk) == alice
+    inverse = api.get(f"/api/v1/customers/{wife.pk}/relatives").json()
+    assert {(r["name"], r["kind"]) for r in inverse} == {("张伟", "spouse"), ("张小明", "child")}
+
+
+def test_arc_8_linking_needs_both_customers_in_scope(company: Company) -> None:
+    response = company.api("alice").post(
+        f"/api/v1/customers/{company.customers['A'].pk}/relatives",
+        {"relative_id": company.customers["B"].pk, "kind": "spouse"},
+        content_type="application/json",
+    )
+    assert response.status_code == 404
+    bad_kind = company.api("gm").post(
+        f"/api/v1/customers/{company.customers['A'].pk}/relatives",
+        {"relative_id": company.customers["B"].pk, "kind": "cousin"},
+        content_type="application/json",
+    )
+    assert bad_kind.status_code == 400

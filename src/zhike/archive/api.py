@@ -25,8 +25,10 @@ from .models import (
     ImportJob,
     Interaction,
     InteractionKind,
+    RelationKind,
     SourceChannel,
 )
+from .relatives import relative_link
 from .tasks import run_import_task
 
 router = Router(tags=["customers"])
@@ -422,3 +424,54 @@ def get_export(request: HttpRequest, export_id: str) -> dict:
     if export is None:
         raise Http404
     return export_out(export)
+
+
+class RelativeIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    relative_id: int
+    kind: RelationKind
+
+
+class RelativeOut(Schema):
+    id: int
+    name: str
+    code: str
+    kind: RelationKind
+    kind_label: str
+
+
+@router.get("/{int:customer_id}/relatives", response=list[RelativeOut], summary="直系亲属")
+def list_relatives(request: HttpRequest, customer_id: int) -> list[dict]:
+    user: User = request.user  # type: ignore[assignment]
+    customer = selectors.access_customer(user, customer_id)
+    visible = selectors.customers_for(user)
+    relations = customer.relations.filter(relative__in=visible).select_related("relative")
+    return [
+        {
+            "id": r.relative_id,
+            "name": r.relative.name,
+            "code": r.relative.code,
+            "kind": r.kind,
+            "kind_label": str(r.get_kind_display()),
+        }
+        for r in relations
+    ]
+
+
+@router.post("/{int:customer_id}/relatives", response={201: RelativeOut}, summary="关联亲属")
+def link_relative(request: HttpRequest, customer_id: int, payload: RelativeIn) -> Status:
+    user: User = request.user  # type: ignore[assignment]
+    relation = relative_link(
+        by=user, customer_id=customer_id, relative_id=payload.relative_id, kind=payload.kind
+    )
+    relative = relation.relative
+    return Status(
+        201,
+        {
+            "id": relative.pk,
+            "name": relative.name,
+            "code": relative.code,
+            "kind": relation.kind,
+            "kind_label": str(relation.get_kind_display()),
+        },
+    )

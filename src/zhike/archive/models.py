@@ -298,3 +298,33 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class RelationKind(models.TextChoices):
+    SPOUSE = "spouse", _("配偶")
+    PARENT = "parent", _("父母")
+    CHILD = "child", _("子女")
+
+
+class Relation(models.Model):
+    """直系亲属 — ``relative`` is the customer's spouse, parent or child (ARC-8, s000 销售部 3):
+    a relatives group counts as one customer for ownership and attribution."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="relations")
+    relative = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("关系"), max_length=10, choices=RelationKind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("直系亲属")
+        verbose_name_plural = _("直系亲属")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "relative"], name="relation_once"),
+            models.CheckConstraint(
+                condition=~models.Q(customer=models.F("relative")), name="relation_not_self"
+            ),
+        ]
+        indexes = [models.Index(fields=["relative"], name="relation_relative")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.kind} {self.relative_id}"
