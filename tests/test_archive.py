@@ -25,8 +25,11 @@ from zhike.archive.validators import (
     normalize_uscc,
     uscc_check_char,
 )
+from zhike.policy.loader import load_policy as _load_policy
 
 from .conftest import Company
+
+POLICY = _load_policy("general")
 
 
 def with_check(first17: str) -> str:
@@ -182,6 +185,7 @@ def searchable(company: Company, general_policy):  # type: ignore[no-untyped-def
         ),
     }
     contact_add(
+        policy=POLICY,
         by=alice,
         customer_id=made["cq"].pk,
         data={"name": "单田芳", "phone": "13800005555", "title": "采购经理"},
@@ -288,6 +292,7 @@ def test_eng_6_timeline_only_inside_scope(company: Company) -> None:
 
 def test_arc_3_update_keeps_search_key_in_step(company: Company, searchable) -> None:
     customer_update(
+        policy=POLICY,
         by=company.users["alice"],
         customer_id=searchable["cq"].pk,
         data={"name": "重庆嘉陵实业有限公司"},
@@ -337,7 +342,7 @@ def test_arc_7_merge_keeps_every_contact_follow_up_history_and_code(
             data={"name": "纪元光电(河北)", "phone": "13700001111", "address": "长安区中山路 1 号"},
         ),
     )
-    contact_add(by=alice, customer_id=duplicate.pk, data={"name": "解先生"})
+    contact_add(policy=POLICY, by=alice, customer_id=duplicate.pk, data={"name": "解先生"})
     interaction_record(
         by=alice,
         customer_id=duplicate.pk,
@@ -424,3 +429,81 @@ def test_arc_8_linking_needs_both_customers_in_scope(company: Company) -> None:
         content_type="application/json",
     )
     assert bad_kind.status_code == 400
+
+
+# --- Data quality (ARC-6) and the profile template (ARC-3) -----------------------------------
+
+
+def test_arc_6_status_requires_the_policys_fields(company: Company, general_policy) -> None:
+    alice = company.users["alice"]
+    with pytest.raises(ArchiveError) as caught:
+        customer_create(
+            by=alice,
+            policy=general_policy,
+            data={"name": "成交无址公司", "status": "deal", "phone": "13900000000"},
+        )
+    assert caught.value.field == "address"
+    assert caught.value.message == "“成交客户”的客户必须填写详细地址"
+    customer = customer_create(
+        by=alice, policy=general_policy, data={"name": "潜在公司", "phone": "13900000000"}
+    )
+    with pytest.raises(ArchiveError):
+        customer_update(
+            policy=general_policy, by=alice, customer_id=customer.pk, data={"status": "deal"}
+        )
+    customer_update(
+        policy=general_policy,
+        by=alice,
+        customer_id=customer.pk,
+        data={"status": "deal", "address": "中山路 1 号"},
+    )
+    customer.refresh_from_db()
+    assert customer.status == "deal"
+
+
+def test_arc_6_completeness_from_the_policy(company: Company, general_policy) -> None:
+    from zhike.archive.services import completeness
+
+    customer = customer_create(
+        by=company.users["alice"],
+        policy=general_policy,
+        data={"name": "完整度公司", "phone": "13900000000", "province": "河北省", "city": "保定市"},
+    )
+    assert completeness(customer, general_policy) == 50  # 3 of 6 fields
+    body = company.api("alice").get(f"/api/v1/customers/{customer.pk}").json()
+    assert body["completeness"] == 50
+
+
+def test_arc_3_key_person_profile_follows_the_template(company: Company, general_policy) -> None:
+    alice, target = company.users["alice"], company.customers["A"]
+    contact = contact_add(
+        policy=general_policy,
+        by=alice,
+        customer_id=target.pk,
+        data={
+            "name": "曾总",
+            "profile": {
+                "birthday": "05-01",
+                "birthday_calendar": "农历",
+                "cuisine": "川菜",
+                "drinking": "白酒",
+            },
+        },
+    )
+    assert contact.profile["birthday_calendar"] == "农历"
+    for profile, field in [
+        ({"shoe_size": "42"}, "profile.shoe_size"),
+        ({"birthday": "五月一日"}, "profile.birthday"),
+        ({"marriage": "保密"}, "profile.marriage"),
+    ]:
+        with pytest.raises(ArchiveError) as caught:
+            contact_add(
+                policy=general_policy,
+                by=alice,
+                customer_id=target.pk,
+                data={"name": "甲", "profile": profile},
+            )
+        assert caught.value.field == field
+    assert len(general_policy.archive.contact_profile) >= 42  # s003's template ships
+    page = company.client("alice").get(f"/customers/{target.pk}/?tab=contacts").text
+    assert "最偏爱的菜式" in page and "川菜" in page

@@ -7,14 +7,19 @@ from zhike.archive.errors import ArchiveError
 from zhike.archive.services import customer_update
 from zhike.audit.models import AppendOnlyError, Event
 from zhike.audit.services import events_for
+from zhike.policy.loader import load_policy as _load_policy
 
 from .conftest import Company
+
+POLICY = _load_policy("general")
 
 
 def test_audit_update_writes_one_event_with_old_and_new(company: Company) -> None:
     customer = company.customers["A"]
     old_name = customer.name
-    customer_update(by=company.users["alice"], customer_id=customer.pk, data={"name": "新名称"})
+    customer_update(
+        policy=POLICY, by=company.users["alice"], customer_id=customer.pk, data={"name": "新名称"}
+    )
     (event,) = events_for(customer)
     assert event.actor == company.users["alice"]
     assert event.action == "customer.updated"
@@ -24,7 +29,10 @@ def test_audit_update_writes_one_event_with_old_and_new(company: Company) -> Non
 def test_audit_no_event_when_nothing_changed(company: Company) -> None:
     customer = company.customers["A"]
     customer_update(
-        by=company.users["alice"], customer_id=customer.pk, data={"name": customer.name}
+        policy=POLICY,
+        by=company.users["alice"],
+        customer_id=customer.pk,
+        data={"name": customer.name},
     )
     assert not events_for(customer).exists()
 
@@ -32,7 +40,9 @@ def test_audit_no_event_when_nothing_changed(company: Company) -> None:
 def test_audit_event_rolls_back_with_the_change(company: Company) -> None:
     customer = company.customers["A"]
     with pytest.raises(RuntimeError), transaction.atomic():
-        customer_update(by=company.users["alice"], customer_id=customer.pk, data={"name": "X"})
+        customer_update(
+            policy=POLICY, by=company.users["alice"], customer_id=customer.pk, data={"name": "X"}
+        )
         raise RuntimeError("later step failed")
     customer.refresh_from_db()
     assert customer.name != "X"
@@ -42,13 +52,17 @@ def test_audit_event_rolls_back_with_the_change(company: Company) -> None:
 def test_audit_refused_update_leaves_no_event(company: Company) -> None:
     customer = company.customers["A"]
     with pytest.raises(ArchiveError):
-        customer_update(by=company.users["alice"], customer_id=customer.pk, data={"owner": 1})
+        customer_update(
+            policy=POLICY, by=company.users["alice"], customer_id=customer.pk, data={"owner": 1}
+        )
     assert not events_for(customer).exists()
 
 
 def test_audit_events_cannot_be_changed_or_deleted_through_the_orm(company: Company) -> None:
     customer = company.customers["A"]
-    customer_update(by=company.users["alice"], customer_id=customer.pk, data={"name": "改"})
+    customer_update(
+        policy=POLICY, by=company.users["alice"], customer_id=customer.pk, data={"name": "改"}
+    )
     event = Event.objects.get()
     event.action = "forged"
     with pytest.raises(AppendOnlyError):
@@ -71,7 +85,9 @@ def test_audit_events_cannot_be_changed_or_deleted_through_the_orm(company: Comp
 )
 def test_audit_events_refused_by_the_database_for_raw_sql(company: Company, sql: str) -> None:
     customer = company.customers["A"]
-    customer_update(by=company.users["alice"], customer_id=customer.pk, data={"name": "改"})
+    customer_update(
+        policy=POLICY, by=company.users["alice"], customer_id=customer.pk, data={"name": "改"}
+    )
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql)
     assert Event.objects.get().action == "customer.updated"

@@ -5,10 +5,13 @@ import itertools
 from zhike.archive.services import customer_create, customer_update
 from zhike.audit.models import Event
 from zhike.policy.loader import load_policy
+from zhike.policy.loader import load_policy as _load_policy
 
 from .base import RealTransactionTestCase
 from .concurrency import run_in_threads
 from .conftest import build_company
+
+POLICY = _load_policy("general")
 
 WRITERS = 20
 
@@ -22,6 +25,7 @@ class ConcurrentUpdateTests(RealTransactionTestCase):
         errors = run_in_threads(
             WRITERS,
             lambda i: customer_update(
+                policy=POLICY,
                 by=alice,
                 customer_id=customer.pk,
                 data={"name": f"并发客户{i}", "phone": f"1390000{i:04d}"},

@@ -11,12 +11,15 @@ from django.utils import timezone
 
 from zhike.archive.models import Customer
 from zhike.archive.services import customer_update, sweep_stale_customers
+from zhike.policy.loader import load_policy as _load_policy
 from zhike.policy.loader import parse_policy
 from zhike.workflow.models import Notice
 
 from .base import RealTransactionTestCase
 from .concurrency import run_in_threads
 from .conftest import Company, build_company
+
+POLICY = _load_policy("general")
 
 
 def age(customer: Customer, days: int) -> None:
@@ -62,7 +65,9 @@ def test_arc_6_sweep_is_idempotent_and_reports_again_after_the_next_stale_spell(
     assert sweep_stale_customers(policy=general_policy, now=now) == 1
     assert sweep_stale_customers(policy=general_policy, now=now) == 0
     assert Notice.objects.count() == 1
-    customer_update(by=company.users["alice"], customer_id=customer.pk, data={"name": "更新"})
+    customer_update(
+        policy=POLICY, by=company.users["alice"], customer_id=customer.pk, data={"name": "更新"}
+    )
     later = now + timedelta(days=31)
     sweep_stale_customers(policy=general_policy, now=later)
     customer.refresh_from_db()

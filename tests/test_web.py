@@ -6,9 +6,12 @@ import pytest
 from django.test import Client
 
 from zhike.archive.models import Customer
+from zhike.policy.loader import load_policy as _load_policy
 
 from .conftest import Company
 from .factories import PASSWORD
+
+POLICY = _load_policy("general")
 
 
 def test_web_login_page_is_chinese_by_default(db: None) -> None:
@@ -185,6 +188,7 @@ def test_arc_360_contacts_phone_masked_without_the_right(company: Company) -> No
 
     target = company.customers["B"]
     contact_add(
+        policy=POLICY,
         by=company.users["bob"],
         customer_id=target.pk,
         data={"name": "王五", "phone": "13811112222"},

@@ -52,6 +52,7 @@ class CustomerOut(Schema):
     address: str
     uscc: str
     has_id_number: bool
+    completeness: int = Field(description="资料完整度 0–100, by the policy's fields (ARC-6)")
     last_contact_at: datetime | None
     owner_id: int | None
     owner_name: str | None
@@ -143,6 +144,7 @@ def customer_out(customer: Customer, user: User) -> dict:
         "phone": phone,
         **{field: getattr(customer, field) for field in PLAIN_FIELDS},
         "has_id_number": bool(customer.id_number_hash),
+        "completeness": services.completeness(customer, active_policy()),
         "owner_id": customer.owner_id,
         "owner_name": customer.owner_name,  # type: ignore[attr-defined]
         "department_id": customer.department_id,
@@ -229,7 +231,10 @@ def get_customer(request: HttpRequest, customer_id: int) -> dict:
 def update_customer(request: HttpRequest, customer_id: int, payload: CustomerPatch) -> dict:
     user: User = request.user  # type: ignore[assignment]
     services.customer_update(
-        by=user, customer_id=customer_id, data=payload.model_dump(exclude_unset=True)
+        by=user,
+        customer_id=customer_id,
+        data=payload.model_dump(exclude_unset=True),
+        policy=active_policy(),
     )
     return customer_out(selectors.access_customer(user, customer_id), user)
 
@@ -283,7 +288,9 @@ def list_contacts(request: HttpRequest, customer_id: int) -> list[dict]:
 @router.post("/{int:customer_id}/contacts", response={201: ContactOut}, summary="添加联系人")
 def add_contact(request: HttpRequest, customer_id: int, payload: ContactIn) -> Status:
     user: User = request.user  # type: ignore[assignment]
-    contact = services.contact_add(by=user, customer_id=customer_id, data=payload.model_dump())
+    contact = services.contact_add(
+        by=user, customer_id=customer_id, data=payload.model_dump(), policy=active_policy()
+    )
     customer = selectors.access_customer(user, customer_id)
     return Status(201, contact_out(contact, user, customer))
 

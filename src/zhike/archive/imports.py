@@ -20,7 +20,7 @@ from django.db.models import F, Q
 
 from zhike.audit.models import Event
 from zhike.org.models import User
-from zhike.policy.schema import Policy
+from zhike.policy.schema import CUSTOMER_FIELDS, Policy
 
 from .coding import reserve_customer_codes
 from .errors import ArchiveError, PermissionDenied
@@ -35,7 +35,7 @@ from .importing import (
 )
 from .models import Customer, ImportJob
 from .selectors import customers_for, mask_name
-from .services import clean_customer_data, customer_search_text
+from .services import check_required, clean_customer_data, customer_search_text
 
 BATCH = 2000
 SHOWN_ERRORS = 500
@@ -80,6 +80,7 @@ def _plan_batch(
     batch: list[ParsedRow],
     *,
     by: User,
+    policy: Policy,
     layout: Layout,
     report: ImportReport,
     seen: dict[str, int],
@@ -160,6 +161,16 @@ def _plan_batch(
                     layout.column_of("name"),
                     f"该客户已登记为“{mask_name(existing.name)}”(负责人:{owner}),无权修改",
                 )
+            )
+            continue
+        current = (
+            {f: getattr(existing, f) for f in CUSTOMER_FIELDS | {"status"}} if existing else {}
+        )
+        try:
+            check_required({**current, **values}, policy=policy)
+        except ArchiveError as exc:
+            report.add_error(
+                RowError(parsed.row, layout.column_of(exc.field or "status"), exc.message)
             )
             continue
         planned.append(Planned(parsed.row, values, existing))
@@ -260,7 +271,9 @@ def import_customers(
     if not commit:
         for batch in _batches(rows):
             report.rows += len(batch)
-            planned = _plan_batch(batch, by=by, layout=layout, report=report, seen=seen)
+            planned = _plan_batch(
+                batch, by=by, policy=policy, layout=layout, report=report, seen=seen
+            )
             report.created += sum(1 for p in planned if p.existing is None)  # would create
             report.updated += sum(1 for p in planned if p.existing is not None)
             if progress:
@@ -275,7 +288,9 @@ def import_customers(
         with transaction.atomic():
             for batch in _batches(rows):
                 report.rows += len(batch)
-                planned = _plan_batch(batch, by=by, layout=layout, report=report, seen=seen)
+                planned = _plan_batch(
+                    batch, by=by, policy=policy, layout=layout, report=report, seen=seen
+                )
                 if not report.error_count:
                     _write_batch(
                         planned,

@@ -1,5 +1,6 @@
 """The archive's business operations: the only code that writes customers."""
 
+import re
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from zhike.audit.services import record
 from zhike.org.models import User
-from zhike.policy.schema import Policy
+from zhike.policy.schema import CUSTOMER_FIELDS, Policy
 
 from .coding import next_customer_code
 from .crypto import encrypt, lookup_hash
@@ -109,6 +110,7 @@ def customer_create(
     if "name" not in cleaned:
         raise ArchiveError(_("客户名称不能为空"), field="name")
     _check_uscc_free(cleaned.get("uscc", ""), by=by)
+    check_required(cleaned, policy=policy)
     id_number = cleaned.pop("id_number", "")
     today = timezone.localdate(now or timezone.now())
     customer = Customer(
@@ -147,6 +149,27 @@ def _check_uscc_free(uscc: str, *, by: User, exclude: int | None = None) -> None
     )
 
 
+def check_required(values: dict[str, Any], *, policy: Policy) -> None:
+    """ARC-6: the fields the policy requires for the customer's (new) status."""
+    status = values.get("status") or CustomerStatus.POTENTIAL
+    for field_name in policy.archive.data_quality.required_by_status.get(status, []):
+        if not values.get(field_name):
+            label = getattr(Customer._meta.get_field(field_name), "verbose_name", field_name)
+            raise ArchiveError(
+                _("“%(status)s”的客户必须填写%(field)s")
+                % {"status": CustomerStatus(status).label, "field": label},
+                field=field_name,
+            )
+
+
+def completeness(customer: Customer, policy: Policy) -> int:
+    """ARC-6: the share (0–100) of the policy's completeness fields that are filled."""
+    fields = policy.archive.data_quality.completeness_fields
+    if not fields:
+        return 100
+    return round(100 * sum(1 for f in fields if getattr(customer, f)) / len(fields))
+
+
 def _set_id_number(customer: Customer, id_number: str) -> None:
     customer.id_number_cipher = encrypt(id_number)
     customer.id_number_hash = lookup_hash(id_number)
@@ -168,7 +191,9 @@ def customer_search_text(customer: Customer) -> str:
 
 
 @transaction.atomic
-def customer_update(*, by: User, customer_id: int, data: dict[str, Any]) -> Customer:
+def customer_update(
+    *, by: User, customer_id: int, data: dict[str, Any], policy: Policy
+) -> Customer:
     """Change a customer's editable fields. The row is locked for the whole change, so
     concurrent updates apply one after another, each with its own audit event."""
     access_customer(by, customer_id)  # scope check first: out of scope is "not found"
@@ -178,6 +203,9 @@ def customer_update(*, by: User, customer_id: int, data: dict[str, Any]) -> Cust
     customer = Customer.objects.select_for_update().get(pk=customer_id)
     if "uscc" in cleaned:
         _check_uscc_free(cleaned["uscc"], by=by, exclude=customer.pk)
+    check_required(
+        {f: getattr(customer, f) for f in CUSTOMER_FIELDS | {"status"}} | cleaned, policy=policy
+    )
     id_number = cleaned.pop("id_number", None)
     changes: dict[str, list[Any]] = {
         field: [getattr(customer, field), value]
@@ -253,7 +281,36 @@ def sweep_stale_customers(*, policy: Policy, now: datetime) -> int:
 
 
 @transaction.atomic
-def contact_add(*, by: User, customer_id: int, data: dict[str, Any]) -> Contact:
+def clean_profile(profile: dict[str, Any], policy: Policy) -> dict[str, str]:
+    """A key person's profile against the policy's template (ARC-3): known keys only,
+    dates as YYYY-MM-DD (or MM-DD when the year is unknown), choices from the list."""
+    template = {f.key: f for f in policy.archive.contact_profile}
+    cleaned = {}
+    for key, raw in profile.items():
+        value = "" if raw is None else str(raw).strip()
+        if not value:
+            continue
+        rule = template.get(key)
+        if rule is None:
+            raise ArchiveError(
+                _("个人档案中没有“%(key)s”这一项") % {"key": key}, field=f"profile.{key}"
+            )
+        if rule.kind == "date" and not re.fullmatch(r"(\d{4}-)?\d{2}-\d{2}", value):
+            raise ArchiveError(
+                _("%(label)s应为日期,如 1980-05-01 或 05-01") % {"label": rule.label},
+                field=f"profile.{key}",
+            )
+        if rule.kind == "choice" and value not in rule.choices:
+            raise ArchiveError(
+                _("%(label)s只能选:%(choices)s")
+                % {"label": rule.label, "choices": "、".join(rule.choices)},
+                field=f"profile.{key}",
+            )
+        cleaned[key] = value
+    return cleaned
+
+
+def contact_add(*, by: User, customer_id: int, data: dict[str, Any], policy: Policy) -> Contact:
     """Add a contact / key person (ARC-3); their name and phone become searchable."""
     access_customer(by, customer_id)
     if not by.has_perm("archive.change_customer"):
@@ -272,7 +329,7 @@ def contact_add(*, by: User, customer_id: int, data: dict[str, Any]) -> Contact:
         phone=phone,
         title=str(data.get("title", "")).strip(),
         is_key_person=bool(data.get("is_key_person", False)),
-        profile=dict(data.get("profile") or {}),
+        profile=clean_profile(dict(data.get("profile") or {}), policy),
     )
     Customer.objects.filter(pk=customer.pk).update(search_text=customer_search_text(customer))
     record(customer, "contact.added", by=by, details={"contact": name})

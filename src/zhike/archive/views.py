@@ -98,6 +98,8 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "phone": customer.phone if full_phone else selectors.mask_phone(customer.phone),
         "can_change": user.has_perm("archive.change_customer"),
         "interaction_kinds": InteractionKind.choices,
+        "completeness": services.completeness(customer, active_policy()),
+        "profile_template": active_policy().archive.contact_profile,
     }
     if tab == "contacts":
         context["contacts"] = [
@@ -120,7 +122,9 @@ def _post_to_tab(request: HttpRequest, user: User, customer_id: int, tab: str) -
     try:
         if tab == "contacts":
             data["is_key_person"] = data.get("is_key_person") == "on"
-            services.contact_add(by=user, customer_id=customer_id, data=data)
+            services.contact_add(
+                by=user, customer_id=customer_id, data=data, policy=active_policy()
+            )
         elif tab == "timeline":
             data.pop("occurred_at", None)
             data["next_date"] = data.get("next_date") or None
@@ -178,7 +182,9 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         changed = {f: form.cleaned_data[f] for f in form.changed_data}
         try:
-            services.customer_update(by=user, customer_id=customer.pk, data=changed)
+            services.customer_update(
+                by=user, customer_id=customer.pk, data=changed, policy=active_policy()
+            )
         except ArchiveError as exc:
             form.add_error(exc.field, exc.message)
         else:

@@ -57,8 +57,27 @@ class CodingRule(Section):
     sequence_digits: int = Field(default=6, ge=3, le=12)
 
 
+CUSTOMER_FIELDS = frozenset(
+    {
+        "phone",
+        "customer_type",
+        "source",
+        "referrer_name",
+        "industry",
+        "size",
+        "province",
+        "city",
+        "district",
+        "address",
+        "uscc",
+    }
+)
+STATUSES = frozenset({"potential", "intent", "deal", "lost", "win_back", "blacklisted"})
+
+
 class DataQuality(Section):
-    """资料更新 (ARC-6, s001 二(三)): how long a record may go without an update."""
+    """资料要求 (ARC-6, s001 二(三)): how long a record may go without an update, which
+    fields each lifecycle status requires, and which fields count for completeness."""
 
     stale_after_days: int = Field(
         default=30,
@@ -66,11 +85,42 @@ class DataQuality(Section):
         le=3650,
         description="N days without an update before the owner is told (chosen default)",
     )
+    required_by_status: dict[str, list[str]] = Field(
+        default={},
+        description="status → fields that must be filled in that status",
+    )
+    completeness_fields: list[str] = Field(
+        default=["phone", "source", "industry", "province", "city", "address"],
+    )
+
+    @model_validator(mode="after")
+    def known_fields(self) -> Self:
+        for status, fields in self.required_by_status.items():
+            if status not in STATUSES:
+                raise ValueError(f"未知的客户状态 {status!r} / unknown status")
+            if set(fields) - CUSTOMER_FIELDS:
+                unknown = sorted(set(fields) - CUSTOMER_FIELDS)
+                raise ValueError(f"未知的客户字段 {unknown} / unknown fields")
+        if set(self.completeness_fields) - CUSTOMER_FIELDS:
+            raise ValueError("completeness_fields: 未知的客户字段 / unknown fields")
+        return self
+
+
+class ProfileField(Section):
+    """One field of the contact profile template (ARC-3)."""
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    label: str
+    kind: Literal["text", "date", "choice"] = "text"
+    choices: list[str] = []
+    hint: str = ""
 
 
 class ArchivePolicy(Section):
     coding: CodingRule = CodingRule()
     data_quality: DataQuality = DataQuality()
+    # The key-person profile template; the general preset ships s003's 客户信息档案.
+    contact_profile: list[ProfileField] = []
 
 
 class Duration(Section):
