@@ -17,11 +17,29 @@ from zhike.audit.models import Event
 
 from .conftest import Company
 
-HEADER = ["客户名称", "客户类型", "状态", "电话", "统一社会信用代码", "省", "市"]
+HEADER = ["客户名称", "客户类型", "状态", "电话", "统一社会信用代码", "省", "市", "详细地址"]
 GOOD = [
-    ["石家庄恒信机械有限公司", "企业客户", "意向客户", "0311-85551234", "", "河北省", "石家庄市"],
-    ["曾小贤", "个人客户", "潜在客户", "13912345678", "", "上海市", "上海市"],
-    ["重庆长江实业有限公司", "enterprise", "deal", "023-63001234", "", "重庆市", "重庆市"],
+    [
+        "石家庄恒信机械有限公司",
+        "企业客户",
+        "意向客户",
+        "0311-85551234",
+        "",
+        "河北省",
+        "石家庄市",
+        "中山路 1 号",
+    ],
+    ["曾小贤", "个人客户", "潜在客户", "13912345678", "", "上海市", "上海市", ""],
+    [
+        "重庆长江实业有限公司",
+        "enterprise",
+        "deal",
+        "023-63001234",
+        "",
+        "重庆市",
+        "重庆市",
+        "解放碑 8 号",
+    ],
 ]
 
 
@@ -109,10 +127,11 @@ def test_imp_1_every_bad_row_named_with_row_column_and_reason(
     rows = [
         HEADER,
         GOOD[0],
-        ["", "企业客户", "", "", "", "", ""],  # row 3: no name
-        ["甲公司", "外星客户", "", "", "", "", ""],  # row 4: bad type
-        ["乙公司", "企业客户", "", "12345", "", "", ""],  # row 5: bad phone
-        ["丙公司", "企业客户", "", "", "91110000600037341X", "", ""],  # row 6: bad USCC
+        ["", "企业客户", "", "", "", "", "", ""],  # row 3: no name
+        ["甲公司", "外星客户", "", "", "", "", "", ""],  # row 4: bad type
+        ["乙公司", "企业客户", "", "12345", "", "", "", ""],  # row 5: bad phone
+        ["丙公司", "企业客户", "", "", "91110000600037341X", "", "", ""],  # row 6: bad USCC
+        ["丁公司", "企业客户", "成交客户", "13900000000", "", "", "", ""],  # row 7: no address
         GOOD[1],
     ]
     path = write_csv(tmp_path / "bad.csv", rows, "utf-8")
@@ -120,7 +139,13 @@ def test_imp_1_every_bad_row_named_with_row_column_and_reason(
     report = run(company, path, general_policy, commit=True)
     assert not report.committed and Customer.objects.count() == before  # all or nothing
     found = {(e.row, e.column) for e in report.errors}
-    assert found == {(3, "客户名称"), (4, "客户类型"), (5, "电话"), (6, "统一社会信用代码")}
+    assert found == {
+        (3, "客户名称"),
+        (4, "客户类型"),
+        (5, "电话"),
+        (6, "统一社会信用代码"),
+        (7, "详细地址"),
+    }
     messages = {e.row: e.message for e in report.errors}
     assert "电话号码" in messages[5] and "校验位" in messages[6]
 
@@ -222,7 +247,11 @@ def test_imp_1_web_report_lists_errors_and_offers_no_confirm(company: Company) -
     client = company.client("alice")
     response = client.post(
         "/customers/import/",
-        {"file": csv_upload([HEADER, GOOD[0], ["乙公司", "企业客户", "", "12345", "", "", ""]])},
+        {
+            "file": csv_upload(
+                [HEADER, GOOD[0], ["乙公司", "企业客户", "", "12345", "", "", "", ""]]
+            )
+        },
     )
     page = client.get(response["Location"])
     assert "没有导入任何数据" in page.text and "确认导入" not in page.text
