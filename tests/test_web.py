@@ -206,3 +206,33 @@ def test_arc_360_tab_bar_follows_the_htmx_tab(company: Company) -> None:
 def test_web_customer_form_blank_choices_read_chinese(company: Company) -> None:
     page = company.client("alice").get("/customers/new/").text
     assert "请选择" in page and "Select an option" not in page
+
+
+# 360° tabs: session, user, scopes, department tree, customer, its tab's rows, permissions,
+# merged-away codes (history); navigation: overdue, unread, delegations, approvals waiting.
+PINNED_TAB_QUERIES = {"basic": 11, "contacts": 12, "history": 13, "timeline": 12}
+
+
+@pytest.mark.parametrize("tab", sorted(PINNED_TAB_QUERIES))
+def test_arc_360_tabs_have_pinned_query_counts(
+    company: Company, django_assert_max_num_queries, tab: str
+) -> None:
+    from django.utils import timezone
+
+    from zhike.archive.services import contact_add, interaction_record
+
+    target = company.customers["A"]
+    alice = company.users["alice"]
+    for i in range(10):  # rows, so that an N+1 would show
+        contact_add(policy=POLICY, by=alice, customer_id=target.pk, data={"name": f"联系人{i}"})
+        interaction_record(
+            by=alice,
+            customer_id=target.pk,
+            now=timezone.now(),
+            data={"kind": "call", "content": f"第{i}次"},
+        )
+    client = company.client("alice")
+    url = f"/customers/{target.pk}/?tab={tab}"
+    client.get(url)
+    with django_assert_max_num_queries(PINNED_TAB_QUERIES[tab]):
+        assert client.get(url).status_code == 200
