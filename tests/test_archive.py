@@ -507,3 +507,55 @@ def test_arc_3_key_person_profile_follows_the_template(company: Company, general
     assert len(general_policy.archive.contact_profile) >= 42  # s003's template ships
     page = company.client("alice").get(f"/customers/{target.pk}/?tab=contacts").text
     assert "最偏爱的菜式" in page and "川菜" in page
+
+
+# --- Lifecycle (ARC-5) ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "allowed"),
+    [
+        ("potential", "intent", True),
+        ("intent", "deal", True),
+        ("potential", "deal", True),
+        ("deal", "lost", True),
+        ("lost", "win_back", True),
+        ("win_back", "deal", True),
+        ("deal", "potential", False),
+        ("lost", "deal", False),
+        ("deal", "blacklisted", False),
+        ("potential", "blacklisted", False),
+    ],
+)
+def test_arc_5_lifecycle_transitions(
+    company: Company, general_policy, old: str, new: str, allowed: bool
+) -> None:
+    from .factories import CustomerFactory
+
+    customer = CustomerFactory(owner=company.users["alice"], status=old, address="中山路 1 号")
+    change = {"status": new}
+    if allowed:
+        customer_update(
+            policy=general_policy, by=company.users["alice"], customer_id=customer.pk, data=change
+        )
+        customer.refresh_from_db()
+        assert customer.status == new
+    else:
+        with pytest.raises(ArchiveError) as caught:
+            customer_update(
+                policy=general_policy,
+                by=company.users["alice"],
+                customer_id=customer.pk,
+                data=change,
+            )
+        assert caught.value.field == "status"
+        assert "不能从" in caught.value.message
+
+
+def test_arc_5_new_customers_cannot_start_blacklisted(company: Company, general_policy) -> None:
+    with pytest.raises(ArchiveError, match="黑名单"):
+        customer_create(
+            by=company.users["alice"],
+            policy=general_policy,
+            data={"name": "某公司", "status": "blacklisted"},
+        )

@@ -35,7 +35,12 @@ from .importing import (
 )
 from .models import Customer, ImportJob
 from .selectors import customers_for, mask_name
-from .services import check_required, clean_customer_data, customer_search_text
+from .services import (
+    check_required,
+    check_status_change,
+    clean_customer_data,
+    customer_search_text,
+)
 
 BATCH = 2000
 SHOWN_ERRORS = 500
@@ -167,6 +172,7 @@ def _plan_batch(
             {f: getattr(existing, f) for f in CUSTOMER_FIELDS | {"status"}} if existing else {}
         )
         try:
+            check_status_change(existing.status if existing else None, values.get("status"))
             check_required({**current, **values}, policy=policy)
         except ArchiveError as exc:
             report.add_error(

@@ -20,6 +20,7 @@ from .coding import next_customer_code
 from .crypto import encrypt, lookup_hash
 from .errors import ArchiveError, PermissionDenied
 from .exporting import write_xlsx
+from .lifecycle import INITIAL, may_change
 from .models import (
     CompanySize,
     Contact,
@@ -110,6 +111,7 @@ def customer_create(
     if "name" not in cleaned:
         raise ArchiveError(_("客户名称不能为空"), field="name")
     _check_uscc_free(cleaned.get("uscc", ""), by=by)
+    check_status_change(None, cleaned.get("status"))
     check_required(cleaned, policy=policy)
     id_number = cleaned.pop("id_number", "")
     today = timezone.localdate(now or timezone.now())
@@ -147,6 +149,21 @@ def _check_uscc_free(uscc: str, *, by: User, exclude: int | None = None) -> None
         % {"name": name, "owner": owner},
         field="uscc",
     )
+
+
+def check_status_change(old: str | None, new: str | None) -> None:
+    """ARC-5: only the lifecycle's transitions; a new record starts in any but blacklisted."""
+    if not new:
+        return
+    if old is None:
+        if new not in INITIAL:
+            raise ArchiveError(_("新客户不能直接列入黑名单,请走黑名单审批"), field="status")
+    elif not may_change(old, new):
+        raise ArchiveError(
+            _("客户状态不能从“%(old)s”变为“%(new)s”")
+            % {"old": CustomerStatus(old).label, "new": CustomerStatus(new).label},
+            field="status",
+        )
 
 
 def check_required(values: dict[str, Any], *, policy: Policy) -> None:
@@ -203,6 +220,7 @@ def customer_update(
     customer = Customer.objects.select_for_update().get(pk=customer_id)
     if "uscc" in cleaned:
         _check_uscc_free(cleaned["uscc"], by=by, exclude=customer.pk)
+    check_status_change(customer.status, cleaned.get("status"))
     check_required(
         {f: getattr(customer, f) for f in CUSTOMER_FIELDS | {"status"}} | cleaned, policy=policy
     )
