@@ -148,3 +148,20 @@ class ParallelEscalationTests(RealTransactionTestCase):
         self.assertEqual(Notice.objects.filter(kind="deadline.escalated").count(), 30)
         # And run again, sequentially: nothing more at the same moment.
         self.assertEqual(sweep_overdue(policy=POLICY, now=now).escalated, 0)
+
+
+def test_srv_5_deadline_by_a_policy_rule_uses_its_allowance_and_chain(
+    company: Company, general_policy
+) -> None:
+    from zhike.workflow.deadlines import deadline_open_by_rule
+
+    deadline = deadline_open_by_rule(
+        rule="data_update",
+        assignee=company.users["alice"],
+        start=at(2026, 11, 20),
+        policy=general_policy,
+        subject=company.customers["A"],
+    )
+    assert deadline.title == "资料更新"
+    assert deadline.due_at == at(2026, 11, 27)  # 7 calendar days in the general preset
+    assert deadline.escalation == "default" and deadline.policy_version == "general-1"

@@ -127,9 +127,5 @@ def inbox_for(user: User, *, now: datetime, limit: int = 20) -> Inbox:
     )
 
 
-def notices_for(user: User) -> QuerySet[Notice]:
-    return Notice.objects.filter(recipient=user).order_by("-id")
-
-
 def unread_count(user: User) -> int:
     return Notice.objects.filter(recipient=user, read_at__isnull=True).count()
