@@ -61,6 +61,9 @@ class Tag(models.Model):
         return self.name
 
 
+LIVE = models.Q(merged_into__isnull=True)
+
+
 class Customer(models.Model):
     """客户 — one customer record of the archive, owned by one salesperson (ARC-1, ORG-2)."""
 
@@ -155,9 +158,11 @@ class Customer(models.Model):
         ]
         indexes = [
             # Each scope's first page is an index range scan, newest first.
-            models.Index(fields=["owner", "-id"], name="customer_owner_id"),
-            models.Index(fields=["department", "-id"], name="customer_dept_id"),
-            models.Index(fields=["status", "-id"], name="customer_status_id"),
+            # Partial: lists never show merged-away tombstones, and the list's capped count
+            # then runs on the index alone (measured 35 ms → see bench/README.md).
+            models.Index(fields=["owner", "-id"], name="customer_owner_id", condition=LIVE),
+            models.Index(fields=["department", "-id"], name="customer_dept_id", condition=LIVE),
+            models.Index(fields=["status", "-id"], name="customer_status_id", condition=LIVE),
             models.Index(fields=["updated_at"], name="customer_updated"),
             models.Index(
                 fields=["id_number_hash"],
