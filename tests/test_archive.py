@@ -254,6 +254,7 @@ def test_eng_6_interactions_move_last_contact_forward_only(company: Company) -> 
     customer = company.customers["A"]
     alice = company.users["alice"]
     interaction_record(
+        policy=POLICY,
         by=alice,
         customer_id=customer.pk,
         now=now,
@@ -265,6 +266,7 @@ def test_eng_6_interactions_move_last_contact_forward_only(company: Company) -> 
         },
     )
     interaction_record(
+        policy=POLICY,
         by=alice,
         customer_id=customer.pk,
         now=now,
@@ -274,7 +276,11 @@ def test_eng_6_interactions_move_last_contact_forward_only(company: Company) -> 
     assert customer.last_contact_at == now - timedelta(days=1)
     with pytest.raises(ArchiveError) as caught:
         interaction_record(
-            by=alice, customer_id=customer.pk, now=now, data={"kind": "call", "content": ""}
+            policy=POLICY,
+            by=alice,
+            customer_id=customer.pk,
+            now=now,
+            data={"kind": "call", "content": ""},
         )
     assert caught.value.field == "content"
 
@@ -282,6 +288,7 @@ def test_eng_6_interactions_move_last_contact_forward_only(company: Company) -> 
 def test_eng_6_timeline_only_inside_scope(company: Company) -> None:
     with pytest.raises(ArchiveError) as caught:
         interaction_record(
+            policy=POLICY,
             by=company.users["bob"],
             customer_id=company.customers["A"].pk,
             now=timezone.now(),
@@ -344,6 +351,7 @@ def test_arc_7_merge_keeps_every_contact_follow_up_history_and_code(
     )
     contact_add(policy=POLICY, by=alice, customer_id=duplicate.pk, data={"name": "解先生"})
     interaction_record(
+        policy=POLICY,
         by=alice,
         customer_id=duplicate.pk,
         now=timezone.now(),
@@ -559,3 +567,44 @@ def test_arc_5_new_customers_cannot_start_blacklisted(company: Company, general_
             policy=general_policy,
             data={"name": "某公司", "status": "blacklisted"},
         )
+
+
+def test_arc_6_important_interaction_obliges_the_owner_to_update(
+    company: Company, general_policy
+) -> None:
+    from zhike.workflow.models import Deadline
+
+    alice, target = company.users["alice"], company.customers["A"]
+    now = timezone.now()
+    interaction_record(
+        policy=general_policy,
+        by=alice,
+        customer_id=target.pk,
+        now=now,
+        data={"kind": "call", "content": "电话问候"},
+    )
+    assert not Deadline.objects.exists()  # a call is not an important interaction here
+    for _ in range(2):
+        interaction_record(
+            policy=general_policy,
+            by=alice,
+            customer_id=target.pk,
+            now=now,
+            data={"kind": "visit", "content": "上门拜访,客户提出新需求"},
+        )
+    deadline = Deadline.objects.get(rule="data_update")  # once, not twice
+    assert deadline.assignee == alice and deadline.state == "open"
+    assert deadline.due_at == now + timedelta(days=7)  # [deadlines.data_update] in the preset
+    customer_update(
+        policy=general_policy,
+        by=company.users["sup"],
+        customer_id=target.pk,
+        data={"address": "主管代填"},
+    )
+    deadline.refresh_from_db()
+    assert deadline.state == "open"  # only the owner's own update counts
+    customer_update(
+        policy=general_policy, by=alice, customer_id=target.pk, data={"industry": "制造业"}
+    )
+    deadline.refresh_from_db()
+    assert deadline.state == "done"

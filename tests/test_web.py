@@ -226,6 +226,7 @@ def test_arc_360_tabs_have_pinned_query_counts(
     for i in range(10):  # rows, so that an N+1 would show
         contact_add(policy=POLICY, by=alice, customer_id=target.pk, data={"name": f"联系人{i}"})
         interaction_record(
+            policy=POLICY,
             by=alice,
             customer_id=target.pk,
             now=timezone.now(),

@@ -345,7 +345,11 @@ def list_interactions(
 def add_interaction(request: HttpRequest, customer_id: int, payload: InteractionIn) -> Status:
     user: User = request.user  # type: ignore[assignment]
     item = services.interaction_record(
-        by=user, customer_id=customer_id, data=payload.model_dump(), now=timezone.now()
+        policy=active_policy(),
+        by=user,
+        customer_id=customer_id,
+        data=payload.model_dump(),
+        now=timezone.now(),
     )
     return Status(201, interaction_out(item))
 

@@ -243,6 +243,10 @@ def customer_update(
     customer.search_text = customer_search_text(customer)
     customer.version = F("version") + 1
     customer.save(update_fields=[*update_fields, "search_text", "version", "updated_at"])
+    if by.pk == customer.owner_id:  # the owner brought the record up to date (ARC-6)
+        from zhike.workflow.deadlines import deadlines_close
+
+        deadlines_close(subject=customer, now=timezone.now(), rule="data_update")
     customer.refresh_from_db(fields=["version"])
     record(customer, "customer.updated", by=by, details={"changes": changes})
     return customer
@@ -356,7 +360,7 @@ def contact_add(*, by: User, customer_id: int, data: dict[str, Any], policy: Pol
 
 @transaction.atomic
 def interaction_record(
-    *, by: User, customer_id: int, data: dict[str, Any], now: datetime
+    *, by: User, customer_id: int, data: dict[str, Any], now: datetime, policy: Policy
 ) -> Interaction:
     """Record a call, visit, message or meeting (ENG-6). ``last_contact_at`` moves forward
     only (compare-and-set), so a late entry of an old visit does not turn the clock back."""
@@ -383,7 +387,39 @@ def interaction_record(
     Customer.objects.filter(pk=customer_id).filter(
         Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=occurred_at)
     ).update(last_contact_at=occurred_at)
+    _ask_for_an_update(customer_id=customer_id, kind=kind, now=now, policy=policy)
     return interaction
+
+
+def _ask_for_an_update(*, customer_id: int, kind: str, now: datetime, policy: Policy) -> None:
+    """ARC-6 (s001 二(三)): an important interaction obliges the owner to bring the archive
+    up to date within the policy's allowance; the owner's next update closes it."""
+    from zhike.workflow.deadlines import deadline_open_by_rule
+    from zhike.workflow.models import Deadline, DeadlineState
+
+    if kind not in policy.archive.data_quality.update_after or "data_update" not in (
+        policy.deadlines
+    ):
+        return
+    customer = Customer.objects.select_related("owner").get(pk=customer_id)
+    if customer.owner is None:
+        return
+    already = Deadline.objects.filter(
+        rule="data_update",
+        object_id=customer.pk,
+        state=DeadlineState.OPEN,
+        content_type__model="customer",
+    ).exists()
+    if not already:
+        deadline_open_by_rule(
+            rule="data_update",
+            assignee=customer.owner,
+            start=now,
+            policy=policy,
+            title=_("更新客户资料:%(name)s") % {"name": customer.name},
+            subject=customer,
+            link=f"/customers/{customer.pk}/",
+        )
 
 
 def customer_export_now(*, by: User, q: str, status: str, target: IO[bytes] | Path) -> int:

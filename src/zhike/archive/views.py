@@ -129,7 +129,11 @@ def _post_to_tab(request: HttpRequest, user: User, customer_id: int, tab: str) -
             data.pop("occurred_at", None)
             data["next_date"] = data.get("next_date") or None
             services.interaction_record(
-                by=user, customer_id=customer_id, data=data, now=timezone.now()
+                policy=active_policy(),
+                by=user,
+                customer_id=customer_id,
+                data=data,
+                now=timezone.now(),
             )
     except ArchiveError as exc:
         return exc.message

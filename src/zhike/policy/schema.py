@@ -92,6 +92,9 @@ class DataQuality(Section):
     completeness_fields: list[str] = Field(
         default=["phone", "source", "industry", "province", "city", "address"],
     )
+    # s001 二(三): after an important interaction the owner updates the archive within the
+    # `[deadlines.data_update]` allowance; these kinds count as important.
+    update_after: list[Literal["call", "visit", "message", "meeting"]] = ["visit", "meeting"]
 
     @model_validator(mode="after")
     def known_fields(self) -> Self:

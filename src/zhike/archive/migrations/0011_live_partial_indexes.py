@@ -5,36 +5,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('archive', '0010_relations'),
-        ('org', '0001_initial'),
+        ("archive", "0010_relations"),
+        ("org", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='customer',
-            name='customer_owner_id',
+            model_name="customer",
+            name="customer_owner_id",
         ),
         migrations.RemoveIndex(
-            model_name='customer',
-            name='customer_dept_id',
+            model_name="customer",
+            name="customer_dept_id",
         ),
         migrations.RemoveIndex(
-            model_name='customer',
-            name='customer_status_id',
+            model_name="customer",
+            name="customer_status_id",
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(condition=models.Q(('merged_into__isnull', True)), fields=['owner', '-id'], name='customer_owner_id'),
+            model_name="customer",
+            index=models.Index(
+                condition=models.Q(("merged_into__isnull", True)),
+                fields=["owner", "-id"],
+                name="customer_owner_id",
+            ),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(condition=models.Q(('merged_into__isnull', True)), fields=['department', '-id'], name='customer_dept_id'),
+            model_name="customer",
+            index=models.Index(
+                condition=models.Q(("merged_into__isnull", True)),
+                fields=["department", "-id"],
+                name="customer_dept_id",
+            ),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(condition=models.Q(('merged_into__isnull', True)), fields=['status', '-id'], name='customer_status_id'),
+            model_name="customer",
+            index=models.Index(
+                condition=models.Q(("merged_into__isnull", True)),
+                fields=["status", "-id"],
+                name="customer_status_id",
+            ),
         ),
     ]
