@@ -281,20 +281,25 @@ def possible_duplicates(
     core = core_name(name)
     if len(core) >= 2:
         conditions.append((str(_("名称相近")), Q(search_text__contains=core.lower())))
-    hints: dict[int, DuplicateHint] = {}
+    found: dict[int, tuple[Customer, str]] = {}
     for reason, condition in conditions:
-        matches = Customer.objects.filter(condition).select_related("owner")
+        matches = Customer.objects.filter(condition, merged_into__isnull=True)
         if exclude is not None:
             matches = matches.exclude(pk=exclude)
-        for customer in matches.order_by("-id")[:limit]:
-            if customer.pk in hints:
-                continue
-            visible = customers_for(user).filter(pk=customer.pk).exists()
-            hints[customer.pk] = DuplicateHint(
-                customer_id=customer.pk if visible else None,
-                name=customer.name if visible else mask_name(customer.name),
-                code=customer.code if visible else "",
+        for customer in matches.select_related("owner").order_by("-id")[:limit]:
+            found.setdefault(customer.pk, (customer, reason))
+    # One query for which of them the user may see (not one per hint).
+    visible = set(customers_for(user).filter(pk__in=found).values_list("pk", flat=True))
+    hints = []
+    for customer, reason in list(found.values())[:limit]:
+        seen = customer.pk in visible
+        hints.append(
+            DuplicateHint(
+                customer_id=customer.pk if seen else None,
+                name=customer.name if seen else mask_name(customer.name),
+                code=customer.code if seen else "",
                 owner=str(customer.owner) if customer.owner else str(_("公海")),
                 reason=reason,
             )
-    return list(hints.values())[:limit]
+        )
+    return hints

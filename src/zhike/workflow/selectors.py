@@ -108,10 +108,6 @@ class Inbox:
     notices: list[Notice]
     unread_count: int
 
-    @property
-    def badge(self) -> int:
-        return len(self.overdue) + len(self.approvals) + self.unread_count
-
 
 def inbox_for(user: User, *, now: datetime, limit: int = 20) -> Inbox:
     """NTF-1: a person's overdue and due items, approvals waiting and unread notices."""

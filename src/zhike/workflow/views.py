@@ -39,13 +39,10 @@ def _detail_context(user: User, approval: ApprovalRequest, error: str = "") -> d
         approval.steps.prefetch_related("candidates").select_related("acted_by", "on_behalf_of")
     )
     active = next((s for s in steps if s.state == StepState.ACTIVE), None)
+    # The same rule as the inbox: a candidate or a delegate of one, never the requester.
     may_act = (
-        bool(active)
-        and approval.requester_id != user.pk
-        and (
-            any(c.pk == user.pk for c in active.candidates.all())  # type: ignore[union-attr]
-            or active in selectors.steps_waiting_for(user, now=now)
-        )
+        active is not None
+        and selectors.steps_waiting_for(user, now=now).filter(pk=active.pk).exists()
     )
     may_resubmit = approval.state == ApprovalState.RETURNED and approval.requester_id == user.pk
     return {
