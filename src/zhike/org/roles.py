@@ -17,6 +17,9 @@ CHANGE = "archive.change_customer"
 PHONE = "archive.view_customer_phone"
 SWEEP = "archive.run_data_quality_sweep"
 CALENDAR = "workflow.view_calendaroverride"
+ORDER = "trade.add_order"
+MONEY = ("trade.add_invoice", "trade.add_payment")
+REVIEW = "grading.run_review"
 
 
 @dataclass(frozen=True)
@@ -28,26 +31,39 @@ class RoleDefinition:
 
 
 ROLES: tuple[RoleDefinition, ...] = (
-    RoleDefinition("salesperson", _("业务员"), DataScope.OWN, (VIEW, ADD, CHANGE)),
-    RoleDefinition("supervisor", _("营销主管"), DataScope.DEPARTMENT, (VIEW, ADD, CHANGE, PHONE)),
+    RoleDefinition("salesperson", _("业务员"), DataScope.OWN, (VIEW, ADD, CHANGE, ORDER)),
     RoleDefinition(
-        "sales_manager", _("业务部经理"), DataScope.DEPARTMENT_TREE, (VIEW, ADD, CHANGE, PHONE)
+        "supervisor", _("营销主管"), DataScope.DEPARTMENT, (VIEW, ADD, CHANGE, PHONE, ORDER)
     ),
     RoleDefinition(
-        "vice_president", _("主管副总经理"), DataScope.ALL, (VIEW, CHANGE, PHONE, CALENDAR)
+        "sales_manager",
+        _("业务部经理"),
+        DataScope.DEPARTMENT_TREE,
+        (VIEW, ADD, CHANGE, PHONE, ORDER, REVIEW),
     ),
-    RoleDefinition("general_manager", _("总经理"), DataScope.ALL, (VIEW, CHANGE, PHONE, CALENDAR)),
+    RoleDefinition(
+        "vice_president", _("主管副总经理"), DataScope.ALL, (VIEW, CHANGE, PHONE, CALENDAR, REVIEW)
+    ),
+    RoleDefinition(
+        "general_manager", _("总经理"), DataScope.ALL, (VIEW, CHANGE, PHONE, CALENDAR, REVIEW)
+    ),
     RoleDefinition("service_agent", _("客服专员"), DataScope.ALL, (VIEW,)),
     RoleDefinition(
-        "crm_manager", _("客户关系经理"), DataScope.ALL, (VIEW, ADD, CHANGE, PHONE, SWEEP, CALENDAR)
+        "crm_manager",
+        _("客户关系经理"),
+        DataScope.ALL,
+        (VIEW, ADD, CHANGE, PHONE, SWEEP, CALENDAR, REVIEW),
     ),
-    RoleDefinition("finance", _("财务"), DataScope.ALL, (VIEW,)),
+    RoleDefinition("finance", _("财务"), DataScope.ALL, (VIEW, *MONEY)),
     RoleDefinition("technical", _("技术部"), DataScope.OWN, (VIEW,)),
     RoleDefinition("production", _("生产部"), DataScope.OWN, (VIEW,)),
     RoleDefinition(
         "archivist", _("档案管理员"), DataScope.ALL, (VIEW, ADD, CHANGE, PHONE, SWEEP, CALENDAR)
     ),
     RoleDefinition(
-        "office_director", _("办事处主任"), DataScope.DEPARTMENT_TREE, (VIEW, ADD, CHANGE, PHONE)
+        "office_director",
+        _("办事处主任"),
+        DataScope.DEPARTMENT_TREE,
+        (VIEW, ADD, CHANGE, PHONE, ORDER),
     ),
 )

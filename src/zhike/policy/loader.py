@@ -79,14 +79,53 @@ def _problem(error: Any) -> PolicyProblem:
     return PolicyProblem(key=key, value=value, message_zh=zh, message_en=error["msg"])
 
 
-def parse_policy(text: str, source: str = "<text>") -> Policy:
-    """Validate a policy given as TOML text."""
+def _read_toml(text: str, source: str) -> dict[str, Any]:
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(
             source, [PolicyProblem("(file)", None, f"TOML 语法错误:{exc}", f"TOML syntax: {exc}")]
         ) from exc
+
+
+def _merged(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """``changes`` over ``base``, table by table; a value or list replaces the base's, and
+    an empty table (``tier = {}``) removes the base's section."""
+    result = dict(base)
+    for key, value in changes.items():
+        if value == {} and isinstance(result.get(key), dict):
+            del result[key]
+        elif isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = _merged(result[key], value)
+        else:
+            result[key] = value
+    return result
+
+
+def _with_base(data: dict[str, Any], source: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Resolve ``[policy] extends = "<preset>"``: the file states only what differs."""
+    base_name = data.get("policy", {}).get("extends")
+    if not base_name:
+        return data
+    if base_name in seen or base_name not in preset_names():
+        problem = PolicyProblem(
+            "policy.extends",
+            base_name,
+            f"无法继承:没有这个预设或出现循环,可选:{', '.join(preset_names())}",
+            "unknown preset or a cycle",
+        )
+        raise PolicyError(source, [problem])
+    base = _read_toml(_preset_text(base_name), f"preset:{base_name}")
+    return _merged(_with_base(base, source, (*seen, base_name)), data)
+
+
+def _preset_text(name: str) -> str:
+    return resources.files(PRESET_PACKAGE).joinpath(f"{name}.toml").read_text(encoding="utf-8")
+
+
+def parse_policy(text: str, source: str = "<text>") -> Policy:
+    """Validate a policy given as TOML text (resolving ``extends``)."""
+    data = _with_base(_read_toml(text, source), source)
     try:
         return Policy.model_validate(data)
     except ValidationError as exc:
@@ -117,8 +156,7 @@ def load_policy(name_or_path: str | Path) -> Policy:
             "(preset)", name, f"没有这个预设,可选:{', '.join(preset_names())}", "unknown preset"
         )
         raise PolicyError(name, [problem])
-    text = resources.files(PRESET_PACKAGE).joinpath(f"{name}.toml").read_text(encoding="utf-8")
-    return parse_policy(text, f"preset:{name}")
+    return parse_policy(_preset_text(name), f"preset:{name}")
 
 
 @cache

@@ -8,38 +8,12 @@ from datetime import date, time
 from decimal import Decimal
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-# The seed roles (ORG-1); kept here as plain codes so the policy package stays independent.
-ROLE_CODES = frozenset(
-    {
-        "salesperson",
-        "supervisor",
-        "sales_manager",
-        "vice_president",
-        "general_manager",
-        "service_agent",
-        "crm_manager",
-        "finance",
-        "technical",
-        "production",
-        "archivist",
-        "office_director",
-    }
-)
+from .common import ROLE_CODES, Section, known_role
+from .grading_schema import GradingPolicy
 
-
-def _known_role(code: str) -> str:
-    if code not in ROLE_CODES:
-        choices = ", ".join(sorted(ROLE_CODES))
-        raise ValueError(f"未知角色 {code!r} / unknown role; 可选 one of: {choices}")
-    return code
-
-
-class Section(BaseModel):
-    """Unknown keys are errors: a misspelt setting must not be silently ignored."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+__all__ = ["ROLE_CODES", "Section"]
 
 
 class PolicyMeta(Section):
@@ -47,6 +21,7 @@ class PolicyMeta(Section):
     version: str = Field(min_length=1, description="版本号")
     effective_date: date = Field(description="生效日期")
     based_on: str = Field(default="", description="来源 — which seed or preset it derives from")
+    extends: str = Field(default="", description="继承的预设:本文件只写与它不同之处")
 
 
 class CodingRule(Section):
@@ -173,7 +148,7 @@ class ApprovalStepRule(Section):
         default=None, ge=0, description="step applies only when the amount reaches this"
     )
 
-    _role = field_validator("role")(_known_role)
+    _role = field_validator("role")(known_role)
 
 
 class ApprovalKind(Section):
@@ -194,7 +169,7 @@ class EscalationChain(Section):
     @field_validator("roles")
     @classmethod
     def known_roles(cls, roles: list[str]) -> list[str]:
-        return [_known_role(r) for r in roles]
+        return [known_role(r) for r in roles]
 
 
 class DeadlineRule(Section):
@@ -225,6 +200,7 @@ class Policy(Section):
     }
     deadlines: dict[str, DeadlineRule] = {}
     notifications: NotificationPolicy = NotificationPolicy()
+    grading: GradingPolicy = GradingPolicy()
 
     @model_validator(mode="after")
     def chains_exist(self) -> Self:

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "zhike.policy",
     "zhike.workflow",
     "zhike.archive",
+    "zhike.trade",
+    "zhike.grading",
     "zhike.api",
     "zhike.web",
 ]

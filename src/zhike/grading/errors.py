@@ -1,0 +1,7 @@
+"""Errors of the grading module; the API and views show ``message`` to the user."""
+
+from zhike.archive.errors import ArchiveError
+
+
+class GradingError(ArchiveError):
+    """A grading operation was refused (wrong state, unknown grade, quota full…)."""

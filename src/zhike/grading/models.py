@@ -1,0 +1,204 @@
+"""Customer grading (客户分级): review runs, current standing, change history, manual
+assessments (GRD-1…GRD-6)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from zhike.trade.models import MONEY
+
+
+class Review(models.Model):
+    """客户分级评审 — one review: every customer's proposed grade and tier with reasons,
+    adjusted by reviewers, approved, then applied at once (GRD-6). The filed review is kept
+    (s000: 评审结果报送营销事业部统一备案) with the policy it was computed by (POL-3)."""
+
+    class State(models.TextChoices):
+        COMPUTING = "computing", _("计算中")
+        PROPOSED = "proposed", _("待审核")
+        SUBMITTED = "submitted", _("审批中")
+        APPLIED = "applied", _("已生效")
+        REJECTED = "rejected", _("已驳回")
+        FAILED = "failed", _("计算失败")
+
+    class Trigger(models.TextChoices):
+        SCHEDULED = "scheduled", _("定期评审")
+        ON_DEMAND = "on_demand", _("临时评审")
+
+    title = models.CharField(_("名称"), max_length=100)
+    trigger = models.CharField(_("方式"), max_length=20, choices=Trigger.choices)
+    period_start = models.DateField(_("统计起始日"))
+    period_end = models.DateField(_("统计截止日"))
+    state = models.CharField(
+        _("状态"), max_length=20, choices=State.choices, default=State.COMPUTING
+    )
+    policy_version = models.CharField(_("制度版本"), max_length=40)
+    # The whole policy the review was computed by: its reasons stay explainable after the
+    # company changes its policy.
+    policy = models.JSONField(default=dict)
+    summary = models.JSONField(_("汇总"), default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("分级评审")
+        verbose_name_plural = _("分级评审")
+        ordering = ["-id"]
+        permissions = [("run_review", _("可发起和调整分级评审"))]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ReviewLine(models.Model):
+    """评审明细 — one customer in a review: the figures, each indicator's points, the
+    proposal, the reviewer's adjustment, and the change from the current standing."""
+
+    scope_owner_field = "customer__owner"
+    scope_department_field = "customer__department"
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="lines")
+    customer = models.ForeignKey("archive.Customer", on_delete=models.CASCADE, related_name="+")
+    # Figures (zhike.trade.metrics).
+    contract_amount = models.DecimalField(**MONEY, default=0)
+    volume = models.DecimalField(max_digits=16, decimal_places=3, default=0)
+    price_premium = models.DecimalField(max_digits=10, decimal_places=2, null=True)
+    order_count = models.IntegerField(default=0)
+    collected_amount = models.DecimalField(**MONEY, default=0)
+    invoices_due = models.IntegerField(default=0)
+    on_time_ratio = models.DecimalField(max_digits=6, decimal_places=2, null=True)
+    overdue_count = models.IntegerField(default=0)
+    receivables = models.DecimalField(**MONEY, default=0)
+    first_order_on = models.DateField(null=True)
+    main_category = models.CharField(max_length=50, null=True)
+    # Standing before the review.
+    previous_grade = models.CharField(max_length=10, default="")
+    previous_tier = models.CharField(max_length=30, default="")
+    previous_size_class = models.CharField(max_length=30, default="")
+    # Proposal.
+    score = models.DecimalField(max_digits=10, decimal_places=2, null=True)
+    points = models.JSONField(null=True)
+    grade = models.CharField(_("建议等级"), max_length=10, default="")
+    # Why the grade is the lowest whatever the score (GRD-3): no_trade / not_evaluated / new.
+    grade_note = models.CharField(max_length=20, default="")
+    tier = models.CharField(_("建议级别"), max_length=30, default="")
+    # The highest level whose criteria the customer met but whose quota was full (GRD-4).
+    tier_missed = models.CharField(max_length=30, default="")
+    tier_missed_quota = models.CharField(max_length=10, default="")  # "all" or "category"
+    tier_rank = models.IntegerField(null=True)
+    size_class = models.CharField(max_length=30, default="")
+    # Reviewer's adjustment (GRD-6).
+    adjusted_grade = models.CharField(_("调整等级"), max_length=10, default="")
+    adjusted_tier = models.CharField(_("调整级别"), max_length=30, default="")
+    adjust_comment = models.CharField(_("调整理由"), max_length=200, default="")
+    adjusted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+
+    class Meta:
+        verbose_name = _("评审明细")
+        verbose_name_plural = _("评审明细")
+        constraints = [
+            models.UniqueConstraint(fields=["review", "customer"], name="reviewline_once")
+        ]
+        indexes = [models.Index(fields=["customer", "review"], name="reviewline_customer")]
+
+    def __str__(self) -> str:
+        return f"{self.review_id}:{self.customer_id}"
+
+    @property
+    def final_grade(self) -> str:
+        return self.adjusted_grade or self.grade
+
+    @property
+    def final_tier(self) -> str:
+        return self.adjusted_tier or self.tier
+
+
+class Standing(models.Model):
+    """客户当前等级 — the customer's grade, tier and size class now, as the last review or
+    event left them; other modules read it (and sort by it) instead of recomputing."""
+
+    customer = models.OneToOneField(
+        "archive.Customer", on_delete=models.CASCADE, primary_key=True, related_name="standing"
+    )
+    grade = models.CharField(_("等级"), max_length=10, default="")
+    tier = models.CharField(_("级别"), max_length=30, default="")
+    size_class = models.CharField(_("客户类别"), max_length=30, default="")
+    review = models.ForeignKey(Review, on_delete=models.SET_NULL, null=True, related_name="+")
+    policy_version = models.CharField(max_length=40, default="")
+    since = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("客户当前等级")
+        verbose_name_plural = _("客户当前等级")
+        indexes = [
+            models.Index(fields=["grade"], name="standing_grade"),
+            models.Index(fields=["tier"], name="standing_tier"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.grade}/{self.tier}"
+
+
+class GradeChange(models.Model):
+    """等级变动记录 — one change of a customer's grade, tier or size class, and why:
+    a review, an event downgrade (GRD-7), the blacklist (GRD-8) or an approved exception."""
+
+    class Source(models.TextChoices):
+        REVIEW = "review", _("评审")
+        EVENT = "event", _("事件降级")
+        BLACKLIST = "blacklist", _("黑名单")
+        MANUAL = "manual", _("审批调整")
+
+    customer = models.ForeignKey(
+        "archive.Customer", on_delete=models.CASCADE, related_name="grade_changes"
+    )
+    axis = models.CharField(max_length=20)  # grade / tier / size_class
+    old = models.CharField(max_length=30, default="")
+    new = models.CharField(max_length=30)
+    source = models.CharField(max_length=20, choices=Source.choices)
+    review = models.ForeignKey(Review, on_delete=models.SET_NULL, null=True, related_name="+")
+    reason = models.CharField(max_length=200, default="")
+    policy_version = models.CharField(max_length=40, default="")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("等级变动记录")
+        verbose_name_plural = _("等级变动记录")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["customer", "-at"], name="gradechange_customer")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.axis}: {self.old} → {self.new}"
+
+
+class Assessment(models.Model):
+    """人工评定 — what a person rates rather than the ledger shows: a scored manual
+    indicator (s004 战略影响, rated by 业务部经理以上) or an attestation a tier requires
+    (GRD-5, e.g. a long-term lease). The latest rating per key counts."""
+
+    customer = models.ForeignKey(
+        "archive.Customer", on_delete=models.CASCADE, related_name="assessments"
+    )
+    key = models.CharField(max_length=30)
+    value = models.CharField(max_length=30)
+    note = models.CharField(_("依据"), max_length=200, blank=True)
+    valid_until = models.DateField(null=True, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("人工评定")
+        verbose_name_plural = _("人工评定")
+        constraints = [models.UniqueConstraint(fields=["customer", "key"], name="assessment_once")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.key}={self.value}"

@@ -1,0 +1,422 @@
+"""Review runs (GRD-4, GRD-5, GRD-6): propose every customer's grade and tier from the
+ledger and the policy, let reviewers adjust, approve through the workflow core, apply.
+
+The heavy work is set-based: one ``INSERT … SELECT`` fills the lines with each customer's
+figures, one ``UPDATE`` scores them, and the tier quotas walk only the candidates of a
+level in rank order. See ``bench/review.py`` for the figures at 1,000,000 customers.
+"""
+
+import math
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Count, F, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from zhike.archive.models import CustomerStatus
+from zhike.audit.services import record
+from zhike.org.models import User
+from zhike.policy.grading_schema import RuledAxis
+from zhike.policy.schema import Policy
+from zhike.trade.metrics import METRIC_COLUMNS, Period, metrics_sql
+from zhike.workflow.approvals import approval_submit
+from zhike.workflow.models import ApprovalRequest, Notice
+from zhike.workflow.notify import notify_many
+
+from . import rules_sql
+from .errors import GradingError
+from .models import GradeChange, Review, ReviewLine, Standing
+from .rules import months_before
+
+APPROVAL_KIND = "grading_review"
+OPEN_STATES = (Review.State.COMPUTING, Review.State.PROPOSED, Review.State.SUBMITTED)
+CHUNK = 5000
+
+
+def review_period(policy: Policy, period_end: date) -> Period:
+    """The review window: ``period_months`` up to and including ``period_end``."""
+    start = months_before(period_end, policy.grading.period_months) + timedelta(days=1)
+    return Period(start=start, end=period_end)
+
+
+def _check_may_review(by: User) -> None:
+    if not by.has_perm("grading.run_review"):
+        raise GradingError(_("您没有发起或调整分级评审的权限"), field=None)
+
+
+@transaction.atomic
+def review_start(
+    *,
+    by: User | None,
+    policy: Policy,
+    period_end: date,
+    now: datetime,
+    trigger: str = Review.Trigger.ON_DEMAND,
+) -> Review:
+    """Open a review of every customer; the figures are computed in a job."""
+    from .tasks import compute_review_task
+
+    if by is not None:
+        _check_may_review(by)
+    if policy.grading.score is None and policy.grading.tier is None:
+        raise GradingError(_("管理制度中没有配置评分表或客户级别,无法评审"))
+    if Review.objects.select_for_update().filter(state__in=OPEN_STATES).exists():
+        raise GradingError(_("已有一个未完成的评审,请先完成或驳回它"))
+    period = review_period(policy, period_end)
+    review = Review.objects.create(
+        title=_("%(end)s 客户分级评审") % {"end": period_end.isoformat()},
+        trigger=trigger,
+        period_start=period.start,
+        period_end=period.end,
+        policy_version=policy.policy.version,
+        policy=policy.model_dump(mode="json"),
+        created_by=by,
+    )
+    record(review, "grading.review_started", by=by, details={"period_end": period_end})
+    compute_review_task.delay_on_commit(review.pk)
+    return review
+
+
+def review_compute(*, review_id: int, now: datetime) -> bool:
+    """The review job: figures, scores, tiers and the summary. Claimed by compare-and-set,
+    so a redelivered job does nothing; returns whether this run did the work."""
+    claimed = Review.objects.filter(
+        pk=review_id, state=Review.State.COMPUTING, computed_at__isnull=True
+    ).update(computed_at=now)
+    if not claimed:
+        return False
+    review = Review.objects.get(pk=review_id)
+    try:
+        with transaction.atomic():
+            _compute(review)
+    except Exception:
+        Review.objects.filter(pk=review_id).update(state=Review.State.FAILED)
+        raise
+    return True
+
+
+def _compute(review: Review) -> None:
+    policy = Policy.model_validate(review.policy)
+    rules = policy.grading
+    _insert_lines(review, rules.volume_unit)
+    lines = ReviewLine.objects.filter(review=review)
+    if rules.score is not None:
+        lines.update(
+            score=rules_sql.total_expression(rules.score),
+            points=rules_sql.points_object(rules.score),
+            grade=rules_sql.grade_expression(rules.score, rules, review.period_end),
+            grade_note=rules_sql.grade_note_expression(rules, review.period_end),
+        )
+    summary: dict[str, Any] = {"customers": lines.count()}
+    for column in ("tier", "size_class"):
+        axis: RuledAxis | None = getattr(rules, column)
+        if axis is not None:
+            summary[column] = _classify(review, axis, column, population=summary["customers"])
+    summary["counts"] = review_counts(review)
+    review.summary = summary
+    review.state = Review.State.PROPOSED
+    review.save(update_fields=["summary", "state"])
+
+
+def _insert_lines(review: Review, volume_unit: str) -> None:
+    """One ``INSERT … SELECT``: every customer's figures and current standing."""
+    period = Period(review.period_start, review.period_end)
+    select, params = metrics_sql(
+        period, volume_unit=volume_unit, without_status=CustomerStatus.BLACKLISTED
+    )
+    q = connection.ops.quote_name
+    figures = ", ".join(f"m.{c}" for c in METRIC_COLUMNS)
+    blanks = ("grade", "grade_note", "tier", "tier_missed", "tier_missed_quota", "size_class")
+    blanks += ("adjusted_grade", "adjusted_tier", "adjust_comment")
+    columns = ["review_id", "customer_id", *METRIC_COLUMNS]
+    columns += ["previous_grade", "previous_tier", "previous_size_class", *blanks]
+    sql = f"""
+INSERT INTO {q(ReviewLine._meta.db_table)} ({", ".join(columns)})
+SELECT %s, m.customer_id, {figures},
+       COALESCE(s.grade, ''), COALESCE(s.tier, ''), COALESCE(s.size_class, ''),
+       {", ".join("''" for _ in blanks)}
+FROM ({select}) m
+LEFT JOIN {q(Standing._meta.db_table)} s ON s.customer_id = m.customer_id
+"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [review.pk, *params])
+
+
+def _chunks(items: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def _classify(review: Review, axis: RuledAxis, column: str, *, population: int) -> list[dict]:
+    """Assign each line the highest level it meets whose quota has room (GRD-4, GRD-5).
+
+    A level's candidates are ranked by the policy's ``rank_by`` figures, largest first;
+    walking them in order, a candidate takes a place unless the overall quota or the quota
+    of its main category is full. One left out falls to the next level it meets; the first
+    level it missed, its rank and which quota was full are recorded for the report.
+    """
+    lines = ReviewLine.objects.filter(review=review)
+    category_sizes = dict(
+        lines.exclude(main_category=None)
+        .values_list("main_category")
+        .annotate(n=Count("id"))
+        .values_list("main_category", "n")
+    )
+    report = []
+    for level in axis.levels[:-1]:
+        pending = lines.filter(**{column: ""}).filter(
+            rules_sql.level_condition(level.criteria, on=review.period_end)
+        )
+        entry: dict[str, Any] = {"level": level.key, "label": level.label}
+        if level.quota is None:
+            entry["accepted"] = entry["candidates"] = pending.update(**{column: level.key})
+            report.append(entry)
+            continue
+        quota = level.quota
+        cap_all = math.floor(quota.share_of_all * population) if quota.share_of_all else None
+        caps = {
+            category: math.floor(quota.share_of_category * size)
+            for category, size in category_sizes.items()
+        } if quota.share_of_category else {}  # fmt: skip
+        accepted: list[int] = []
+        missed: list[ReviewLine] = []
+        taken: Counter[str] = Counter()
+        ordering = [F(metric).desc(nulls_last=True) for metric in axis.rank_by]
+        candidates = pending.order_by(*ordering, "customer_id").values_list("id", "main_category")
+        rank = 0
+        for rank, (line_id, category) in enumerate(candidates.iterator(chunk_size=CHUNK), 1):
+            if cap_all is not None and len(accepted) >= cap_all:
+                missed.append(ReviewLine(id=line_id, tier_rank=rank, tier_missed_quota="all"))
+            elif category in caps and taken[category] >= caps[category]:
+                missed.append(ReviewLine(id=line_id, tier_rank=rank, tier_missed_quota="category"))
+            else:
+                accepted.append(line_id)
+                taken[category] += 1
+        for chunk in _chunks(accepted):
+            lines.filter(id__in=chunk).update(**{column: level.key})
+        if column == "tier":
+            _record_missed(lines, missed, level.key)
+        entry |= {
+            "candidates": rank,
+            "accepted": len(accepted),
+            "cap_all": cap_all,
+            "share_of_all": str(quota.share_of_all) if quota.share_of_all else None,
+            "share_of_category": (
+                str(quota.share_of_category) if quota.share_of_category else None
+            ),
+            "missed_all": sum(1 for m in missed if m.tier_missed_quota == "all"),
+            "missed_category": sum(1 for m in missed if m.tier_missed_quota == "category"),
+            "categories": {
+                category: {
+                    "customers": category_sizes[category],
+                    "cap": cap,
+                    "taken": taken[category],
+                }
+                for category, cap in sorted(caps.items())
+            },
+        }
+        report.append(entry)
+    lines.filter(**{column: ""}).update(**{column: axis.default.key})
+    return report
+
+
+def _record_missed(lines: QuerySet[ReviewLine], missed: list[ReviewLine], level: str) -> None:
+    """Keep the first (highest) level a line missed; lower levels don't overwrite it."""
+    first_miss = set(
+        lines.filter(id__in=[m.pk for m in missed], tier_missed="").values_list("id", flat=True)
+    ) if missed else set()  # fmt: skip
+    rows = [m for m in missed if m.pk in first_miss]
+    for row in rows:
+        row.tier_missed = level
+    ReviewLine.objects.bulk_update(
+        rows, ["tier_missed", "tier_missed_quota", "tier_rank"], batch_size=1000
+    )
+
+
+def review_counts(review: Review) -> dict[str, dict[str, int]]:
+    """How many customers each final grade and tier holds, and how many changed."""
+    lines = ReviewLine.objects.filter(review=review)
+    counts: dict[str, dict[str, int]] = {}
+    for column in ("grade", "tier", "size_class"):
+        final = f"final_{column}"
+        adjusted = {"grade": "adjusted_grade", "tier": "adjusted_tier"}.get(column)
+        expression = F(column) if adjusted is None else _final(column)
+        counts[column] = dict(
+            lines.annotate(**{final: expression})
+            .values_list(final)
+            .annotate(n=Count("id"))
+            .values_list(final, "n")
+        )
+    counts["changed"] = {
+        "grade": lines.exclude(previous_grade=_final("grade")).count(),
+        "tier": lines.exclude(previous_tier=_final("tier")).count(),
+    }
+    return counts
+
+
+def _final(column: str) -> Any:
+    from django.db.models import Case, When
+
+    return Case(
+        When(**{f"adjusted_{column}": ""}, then=F(column)),
+        default=F(f"adjusted_{column}"),
+    )
+
+
+@transaction.atomic
+def review_adjust(
+    *,
+    by: User,
+    review_id: int,
+    customer_id: int,
+    comment: str,
+    grade: str | None = None,
+    tier: str | None = None,
+) -> ReviewLine:
+    """A reviewer changes one proposal, with a reason (GRD-6). A tier with a quota cannot
+    be given beyond its quota (GRD-4)."""
+    from .selectors import review_lines_for
+
+    _check_may_review(by)
+    review = Review.objects.select_for_update().get(pk=review_id)
+    if review.state != Review.State.PROPOSED:
+        raise GradingError(_("只有待审核的评审可以调整"))
+    comment = comment.strip()
+    if not comment:
+        raise GradingError(_("请填写调整理由"), field="comment")
+    try:
+        line = review_lines_for(by, review).get(customer_id=customer_id)
+    except ReviewLine.DoesNotExist:
+        raise GradingError(_("评审中没有该客户,或您无权查看")) from None
+    rules = Policy.model_validate(review.policy).grading
+    if grade is not None:
+        known = [g.key for g in rules.score.grades] if rules.score else []
+        if grade not in known:
+            raise GradingError(_("无效的等级 %(g)s") % {"g": grade}, field="grade")
+        line.adjusted_grade = "" if grade == line.grade else grade
+    if tier is not None:
+        levels = {level.key: level for level in rules.tier.levels} if rules.tier else {}
+        if tier not in levels:
+            raise GradingError(_("无效的级别 %(t)s") % {"t": tier}, field="tier")
+        _check_quota_room(review, line, levels[tier], population=review.summary["customers"])
+        line.adjusted_tier = "" if tier == line.tier else tier
+    line.adjust_comment, line.adjusted_by = comment, by
+    line.save(update_fields=["adjusted_grade", "adjusted_tier", "adjust_comment", "adjusted_by"])
+    review.summary["counts"] = review_counts(review)
+    review.save(update_fields=["summary"])
+    record(
+        review,
+        "grading.review_adjusted",
+        by=by,
+        details={"customer": customer_id, "grade": grade, "tier": tier, "comment": comment},
+    )
+    return line
+
+
+def _check_quota_room(review: Review, line: ReviewLine, level: Any, *, population: int) -> None:
+    if level.quota is None or line.final_tier == level.key:
+        return
+    holders = ReviewLine.objects.filter(review=review).filter(
+        Q(adjusted_tier=level.key) | Q(adjusted_tier="", tier=level.key)
+    )
+    share = level.quota.share_of_all
+    if share is not None and holders.count() >= math.floor(share * population):
+        raise GradingError(
+            _("%(label)s 名额已满(不超过全部客户的 %(share)s%%)")
+            % {"label": level.label, "share": share * 100},
+            field="tier",
+        )
+    share = level.quota.share_of_category
+    if share is not None and line.main_category is not None:
+        same = ReviewLine.objects.filter(review=review, main_category=line.main_category)
+        if holders.filter(main_category=line.main_category).count() >= math.floor(
+            share * same.count()
+        ):
+            raise GradingError(
+                _("品种「%(c)s」的%(label)s名额已满(不超过该品种客户的 %(share)s%%)")
+                % {"c": line.main_category, "label": level.label, "share": share * 100},
+                field="tier",
+            )
+
+
+@transaction.atomic
+def review_submit(*, by: User, review_id: int, policy: Policy, now: datetime) -> ApprovalRequest:
+    """Send the review for approval through the policy's ``grading_review`` chain."""
+    _check_may_review(by)
+    review = Review.objects.select_for_update().get(pk=review_id)
+    if review.state != Review.State.PROPOSED:
+        raise GradingError(_("只有待审核的评审可以提交审批"))
+    request = approval_submit(
+        kind=APPROVAL_KIND, subject=review, title=review.title, by=by, policy=policy, now=now
+    )
+    review.state = Review.State.SUBMITTED
+    review.save(update_fields=["state"])
+    return request
+
+
+def on_review_approved(request: ApprovalRequest) -> None:
+    review = Review.objects.select_for_update().get(pk=request.object_id)
+    review_apply(review=review, now=request.decided_at or review.created_at)
+    notify_many(
+        [
+            Notice(
+                recipient=request.requester,
+                kind="grading.review_applied",
+                title=_("分级评审已生效:%(t)s") % {"t": review.title},
+                link=f"/grading/reviews/{review.pk}/",
+            )
+        ]
+    )
+
+
+def on_review_rejected(request: ApprovalRequest) -> None:
+    Review.objects.filter(pk=request.object_id).update(state=Review.State.REJECTED)
+
+
+def on_review_returned(request: ApprovalRequest) -> None:
+    Review.objects.filter(pk=request.object_id).update(state=Review.State.PROPOSED)
+
+
+def review_apply(*, review: Review, now: datetime) -> None:
+    """Make the review's final grades and tiers current, at once and set-based: the
+    changes go to the history, the standing table is upserted (GRD-6)."""
+    if review.state == Review.State.APPLIED:
+        return
+    q = connection.ops.quote_name
+    lines, changes, standing = (q(m._meta.db_table) for m in (ReviewLine, GradeChange, Standing))
+    final = {
+        "grade": "COALESCE(NULLIF(adjusted_grade, ''), grade)",
+        "tier": "COALESCE(NULLIF(adjusted_tier, ''), tier)",
+        "size_class": "size_class",
+    }
+    with connection.cursor() as cursor:
+        for axis, expression in final.items():
+            reason = "adjust_comment" if axis != "size_class" else "''"
+            cursor.execute(
+                f"""
+INSERT INTO {changes} (customer_id, axis, old, new, source, review_id, reason,
+                       policy_version, by_id, at)
+SELECT customer_id, %s, previous_{axis}, {expression}, %s, review_id, {reason}, %s, NULL, %s
+FROM {lines} WHERE review_id = %s AND {expression} <> previous_{axis}
+""",
+                [axis, GradeChange.Source.REVIEW, review.policy_version, now, review.pk],
+            )
+        cursor.execute(
+            f"""
+INSERT INTO {standing} (customer_id, grade, tier, size_class, review_id, policy_version, since)
+SELECT customer_id, {final["grade"]}, {final["tier"]}, size_class, review_id, %s, %s
+FROM {lines} WHERE review_id = %s
+ON CONFLICT (customer_id) DO UPDATE SET
+    grade = excluded.grade, tier = excluded.tier, size_class = excluded.size_class,
+    review_id = excluded.review_id, policy_version = excluded.policy_version,
+    since = excluded.since
+""",
+            [review.policy_version, now, review.pk],
+        )
+    review.state = Review.State.APPLIED
+    review.applied_at = now
+    review.save(update_fields=["state", "applied_at"])
+    record(review, "grading.review_applied", details={"counts": review.summary.get("counts")})

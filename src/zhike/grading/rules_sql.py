@@ -1,0 +1,136 @@
+"""The rules of :mod:`zhike.grading.rules` compiled to SQL expressions over review lines,
+so that a review scores a million customers in a few set-based statements (GRD-2…GRD-5).
+
+Each function mirrors its pure counterpart; ``tests/test_grading_rules.py`` checks that
+both give the same answers on random figures.
+"""
+
+import operator
+from datetime import date
+from decimal import Decimal
+from functools import reduce
+
+from django.db.models import Case, CharField, DecimalField, Exists, OuterRef, Q, Value, When
+from django.db.models.expressions import Combinable
+from django.db.models.functions import JSONObject
+
+from zhike.policy.grading_schema import Band, Criterion, GradingPolicy, Indicator, Scorecard
+
+from .models import Assessment
+from .rules import months_before
+
+POINTS = DecimalField(max_digits=10, decimal_places=2)
+ATTESTED = "yes"
+
+
+def band_condition(band: Band, metric: str) -> Q:
+    condition = Q(**{f"{metric}__isnull": False})
+    for bound, lookup in (
+        ("at_least", "gte"),
+        ("above", "gt"),
+        ("below", "lt"),
+        ("at_most", "lte"),
+    ):
+        if getattr(band, bound) is not None:
+            condition &= Q(**{f"{metric}__{lookup}": getattr(band, bound)})
+    if band.on_time:
+        condition &= Q(overdue_count=0)
+    return condition
+
+
+def rated(key: str, value: str, *, on: date | None = None) -> Exists:
+    """Whether the customer's current assessment ``key`` is ``value`` (and still valid)."""
+    assessments = Assessment.objects.filter(customer=OuterRef("customer_id"), key=key, value=value)
+    if on is not None:
+        assessments = assessments.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+    return Exists(assessments)
+
+
+def points_expression(indicator: Indicator) -> Case:
+    """Mirrors :func:`zhike.grading.rules.indicator_score`."""
+    if indicator.metric is not None:
+        whens = [
+            When(band_condition(b, indicator.metric), then=Value(b.points)) for b in indicator.bands
+        ]
+    else:
+        whens = [When(rated(indicator.key, o.key), then=Value(o.points)) for o in indicator.options]
+    return Case(*whens, default=Value(Decimal(0)), output_field=POINTS)
+
+
+def total_expression(card: Scorecard) -> Combinable:
+    expressions = [points_expression(i) for i in card.indicators]
+    total: Combinable = expressions[0]
+    for expression in expressions[1:]:
+        total = total + expression
+    return total
+
+
+def points_object(card: Scorecard) -> JSONObject:
+    """``{indicator key: points}`` as recorded on each review line."""
+    return JSONObject(**{i.key: points_expression(i) for i in card.indicators})
+
+
+def _dealt_less_than(months: int, period_end: date) -> Q:
+    return Q(first_order_on__gt=months_before(period_end, months))
+
+
+def grade_note_expression(rules: GradingPolicy, period_end: date) -> Case:
+    """Mirrors :func:`zhike.grading.rules.grade_note`."""
+    return Case(
+        When(first_order_on__isnull=True, then=Value("no_trade")),
+        When(
+            _dealt_less_than(rules.first_evaluation_months, period_end),
+            then=Value("not_evaluated"),
+        ),
+        When(_dealt_less_than(rules.new_customer_months, period_end), then=Value("new")),
+        default=Value(""),
+        output_field=CharField(),
+    )
+
+
+def grade_expression(card: Scorecard, rules: GradingPolicy, period_end: date) -> Case:
+    """Mirrors :func:`zhike.grading.rules.grade_for`: GRD-3 first, then the score bands."""
+    total = total_expression(card)
+    whens = [
+        When(first_order_on__isnull=True, then=Value(card.lowest.key)),
+        When(
+            _dealt_less_than(rules.first_evaluation_months, period_end), then=Value(card.lowest.key)
+        ),
+        When(_dealt_less_than(rules.new_customer_months, period_end), then=Value(card.lowest.key)),
+    ]
+    for band in card.grades[:-1]:
+        whens.append(When(Q(_ge(total, band.min_score)), then=Value(band.key)))
+    return Case(*whens, default=Value(card.lowest.key), output_field=CharField())
+
+
+def _ge(expression: Combinable, bound: Decimal) -> Q:
+    """``expression >= bound`` as a condition usable in When()."""
+    from django.db.models.lookups import GreaterThanOrEqual
+
+    return GreaterThanOrEqual(expression, Value(bound, output_field=POINTS))  # type: ignore[return-value]
+
+
+def criterion_condition(criterion: Criterion, *, on: date) -> Q | Exists:
+    """Mirrors :func:`zhike.grading.rules.criterion_holds`."""
+    if criterion.any:
+        return reduce(operator.or_, (Q(criterion_condition(c, on=on)) for c in criterion.any))
+    if criterion.all:
+        return level_condition(criterion.all, on=on)
+    if criterion.metric is not None:
+        condition = Q(**{f"{criterion.metric}__isnull": False})
+        if criterion.at_least is not None:
+            condition &= Q(**{f"{criterion.metric}__gte": criterion.at_least})
+        if criterion.at_most is not None:
+            condition &= Q(**{f"{criterion.metric}__lte": criterion.at_most})
+        return condition
+    if criterion.field is not None:
+        return Q(**{f"customer__{criterion.field}__in": criterion.values})
+    assert criterion.attestation is not None
+    return rated(criterion.attestation, ATTESTED, on=on)
+
+
+def level_condition(criteria: list[Criterion], *, on: date) -> Q:
+    condition = Q()
+    for criterion in criteria:
+        condition &= Q(criterion_condition(criterion, on=on))
+    return condition
