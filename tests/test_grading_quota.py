@@ -88,7 +88,7 @@ def test_grd_4_vip_quota_30_percent_per_category(company: Company, wholesale) ->
     traders = [
         vip_candidate(company, amount=2_000_000 - i * 1_000, category="蔬菜") for i in range(10)
     ]
-    for i in range(26):
+    for _ in range(26):
         small_trader(company, category="水果")
     review = run(company, wholesale)
     lines = ReviewLine.objects.filter(review=review)

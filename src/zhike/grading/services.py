@@ -1,0 +1,63 @@
+"""Writes of the grading module other than review runs: manual assessments."""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from zhike.archive.selectors import access_customer
+from zhike.audit.services import record
+from zhike.org.models import User
+from zhike.policy.schema import Policy
+
+from .errors import GradingError
+from .models import Assessment
+from .rules import months_before
+
+YES_NO = ("yes", "no")
+
+
+@transaction.atomic
+def assessment_record(
+    *,
+    by: User,
+    customer_id: int,
+    key: str,
+    value: str,
+    note: str = "",
+    policy: Policy,
+    now: datetime,
+) -> Assessment:
+    """Rate a manual indicator (s004 战略影响) or attest a tier's fact (GRD-5). Only the
+    roles the policy names may do it; the rating replaces the previous one."""
+    customer = access_customer(by, customer_id)
+    rules = policy.grading
+    indicators = {i.key: i for i in rules.score.indicators if i.options} if rules.score else {}
+    attestations = {a.key: a for a in rules.attestations}
+    if key in indicators:
+        indicator = indicators[key]
+        roles, allowed = indicator.rated_by, [o.key for o in indicator.options]
+        valid_until = None
+    elif key in attestations:
+        attestation = attestations[key]
+        roles, allowed = attestation.rated_by, list(YES_NO)
+        valid_until = (
+            months_before(now.date(), -attestation.valid_months)
+            if attestation.valid_months
+            else None
+        )
+    else:
+        raise GradingError(_("管理制度中没有评定项 %(key)s") % {"key": key}, field="key")
+    if not by.is_superuser and not by.roles.filter(code__in=roles).exists():
+        raise GradingError(_("该评定项需由指定角色评定(如业务部经理以上)"), field="key")
+    if value not in allowed:
+        raise GradingError(
+            _("无效的评定值,可选:%(choices)s") % {"choices": "、".join(allowed)}, field="value"
+        )
+    assessment, _created = Assessment.objects.update_or_create(
+        customer=customer,
+        key=key,
+        defaults={"value": value, "note": note, "by": by, "at": now, "valid_until": valid_until},
+    )
+    record(customer, "grading.assessed", by=by, details={"key": key, "value": value, "note": note})
+    return assessment
