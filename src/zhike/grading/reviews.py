@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -22,8 +23,8 @@ from zhike.org.models import User
 from zhike.policy.grading_schema import RuledAxis
 from zhike.policy.schema import Policy
 from zhike.trade.metrics import METRIC_COLUMNS, Period, metrics_sql
-from zhike.workflow.approvals import approval_submit
-from zhike.workflow.models import ApprovalRequest, Notice
+from zhike.workflow.approvals import approval_resubmit, approval_submit
+from zhike.workflow.models import ApprovalRequest, ApprovalState, Notice
 from zhike.workflow.notify import notify_many
 
 from . import rules_sql
@@ -349,9 +350,18 @@ def review_submit(*, by: User, review_id: int, policy: Policy, now: datetime) ->
     review = Review.objects.select_for_update().get(pk=review_id)
     if review.state != Review.State.PROPOSED:
         raise GradingError(_("只有待审核的评审可以提交审批"))
-    request = approval_submit(
-        kind=APPROVAL_KIND, subject=review, title=review.title, by=by, policy=policy, now=now
-    )
+    returned = ApprovalRequest.objects.filter(
+        kind=APPROVAL_KIND,
+        content_type=ContentType.objects.get_for_model(Review),
+        object_id=review.pk,
+        state=ApprovalState.RETURNED,
+    ).first()
+    if returned is not None:  # sent back for changes: the same request, a new round
+        request = approval_resubmit(request_id=returned.pk, by=by, policy=policy, now=now)
+    else:
+        request = approval_submit(
+            kind=APPROVAL_KIND, subject=review, title=review.title, by=by, policy=policy, now=now
+        )
     review.state = Review.State.SUBMITTED
     review.save(update_fields=["state"])
     return request

@@ -1,0 +1,137 @@
+"""GRD-6: a review proposes, reviewers adjust with a reason, the review is approved
+through the workflow core and applied at once; the filed review and the history stay."""
+
+from datetime import date
+
+import pytest
+from django.utils import timezone
+
+from zhike.grading.errors import GradingError
+from zhike.grading.models import GradeChange, Review, ReviewLine, Standing
+from zhike.grading.reviews import review_adjust, review_compute, review_start, review_submit
+from zhike.policy.loader import load_policy
+from zhike.workflow.approvals import approval_act
+from zhike.workflow.models import ApprovalRequest
+
+from .conftest import Company
+from .factories import CustomerFactory, trade
+
+END = date(2026, 6, 30)
+
+
+@pytest.fixture(scope="module")
+def general():  # type: ignore[no-untyped-def]
+    return load_policy("general")
+
+
+def proposed(company: Company, policy) -> Review:  # type: ignore[no-untyped-def]
+    review = review_start(
+        by=company.users["mgr"], policy=policy, period_end=END, now=timezone.now()
+    )
+    review_compute(review_id=review.pk, now=timezone.now())
+    review.refresh_from_db()
+    return review
+
+
+def test_grd_6_review_adjust_approve_apply(company: Company, general) -> None:  # type: ignore[no-untyped-def]
+    # Given a core customer (≥ 1 M) and an ordinary one
+    core = CustomerFactory(owner=company.users["alice"])
+    trade(core, on=date(2026, 2, 1), amount=1_500_000)
+    small = CustomerFactory(owner=company.users["alice"])
+    trade(small, on=date(2026, 2, 1), amount=20_000)
+    review = proposed(company, general)
+    lines = ReviewLine.objects.filter(review=review)
+    assert lines.get(customer=core).tier == "core"
+    assert lines.get(customer=small).tier == "ordinary"
+    # When the sales manager raises the small one to 潜力 with a reason
+    review_adjust(
+        by=company.users["mgr"], review_id=review.pk, customer_id=small.pk,
+        tier="potential", comment="新签年度框架协议",
+    )  # fmt: skip
+    # and submits; the vice president approves
+    request = review_submit(
+        by=company.users["mgr"], review_id=review.pk, policy=general, now=timezone.now()
+    )
+    review.refresh_from_db()
+    assert review.state == Review.State.SUBMITTED
+    approval_act(
+        request_id=request.pk, by=company.users["vp"], action="approve", comment="同意",
+        policy=general, now=timezone.now(),
+    )  # fmt: skip
+    # Then the grades are current at once, with the adjustment and its reason in history
+    review.refresh_from_db()
+    assert review.state == Review.State.APPLIED
+    assert Standing.objects.get(customer=core).tier == "core"
+    assert Standing.objects.get(customer=small).tier == "potential"
+    change = GradeChange.objects.get(customer=small, axis="tier")
+    assert (change.old, change.new, change.reason) == ("", "potential", "新签年度框架协议")
+    assert change.policy_version == "general-1" and change.review_id == review.pk
+    # and the next review shows the change from last time (A-class is never for life).
+    trade(core, on=date(2026, 12, 1), amount=100)
+    second = review_start(
+        by=company.users["mgr"], policy=general, period_end=date(2027, 6, 30), now=timezone.now()
+    )
+    review_compute(review_id=second.pk, now=timezone.now())
+    line = ReviewLine.objects.get(review=second, customer=core)
+    assert (line.previous_tier, line.tier) == ("core", "ordinary")
+
+
+def test_grd_6_adjustment_needs_a_reason_and_a_known_level(company: Company, general) -> None:  # type: ignore[no-untyped-def]
+    customer = CustomerFactory(owner=company.users["alice"])
+    review = proposed(company, general)
+    with pytest.raises(GradingError, match="调整理由"):
+        review_adjust(by=company.users["mgr"], review_id=review.pk, customer_id=customer.pk,
+                      tier="core", comment=" ")  # fmt: skip
+    with pytest.raises(GradingError, match="无效的级别"):
+        review_adjust(by=company.users["mgr"], review_id=review.pk, customer_id=customer.pk,
+                      tier="platinum", comment="x")  # fmt: skip
+    with pytest.raises(GradingError, match="权限"):
+        review_adjust(by=company.users["alice"], review_id=review.pk, customer_id=customer.pk,
+                      tier="core", comment="x")  # fmt: skip
+    assert not ReviewLine.objects.filter(review=review).exclude(adjusted_tier="").exists()
+
+
+def test_grd_4_adjustment_cannot_break_a_quota(company: Company, general) -> None:  # type: ignore[no-untyped-def]
+    # 5 % of 24 customers = 1 strategic place, already taken by the review's proposal.
+    top = CustomerFactory(owner=company.users["alice"])
+    trade(top, on=date(2026, 2, 1), amount=6_000_000)
+    others = [CustomerFactory(owner=company.users["alice"]) for _ in range(19)]
+    review = proposed(company, general)
+    assert ReviewLine.objects.get(review=review, customer=top).tier == "strategic"
+    with pytest.raises(GradingError, match="名额已满"):
+        review_adjust(by=company.users["mgr"], review_id=review.pk, customer_id=others[0].pk,
+                      tier="strategic", comment="战略合作")  # fmt: skip
+
+
+def test_grd_6_one_open_review_at_a_time_and_rejection(company: Company, general) -> None:  # type: ignore[no-untyped-def]
+    review = proposed(company, general)
+    with pytest.raises(GradingError, match="未完成的评审"):
+        review_start(by=company.users["mgr"], policy=general, period_end=END, now=timezone.now())
+    request = review_submit(
+        by=company.users["mgr"], review_id=review.pk, policy=general, now=timezone.now()
+    )
+    approval_act(request_id=request.pk, by=company.users["vp"], action="return",
+                 comment="补充说明", policy=general, now=timezone.now())  # fmt: skip
+    review.refresh_from_db()
+    assert review.state == Review.State.PROPOSED  # back to the reviewers
+    again = review_submit(
+        by=company.users["mgr"], review_id=review.pk, policy=general, now=timezone.now()
+    )
+    assert again.pk == request.pk and again.round == 2  # the same request, a new round
+    assert ApprovalRequest.objects.count() == 1
+    approval_act(request_id=request.pk, by=company.users["vp"], action="reject",
+                 comment="数据有误", policy=general, now=timezone.now())  # fmt: skip
+    review.refresh_from_db()
+    assert review.state == Review.State.REJECTED
+    assert not Standing.objects.exists()  # nothing applied
+    # A new review may start once the last one is closed.
+    review_start(by=company.users["mgr"], policy=general, period_end=END, now=timezone.now())
+
+
+def test_grd_6_compute_runs_once(company: Company, general) -> None:  # type: ignore[no-untyped-def]
+    review = review_start(
+        by=company.users["mgr"], policy=general, period_end=END, now=timezone.now()
+    )
+    assert review_compute(review_id=review.pk, now=timezone.now()) is True
+    assert review_compute(review_id=review.pk, now=timezone.now()) is False
+    assert ReviewLine.objects.filter(review=review).count() == 4
