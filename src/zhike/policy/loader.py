@@ -43,6 +43,10 @@ _ZH_MESSAGES: dict[str, str] = {
     "enum": "只能取以下值之一:{expected}",
     "model_type": "应为一个表(table)",
     "list_type": "应为列表",
+    "too_short": "至少需要 {min_length} 项",
+    "too_long": "最多 {max_length} 项",
+    "decimal_parsing": "应为数字",
+    "decimal_type": "应为数字",
 }
 
 
@@ -73,10 +77,17 @@ def _problem(error: Any) -> PolicyProblem:
     template = _ZH_MESSAGES.get(error["type"])
     context = error.get("ctx") or {}
     zh = template.format(**context) if template else error["msg"]
+    en = error["msg"]
+    if error["type"] == "value_error":
+        # Our validators write "中文 / English": show each half in its place.
+        zh, _sep, english = error["msg"].removeprefix("Value error, ").partition(" / ")
+        en = english or zh
     value = None if error["type"] == "missing" else error.get("input")
     if isinstance(value, dict):
         value = None
-    return PolicyProblem(key=key, value=value, message_zh=zh, message_en=error["msg"])
+    if isinstance(value, list) and len(str(value)) > 60:
+        value = None
+    return PolicyProblem(key=key, value=value, message_zh=zh, message_en=en)
 
 
 def _read_toml(text: str, source: str) -> dict[str, Any]:
