@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
-from zhike.grading.errors import GradingError
+from zhike.grading.errors import GradingError, PermissionDenied
 from zhike.grading.models import GradeChange, Review, ReviewLine, Standing
 from zhike.grading.reviews import review_adjust, review_compute, review_start, review_submit
 from zhike.policy.loader import load_policy
@@ -45,9 +45,12 @@ def test_grd_6_review_adjust_approve_apply(company: Company, general) -> None:  
     assert lines.get(customer=small).tier == "ordinary"
     # When the sales manager raises the small one to 潜力 with a reason
     review_adjust(
-        by=company.users["mgr"], review_id=review.pk, customer_id=small.pk,
-        tier="potential", comment="新签年度框架协议",
-    )  # fmt: skip
+        by=company.users["mgr"],
+        review_id=review.pk,
+        customer_id=small.pk,
+        tier="potential",
+        comment="新签年度框架协议",
+    )
     # and submits; the vice president approves
     request = review_submit(
         by=company.users["mgr"], review_id=review.pk, policy=general, now=timezone.now()
@@ -55,9 +58,13 @@ def test_grd_6_review_adjust_approve_apply(company: Company, general) -> None:  
     review.refresh_from_db()
     assert review.state == Review.State.SUBMITTED
     approval_act(
-        request_id=request.pk, by=company.users["vp"], action="approve", comment="同意",
-        policy=general, now=timezone.now(),
-    )  # fmt: skip
+        request_id=request.pk,
+        by=company.users["vp"],
+        action="approve",
+        comment="同意",
+        policy=general,
+        now=timezone.now(),
+    )
     # Then the grades are current at once, with the adjustment and its reason in history
     review.refresh_from_db()
     assert review.state == Review.State.APPLIED
@@ -80,14 +87,29 @@ def test_grd_6_adjustment_needs_a_reason_and_a_known_level(company: Company, gen
     customer = CustomerFactory(owner=company.users["alice"])
     review = proposed(company, general)
     with pytest.raises(GradingError, match="调整理由"):
-        review_adjust(by=company.users["mgr"], review_id=review.pk, customer_id=customer.pk,
-                      tier="core", comment=" ")  # fmt: skip
+        review_adjust(
+            by=company.users["mgr"],
+            review_id=review.pk,
+            customer_id=customer.pk,
+            tier="core",
+            comment=" ",
+        )
     with pytest.raises(GradingError, match="无效的级别"):
-        review_adjust(by=company.users["mgr"], review_id=review.pk, customer_id=customer.pk,
-                      tier="platinum", comment="x")  # fmt: skip
-    with pytest.raises(GradingError, match="权限"):
-        review_adjust(by=company.users["alice"], review_id=review.pk, customer_id=customer.pk,
-                      tier="core", comment="x")  # fmt: skip
+        review_adjust(
+            by=company.users["mgr"],
+            review_id=review.pk,
+            customer_id=customer.pk,
+            tier="platinum",
+            comment="x",
+        )
+    with pytest.raises(PermissionDenied, match="权限"):
+        review_adjust(
+            by=company.users["alice"],
+            review_id=review.pk,
+            customer_id=customer.pk,
+            tier="core",
+            comment="x",
+        )
     assert not ReviewLine.objects.filter(review=review).exclude(adjusted_tier="").exists()
 
 
@@ -99,8 +121,13 @@ def test_grd_4_adjustment_cannot_break_a_quota(company: Company, general) -> Non
     review = proposed(company, general)
     assert ReviewLine.objects.get(review=review, customer=top).tier == "strategic"
     with pytest.raises(GradingError, match="名额已满"):
-        review_adjust(by=company.users["mgr"], review_id=review.pk, customer_id=others[0].pk,
-                      tier="strategic", comment="战略合作")  # fmt: skip
+        review_adjust(
+            by=company.users["mgr"],
+            review_id=review.pk,
+            customer_id=others[0].pk,
+            tier="strategic",
+            comment="战略合作",
+        )
 
 
 def test_grd_6_one_open_review_at_a_time_and_rejection(company: Company, general) -> None:  # type: ignore[no-untyped-def]
@@ -110,8 +137,14 @@ def test_grd_6_one_open_review_at_a_time_and_rejection(company: Company, general
     request = review_submit(
         by=company.users["mgr"], review_id=review.pk, policy=general, now=timezone.now()
     )
-    approval_act(request_id=request.pk, by=company.users["vp"], action="return",
-                 comment="补充说明", policy=general, now=timezone.now())  # fmt: skip
+    approval_act(
+        request_id=request.pk,
+        by=company.users["vp"],
+        action="return",
+        comment="补充说明",
+        policy=general,
+        now=timezone.now(),
+    )
     review.refresh_from_db()
     assert review.state == Review.State.PROPOSED  # back to the reviewers
     again = review_submit(
@@ -119,8 +152,14 @@ def test_grd_6_one_open_review_at_a_time_and_rejection(company: Company, general
     )
     assert again.pk == request.pk and again.round == 2  # the same request, a new round
     assert ApprovalRequest.objects.count() == 1
-    approval_act(request_id=request.pk, by=company.users["vp"], action="reject",
-                 comment="数据有误", policy=general, now=timezone.now())  # fmt: skip
+    approval_act(
+        request_id=request.pk,
+        by=company.users["vp"],
+        action="reject",
+        comment="数据有误",
+        policy=general,
+        now=timezone.now(),
+    )
     review.refresh_from_db()
     assert review.state == Review.State.REJECTED
     assert not Standing.objects.exists()  # nothing applied

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from zhike.grading.errors import GradingError
+from zhike.grading.errors import GradingError, PermissionDenied
 from zhike.grading.models import Assessment, Review, ReviewLine
 from zhike.grading.reviews import review_compute, review_start
 from zhike.grading.rules import grade_for, levels_met, months_before
@@ -50,17 +50,25 @@ def test_grd_2_four_indicators_score_and_grade(company: Company, manufacturer) -
     star = established(company)
     trade(star, on=date(2026, 5, 1), amount=6_000_000, list_price=Decimal("5357143"))
     assessment_record(
-        by=company.users["mgr"], customer_id=star.pk, key="influence", value="leader",
-        policy=manufacturer, now=timezone.now(),
-    )  # fmt: skip
+        by=company.users["mgr"],
+        customer_id=star.pk,
+        key="influence",
+        value="leader",
+        policy=manufacturer,
+        now=timezone.now(),
+    )
     # and the same customer but with one invoice paid late
     late = established(company)
     trade(late, on=date(2026, 5, 1), amount=6_000_000, list_price=Decimal("5357143"))
     trade(late, on=date(2026, 6, 1), amount=10_000, list_price=Decimal("10000"), payment="late")
     assessment_record(
-        by=company.users["vp"], customer_id=late.pk, key="influence", value="leader",
-        policy=manufacturer, now=timezone.now(),
-    )  # fmt: skip
+        by=company.users["vp"],
+        customer_id=late.pk,
+        key="influence",
+        value="leader",
+        policy=manufacturer,
+        now=timezone.now(),
+    )
     review = run(company, manufacturer)
     lines = {line.customer_id: line for line in ReviewLine.objects.filter(review=review)}
     # Then the first scores 40 + 30 + 15 + 15 = 100: grade A (≥ 80), every indicator recorded
@@ -79,16 +87,24 @@ def test_grd_2_four_indicators_score_and_grade(company: Company, manufacturer) -
 
 def test_grd_2_strategic_influence_rated_by_managers_only(company: Company, manufacturer) -> None:  # type: ignore[no-untyped-def]
     customer = established(company)
-    with pytest.raises(GradingError, match="指定角色"):
+    with pytest.raises(PermissionDenied, match="指定角色"):
         assessment_record(
-            by=company.users["alice"], customer_id=customer.pk, key="influence", value="leader",
-            policy=manufacturer, now=timezone.now(),
-        )  # fmt: skip
+            by=company.users["alice"],
+            customer_id=customer.pk,
+            key="influence",
+            value="leader",
+            policy=manufacturer,
+            now=timezone.now(),
+        )
     with pytest.raises(GradingError, match="无效的评定值"):
         assessment_record(
-            by=company.users["mgr"], customer_id=customer.pk, key="influence", value="huge",
-            policy=manufacturer, now=timezone.now(),
-        )  # fmt: skip
+            by=company.users["mgr"],
+            customer_id=customer.pk,
+            key="influence",
+            value="huge",
+            policy=manufacturer,
+            now=timezone.now(),
+        )
     assert not Assessment.objects.exists()
 
 
@@ -130,17 +146,23 @@ def test_grd_2_review_sql_agrees_with_the_pure_rules(company: Company, preset: s
             amount = rng.choice([30_000, 400_000, 1_200_000, 2_500_000, 5_000_000])
             listed = Decimal(amount) / Decimal(rng.choice(["0.9", "1.0", "1.04", "1.08", "1.2"]))
             trade(
-                customer, on=day, amount=amount, quantity=rng.randint(1, 900),
+                customer,
+                on=day,
+                amount=amount,
+                quantity=rng.randint(1, 900),
                 list_price=listed.quantize(Decimal("0.01")) if rng.random() < 0.8 else None,
                 payment=rng.choice(["on_time", "on_time", "late", "open", None]),
-            )  # fmt: skip
+            )
         if rules.score and rng.random() < 0.5:
             manual = [i for i in rules.score.indicators if i.options]
             for indicator in manual:
                 Assessment.objects.create(
-                    customer=customer, key=indicator.key,
-                    value=rng.choice(indicator.options).key, by=company.users["mgr"], at=timezone.now(),
-                )  # fmt: skip
+                    customer=customer,
+                    key=indicator.key,
+                    value=rng.choice(indicator.options).key,
+                    by=company.users["mgr"],
+                    at=timezone.now(),
+                )
         customers.append(customer)
     review = run(company, policy)
     for line in ReviewLine.objects.filter(review=review).select_related("customer"):

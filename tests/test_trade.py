@@ -19,8 +19,13 @@ YEAR = Period(date(2026, 1, 1), date(2026, 12, 31))
 
 
 def line(**kwargs: object) -> LineInput:
-    values: dict = {"product": "大豆油", "category": "粮油", "quantity": Decimal(10),
-                    "unit": "吨", "price": Decimal(9000)}  # fmt: skip
+    values: dict = {
+        "product": "大豆油",
+        "category": "粮油",
+        "quantity": Decimal(10),
+        "unit": "吨",
+        "price": Decimal(9000),
+    }
     return LineInput(**(values | kwargs))
 
 
@@ -29,19 +34,54 @@ def test_grd_5_figures_from_the_ledger(company: Company) -> None:
     customer = company.customers["A"]
     # Two contracts in the year (one line priced 10 % over list, one in kilograms), one
     # the year before; invoices: one paid on time, one paid late, one still open.
-    order_create(by=alice, customer_id=customer.pk, number="HT-1", signed_on=date(2026, 3, 1),
-                 lines=[line(list_price=Decimal(8181.82)), line(category="蔬菜", unit="千克",
-                        quantity=Decimal(500), price=Decimal(4))])  # fmt: skip
-    order_create(by=alice, customer_id=customer.pk, number="HT-2", signed_on=date(2026, 8, 1),
-                 lines=[line(quantity=Decimal(5))])  # fmt: skip
-    order_create(by=alice, customer_id=customer.pk, number="HT-0", signed_on=date(2025, 6, 1),
-                 lines=[line(quantity=Decimal(1))])  # fmt: skip
-    invoice_create(by=fin, customer_id=customer.pk, number="FP-1", issued_on=date(2026, 3, 5),
-                   amount=Decimal(92000), due_on=date(2026, 4, 4))  # fmt: skip
-    invoice_create(by=fin, customer_id=customer.pk, number="FP-2", issued_on=date(2026, 8, 5),
-                   amount=Decimal(45000), due_on=date(2026, 9, 4))  # fmt: skip
-    invoice_create(by=fin, customer_id=customer.pk, number="FP-3", issued_on=date(2026, 11, 5),
-                   amount=Decimal(10000), due_on=date(2026, 12, 5))  # fmt: skip
+    order_create(
+        by=alice,
+        customer_id=customer.pk,
+        number="HT-1",
+        signed_on=date(2026, 3, 1),
+        lines=[
+            line(list_price=Decimal("8181.82")),
+            line(category="蔬菜", unit="千克", quantity=Decimal(500), price=Decimal(4)),
+        ],
+    )
+    order_create(
+        by=alice,
+        customer_id=customer.pk,
+        number="HT-2",
+        signed_on=date(2026, 8, 1),
+        lines=[line(quantity=Decimal(5))],
+    )
+    order_create(
+        by=alice,
+        customer_id=customer.pk,
+        number="HT-0",
+        signed_on=date(2025, 6, 1),
+        lines=[line(quantity=Decimal(1))],
+    )
+    invoice_create(
+        by=fin,
+        customer_id=customer.pk,
+        number="FP-1",
+        issued_on=date(2026, 3, 5),
+        amount=Decimal(92000),
+        due_on=date(2026, 4, 4),
+    )
+    invoice_create(
+        by=fin,
+        customer_id=customer.pk,
+        number="FP-2",
+        issued_on=date(2026, 8, 5),
+        amount=Decimal(45000),
+        due_on=date(2026, 9, 4),
+    )
+    invoice_create(
+        by=fin,
+        customer_id=customer.pk,
+        number="FP-3",
+        issued_on=date(2026, 11, 5),
+        amount=Decimal(10000),
+        due_on=date(2026, 12, 5),
+    )
     payment_record(
         by=fin, customer_id=customer.pk, received_on=date(2026, 4, 1), amount=Decimal(92000)
     )
@@ -64,10 +104,22 @@ def test_grd_5_figures_from_the_ledger(company: Company) -> None:
 
 def test_grd_5_payments_settle_oldest_invoice_first(company: Company) -> None:
     fin, customer = company.users["fin"], company.customers["A"]
-    first = invoice_create(by=fin, customer_id=customer.pk, number="F1",
-                           issued_on=date(2026, 1, 1), amount=Decimal(100), payment_days=30)  # fmt: skip
-    second = invoice_create(by=fin, customer_id=customer.pk, number="F2",
-                            issued_on=date(2026, 1, 10), amount=Decimal(100), payment_days=30)  # fmt: skip
+    first = invoice_create(
+        by=fin,
+        customer_id=customer.pk,
+        number="F1",
+        issued_on=date(2026, 1, 1),
+        amount=Decimal(100),
+        payment_days=30,
+    )
+    second = invoice_create(
+        by=fin,
+        customer_id=customer.pk,
+        number="F2",
+        issued_on=date(2026, 1, 10),
+        amount=Decimal(100),
+        payment_days=30,
+    )
     payment_record(
         by=fin, customer_id=customer.pk, received_on=date(2026, 1, 20), amount=Decimal(150)
     )
@@ -81,8 +133,9 @@ def test_grd_5_payments_settle_oldest_invoice_first(company: Company) -> None:
     second.refresh_from_db()
     assert second.paid_on == date(2026, 3, 1)  # settled after its due date: late
     # The 30 yuan paid in advance settles the next invoice as soon as it is issued.
-    third = invoice_create(by=fin, customer_id=customer.pk, number="F3",
-                           issued_on=date(2026, 4, 1), amount=Decimal(30))  # fmt: skip
+    third = invoice_create(
+        by=fin, customer_id=customer.pk, number="F3", issued_on=date(2026, 4, 1), amount=Decimal(30)
+    )
     third.refresh_from_db()
     assert third.paid_on == date(2026, 4, 1)
 
@@ -92,8 +145,13 @@ def test_grd_8_blacklisted_customer_gets_no_new_order(company: Company) -> None:
     customer.status = CustomerStatus.BLACKLISTED
     customer.save()
     with pytest.raises(TradeError, match="黑名单"):
-        order_create(by=company.users["alice"], customer_id=customer.pk, number="HT-9",
-                     signed_on=date(2026, 3, 1), lines=[line()])  # fmt: skip
+        order_create(
+            by=company.users["alice"],
+            customer_id=customer.pk,
+            number="HT-9",
+            signed_on=date(2026, 3, 1),
+            lines=[line()],
+        )
     assert not Order.objects.exists()
 
 
@@ -104,8 +162,13 @@ def test_grd_5_bad_ledger_input_is_refused_whole(company: Company) -> None:
             by=alice, customer_id=customer.pk, number="X", signed_on=date(2026, 1, 1), lines=[]
         )
     with pytest.raises(TradeError, match="第 2 行"):
-        order_create(by=alice, customer_id=customer.pk, number="X", signed_on=date(2026, 1, 1),
-                     lines=[line(), line(quantity=Decimal(0))])  # fmt: skip
+        order_create(
+            by=alice,
+            customer_id=customer.pk,
+            number="X",
+            signed_on=date(2026, 1, 1),
+            lines=[line(), line(quantity=Decimal(0))],
+        )
     order_create(
         by=alice, customer_id=customer.pk, number="X", signed_on=date(2026, 1, 1), lines=[line()]
     )
@@ -118,13 +181,24 @@ def test_grd_5_bad_ledger_input_is_refused_whole(company: Company) -> None:
             lines=[line()],
         )
     with pytest.raises(TradeError, match="应收日期"):
-        invoice_create(by=company.users["fin"], customer_id=customer.pk, number="F",
-                       issued_on=date(2026, 2, 1), due_on=date(2026, 1, 1), amount=Decimal(1))  # fmt: skip
+        invoice_create(
+            by=company.users["fin"],
+            customer_id=customer.pk,
+            number="F",
+            issued_on=date(2026, 2, 1),
+            due_on=date(2026, 1, 1),
+            amount=Decimal(1),
+        )
     assert (Order.objects.count(), OrderLine.objects.count(), Invoice.objects.count()) == (1, 1, 0)
 
 
 def test_org_2_ledger_entries_respect_the_data_scope(company: Company) -> None:
     # Bob may not book a contract on Alice's customer: the same error as a missing one.
     with pytest.raises(CustomerNotFound):
-        order_create(by=company.users["bob"], customer_id=company.customers["A"].pk, number="Y",
-                     signed_on=date(2026, 1, 1), lines=[line()])  # fmt: skip
+        order_create(
+            by=company.users["bob"],
+            customer_id=company.customers["A"].pk,
+            number="Y",
+            signed_on=date(2026, 1, 1),
+            lines=[line()],
+        )

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from zhike.trade.models import MONEY
+from zhike.trade.models import money
 
 
 class Review(models.Model):
@@ -64,17 +64,18 @@ class ReviewLine(models.Model):
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="lines")
     customer = models.ForeignKey("archive.Customer", on_delete=models.CASCADE, related_name="+")
     # Figures (zhike.trade.metrics).
-    contract_amount = models.DecimalField(**MONEY, default=0)
+    contract_amount = money(default=0)
     volume = models.DecimalField(max_digits=16, decimal_places=3, default=0)
     price_premium = models.DecimalField(max_digits=10, decimal_places=2, null=True)
     order_count = models.IntegerField(default=0)
-    collected_amount = models.DecimalField(**MONEY, default=0)
+    collected_amount = money(default=0)
     invoices_due = models.IntegerField(default=0)
     on_time_ratio = models.DecimalField(max_digits=6, decimal_places=2, null=True)
     overdue_count = models.IntegerField(default=0)
-    receivables = models.DecimalField(**MONEY, default=0)
+    receivables = money(default=0)
     first_order_on = models.DateField(null=True)
-    main_category = models.CharField(max_length=50, null=True)
+    # NULL: no trade in the period (the LEFT JOIN of the figures), unlike a blank category.
+    main_category = models.CharField(max_length=50, null=True)  # noqa: DJ001
     # Standing before the review.
     previous_grade = models.CharField(max_length=10, default="")
     previous_tier = models.CharField(max_length=30, default="")

@@ -28,7 +28,7 @@ from zhike.workflow.models import ApprovalRequest, ApprovalState, Notice
 from zhike.workflow.notify import notify_many
 
 from . import rules_sql
-from .errors import GradingError
+from .errors import GradingError, PermissionDenied
 from .models import GradeChange, Review, ReviewLine, Standing
 from .rules import months_before
 
@@ -45,7 +45,7 @@ def review_period(policy: Policy, period_end: date) -> Period:
 
 def _check_may_review(by: User) -> None:
     if not by.has_perm("grading.run_review"):
-        raise GradingError(_("您没有发起或调整分级评审的权限"), field=None)
+        raise PermissionDenied(_("您没有发起或调整分级评审的权限"))
 
 
 @transaction.atomic
@@ -130,8 +130,8 @@ def _insert_lines(review: Review, volume_unit: str) -> None:
     )
     q = connection.ops.quote_name
     figures = ", ".join(f"m.{c}" for c in METRIC_COLUMNS)
-    blanks = ("grade", "grade_note", "tier", "tier_missed", "tier_missed_quota", "size_class")
-    blanks += ("adjusted_grade", "adjusted_tier", "adjust_comment")
+    blanks = ["grade", "grade_note", "tier", "tier_missed", "tier_missed_quota", "size_class"]
+    blanks += ["adjusted_grade", "adjusted_tier", "adjust_comment"]
     columns = ["review_id", "customer_id", *METRIC_COLUMNS]
     columns += ["previous_grade", "previous_tier", "previous_size_class", *blanks]
     sql = f"""
@@ -184,7 +184,7 @@ def _classify(review: Review, axis: RuledAxis, column: str, *, population: int) 
         } if quota.share_of_category else {}  # fmt: skip
         accepted: list[int] = []
         missed: list[ReviewLine] = []
-        taken: Counter[str] = Counter()
+        taken: Counter[str | None] = Counter()
         ordering = [F(metric).desc(nulls_last=True) for metric in axis.rank_by]
         candidates = pending.order_by(*ordering, "customer_id").values_list("id", "main_category")
         rank = 0

@@ -125,8 +125,7 @@ def criterion_condition(criterion: Criterion, *, on: date) -> Q | Exists:
         return condition
     if criterion.field is not None:
         return Q(**{f"customer__{criterion.field}__in": criterion.values})
-    assert criterion.attestation is not None
-    return rated(criterion.attestation, ATTESTED, on=on)
+    return rated(str(criterion.attestation), ATTESTED, on=on)
 
 
 def level_condition(criteria: list[Criterion], *, on: date) -> Q:

@@ -1,11 +1,19 @@
 """Reads of the grading module, always through the user's data scope."""
 
+from dataclasses import dataclass
+from datetime import date
+
 from django.db.models import QuerySet
 
+from zhike.archive.selectors import access_customer
 from zhike.org.models import User
 from zhike.org.scopes import visible_to
+from zhike.policy.grading_schema import Level
+from zhike.policy.schema import Policy
+from zhike.trade.metrics import CustomerFigures, Period, customer_figures
 
-from .models import GradeChange, Review, ReviewLine, Standing
+from .models import Assessment, GradeChange, Review, ReviewLine, Standing
+from .rules import GradeResult, grade_for, levels_met
 
 
 def review_lines_for(user: User, review: Review) -> QuerySet[ReviewLine]:
@@ -19,3 +27,51 @@ def grade_history(customer_id: int, *, limit: int = 50) -> QuerySet[GradeChange]
 
 def standing_of(customer_id: int) -> Standing | None:
     return Standing.objects.filter(customer_id=customer_id).first()
+
+
+@dataclass(frozen=True)
+class GradingCard:
+    """What the customer's grading page shows: the figures of the last period, the score
+    as the policy would give it today with every indicator's band and points, the tiers
+    the customer meets, the standing in force, and the history of changes."""
+
+    period: Period
+    figures: CustomerFigures
+    score: GradeResult | None
+    tiers_met: list[Level]
+    standing: Standing | None
+    assessments: dict[str, Assessment]
+    history: list[GradeChange]
+
+
+def grading_card(user: User, customer_id: int, *, policy: Policy, today: date) -> GradingCard:
+    from .reviews import review_period
+
+    customer = access_customer(user, customer_id)
+    rules = policy.grading
+    period = review_period(policy, today)
+    figures = customer_figures(customer.pk, period, volume_unit=rules.volume_unit)
+    assessments = {
+        a.key: a for a in Assessment.objects.filter(customer=customer).select_related("by")
+    }
+    ratings = {key: a.value for key, a in assessments.items()}
+    attested = {
+        key
+        for key, a in assessments.items()
+        if a.value == "yes" and (a.valid_until is None or a.valid_until >= period.end)
+    }
+    fields = {
+        name: getattr(customer, name)
+        for name in ("size", "industry", "province", "city", "customer_type")
+    }
+    return GradingCard(
+        period=period,
+        figures=figures,
+        score=grade_for(figures, ratings, rules.score, rules, period_end=period.end)
+        if rules.score
+        else None,
+        tiers_met=levels_met(rules.tier, figures, fields, attested) if rules.tier else [],
+        standing=standing_of(customer.pk),
+        assessments=assessments,
+        history=list(grade_history(customer.pk)),
+    )

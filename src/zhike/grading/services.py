@@ -10,7 +10,7 @@ from zhike.audit.services import record
 from zhike.org.models import User
 from zhike.policy.schema import Policy
 
-from .errors import GradingError
+from .errors import GradingError, PermissionDenied
 from .models import Assessment
 from .rules import months_before
 
@@ -49,7 +49,7 @@ def assessment_record(
     else:
         raise GradingError(_("管理制度中没有评定项 %(key)s") % {"key": key}, field="key")
     if not by.is_superuser and not by.roles.filter(code__in=roles).exists():
-        raise GradingError(_("该评定项需由指定角色评定(如业务部经理以上)"), field="key")
+        raise PermissionDenied(_("该评定项需由指定角色评定(如业务部经理以上)"))
     if value not in allowed:
         raise GradingError(
             _("无效的评定值,可选:%(choices)s") % {"choices": "、".join(allowed)}, field="value"

@@ -190,7 +190,7 @@ def customer_figures(customer_id: int, period: Period, *, volume_unit: str) -> C
         first = date.fromisoformat(first)
     return CustomerFigures(
         contract_amount=_decimal(values["contract_amount"]) or Decimal(0),
-        volume=Decimal(str(values["volume"])),
+        volume=Decimal(str(values["volume"])).quantize(Decimal("0.001")),
         price_premium=_decimal(values["price_premium"]),
         order_count=int(values["order_count"]),
         collected_amount=_decimal(values["collected_amount"]) or Decimal(0),

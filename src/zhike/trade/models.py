@@ -6,11 +6,16 @@ the review's set-based aggregates read one table each, without joins (see
 :mod:`zhike.trade.metrics`).
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-MONEY = {"max_digits": 16, "decimal_places": 2}
+
+def money(verbose_name: Any = None, **options: Any) -> "models.DecimalField[Any, Any]":
+    """Yuan with fen: up to 99,999,999,999,999.99."""
+    return models.DecimalField(verbose_name, max_digits=16, decimal_places=2, **options)
 
 
 class Order(models.Model):
@@ -24,7 +29,7 @@ class Order(models.Model):
     )
     number = models.CharField(_("合同编号"), max_length=40, unique=True)
     signed_on = models.DateField(_("签订日期"))
-    amount = models.DecimalField(_("合同金额"), **MONEY, default=0)
+    amount = money(_("合同金额"), default=0)
     note = models.CharField(_("备注"), max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
@@ -54,9 +59,9 @@ class OrderLine(models.Model):
     category = models.CharField(_("品种"), max_length=50)
     quantity = models.DecimalField(_("数量"), max_digits=14, decimal_places=3)
     unit = models.CharField(_("单位"), max_length=10)
-    list_price = models.DecimalField(_("牌价"), **MONEY, null=True, blank=True)
-    price = models.DecimalField(_("合同单价"), **MONEY)
-    amount = models.DecimalField(_("金额"), **MONEY)
+    list_price = money(_("牌价"), null=True, blank=True)
+    price = money(_("合同单价"))
+    amount = money(_("金额"))
 
     class Meta:
         verbose_name = _("合同明细")
@@ -84,8 +89,8 @@ class Invoice(models.Model):
     number = models.CharField(_("单据编号"), max_length=40, unique=True)
     issued_on = models.DateField(_("开票/发货日期"))
     due_on = models.DateField(_("应收日期"))
-    amount = models.DecimalField(_("金额"), **MONEY)
-    paid_amount = models.DecimalField(_("已收金额"), **MONEY, default=0)
+    amount = money(_("金额"))
+    paid_amount = money(_("已收金额"), default=0)
     paid_on = models.DateField(_("结清日期"), null=True, blank=True)
 
     class Meta:
@@ -121,7 +126,7 @@ class Payment(models.Model):
         "archive.Customer", on_delete=models.PROTECT, related_name="payments"
     )
     received_on = models.DateField(_("到账日期"))
-    amount = models.DecimalField(_("金额"), **MONEY)
+    amount = money(_("金额"))
     reference = models.CharField(_("凭证号"), max_length=60, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
+from zhike.archive.errors import PermissionDenied
 from zhike.archive.models import Customer
 from zhike.archive.selectors import access_customer
 from zhike.audit.services import record
@@ -30,7 +31,9 @@ class LineInput:
     list_price: Decimal | None = None
 
 
-def _customer_for_update(by: User, customer_id: int) -> Customer:
+def _customer_for_update(by: User, customer_id: int, *, permission: str) -> Customer:
+    if not by.has_perm(permission):
+        raise PermissionDenied(_("您没有录入该类台账的权限"))
     access_customer(by, customer_id)  # scope check: same error for missing and hidden
     return Customer.objects.select_for_update().get(pk=customer_id)
 
@@ -46,7 +49,7 @@ def order_create(
     note: str = "",
 ) -> Order:
     """Record a contract with its lines; refused for a customer who may not trade."""
-    customer = _customer_for_update(by, customer_id)
+    customer = _customer_for_update(by, customer_id, permission="trade.add_order")
     check_may_trade(customer)
     if not lines:
         raise TradeError(_("合同至少要有一行明细"), field="lines")
@@ -99,7 +102,7 @@ def invoice_create(
     order_id: int | None = None,
 ) -> Invoice:
     """Record a receivable: what the customer owes and by when."""
-    customer = _customer_for_update(by, customer_id)
+    customer = _customer_for_update(by, customer_id, permission="trade.add_invoice")
     if amount <= 0:
         raise TradeError(_("金额必须大于 0"), field="amount")
     due = due_on or issued_on + timedelta(days=payment_days)
@@ -128,7 +131,7 @@ def payment_record(
     *, by: User, customer_id: int, received_on: date, amount: Decimal, reference: str = ""
 ) -> Payment:
     """Record money received; it settles the customer's open invoices oldest first."""
-    customer = _customer_for_update(by, customer_id)
+    customer = _customer_for_update(by, customer_id, permission="trade.add_payment")
     if amount <= 0:
         raise TradeError(_("金额必须大于 0"), field="amount")
     payment = Payment.objects.create(

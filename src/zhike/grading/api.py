@@ -1,0 +1,259 @@
+"""/api/v1/grading — grades, reviews and assessments over HTTP."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import F, Q
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
+from pydantic import ConfigDict
+
+from zhike.org.models import User
+from zhike.policy.loader import active_policy
+
+from . import reviews, selectors, services
+from .errors import PermissionDenied
+from .models import Review
+
+router = Router(tags=["grading"])
+
+
+class IndicatorOut(Schema):
+    key: str
+    label: str
+    value: str | None
+    band: str
+    points: Decimal
+
+
+class ScoreOut(Schema):
+    total: Decimal
+    grade: str
+    note: str = Field(description="no_trade / not_evaluated / new: why the grade is the lowest")
+    indicators: list[IndicatorOut]
+
+
+class StandingOut(Schema):
+    grade: str
+    tier: str
+    size_class: str
+    policy_version: str
+    since: datetime
+
+
+class ChangeOut(Schema):
+    axis: str
+    old: str
+    new: str
+    source: str
+    reason: str
+    policy_version: str
+    at: datetime
+
+
+class CardOut(Schema):
+    customer_id: int
+    period_start: date
+    period_end: date
+    figures: dict[str, Any]
+    score: ScoreOut | None
+    tiers_met: list[str]
+    standing: StandingOut | None
+    assessments: dict[str, str]
+    history: list[ChangeOut]
+
+
+@router.get("/customers/{int:customer_id}", response=CardOut, summary="客户分级卡")
+def customer_card(request: HttpRequest, customer_id: int) -> dict:
+    user: User = request.user  # type: ignore[assignment]
+    card = selectors.grading_card(
+        user, customer_id, policy=active_policy(), today=timezone.localdate()
+    )
+    score = None
+    if card.score is not None:
+        score = {
+            "total": card.score.total,
+            "grade": card.score.grade,
+            "note": card.score.note,
+            "indicators": [
+                {**vars(i), "value": None if i.value is None else str(i.value)}
+                for i in card.score.indicators
+            ],
+        }
+    return {
+        "customer_id": customer_id,
+        "period_start": card.period.start,
+        "period_end": card.period.end,
+        "figures": {k: v for k, v in vars(card.figures).items()},
+        "score": score,
+        "tiers_met": [level.key for level in card.tiers_met],
+        "standing": card.standing,
+        "assessments": {k: a.value for k, a in card.assessments.items()},
+        "history": card.history,
+    }
+
+
+class AssessmentIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    key: str = Field(max_length=30, description="评分表的人工指标或认定项")
+    value: str = Field(max_length=30)
+    note: str = Field(default="", max_length=200, description="依据")
+
+
+@router.post("/customers/{int:customer_id}/assessments", response={201: None}, summary="人工评定")
+def assess(request: HttpRequest, customer_id: int, payload: AssessmentIn) -> Status:
+    user: User = request.user  # type: ignore[assignment]
+    services.assessment_record(
+        by=user,
+        customer_id=customer_id,
+        policy=active_policy(),
+        now=timezone.now(),
+        **payload.model_dump(),
+    )
+    return Status(201, None)
+
+
+class ReviewOut(Schema):
+    id: int
+    title: str
+    trigger: str
+    state: str
+    period_start: date
+    period_end: date
+    policy_version: str
+    summary: dict[str, Any]
+    created_at: datetime
+    applied_at: datetime | None
+
+
+def _reviewer(request: HttpRequest) -> User:
+    user: User = request.user  # type: ignore[assignment]
+    if not user.has_perm("grading.run_review"):
+        raise PermissionDenied(_no_permission())
+    return user
+
+
+def _no_permission() -> str:
+    from django.utils.translation import gettext as _
+
+    return _("您没有查看分级评审的权限")
+
+
+@router.get("/reviews", response=list[ReviewOut], summary="分级评审列表")
+def list_reviews(request: HttpRequest) -> list[Review]:
+    _reviewer(request)
+    return list(Review.objects.all()[:50])
+
+
+class ReviewIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    period_end: date = Field(description="统计截止日")
+
+
+@router.post("/reviews", response={201: ReviewOut}, summary="发起分级评审")
+def start_review(request: HttpRequest, payload: ReviewIn) -> Status:
+    user = _reviewer(request)
+    review = reviews.review_start(
+        by=user, policy=active_policy(), period_end=payload.period_end, now=timezone.now()
+    )
+    return Status(201, review)
+
+
+@router.get("/reviews/{int:review_id}", response=ReviewOut, summary="分级评审详情")
+def get_review(request: HttpRequest, review_id: int) -> Review:
+    _reviewer(request)
+    return _review(review_id)
+
+
+def _review(review_id: int) -> Review:
+    try:
+        return Review.objects.get(pk=review_id)
+    except Review.DoesNotExist:
+        from django.http import Http404
+
+        raise Http404 from None
+
+
+class LineOut(Schema):
+    customer_id: int
+    customer_name: str
+    contract_amount: Decimal
+    volume: Decimal
+    overdue_count: int
+    receivables: Decimal
+    main_category: str | None
+    score: Decimal | None
+    points: dict[str, Any] | None
+    previous_grade: str
+    grade: str
+    grade_note: str
+    adjusted_grade: str
+    previous_tier: str
+    tier: str
+    tier_missed: str
+    tier_missed_quota: str
+    tier_rank: int | None
+    adjusted_tier: str
+    adjust_comment: str
+
+
+class LineFilters(Schema):
+    changed: bool = Field(default=False, description="只看等级或级别有变化的")
+    missed: bool = Field(default=False, description="只看因名额被排除的")
+    tier: str = ""
+    grade: str = ""
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: int = Field(default=0, ge=0)
+
+
+@router.get("/reviews/{int:review_id}/lines", response=list[LineOut], summary="评审明细")
+def review_lines(request: HttpRequest, review_id: int, filters: Query[LineFilters]) -> list:
+    user = _reviewer(request)
+    lines = selectors.review_lines_for(user, _review(review_id)).annotate(
+        customer_name=F("customer__name")
+    )
+    if filters.changed:
+        lines = lines.filter(~Q(previous_grade=F("grade")) | ~Q(previous_tier=F("tier")))
+    if filters.missed:
+        lines = lines.exclude(tier_missed="").order_by("tier_rank")
+    if filters.tier:
+        lines = lines.filter(tier=filters.tier)
+    if filters.grade:
+        lines = lines.filter(grade=filters.grade)
+    return list(
+        lines.order_by("tier_rank", "-contract_amount", "customer_id")[
+            filters.offset : filters.offset + filters.limit
+        ]
+    )
+
+
+class AdjustIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    customer_id: int
+    grade: str | None = None
+    tier: str | None = None
+    comment: str = Field(max_length=200, description="调整理由(必填)")
+
+
+@router.post("/reviews/{int:review_id}/adjustments", response=LineOut, summary="调整评审结果")
+def adjust(request: HttpRequest, review_id: int, payload: AdjustIn) -> Any:
+    user = _reviewer(request)
+    line = reviews.review_adjust(by=user, review_id=review_id, **payload.model_dump())
+    line.customer_name = line.customer.name  # type: ignore[attr-defined]
+    return line
+
+
+class SubmitOut(Schema):
+    approval_id: int
+
+
+@router.post("/reviews/{int:review_id}/submit", response=SubmitOut, summary="提交评审审批")
+def submit(request: HttpRequest, review_id: int) -> dict:
+    user = _reviewer(request)
+    approval = reviews.review_submit(
+        by=user, review_id=review_id, policy=active_policy(), now=timezone.now()
+    )
+    return {"approval_id": approval.pk}

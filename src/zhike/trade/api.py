@@ -1,0 +1,188 @@
+"""/api/v1/trade — the ledger over HTTP: contracts, invoices, payments, figures."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
+from pydantic import ConfigDict
+
+from zhike.archive.selectors import access_customer
+from zhike.org.models import User
+from zhike.policy.loader import active_policy
+
+from . import selectors, services
+from .metrics import Period, customer_figures
+from .models import Invoice, Order, Payment
+
+router = Router(tags=["trade"])
+
+
+class LineIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    product: str = Field(min_length=1, max_length=100)
+    category: str = Field(min_length=1, max_length=50, description="品种")
+    quantity: Decimal = Field(gt=0, max_digits=14, decimal_places=3)
+    unit: str = Field(min_length=1, max_length=10, description="单位,如 吨")
+    price: Decimal = Field(ge=0, max_digits=16, decimal_places=2, description="合同单价")
+    list_price: Decimal | None = Field(default=None, ge=0, max_digits=16, decimal_places=2)
+
+
+class OrderIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    customer_id: int
+    number: str = Field(min_length=1, max_length=40, description="合同编号")
+    signed_on: date
+    lines: list[LineIn] = Field(min_length=1)
+    note: str = Field(default="", max_length=200)
+
+
+class LineOut(Schema):
+    product: str
+    category: str
+    quantity: Decimal
+    unit: str
+    price: Decimal
+    list_price: Decimal | None
+    amount: Decimal
+
+
+class OrderOut(Schema):
+    id: int
+    customer_id: int
+    number: str
+    signed_on: date
+    amount: Decimal
+    note: str
+    lines: list[LineOut]
+
+
+def order_out(order: Order) -> dict:
+    return {
+        "id": order.pk,
+        "customer_id": order.customer_id,
+        "number": order.number,
+        "signed_on": order.signed_on,
+        "amount": order.amount,
+        "note": order.note,
+        "lines": list(order.lines.all()),
+    }
+
+
+@router.get("/orders", response=list[OrderOut], summary="合同列表")
+def list_orders(
+    request: HttpRequest, customer_id: int | None = None, limit: int = 50, offset: int = 0
+) -> list[dict]:
+    user: User = request.user  # type: ignore[assignment]
+    orders = selectors.orders_for(user, customer_id=customer_id)
+    return [order_out(o) for o in orders[offset : offset + min(max(limit, 1), 200)]]
+
+
+@router.post("/orders", response={201: OrderOut}, summary="录入合同")
+def create_order(request: HttpRequest, payload: OrderIn) -> Status:
+    user: User = request.user  # type: ignore[assignment]
+    order = services.order_create(
+        by=user,
+        customer_id=payload.customer_id,
+        number=payload.number,
+        signed_on=payload.signed_on,
+        note=payload.note,
+        lines=[services.LineInput(**line.model_dump()) for line in payload.lines],
+    )
+    return Status(201, order_out(selectors.orders_for(user).get(pk=order.pk)))
+
+
+class InvoiceIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    customer_id: int
+    number: str = Field(min_length=1, max_length=40)
+    issued_on: date
+    due_on: date | None = Field(default=None, description="默认开票后 30 天")
+    amount: Decimal = Field(gt=0, max_digits=16, decimal_places=2)
+    order_id: int | None = None
+
+
+class InvoiceOut(Schema):
+    id: int
+    customer_id: int
+    order_id: int | None
+    number: str
+    issued_on: date
+    due_on: date
+    amount: Decimal
+    paid_amount: Decimal
+    paid_on: date | None
+
+
+@router.post("/invoices", response={201: InvoiceOut}, summary="录入应收单据")
+def create_invoice(request: HttpRequest, payload: InvoiceIn) -> Status:
+    user: User = request.user  # type: ignore[assignment]
+    invoice = services.invoice_create(by=user, **payload.model_dump())
+    return Status(201, Invoice.objects.get(pk=invoice.pk))
+
+
+@router.get("/invoices", response=list[InvoiceOut], summary="应收单据")
+def list_invoices(request: HttpRequest, customer_id: int) -> list[Invoice]:
+    user: User = request.user  # type: ignore[assignment]
+    return list(selectors.invoices_for(user, customer_id=customer_id)[:200])
+
+
+class PaymentIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    customer_id: int
+    received_on: date
+    amount: Decimal = Field(gt=0, max_digits=16, decimal_places=2)
+    reference: str = Field(default="", max_length=60)
+
+
+class PaymentOut(Schema):
+    id: int
+    customer_id: int
+    received_on: date
+    amount: Decimal
+    reference: str
+
+
+@router.post("/payments", response={201: PaymentOut}, summary="录入回款")
+def create_payment(request: HttpRequest, payload: PaymentIn) -> Status:
+    user: User = request.user  # type: ignore[assignment]
+    payment: Payment = services.payment_record(by=user, **payload.model_dump())
+    return Status(201, payment)
+
+
+class FiguresQuery(Schema):
+    start: date | None = Field(default=None, description="默认为截止日前 period_months 个月")
+    end: date | None = Field(default=None, description="默认今天")
+
+
+class FiguresOut(Schema):
+    customer_id: int
+    start: date
+    end: date
+    contract_amount: Decimal
+    volume: Decimal
+    price_premium: Decimal | None
+    order_count: int
+    collected_amount: Decimal
+    invoices_due: int
+    on_time_ratio: Decimal | None
+    overdue_count: int
+    receivables: Decimal
+    first_order_on: date | None
+    main_category: str | None
+
+
+@router.get("/figures/{int:customer_id}", response=FiguresOut, summary="客户交易指标")
+def figures(request: HttpRequest, customer_id: int, query: Query[FiguresQuery]) -> dict:
+    from zhike.grading.reviews import review_period
+
+    user: User = request.user  # type: ignore[assignment]
+    access_customer(user, customer_id)
+    policy = active_policy()
+    period = review_period(policy, query.end or timezone.localdate())
+    if query.start is not None:
+        period = Period(query.start, period.end)
+    values = customer_figures(customer_id, period, volume_unit=policy.grading.volume_unit)
+    return {"customer_id": customer_id, "start": period.start, "end": period.end} | vars(values)

@@ -1,0 +1,127 @@
+"""The ledger and grading over /api/v1, with the access matrix of GRD-6 reviews."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from zhike.grading.models import Review
+from zhike.grading.reviews import review_compute
+
+from .conftest import Company
+from .factories import trade
+
+JSON = "application/json"
+ORDER = {
+    "number": "HT-2026-001",
+    "signed_on": "2026-03-01",
+    "lines": [
+        {"product": "一级大豆油", "category": "粮油", "quantity": "12.5", "unit": "吨",
+         "price": "9000", "list_price": "8500"},
+    ],
+}  # fmt: skip
+
+
+def test_grd_5_api_order_invoice_payment_and_figures(company: Company) -> None:
+    customer = company.customers["A"]
+    alice, fin = company.api("alice"), company.api("fin")
+    created = alice.post("/api/v1/trade/orders", {**ORDER, "customer_id": customer.pk}, JSON)
+    assert created.status_code == 201, created.json()
+    assert created.json()["amount"] == "112500.00"
+    invoice = fin.post(
+        "/api/v1/trade/invoices",
+        {"customer_id": customer.pk, "number": "FP-1", "issued_on": "2026-03-02",
+         "amount": "112500", "order_id": created.json()["id"]},
+        JSON,
+    )  # fmt: skip
+    assert invoice.status_code == 201, invoice.json()
+    assert invoice.json()["due_on"] == "2026-04-01"  # 30 days by default
+    paid = fin.post(
+        "/api/v1/trade/payments",
+        {"customer_id": customer.pk, "received_on": "2026-03-20", "amount": "112500"},
+        JSON,
+    )
+    assert paid.status_code == 201
+    figures = alice.get(f"/api/v1/trade/figures/{customer.pk}?end=2026-12-31").json()
+    assert figures["contract_amount"] == "112500.00"
+    assert figures["volume"] == "12.500"
+    assert figures["on_time_ratio"] == "100.00"
+    assert figures["price_premium"] == "5.88"
+
+
+def test_grd_5_api_ledger_errors_in_chinese(company: Company) -> None:
+    customer = company.customers["A"]
+    alice = company.api("alice")
+    bad = {**ORDER, "customer_id": customer.pk, "lines": []}
+    assert alice.post("/api/v1/trade/orders", bad, JSON).status_code == 400
+    # A salesperson may not enter payments; Bob does not see Alice's customer.
+    payment = {"customer_id": customer.pk, "received_on": "2026-03-20", "amount": "1"}
+    denied = alice.post("/api/v1/trade/payments", payment, JSON)
+    assert denied.status_code == 403 and "权限" in denied.json()["message"]
+    hidden = company.api("bob").post(
+        "/api/v1/trade/orders", {**ORDER, "customer_id": customer.pk}, JSON
+    )
+    assert hidden.status_code == 404
+    assert alice.get("/api/v1/trade/orders").json() == []
+
+
+@override_settings(ZHIKE_POLICY="manufacturer")
+def test_grd_2_api_grading_card_explains_the_score(company: Company) -> None:
+    from zhike.policy.loader import active_policy
+
+    active_policy.cache_clear()
+    try:
+        customer = company.customers["A"]
+        trade(customer, on=date(2024, 1, 1), amount=1000)
+        today = timezone.localdate()
+        # Paid 30 days after signing, so nothing is owed today.
+        signed = today - timedelta(days=60)
+        trade(customer, on=signed, amount=6_000_000, list_price=5_000_000)
+        rated = company.api("mgr").post(
+            f"/api/v1/grading/customers/{customer.pk}/assessments",
+            {"key": "influence", "value": "leader", "note": "省内龙头"},
+            JSON,
+        )
+        assert rated.status_code == 201
+        card = company.api("alice").get(f"/api/v1/grading/customers/{customer.pk}").json()
+        indicators = {i["key"]: (i["band"], i["points"]) for i in card["score"]["indicators"]}
+        assert indicators["influence"] == ("行业的龙头客户", "15")
+        assert indicators["premium"][1] == "15"  # 20 % over list price
+        assert card["score"]["grade"] == "A"
+        refused = company.api("alice").post(
+            f"/api/v1/grading/customers/{customer.pk}/assessments",
+            {"key": "influence", "value": "leader"},
+            JSON,
+        )
+        assert refused.status_code == 403 and "指定角色" in refused.json()["message"]
+        assert company.api("bob").get(f"/api/v1/grading/customers/{customer.pk}").status_code == 404
+    finally:
+        active_policy.cache_clear()
+
+
+REVIEWERS = {"mgr", "vp", "gm", "crm"}
+
+
+@pytest.mark.parametrize(
+    "persona",
+    ["alice", "sup", "mgr", "vp", "gm", "cs", "crm", "fin", "tech", "prod", "arch", "office"],
+)
+def test_grd_6_api_review_access_matrix(
+    company: Company, persona: str, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    client = company.api(persona)
+    started = client.post("/api/v1/grading/reviews", {"period_end": "2026-06-30"}, JSON)
+    listing = client.get("/api/v1/grading/reviews")
+    if persona not in REVIEWERS:
+        assert started.status_code == 403
+        assert listing.status_code == 403
+        return
+    assert started.status_code == 201, started.json()
+    review_compute(review_id=started.json()["id"], now=timezone.now())
+    lines = client.get(f"/api/v1/grading/reviews/{started.json()['id']}/lines").json()
+    # Lines follow the data scope: the sales manager sees the marketing tree's customers
+    # (Alice's, Bob's, Carol's) but not the unowned pool customer.
+    expected = {"mgr": 3}.get(persona, 4)
+    assert len(lines) == expected
+    assert Review.objects.get().state == Review.State.PROPOSED
