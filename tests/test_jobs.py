@@ -166,3 +166,18 @@ def test_arc_6_sweep_on_demand_needs_the_right(company: Company) -> None:
     response = company.api("alice").post("/api/v1/customers/data-quality-sweep")
     assert response.status_code == 403
     assert response.json()["message"] == "您没有执行资料更新检查的权限"
+
+
+def test_jobs_sent_after_commit_outside_pytest() -> None:
+    """`zhike` and wsgi import the package before choosing a settings module: the Celery
+    app must still make DjangoTask jobs (``delay_on_commit``), or every queued job fails."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    code = "import zhike; from zhike.celery import app; print(hasattr(app.Task, 'delay_on_commit'))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "True"

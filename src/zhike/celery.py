@@ -6,7 +6,9 @@ from celery.schedules import crontab
 # Settings are read lazily, when the first job is sent or the worker starts: the `zhike`
 # command (or DJANGO_SETTINGS_MODULE) has chosen the profile by then. This module must not
 # choose one itself, since `import zhike` runs it before the command line is read.
-app = Celery("zhike")
+# DjangoTask (``delay_on_commit``) named explicitly: Celery picks it on its own only when
+# DJANGO_SETTINGS_MODULE is set before this import, which `zhike` and wsgi do not do.
+app = Celery("zhike", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

@@ -11,9 +11,12 @@ from zhike.archive.coding import reserve_customer_codes
 from zhike.archive.models import Customer
 from zhike.archive.search import search_text
 from zhike.archive.seeding import fake_customer
+from zhike.grading.reviews import review_apply, review_compute, review_start
+from zhike.grading.rules import months_before
 from zhike.org.models import Department, User
 from zhike.org.services import department_create, ensure_roles, user_create
 from zhike.policy.schema import Duration, Policy
+from zhike.trade.seeding import seed_ledger
 from zhike.workflow.approvals import approval_act, approval_submit
 from zhike.workflow.deadlines import deadline_open, sweep_overdue
 
@@ -104,7 +107,29 @@ def load_demo(*, policy: Policy, customers: int = 2000, seed: int = 2026) -> dic
         moment = now - timedelta(days=days, hours=rng.randrange(24))
         Customer.objects.filter(pk__in=ids).update(updated_at=moment, created_at=moment)
     load_demo_workflow(users=users, customers=created, policy=policy, now=now)
+    load_demo_grading(rng, users=users, customers=created, policy=policy, now=now)
     return users
+
+
+def load_demo_grading(
+    rng: random.Random,
+    *,
+    users: dict[str, User],
+    customers: list[Customer],
+    policy: Policy,
+    now: datetime,
+) -> None:
+    """A two-year ledger, last half-year's review applied, and this one proposed."""
+    seed_ledger(rng, [c.pk for c in customers], today=now.date())
+    if policy.grading.score is None and policy.grading.tier is None:
+        return
+    manager = users["mgr1"]
+    last = review_start(by=manager, policy=policy, period_end=months_before(now.date(), 6), now=now)
+    review_compute(review_id=last.pk, now=now)
+    last.refresh_from_db()
+    review_apply(review=last, now=now)
+    current = review_start(by=manager, policy=policy, period_end=now.date(), now=now)
+    review_compute(review_id=current.pk, now=now)
 
 
 def load_demo_workflow(

@@ -3,6 +3,7 @@ from django.urls import path
 
 from zhike.archive import import_views
 from zhike.archive import views as archive_views
+from zhike.grading import views as grading_views
 from zhike.workflow import views as workflow_views
 
 from . import views
@@ -26,6 +27,13 @@ urlpatterns = [
     path("exports/<uuid:export_id>/", archive_views.export_download, name="export-download"),
     path("customers/<int:customer_id>/", archive_views.customer_detail, name="customer-detail"),
     path("customers/<int:customer_id>/edit/", archive_views.customer_edit, name="customer-edit"),
+    path(
+        "customers/<int:customer_id>/grading/",
+        grading_views.customer_grading,
+        name="customer-grading",
+    ),
+    path("grading/reviews/", grading_views.review_list, name="review-list"),
+    path("grading/reviews/<int:review_id>/", grading_views.review_detail, name="review-detail"),
     path("approvals/", workflow_views.approvals_page, name="approvals"),
     path("approvals/<int:request_id>/", workflow_views.approval_detail, name="approval-detail"),
     path("calendar/", workflow_views.calendar_page, name="calendar"),

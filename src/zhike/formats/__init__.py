@@ -1,0 +1,1 @@
+"""Number formats that override Django's locale defaults (FORMAT_MODULE_PATH)."""
