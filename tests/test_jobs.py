@@ -177,7 +177,7 @@ def test_jobs_sent_after_commit_outside_pytest() -> None:
 
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     code = "import zhike; from zhike.celery import app; print(hasattr(app.Task, 'delay_on_commit'))"
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: S603 — our own interpreter and code
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "True"
