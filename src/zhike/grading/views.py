@@ -87,11 +87,44 @@ def customer_grading(request: HttpRequest, customer_id: int) -> HttpResponse:
             "rules": rules,
             "note": NOTES.get(card.score.note, "") if card.score else "",
             "labels": _labels(card, policy),
+            "history": _history(card, policy),
             "tiers": tiers,
             "manual": manual,
             "error": error,
         },
     )
+
+
+def axis_labels(policy: Policy) -> dict[str, tuple[str, dict[str, str]]]:
+    """axis → (its name, {value key: label}) from the policy, for people to read."""
+    rules = policy.grading
+    axes: dict[str, tuple[str, dict[str, str]]] = {}
+    if rules.score:
+        axes["grade"] = (
+            rules.score.name,
+            {g.key: f"{g.key} {g.label}" for g in rules.score.grades},
+        )
+    for key in ("tier", "size_class"):
+        axis = getattr(rules, key)
+        if axis is not None:
+            axes[key] = (axis.name, {lv.key: lv.label for lv in axis.levels})
+    return axes
+
+
+def _history(card: selectors.GradingCard, policy: Policy) -> list[dict[str, Any]]:
+    axes = axis_labels(policy)
+    rows = []
+    for change in card.history:
+        name, values = axes.get(change.axis, (change.axis, {}))
+        rows.append(
+            {
+                "change": change,
+                "axis": name,
+                "old": values.get(change.old, change.old),
+                "new": values.get(change.new, change.new),
+            }
+        )
+    return rows
 
 
 def _labels(card: selectors.GradingCard, policy: Policy) -> dict[str, str]:
