@@ -203,3 +203,33 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.key}={self.value}"
+
+
+class Problem(models.Model):
+    """客户问题记录 — a problem with a customer in a review period (s000 五 3(3): poor
+    contract execution, late fees, an operating crisis). On a customer of the policy's
+    protected levels it opens a deadline to downgrade within 5 days (GRD-7)."""
+
+    customer = models.ForeignKey(
+        "archive.Customer", on_delete=models.CASCADE, related_name="problems"
+    )
+    kind = models.CharField(_("问题类型"), max_length=30)
+    description = models.TextField(_("情况说明"))
+    severe = models.BooleanField(_("造成重大损失或声誉损害"), default=False)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    # Set when the problem put the customer under review (its level was protected).
+    deadline = models.ForeignKey(
+        "workflow.Deadline", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.CharField(_("处理结果"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("客户问题记录")
+        verbose_name_plural = _("客户问题记录")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["customer", "-at"], name="problem_customer")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.kind}"

@@ -9,7 +9,7 @@ from typing import Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
-from .common import Section, known_role
+from .common import Duration, Section, known_role
 
 # The ledger figures indicators and criteria may use (zhike.trade.metrics documents each).
 Metric = Literal[
@@ -202,6 +202,30 @@ class AttestationRule(Section):
     _roles = field_validator("rated_by")(lambda roles: [known_role(r) for r in roles])
 
 
+class EventDowngrade(Section):
+    """事件降级 (GRD-7, s000 五 3(3)): a problem recorded on a customer of the listed
+    levels opens a deadline to downgrade it; missed, it escalates."""
+
+    axis: Literal["tier", "grade"] = "tier"
+    levels: list[str] = Field(min_length=1, description="levels a problem puts under review")
+    kinds: dict[str, str] = Field(
+        default={
+            "contract_execution": "对已签订合同的执行能力差",
+            "late_fees": "交费不及时",
+            "operating_crisis": "日常运行出现重大危机",
+        },
+        description="s000 五 3(3): 包括但不限于",
+    )
+    within: Duration = Duration(calendar_days=5)
+    assignee_role: str = "sales_manager"
+    escalation: str = "default"
+    # s000: 导致公司重大损失或声誉损害的, 及时报送营销事业部和公司分管领导.
+    report_severe_to: list[str] = ["vice_president", "general_manager"]
+
+    _roles = field_validator("report_severe_to")(lambda roles: [known_role(r) for r in roles])
+    _role = field_validator("assignee_role")(known_role)
+
+
 class GradingPolicy(Section):
     """客户分级 (GRD-1…GRD-6)."""
 
@@ -223,6 +247,7 @@ class GradingPolicy(Section):
     tier: RuledAxis | None = None
     size_class: RuledAxis | None = None
     attestations: list[AttestationRule] = []
+    event_downgrade: EventDowngrade | None = None
 
     @field_validator("review_months")
     @classmethod
@@ -230,6 +255,23 @@ class GradingPolicy(Section):
         if any(m < 1 or m > 12 for m in months):
             raise ValueError("review_months 取 1–12 / months are 1–12")
         return sorted(set(months))
+
+    @model_validator(mode="after")
+    def event_levels_exist(self) -> Self:
+        rule = self.event_downgrade
+        if rule is None:
+            return self
+        if rule.axis == "tier":
+            known = [level.key for level in self.tier.levels] if self.tier else []
+        else:
+            known = [grade.key for grade in self.score.grades] if self.score else []
+        unknown = [level for level in rule.levels if level not in known]
+        if unknown:
+            raise ValueError(
+                f"event_downgrade.levels: {unknown} 不是 {rule.axis} 的级别 "
+                f"/ not levels of {rule.axis}; 可选 one of {known}"
+            )
+        return self
 
     @model_validator(mode="after")
     def attestations_declared(self) -> Self:

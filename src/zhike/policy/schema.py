@@ -10,10 +10,10 @@ from typing import Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
-from .common import ROLE_CODES, Section, known_role
+from .common import ROLE_CODES, Duration, Section, known_role
 from .grading_schema import GradingPolicy
 
-__all__ = ["ROLE_CODES", "Section"]
+__all__ = ["ROLE_CODES", "Duration", "Section"]
 
 
 class PolicyMeta(Section):
@@ -101,26 +101,6 @@ class ArchivePolicy(Section):
     contact_profile: list[ProfileField] = []
 
 
-class Duration(Section):
-    """A time allowance: exactly one of working days, working hours or calendar days."""
-
-    working_days: int | None = Field(default=None, ge=0, le=365)
-    working_hours: float | None = Field(default=None, ge=0, le=2000)
-    calendar_days: int | None = Field(default=None, ge=0, le=3650)
-
-    @model_validator(mode="after")
-    def exactly_one(self) -> Self:
-        given = [
-            v for v in (self.working_days, self.working_hours, self.calendar_days) if v is not None
-        ]
-        if len(given) != 1:
-            raise ValueError(
-                "必须且只能设置 working_days、working_hours、calendar_days 之一 "
-                "/ set exactly one of working_days, working_hours, calendar_days"
-            )
-        return self
-
-
 class CalendarPolicy(Section):
     """工作时间 (SRV-5): working periods of a working day, company-wide."""
 
@@ -206,6 +186,8 @@ class Policy(Section):
     def chains_exist(self) -> Self:
         named = [(f"deadlines.{k}", r.escalation) for k, r in self.deadlines.items()]
         named += [(f"approvals.{k}", a.escalation) for k, a in self.approvals.items()]
+        if self.grading.event_downgrade is not None:
+            named.append(("grading.event_downgrade", self.grading.event_downgrade.escalation))
         for key, chain in named:
             if chain not in self.escalation:
                 raise ValueError(

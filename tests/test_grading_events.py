@@ -1,0 +1,133 @@
+"""GRD-7: a problem on a VIP opens a 5-day deadline to downgrade it, escalating if missed."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from zhike.grading.errors import GradingError, PermissionDenied
+from zhike.grading.events import event_downgrade, problem_record
+from zhike.grading.models import GradeChange, Problem, Standing
+from zhike.policy.loader import load_policy
+from zhike.workflow.deadlines import sweep_overdue
+from zhike.workflow.models import Deadline, DeadlineState, Notice
+
+from .conftest import Company
+
+
+@pytest.fixture(scope="module")
+def wholesale():  # type: ignore[no-untyped-def]
+    return load_policy("wholesale-market")
+
+
+def standing(customer, tier: str) -> None:  # type: ignore[no-untyped-def]
+    Standing.objects.create(customer=customer, tier=tier, since=timezone.now())
+
+
+def test_grd_7_problem_on_a_vip_opens_a_5_day_downgrade_deadline(
+    company: Company, wholesale
+) -> None:  # type: ignore[no-untyped-def]
+    customer = company.customers["A"]
+    standing(customer, "vip")
+    now = timezone.now()
+    problem = problem_record(
+        by=company.users["alice"],
+        customer_id=customer.pk,
+        kind="late_fees",
+        description="连续两个月未按期交纳租金",
+        policy=wholesale,
+        now=now,
+    )
+    deadline = problem.deadline
+    assert deadline is not None
+    # 5 calendar days (s000 "5日内"), to the sales manager above Alice's department.
+    assert deadline.assignee == company.users["mgr"]
+    assert deadline.due_at.date() == (now + timedelta(days=5)).date()
+    assert deadline.policy_version == "wholesale-market-1"
+    # Missed: the sweep escalates it up the default chain.
+    sweep_overdue(policy=wholesale, now=now + timedelta(days=6))
+    deadline.refresh_from_db()
+    assert deadline.escalation_level == 1
+    assert Notice.objects.filter(kind="deadline.overdue").exists()
+    # The manager downgrades VIP → 优选: standing, history and the deadline follow.
+    change = event_downgrade(
+        by=company.users["mgr"],
+        customer_id=customer.pk,
+        to="preferred",
+        reason="交费不及时,按制度降级",
+        policy=wholesale,
+        now=now + timedelta(days=6),
+    )
+    assert (change.old, change.new, change.source) == ("vip", "preferred", "event")
+    assert Standing.objects.get(customer=customer).tier == "preferred"
+    deadline.refresh_from_db()
+    assert deadline.state == DeadlineState.DONE
+    assert Problem.objects.get().resolved_at is not None
+
+
+def test_grd_7_no_deadline_below_the_protected_levels(company: Company, wholesale) -> None:  # type: ignore[no-untyped-def]
+    customer = company.customers["A"]
+    standing(customer, "qualified")
+    problem = problem_record(
+        by=company.users["alice"],
+        customer_id=customer.pk,
+        kind="contract_execution",
+        description="发货延误",
+        policy=wholesale,
+        now=timezone.now(),
+    )
+    assert problem.deadline is None
+    assert not Deadline.objects.exists()
+
+
+def test_grd_7_severe_problem_is_reported_to_the_leaders(company: Company, wholesale) -> None:  # type: ignore[no-untyped-def]
+    customer = company.customers["A"]
+    standing(customer, "vip")
+    problem_record(
+        by=company.users["alice"],
+        customer_id=customer.pk,
+        kind="operating_crisis",
+        description="老板失联,货款无法收回",
+        severe=True,
+        policy=wholesale,
+        now=timezone.now(),
+    )
+    told = set(
+        Notice.objects.filter(kind="grading.severe_problem").values_list(
+            "recipient__username", flat=True
+        )
+    )
+    assert told == {"vp", "gm"}
+
+
+def test_grd_7_bad_input_and_wrong_direction(company: Company, wholesale) -> None:  # type: ignore[no-untyped-def]
+    customer = company.customers["A"]
+    standing(customer, "preferred")
+    with pytest.raises(GradingError, match="无效的问题类型"):
+        problem_record(
+            by=company.users["alice"],
+            customer_id=customer.pk,
+            kind="rude",
+            description="x",
+            policy=wholesale,
+            now=timezone.now(),
+        )
+    with pytest.raises(GradingError, match="更低的级别"):
+        event_downgrade(
+            by=company.users["mgr"],
+            customer_id=customer.pk,
+            to="vip",
+            reason="x",
+            policy=wholesale,
+            now=timezone.now(),
+        )
+    with pytest.raises(PermissionDenied):
+        event_downgrade(
+            by=company.users["alice"],
+            customer_id=customer.pk,
+            to="qualified",
+            reason="x",
+            policy=wholesale,
+            now=timezone.now(),
+        )
+    assert not GradeChange.objects.exists() and not Problem.objects.exists()
