@@ -79,3 +79,41 @@ def test_grd_6_bad_period_is_a_clear_error(company: Company) -> None:
     page = company.client("mgr").post("/grading/reviews/", {"period_end": "30/06/2026"})
     assert "格式 YYYY-MM-DD" in page.content.decode()
     assert not Review.objects.exists()
+
+
+def test_grd_8_9_10_pages_as_users_meet_them(company: Company, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.ZHIKE_POLICY = "wholesale-market"
+    active_policy.cache_clear()
+    try:
+        customer = company.customers["A"]
+        url = f"/customers/{customer.pk}/grading/"
+        html = company.client("alice").get(url).content.decode()
+        assert "未通过,不能交易" in html and "具备工商营业执照" in html
+        # The supervisor checks an admission item with its evidence on the page.
+        company.client("sup").post(
+            url,
+            {
+                "action": "admission",
+                "key": "business_licence",
+                "passed": "yes",
+                "evidence": "营业执照 91130100MA0000000X",
+            },
+        )
+        assert "营业执照 91130100MA0000000X" in company.client("alice").get(url).content.decode()
+        # Alice proposes the blacklist; the vice president sees the verification form.
+        company.client("alice").post(url, {"action": "blacklist", "reason": "长期拖欠租金"})
+        assert "属实,提交审批" in company.client("vp").get(url).content.decode()
+        assert "属实,提交审批" not in company.client("alice").get(url).content.decode()
+        # A problem on the page; a missing description is a clear error, nothing saved.
+        bad = company.client("alice").post(url, {"action": "problem", "kind": "late_fees"})
+        assert "请填写情况说明" in bad.content.decode()
+        # The blacklist page follows the data scope.
+        assert "长期拖欠租金" in company.client("alice").get("/grading/blacklist/").content.decode()
+        assert (
+            "长期拖欠租金" not in company.client("bob").get("/grading/blacklist/").content.decode()
+        )
+        # The treatment matrix of the policy.
+        matrix = company.client("bob").get("/grading/treatment/").content.decode()
+        assert "VIP客户" in matrix and "每 1 个月" in matrix
+    finally:
+        active_policy.cache_clear()

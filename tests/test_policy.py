@@ -107,7 +107,7 @@ def test_pol_1_grading_errors_name_the_key_in_chinese() -> None:
 name = "x"
 version = "1"
 effective_date = 2026-01-01
-extends = "wholesale-market"
+extends = "general"
 [grading.tier]
 name = "级别"
 [[grading.tier.levels]]

@@ -8,6 +8,7 @@ import pytest
 
 from zhike.archive.errors import CustomerNotFound
 from zhike.archive.models import CustomerStatus
+from zhike.policy.loader import load_policy
 from zhike.trade.errors import TradeError
 from zhike.trade.metrics import Period, customer_figures
 from zhike.trade.models import Invoice, Order, OrderLine
@@ -15,6 +16,7 @@ from zhike.trade.services import LineInput, invoice_create, order_create, paymen
 
 from .conftest import Company
 
+POLICY = load_policy("general")
 YEAR = Period(date(2026, 1, 1), date(2026, 12, 31))
 
 
@@ -35,6 +37,7 @@ def test_grd_5_figures_from_the_ledger(company: Company) -> None:
     # Two contracts in the year (one line priced 10 % over list, one in kilograms), one
     # the year before; invoices: one paid on time, one paid late, one still open.
     order_create(
+        policy=POLICY,
         by=alice,
         customer_id=customer.pk,
         number="HT-1",
@@ -45,6 +48,7 @@ def test_grd_5_figures_from_the_ledger(company: Company) -> None:
         ],
     )
     order_create(
+        policy=POLICY,
         by=alice,
         customer_id=customer.pk,
         number="HT-2",
@@ -52,6 +56,7 @@ def test_grd_5_figures_from_the_ledger(company: Company) -> None:
         lines=[line(quantity=Decimal(5))],
     )
     order_create(
+        policy=POLICY,
         by=alice,
         customer_id=customer.pk,
         number="HT-0",
@@ -146,6 +151,7 @@ def test_grd_8_blacklisted_customer_gets_no_new_order(company: Company) -> None:
     customer.save()
     with pytest.raises(TradeError, match="黑名单"):
         order_create(
+            policy=POLICY,
             by=company.users["alice"],
             customer_id=customer.pk,
             number="HT-9",
@@ -159,10 +165,16 @@ def test_grd_5_bad_ledger_input_is_refused_whole(company: Company) -> None:
     alice, customer = company.users["alice"], company.customers["A"]
     with pytest.raises(TradeError, match="至少要有一行"):
         order_create(
-            by=alice, customer_id=customer.pk, number="X", signed_on=date(2026, 1, 1), lines=[]
+            policy=POLICY,
+            by=alice,
+            customer_id=customer.pk,
+            number="X",
+            signed_on=date(2026, 1, 1),
+            lines=[],
         )
     with pytest.raises(TradeError, match="第 2 行"):
         order_create(
+            policy=POLICY,
             by=alice,
             customer_id=customer.pk,
             number="X",
@@ -170,10 +182,16 @@ def test_grd_5_bad_ledger_input_is_refused_whole(company: Company) -> None:
             lines=[line(), line(quantity=Decimal(0))],
         )
     order_create(
-        by=alice, customer_id=customer.pk, number="X", signed_on=date(2026, 1, 1), lines=[line()]
+        policy=POLICY,
+        by=alice,
+        customer_id=customer.pk,
+        number="X",
+        signed_on=date(2026, 1, 1),
+        lines=[line()],
     )
     with pytest.raises(TradeError, match="已存在"):
         order_create(
+            policy=POLICY,
             by=alice,
             customer_id=customer.pk,
             number="X",
@@ -196,6 +214,7 @@ def test_org_2_ledger_entries_respect_the_data_scope(company: Company) -> None:
     # Bob may not book a contract on Alice's customer: the same error as a missing one.
     with pytest.raises(CustomerNotFound):
         order_create(
+            policy=POLICY,
             by=company.users["bob"],
             customer_id=company.customers["A"].pk,
             number="Y",

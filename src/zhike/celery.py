@@ -17,6 +17,14 @@ app.conf.beat_schedule = {
         "task": "archive.sweep_stale_customers",
         "schedule": crontab(hour=2, minute=0),
     },
+    "grading-blacklist-expiry": {
+        "task": "grading.sweep_blacklist_expiry",
+        "schedule": crontab(hour=1, minute=30),
+    },
+    "grading-schedule-revisits": {
+        "task": "grading.schedule_revisits",
+        "schedule": crontab(hour=6, minute=0),
+    },
     "workflow-escalation-sweep": {
         "task": "workflow.sweep_overdue",
         "schedule": 300.0,  # every 5 minutes: escalation is measured in hours and days

@@ -388,6 +388,16 @@ def interaction_record(
         Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=occurred_at)
     ).update(last_contact_at=occurred_at)
     _ask_for_an_update(customer_id=customer_id, kind=kind, now=now, policy=policy)
+    if kind == InteractionKind.VISIT:  # a visit by the deadline's assignee is the revisit
+        from zhike.workflow.models import Deadline, DeadlineState
+
+        Deadline.objects.filter(
+            rule="revisit",
+            object_id=customer_id,
+            content_type__model="customer",
+            assignee=by,
+            state=DeadlineState.OPEN,
+        ).update(state=DeadlineState.DONE, closed_at=now, next_escalation_at=None)
     return interaction
 
 
@@ -541,3 +551,17 @@ def customer_merge(*, by: User, keep_id: int, merge_id: int) -> Customer:
     )
     record(duplicate, "customer.merged_into", by=by, details={"into": keep.code})
     return keep
+
+
+def customer_set_blacklisted(
+    *, customer_id: int, blacklisted: bool, restore_to: str = "", by: User | None
+) -> Customer:
+    """Put a customer on or take it off the blacklist status (ARC-5). Only the blacklist
+    procedure (zhike.grading.blacklist) calls this; nobody sets the status on a form."""
+    customer = Customer.objects.select_for_update().get(pk=customer_id)
+    old = customer.status
+    new = CustomerStatus.BLACKLISTED if blacklisted else (restore_to or CustomerStatus.POTENTIAL)
+    Customer.objects.filter(pk=customer_id).update(status=new, version=F("version") + 1)
+    record(customer, "customer.updated", by=by, details={"changes": {"status": [old, str(new)]}})
+    customer.refresh_from_db()
+    return customer

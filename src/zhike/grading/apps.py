@@ -7,9 +7,12 @@ class GradingConfig(AppConfig):
     verbose_name = _("客户分级")
 
     def ready(self) -> None:
+        from zhike.policy.loader import active_policy
+        from zhike.trade.trading import register_trade_guard
         from zhike.workflow.approvals import ApprovalHandler, register_approval_handler
 
-        from . import reviews
+        from . import blacklist, reviews
+        from .admission import admission_guard
 
         register_approval_handler(
             reviews.APPROVAL_KIND,
@@ -19,3 +22,19 @@ class GradingConfig(AppConfig):
                 on_returned=reviews.on_review_returned,
             ),
         )
+        # The approval engine calls back with the request only: the policy in force decides.
+        register_approval_handler(
+            blacklist.ENTRY_KIND,
+            ApprovalHandler(
+                on_approved=lambda r: blacklist.on_entry_approved(r, policy=active_policy()),
+                on_rejected=blacklist.on_entry_rejected,
+            ),
+        )
+        register_approval_handler(
+            blacklist.REENTRY_KIND,
+            ApprovalHandler(
+                on_approved=lambda r: blacklist.on_reentry_approved(r, policy=active_policy()),
+                on_rejected=blacklist.on_reentry_rejected,
+            ),
+        )
+        register_trade_guard(admission_guard)

@@ -20,6 +20,7 @@ from zhike.workflow.notify import notify_many
 
 from .errors import GradingError, PermissionDenied
 from .models import GradeChange, Problem, Standing
+from .treatment import refresh_priorities
 
 RULE = "grading_downgrade"
 
@@ -118,6 +119,7 @@ def event_downgrade(
     setattr(standing, rule.axis, to)
     standing.since, standing.policy_version = now, policy.policy.version
     standing.save()
+    refresh_priorities(Standing.objects.filter(pk=standing.pk), policy)
     change = GradeChange.objects.create(
         customer=customer,
         axis=rule.axis,

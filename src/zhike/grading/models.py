@@ -133,6 +133,9 @@ class Standing(models.Model):
     review = models.ForeignKey(Review, on_delete=models.SET_NULL, null=True, related_name="+")
     policy_version = models.CharField(max_length=40, default="")
     since = models.DateTimeField()
+    # The treatment matrix's priority (GRD-10): 1 is served first — shipping, production,
+    # complaint queues sort by it. NULL: no cell applies.
+    priority = models.PositiveSmallIntegerField(_("优先级"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("客户当前等级")
@@ -140,6 +143,7 @@ class Standing(models.Model):
         indexes = [
             models.Index(fields=["grade"], name="standing_grade"),
             models.Index(fields=["tier"], name="standing_tier"),
+            models.Index(fields=["priority"], name="standing_priority"),
         ]
 
     def __str__(self) -> str:
@@ -233,3 +237,80 @@ class Problem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.kind}"
+
+
+class BlacklistEntry(models.Model):
+    """客户黑名单 — one entry of a customer on the blacklist (GRD-8, s000 五 3(5)): proposed,
+    verified, approved; valid for the policy's months (shortenable); after expiry the
+    customer returns only by approval, at the lowest level."""
+
+    scope_owner_field = "customer__owner"
+    scope_department_field = "customer__department"
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", _("待核实")
+        SUBMITTED = "submitted", _("审批中")
+        ACTIVE = "active", _("生效中")
+        REJECTED = "rejected", _("未列入")
+        EXPIRED = "expired", _("已到期")
+        READMITTING = "readmitting", _("重新准入审批中")
+        READMITTED = "readmitted", _("已重新准入")
+
+    customer = models.ForeignKey(
+        "archive.Customer", on_delete=models.CASCADE, related_name="blacklist_entries"
+    )
+    state = models.CharField(
+        _("状态"), max_length=20, choices=State.choices, default=State.PROPOSED
+    )
+    reason = models.TextField(_("列入理由"))
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField()
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    verification = models.TextField(_("核实意见"), blank=True)
+    valid_months = models.PositiveSmallIntegerField(_("有效期(月)"), default=6)
+    starts_on = models.DateField(_("生效日"), null=True, blank=True)
+    ends_on = models.DateField(_("到期日"), null=True, blank=True)
+    arrears = money(_("列入时欠款"), default=0)
+    previous_status = models.CharField(max_length=20, default="")
+    readmit_reason = models.TextField(_("重新准入理由"), blank=True)
+
+    class Meta:
+        verbose_name = _("黑名单")
+        verbose_name_plural = _("黑名单")
+        ordering = ["-proposed_at"]
+        indexes = [
+            models.Index(fields=["state", "ends_on"], name="blacklist_state_ends"),
+            models.Index(fields=["customer", "-proposed_at"], name="blacklist_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.state}"
+
+
+class AdmissionCheck(models.Model):
+    """准入审核 — one item of the admission checklist for a customer (GRD-9, s000 五 1):
+    passed or not, the evidence (a note or an attachment) and who checked it."""
+
+    customer = models.ForeignKey(
+        "archive.Customer", on_delete=models.CASCADE, related_name="admission_checks"
+    )
+    key = models.CharField(max_length=30)
+    passed = models.BooleanField(_("符合"))
+    evidence = models.CharField(_("依据"), max_length=300, blank=True)
+    attachment = models.FileField(_("附件"), upload_to="admission/%Y/%m/", blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    checked_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("准入审核")
+        verbose_name_plural = _("准入审核")
+        constraints = [models.UniqueConstraint(fields=["customer", "key"], name="admission_once")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.key}: {self.passed}"

@@ -31,6 +31,7 @@ from . import rules_sql
 from .errors import GradingError, PermissionDenied
 from .models import GradeChange, Review, ReviewLine, Standing
 from .rules import months_before
+from .treatment import refresh_priorities
 
 APPROVAL_KIND = "grading_review"
 OPEN_STATES = (Review.State.COMPUTING, Review.State.PROPOSED, Review.State.SUBMITTED)
@@ -426,6 +427,7 @@ ON CONFLICT (customer_id) DO UPDATE SET
 """,
             [review.policy_version, now, review.pk],
         )
+    refresh_priorities(Standing.objects.filter(review=review), Policy.model_validate(review.policy))
     review.state = Review.State.APPLIED
     review.applied_at = now
     review.save(update_fields=["state", "applied_at"])

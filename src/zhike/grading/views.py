@@ -5,7 +5,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,12 +13,16 @@ from django.utils import timezone
 from zhike.archive.errors import ArchiveError
 from zhike.archive.selectors import access_customer
 from zhike.org.models import User
+from zhike.org.scopes import visible_to
 from zhike.policy.loader import active_policy
 from zhike.policy.schema import Policy
 
-from . import reviews, selectors, services
-from .models import Review
+from . import blacklist, reviews, selectors, services
+from .admission import admission_check, admission_status
+from .events import event_downgrade, problem_record
+from .models import AdmissionCheck, BlacklistEntry, Problem, Review, Standing
 from .rules import describe
+from .treatment import treatment_for
 
 NOTES = {"no_trade": "无交易", "not_evaluated": "往来未满首次评估期", "new": "新客户首年"}
 LINE_FILTERS = ("changed", "missed", "all")
@@ -41,6 +45,50 @@ def _manual_items(policy: Policy) -> list[dict[str, Any]]:
     return items
 
 
+def _act(request: HttpRequest, user: User, customer_id: int, policy: Policy) -> None:
+    """The grading page's forms, one service each (the services check every rule)."""
+    post, now = request.POST, timezone.now()
+    action = post.get("action", "assess")
+    common: dict[str, Any] = {"by": user, "policy": policy, "now": now}
+    if action == "assess":
+        services.assessment_record(
+            customer_id=customer_id, key=post.get("key", ""), value=post.get("value", ""),
+            note=post.get("note", ""), **common,
+        )  # fmt: skip
+    elif action == "admission":
+        admission_check(
+            customer_id=customer_id, key=post.get("key", ""), passed=post.get("passed") == "yes",
+            evidence=post.get("evidence", ""), attachment=request.FILES.get("attachment"),
+            **common,
+        )  # fmt: skip
+    elif action == "problem":
+        problem_record(
+            customer_id=customer_id, kind=post.get("kind", ""),
+            description=post.get("description", ""), severe=post.get("severe") == "on", **common,
+        )  # fmt: skip
+    elif action == "downgrade":
+        event_downgrade(
+            customer_id=customer_id, to=post.get("to", ""), reason=post.get("reason", ""),
+            **common,
+        )  # fmt: skip
+    elif action == "blacklist":
+        blacklist.blacklist_propose(
+            customer_id=customer_id, reason=post.get("reason", ""), **common
+        )
+    elif action == "verify":
+        months = post.get("valid_months") or None
+        blacklist.blacklist_verify(
+            entry_id=int(post.get("entry", 0)), confirmed=post.get("confirmed") == "yes",
+            note=post.get("note", ""), valid_months=int(months) if months else None, **common,
+        )  # fmt: skip
+    elif action == "readmit":
+        blacklist.blacklist_readmit_request(
+            entry_id=int(post.get("entry", 0)), reason=post.get("reason", ""), **common
+        )
+    else:
+        raise ValueError(action)
+
+
 @login_required
 def customer_grading(request: HttpRequest, customer_id: int) -> HttpResponse:
     """客户分级: the standing, the score with every indicator's band and points, the tiers
@@ -54,14 +102,10 @@ def customer_grading(request: HttpRequest, customer_id: int) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
-            services.assessment_record(
-                by=user, customer_id=customer.pk, key=request.POST.get("key", ""),
-                value=request.POST.get("value", ""), note=request.POST.get("note", ""),
-                policy=policy, now=timezone.now(),
-            )  # fmt: skip
+            _act(request, user, customer.pk, policy)
             return redirect("customer-grading", customer_id=customer.pk)
-        except ArchiveError as exc:
-            error = exc.message
+        except (ArchiveError, ValueError) as exc:
+            error = getattr(exc, "message", str(exc))
     card = selectors.grading_card(user, customer.pk, policy=policy, today=timezone.localdate())
     rules = policy.grading
     tiers = []
@@ -88,6 +132,19 @@ def customer_grading(request: HttpRequest, customer_id: int) -> HttpResponse:
             "note": NOTES.get(card.score.note, "") if card.score else "",
             "labels": _labels(card, policy),
             "history": _history(card, policy),
+            "treatment": treatment_for(card.standing, policy),
+            "admission": admission_status(customer.pk, policy),
+            "admission_checks": {
+                c.key: c for c in AdmissionCheck.objects.filter(customer=customer)
+            },
+            "may_check_admission": _holds(user, rules.admission.checked_by)
+            if rules.admission
+            else False,
+            "blacklist_entries": blacklist.entries_of(customer.pk),
+            "may_verify_blacklist": _holds(user, [rules.blacklist.verify_role]),
+            "problems": Problem.objects.filter(customer=customer)[:20],
+            "may_downgrade": user.has_perm("grading.run_review") and bool(rules.event_downgrade),
+            "downgrade_levels": _downgrade_levels(policy),
             "tiers": tiers,
             "manual": manual,
             "error": error,
@@ -125,6 +182,18 @@ def _history(card: selectors.GradingCard, policy: Policy) -> list[dict[str, Any]
             }
         )
     return rows
+
+
+def _holds(user: User, roles: list[str]) -> bool:
+    return user.is_superuser or user.roles.filter(code__in=roles).exists()
+
+
+def _downgrade_levels(policy: Policy) -> list[tuple[str, str]]:
+    rule = policy.grading.event_downgrade
+    if rule is None:
+        return []
+    axis = axis_labels(policy).get(rule.axis)
+    return list(axis[1].items()) if axis else []
 
 
 def _labels(card: selectors.GradingCard, policy: Policy) -> dict[str, str]:
@@ -223,4 +292,44 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
             "grade_labels": {g.key: g.label for g in rules.score.grades} if rules.score else {},
             "notes": NOTES,
         },
+    )
+
+
+@login_required
+def treatment_matrix(request: HttpRequest) -> HttpResponse:
+    """待遇矩阵 (GRD-10): each cell of the policy with how many customers it holds now."""
+    policy = active_policy()
+    treatment = policy.grading.treatment
+    cells = treatment.cells if treatment else []
+    counts = dict(
+        Standing.objects.exclude(priority=None)
+        .values_list("priority")
+        .annotate(n=Count("pk"))
+        .values_list("priority", "n")
+    )
+    axes = axis_labels(policy)
+    rows = [
+        {
+            "cell": cell,
+            "when": [(axes[a][0], axes[a][1].get(v, v)) for a, v in cell.when.items() if a in axes],
+            "customers": counts.get(cell.priority, 0),
+        }
+        for cell in cells
+    ]
+    return render(request, "grading/treatment.html", {"rows": rows, "policy": policy})
+
+
+@login_required
+def blacklist_page(request: HttpRequest) -> HttpResponse:
+    """黑名单 (GRD-8): entries of the customers the user may see, newest first."""
+    user: User = request.user  # type: ignore[assignment]
+    state = request.GET.get("state", "")
+    entries = visible_to(user, BlacklistEntry.objects.select_related("customer", "proposed_by"))
+    if state in BlacklistEntry.State.values:
+        entries = entries.filter(state=state)
+    page = Paginator(entries.order_by("-proposed_at"), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "grading/blacklist.html",
+        {"page": page, "state": state, "states": BlacklistEntry.State.choices},
     )

@@ -226,6 +226,63 @@ class EventDowngrade(Section):
     _role = field_validator("assignee_role")(known_role)
 
 
+class AdmissionItem(Section):
+    key: str = Field(pattern=KEY)
+    label: str
+
+
+class Admission(Section):
+    """准入 (GRD-9, s000 五 1): the checklist a customer passes, each item with evidence and
+    who checked it, before it may trade."""
+
+    items: list[AdmissionItem] = Field(min_length=1)
+    checked_by: list[str] = ["supervisor", "sales_manager", "vice_president"]
+    required_for_trade: bool = True
+
+    _roles = field_validator("checked_by")(lambda roles: [known_role(r) for r in roles])
+
+
+class Blacklist(Section):
+    """客户黑名单 (GRD-8, s000 五 3(5)): proposal → verification → approval; arrears
+    collected by the market and finance teams; valid 6 months, shortenable; re-entry after
+    expiry by approval only, at the lowest level."""
+
+    valid_months: int = Field(default=6, ge=1, le=120, description="s000: 有效期暂定6个月")
+    verify_role: str = "vice_president"
+    collection_roles: list[str] = ["sales_manager", "finance"]
+    collection_within: Duration = Duration(working_days=10)
+
+    _role = field_validator("verify_role")(known_role)
+    _roles = field_validator("collection_roles")(lambda roles: [known_role(r) for r in roles])
+
+
+class TreatmentCell(Section):
+    """One cell of the treatment matrix (GRD-10, s004 分类客户享有待遇): who a customer of
+    these levels is to the company — shipping and production priority, price level, who
+    revisits how often, how often the salesperson reports, complaint priority."""
+
+    when: dict[Literal["grade", "tier", "size_class"], str] = Field(min_length=1)
+    label: str
+    priority: int = Field(ge=1, le=99, description="1 = first (shipping, production, queues)")
+    price_level: str = ""
+    revisit_every_months: int | None = Field(default=None, ge=1, le=24)
+    revisit_roles: list[str] = []
+    report_every_months: int | None = Field(default=None, ge=1, le=12)
+    complaint_priority: int = Field(default=9, ge=1, le=9, description="1 = handled first")
+
+    _roles = field_validator("revisit_roles")(lambda roles: [known_role(r) for r in roles])
+
+    @model_validator(mode="after")
+    def revisit_has_roles(self) -> Self:
+        if self.revisit_every_months and not self.revisit_roles:
+            raise ValueError("设置了回访周期就要指定回访人 revisit_roles / who revisits?")
+        return self
+
+
+class Treatment(Section):
+    cells: list[TreatmentCell] = Field(min_length=1)
+
+
 class GradingPolicy(Section):
     """客户分级 (GRD-1…GRD-6)."""
 
@@ -248,6 +305,9 @@ class GradingPolicy(Section):
     size_class: RuledAxis | None = None
     attestations: list[AttestationRule] = []
     event_downgrade: EventDowngrade | None = None
+    admission: Admission | None = None
+    blacklist: Blacklist = Blacklist()
+    treatment: Treatment | None = None
 
     @field_validator("review_months")
     @classmethod
@@ -255,6 +315,24 @@ class GradingPolicy(Section):
         if any(m < 1 or m > 12 for m in months):
             raise ValueError("review_months 取 1–12 / months are 1–12")
         return sorted(set(months))
+
+    @model_validator(mode="after")
+    def treatment_levels_exist(self) -> Self:
+        if self.treatment is None:
+            return self
+        known = {
+            "grade": [g.key for g in self.score.grades] if self.score else [],
+            "tier": [lv.key for lv in self.tier.levels] if self.tier else [],
+            "size_class": [lv.key for lv in self.size_class.levels] if self.size_class else [],
+        }
+        for cell in self.treatment.cells:
+            for axis, value in cell.when.items():
+                if value not in known[axis]:
+                    raise ValueError(
+                        f"treatment「{cell.label}」: {axis} = {value!r} 不是已配置的级别 "
+                        f"/ not a level of {axis}; 可选 one of {known[axis]}"
+                    )
+        return self
 
     @model_validator(mode="after")
     def event_levels_exist(self) -> Self:

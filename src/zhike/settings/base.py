@@ -149,6 +149,10 @@ USE_TZ = True
 FORMAT_MODULE_PATH = ["zhike.formats"]  # 1,200,000.00 for amounts in Chinese
 
 STATIC_URL = "static/"
+# Uploaded evidence (admission licences…): never served as static files; a view checks the
+# data scope before it sends one.
+MEDIA_ROOT = Path(os.environ.get("ZHIKE_MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_URL = "/media/"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("ZHIKE_STATIC_ROOT", VAR_DIR / "static"))
 STORAGES = {

@@ -89,6 +89,7 @@ def create_order(request: HttpRequest, payload: OrderIn) -> Status:
         number=payload.number,
         signed_on=payload.signed_on,
         note=payload.note,
+        policy=active_policy(),
         lines=[services.LineInput(**line.model_dump()) for line in payload.lines],
     )
     return Status(201, order_out(selectors.orders_for(user).get(pk=order.pk)))

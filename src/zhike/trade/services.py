@@ -13,6 +13,7 @@ from zhike.archive.models import Customer
 from zhike.archive.selectors import access_customer
 from zhike.audit.services import record
 from zhike.org.models import User
+from zhike.policy.schema import Policy
 
 from .errors import TradeError
 from .models import Invoice, Order, OrderLine, Payment
@@ -46,11 +47,12 @@ def order_create(
     number: str,
     signed_on: date,
     lines: list[LineInput],
+    policy: Policy,
     note: str = "",
 ) -> Order:
     """Record a contract with its lines; refused for a customer who may not trade."""
     customer = _customer_for_update(by, customer_id, permission="trade.add_order")
-    check_may_trade(customer)
+    check_may_trade(customer, policy)
     if not lines:
         raise TradeError(_("合同至少要有一行明细"), field="lines")
     if Order.objects.filter(number=number).exists():

@@ -33,6 +33,8 @@ urlpatterns = [
         name="customer-grading",
     ),
     path("grading/reviews/", grading_views.review_list, name="review-list"),
+    path("grading/treatment/", grading_views.treatment_matrix, name="treatment-matrix"),
+    path("grading/blacklist/", grading_views.blacklist_page, name="blacklist"),
     path("grading/reviews/<int:review_id>/", grading_views.review_detail, name="review-detail"),
     path("approvals/", workflow_views.approvals_page, name="approvals"),
     path("approvals/<int:request_id>/", workflow_views.approval_detail, name="approval-detail"),

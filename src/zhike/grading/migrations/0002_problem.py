@@ -6,34 +6,67 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('archive', '0011_live_partial_indexes'),
-        ('grading', '0001_initial'),
-        ('workflow', '0002_approvalrequest_approvalstep_calendaroverride_and_more'),
+        ("archive", "0011_live_partial_indexes"),
+        ("grading", "0001_initial"),
+        ("workflow", "0002_approvalrequest_approvalstep_calendaroverride_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Problem',
+            name="Problem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=30, verbose_name='问题类型')),
-                ('description', models.TextField(verbose_name='情况说明')),
-                ('severe', models.BooleanField(default=False, verbose_name='造成重大损失或声誉损害')),
-                ('at', models.DateTimeField()),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('resolution', models.CharField(blank=True, max_length=200, verbose_name='处理结果')),
-                ('by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='problems', to='archive.customer')),
-                ('deadline', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='workflow.deadline')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=30, verbose_name="问题类型")),
+                ("description", models.TextField(verbose_name="情况说明")),
+                (
+                    "severe",
+                    models.BooleanField(default=False, verbose_name="造成重大损失或声誉损害"),
+                ),
+                ("at", models.DateTimeField()),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "resolution",
+                    models.CharField(blank=True, max_length=200, verbose_name="处理结果"),
+                ),
+                (
+                    "by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="problems",
+                        to="archive.customer",
+                    ),
+                ),
+                (
+                    "deadline",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="workflow.deadline",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '客户问题记录',
-                'verbose_name_plural': '客户问题记录',
-                'ordering': ['-at'],
-                'indexes': [models.Index(fields=['customer', '-at'], name='problem_customer')],
+                "verbose_name": "客户问题记录",
+                "verbose_name_plural": "客户问题记录",
+                "ordering": ["-at"],
+                "indexes": [models.Index(fields=["customer", "-at"], name="problem_customer")],
             },
         ),
     ]
