@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import F, Q
+from django.utils import timezone
 
 from zhike.audit.models import Event
 from zhike.org.models import User
@@ -193,7 +194,9 @@ def _write_batch(
     content_type: ContentType,
 ) -> None:
     new = [p for p in planned if p.existing is None]
-    codes = reserve_customer_codes(policy.archive.coding, today=now.date(), count=len(new))
+    codes = reserve_customer_codes(
+        policy.archive.coding, today=timezone.localdate(now), count=len(new)
+    )
     created = []
     for plan, code in zip(new, codes, strict=True):
         customer = Customer(

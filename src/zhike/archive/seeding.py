@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from zhike.org.models import User
 from zhike.policy.schema import Policy
@@ -198,7 +199,9 @@ def seed_customers(
     made = 0
     for size in _batches(count, batch_size):
         with transaction.atomic():
-            codes = reserve_customer_codes(policy.archive.coding, today=now.date(), count=size)
+            codes = reserve_customer_codes(
+                policy.archive.coding, today=timezone.localdate(now), count=size
+            )
             rows = []
             for code in codes:
                 data = fake_customer(rng)

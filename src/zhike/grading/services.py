@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhike.archive.selectors import access_customer
@@ -42,7 +43,7 @@ def assessment_record(
         attestation = attestations[key]
         roles, allowed = attestation.rated_by, list(YES_NO)
         valid_until = (
-            months_before(now.date(), -attestation.valid_months)
+            months_before(timezone.localdate(now), -attestation.valid_months)
             if attestation.valid_months
             else None
         )

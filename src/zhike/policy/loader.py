@@ -5,6 +5,7 @@
 and English. ``active_policy`` loads the configured policy once per process.
 """
 
+import time
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db import DatabaseError
 from pydantic import ValidationError
 
 from .schema import Policy
@@ -171,9 +173,49 @@ def load_policy(name_or_path: str | Path) -> Policy:
 
 
 @cache
-def active_policy() -> Policy:
-    """The policy configured by ``settings.ZHIKE_POLICY``, loaded once per process.
+def configured_policy() -> Policy:
+    """The policy file or preset named by ``settings.ZHIKE_POLICY``, loaded once."""
+    return load_policy(settings.ZHIKE_POLICY)
+
+
+class _ActivePolicy:
+    """``active_policy()``: the approved policy version in force today (POL-3), else the
+    configured file. The version table is looked at most every
+    ``ZHIKE_POLICY_REFRESH_SECONDS`` per process (``None``: never — the file alone).
 
     Callers pass the result to the code that needs it; rules never read it themselves.
     """
-    return load_policy(settings.ZHIKE_POLICY)
+
+    def __init__(self) -> None:
+        self._checked = float("-inf")
+        self._version_id: int | None = None
+        self._policy: Policy | None = None
+
+    def __call__(self) -> Policy:
+        refresh = getattr(settings, "ZHIKE_POLICY_REFRESH_SECONDS", 30)
+        if refresh is None:
+            return configured_policy()
+        now = time.monotonic()
+        if now - self._checked >= refresh:
+            from django.utils import timezone
+
+            from .versions import version_in_force
+
+            try:
+                version = version_in_force(timezone.localdate())
+            except DatabaseError:  # not migrated yet (first `migrate`): the file alone
+                return configured_policy()
+            if version is None:
+                self._version_id, self._policy = None, None
+            elif version.pk != self._version_id:
+                self._version_id = version.pk
+                self._policy = parse_policy(version.text, f"version:{version.version}")
+            self._checked = now
+        return self._policy or configured_policy()
+
+    def cache_clear(self) -> None:
+        configured_policy.cache_clear()
+        self._checked, self._version_id, self._policy = float("-inf"), None, None
+
+
+active_policy = _ActivePolicy()

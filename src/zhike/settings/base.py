@@ -234,6 +234,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # --- zhike --------------------------------------------------------------------------------
 # The company policy (POL-1): a TOML file, or the name of a shipped preset.
 ZHIKE_POLICY = os.environ.get("ZHIKE_POLICY", "general")
+# How often (seconds) a process looks for a newly approved policy version in force (POL-3);
+# None: never, the file above alone.
+ZHIKE_POLICY_REFRESH_SECONDS: int | None = 30
 # API sign-in throttling: this many failed attempts per user name and address within the
 # window lock that pair out until the window passes.
 ZHIKE_LOGIN_MAX_FAILURES = int(os.environ.get("ZHIKE_LOGIN_MAX_FAILURES", "5"))

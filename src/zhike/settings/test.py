@@ -11,3 +11,6 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}  # noqa: F405
 CELERY_BROKER_URL = "memory://"
 CELERY_TASK_ALWAYS_EAGER = False
+# The policy is the configured file in tests (query counts stay fixed); the version
+# lookup is tested on its own (tests/test_policy_versions.py).
+ZHIKE_POLICY_REFRESH_SECONDS = None

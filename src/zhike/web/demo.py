@@ -80,7 +80,9 @@ def load_demo(*, policy: Policy, customers: int = 2000, seed: int = 2026) -> dic
     owners = [users[u] for u in ("sales1", "sales2", "sales3", "sup1", "mgr1", "office1")]
     weights = [30, 25, 25, 8, 4, 8]
     now = timezone.now()
-    codes = reserve_customer_codes(policy.archive.coding, today=now.date(), count=customers)
+    codes = reserve_customer_codes(
+        policy.archive.coding, today=timezone.localdate(now), count=customers
+    )
     rows = []
     for code in codes:
         owner = rng.choices(owners, weights)[0] if rng.random() > 0.05 else None
@@ -120,15 +122,17 @@ def load_demo_grading(
     now: datetime,
 ) -> None:
     """A two-year ledger, last half-year's review applied, and this one proposed."""
-    seed_ledger(rng, [c.pk for c in customers], today=now.date())
+    seed_ledger(rng, [c.pk for c in customers], today=timezone.localdate(now))
     if policy.grading.score is None and policy.grading.tier is None:
         return
     manager = users["mgr1"]
-    last = review_start(by=manager, policy=policy, period_end=months_before(now.date(), 6), now=now)
+    last = review_start(
+        by=manager, policy=policy, period_end=months_before(timezone.localdate(now), 6), now=now
+    )
     review_compute(review_id=last.pk, now=now)
     last.refresh_from_db()
     review_apply(review=last, now=now)
-    current = review_start(by=manager, policy=policy, period_end=now.date(), now=now)
+    current = review_start(by=manager, policy=policy, period_end=timezone.localdate(now), now=now)
     review_compute(review_id=current.pk, now=now)
 
 

@@ -1,0 +1,120 @@
+"""POL-3: a policy change is a new version with an effective date, approved through the
+workflow core; results name the version they used."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from zhike.grading.reviews import review_start
+from zhike.policy.loader import PolicyError, active_policy, load_policy
+from zhike.policy.models import PolicyVersion
+from zhike.policy.versions import policy_version_submit, version_in_force
+from zhike.workflow.approvals import ApprovalError, approval_act
+from zhike.workflow.models import ApprovalRequest
+
+from .conftest import Company
+
+
+def revised(version: str, effective: date, stale_days: int = 14) -> str:
+    return f"""
+[policy]
+name = "通用客户管理制度(2027 修订)"
+version = "{version}"
+effective_date = {effective.isoformat()}
+extends = "general"
+
+[archive.data_quality]
+stale_after_days = {stale_days}
+"""
+
+
+@pytest.fixture
+def general():  # type: ignore[no-untyped-def]
+    return load_policy("general")
+
+
+def test_pol_3_revision_approved_by_the_vice_president_takes_effect(
+    company: Company, general
+) -> None:  # type: ignore[no-untyped-def]
+    today = timezone.localdate()
+    version = policy_version_submit(
+        by=company.users["mgr"],
+        text=revised("general-2", today),
+        note="资料更新期限改为 14 天",
+        policy=general,
+        now=timezone.now(),
+    )
+    assert version.state == PolicyVersion.State.SUBMITTED
+    assert version_in_force(today) is None  # not before approval
+    request = ApprovalRequest.objects.get(kind="policy_change")
+    assert [c.username for c in request.steps.get().candidates.all()] == ["vp"]
+    approval_act(
+        request_id=request.pk,
+        by=company.users["vp"],
+        action="approve",
+        comment="同意",
+        policy=general,
+        now=timezone.now(),
+    )
+    version.refresh_from_db()
+    assert version.state == PolicyVersion.State.APPROVED
+    with override_settings(ZHIKE_POLICY_REFRESH_SECONDS=0):
+        active_policy.cache_clear()
+        in_force = active_policy()
+        assert in_force.policy.version == "general-2"
+        assert in_force.archive.data_quality.stale_after_days == 14
+        # Results name the version they were computed by.
+        review = review_start(
+            by=company.users["mgr"], policy=in_force, period_end=today, now=timezone.now()
+        )
+        assert review.policy_version == "general-2"
+    active_policy.cache_clear()
+
+
+def test_pol_3_future_effective_date(company: Company, general) -> None:  # type: ignore[no-untyped-def]
+    today = timezone.localdate()
+    later = today + timedelta(days=40)
+    policy_version_submit(
+        by=company.users["mgr"],
+        text=revised("general-3", later),
+        policy=general,
+        now=timezone.now(),
+    )
+    PolicyVersion.objects.update(state=PolicyVersion.State.APPROVED)
+    assert version_in_force(today) is None
+    assert version_in_force(later).version == "general-3"  # type: ignore[union-attr]
+
+
+def test_pol_3_invalid_revision_is_refused_with_its_problems(company: Company, general) -> None:  # type: ignore[no-untyped-def]
+    today = timezone.localdate()
+    with pytest.raises(PolicyError) as caught:
+        policy_version_submit(
+            by=company.users["mgr"],
+            text=revised("general-4", today, stale_days=0),
+            policy=general,
+            now=timezone.now(),
+        )
+    assert caught.value.problems[0].key == "archive.data_quality.stale_after_days"
+    with pytest.raises(ApprovalError, match="生效日期不能早于今天"):
+        policy_version_submit(
+            by=company.users["mgr"],
+            text=revised("general-5", today - timedelta(days=1)),
+            policy=general,
+            now=timezone.now(),
+        )
+    policy_version_submit(
+        by=company.users["mgr"],
+        text=revised("general-6", today),
+        policy=general,
+        now=timezone.now(),
+    )
+    with pytest.raises(ApprovalError, match="已存在"):
+        policy_version_submit(
+            by=company.users["mgr"],
+            text=revised("general-6", today),
+            policy=general,
+            now=timezone.now(),
+        )
+    assert PolicyVersion.objects.count() == 1 and ApprovalRequest.objects.count() == 1
