@@ -11,7 +11,7 @@ class GradingConfig(AppConfig):
         from zhike.trade.trading import register_trade_guard
         from zhike.workflow.approvals import ApprovalHandler, register_approval_handler
 
-        from . import blacklist, reviews
+        from . import blacklist, promotions, reviews
         from .admission import admission_guard
 
         register_approval_handler(
@@ -35,6 +35,13 @@ class GradingConfig(AppConfig):
             ApprovalHandler(
                 on_approved=lambda r: blacklist.on_reentry_approved(r, policy=active_policy()),
                 on_rejected=blacklist.on_reentry_rejected,
+            ),
+        )
+        register_approval_handler(
+            promotions.APPROVAL_KIND,
+            ApprovalHandler(
+                on_approved=promotions.on_promotion_decided,
+                on_rejected=promotions.on_promotion_decided,
             ),
         )
         register_trade_guard(admission_guard)

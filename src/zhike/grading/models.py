@@ -314,3 +314,31 @@ class AdmissionCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.key}: {self.passed}"
+
+
+class OrderPromotion(models.Model):
+    """A类订单申请 — a B/C customer's order with a high price and good payment given A
+    treatment (production priority) by approval (GRD-11, s003-8 7.3: 可向销售部长以上申请
+    成为a类订单,享受a级客户的生产待遇). The customer's own grade does not change."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("审批中")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("已驳回")
+
+    order = models.ForeignKey("trade.Order", on_delete=models.CASCADE, related_name="promotions")
+    to_grade = models.CharField(_("享受等级"), max_length=10)
+    reason = models.TextField(_("申请理由"))
+    state = models.CharField(max_length=20, choices=State.choices, default=State.SUBMITTED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    policy_version = models.CharField(max_length=40)
+
+    class Meta:
+        verbose_name = _("A类订单申请")
+        verbose_name_plural = _("A类订单申请")
+
+    def __str__(self) -> str:
+        return f"{self.order_id} → {self.to_grade}"
