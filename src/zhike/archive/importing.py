@@ -127,19 +127,27 @@ class Layout:
 
 
 def read_rows(
-    path: Path, filename: str, mapping: dict[str, str] | None = None
+    path: Path,
+    filename: str,
+    mapping: dict[str, str] | None = None,
+    *,
+    columns: dict[str, str] = COLUMNS,
+    required: tuple[str, ...] = REQUIRED,
 ) -> tuple[Layout, Iterator[ParsedRow]]:
-    """The file's layout and its data rows as {field: text}. ``mapping`` maps the file's
-    own headers to fields where they differ from the template's."""
+    """The file's layout and its data rows as {field: text}. ``columns`` maps template
+    headers to fields (the customer template by default; the ledger passes its own);
+    ``mapping`` maps the file's own headers where they differ from the template's."""
     cells = _cells(path, filename)
     try:
         header = next(cells)
     except StopIteration:
         raise ImportFileError("文件是空的") from None
-    names = {**COLUMNS, **{f: f for f in COLUMNS.values()}, **(mapping or {})}
+    names = {**columns, **{f: f for f in columns.values()}, **(mapping or {})}
     fields = [names.get(h.strip()) for h in header]
-    if "name" not in fields:
-        raise ImportFileError("缺少“客户名称”列;请使用导入模板或指定列对应关系")
+    labels = {f: h for h, f in columns.items()}
+    missing = [labels.get(f, f) for f in required if f not in fields]
+    if missing:
+        raise ImportFileError(f"缺少“{'”“'.join(missing)}”列;请使用导入模板或指定列对应关系")
     ignored = [h for h, f in zip(header, fields, strict=True) if h and f is None]
 
     def rows() -> Iterator[ParsedRow]:

@@ -1,19 +1,25 @@
 """/api/v1/trade — the ledger over HTTP: contracts, invoices, payments, figures."""
 
+import tempfile
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from django.utils.translation import gettext as _
+from ninja import Field, File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import ConfigDict
 
+from zhike.archive.errors import PermissionDenied
 from zhike.archive.selectors import access_customer
 from zhike.org.models import User
 from zhike.policy.loader import active_policy
 
 from . import selectors, services
+from .importing import import_orders, template_xlsx
 from .metrics import Period, customer_figures
 from .models import Invoice, Order, Payment
 
@@ -187,3 +193,49 @@ def figures(request: HttpRequest, customer_id: int, query: Query[FiguresQuery]) 
         period = Period(query.start, period.end)
     values = customer_figures(customer_id, period, volume_unit=policy.grading.volume_unit)
     return {"customer_id": customer_id, "start": period.start, "end": period.end} | vars(values)
+
+
+class ImportErrorOut(Schema):
+    row: int
+    column: str
+    message: str
+
+
+class ImportOut(Schema):
+    rows: int
+    orders: int
+    lines: int
+    skipped_orders: list[str]
+    errors: list[ImportErrorOut]
+    committed: bool
+
+
+@router.post("/orders/import", response=ImportOut, summary="导入合同明细(xlsx/CSV)")
+def import_orders_file(
+    request: HttpRequest, file: File[UploadedFile], commit: Form[bool] = False
+) -> dict:
+    """Without ``commit`` a dry run: every bad row with row, column and a Chinese message.
+    With it, all or nothing; contracts already in the ledger are skipped."""
+    user: User = request.user  # type: ignore[assignment]
+    if not user.has_perm("trade.add_order"):
+        raise PermissionDenied(_("您没有录入该类台账的权限"))
+    suffix = Path(file.name or "").suffix.lower()
+    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+        for chunk in file.chunks():
+            handle.write(chunk)
+        handle.flush()
+        report = import_orders(
+            by=user, path=Path(handle.name), filename=file.name or "", policy=active_policy(),
+            commit=commit,
+        )  # fmt: skip
+    return vars(report) | {"errors": [vars(e) for e in report.errors]}
+
+
+@router.get("/orders/import/template.xlsx", summary="合同明细导入模板")
+def import_template(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(
+        template_xlsx(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = "attachment; filename*=UTF-8''%E5%90%88%E5%90%8C.xlsx"
+    return response

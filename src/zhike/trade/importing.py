@@ -1,0 +1,209 @@
+"""Import of contracts from xlsx or CSV (GRD-5 ledger; the archive's file reader, IMP-1).
+
+One row per contract line; rows with the same contract number form one contract. The file
+is read with the archive's reader (xlsx via calamine, CSV in UTF-8 or GB18030 detected),
+checked row by row with Chinese messages (row, column, why), then written in one
+transaction — all or nothing. A second import of the same file adds nothing: contracts
+whose number exists are reported and skipped.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from django.db import transaction
+from openpyxl import Workbook
+
+from zhike.archive.importing import ImportFileError, ParsedRow, RowError, read_rows
+from zhike.archive.selectors import customers_for
+from zhike.org.models import User
+from zhike.policy.schema import Policy
+
+from .errors import TradeError
+from .models import Order, OrderLine
+from .trading import check_may_trade
+
+COLUMNS: dict[str, str] = {
+    "合同编号": "number",
+    "客户编码": "customer_code",
+    "签订日期": "signed_on",
+    "产品": "product",
+    "品种": "category",
+    "数量": "quantity",
+    "单位": "unit",
+    "合同单价": "price",
+    "牌价": "list_price",
+}
+REQUIRED: tuple[str, ...] = (
+    "number",
+    "customer_code",
+    "signed_on",
+    "product",
+    "category",
+    "quantity",
+    "unit",
+    "price",
+)
+CENT = Decimal("0.01")
+
+
+@dataclass
+class OrderImportReport:
+    rows: int = 0
+    orders: int = 0
+    lines: int = 0
+    skipped_orders: list[str] = field(default_factory=list)  # numbers already in the ledger
+    errors: list[RowError] = field(default_factory=list)
+    committed: bool = False
+
+
+@dataclass
+class _Contract:
+    customer_id: int
+    signed_on: date
+    lines: list[OrderLine] = field(default_factory=list)
+
+
+def _decimal(text: str) -> Decimal:
+    value = Decimal(text.replace(",", ""))
+    if not value.is_finite():
+        raise InvalidOperation
+    return value
+
+
+def _date(text: str) -> date:
+    return date.fromisoformat(text.replace("/", "-")[:10])
+
+
+def import_orders(
+    *, by: User, path: Path, filename: str, policy: Policy, commit: bool
+) -> OrderImportReport:
+    """Check the file (and, with ``commit``, write it when every row is good)."""
+    report = OrderImportReport()
+    try:
+        layout, rows = read_rows(path, filename, columns=COLUMNS, required=REQUIRED)
+        contracts = _check(by, layout.column_of, rows, report, policy)
+    except ImportFileError as exc:
+        report.errors.append(RowError(row=0, column="", message=str(exc)))
+        return report
+    if commit and not report.errors:
+        with transaction.atomic():
+            _write(by, contracts, report)
+    return report
+
+
+def _check(
+    by: User,
+    header: Callable[[str], str],
+    rows: Iterator[ParsedRow],
+    report: OrderImportReport,
+    policy: Policy,
+) -> dict[str, _Contract]:
+    """Every row checked; the good ones grouped by contract number."""
+    visible = customers_for(by)
+    customer_ids: dict[str, int | None] = {}
+    existing: set[str] = set()
+    contracts: dict[str, _Contract] = {}
+    for parsed in rows:
+        report.rows += 1
+        data, row = parsed.data, parsed.row
+
+        def fail(name: str, message: str, row: int = row) -> None:
+            report.errors.append(RowError(row=row, column=header(name), message=message))
+
+        missing = [name for name in REQUIRED if not data.get(name)]
+        for name in missing:
+            fail(name, "必填")
+        if missing:
+            continue
+        code = data["customer_code"]
+        if code not in customer_ids:
+            customer = visible.filter(code=code).first()
+            if customer is not None:
+                try:
+                    check_may_trade(customer, policy)
+                except TradeError as exc:
+                    fail("customer_code", exc.message)
+                    customer_ids[code] = None
+                    continue
+            customer_ids[code] = customer.pk if customer else None
+        customer_id = customer_ids[code]
+        if customer_id is None:
+            fail("customer_code", f"客户编码 {code} 不存在、无权查看或不能交易")
+            continue
+        try:
+            signed_on = _date(data["signed_on"])
+        except ValueError:
+            fail("signed_on", "日期格式应为 2026-03-01")
+            continue
+        try:
+            quantity, price = _decimal(data["quantity"]), _decimal(data["price"])
+            list_price = _decimal(data["list_price"]) if data.get("list_price") else None
+        except (InvalidOperation, ValueError):
+            fail("quantity", "数量、单价、牌价应为数字")
+            continue
+        if quantity <= 0 or price < 0 or (list_price is not None and list_price < 0):
+            fail("quantity", "数量必须大于 0,单价和牌价不能为负")
+            continue
+        number = data["number"]
+        if number in existing or Order.objects.filter(number=number).exists():
+            if number not in existing:
+                existing.add(number)
+                report.skipped_orders.append(number)
+            continue
+        contract = contracts.setdefault(number, _Contract(customer_id, signed_on))
+        if (contract.customer_id, contract.signed_on) != (customer_id, signed_on):
+            fail("number", f"合同 {number} 的各行客户或签订日期不一致")
+            continue
+        contract.lines.append(
+            OrderLine(
+                customer_id=customer_id,
+                signed_on=signed_on,
+                product=data["product"][:100],
+                category=data["category"][:50],
+                quantity=quantity,
+                unit=data["unit"][:10],
+                list_price=list_price,
+                price=price,
+                amount=(quantity * price).quantize(CENT),
+            )
+        )
+    return contracts
+
+
+def _write(by: User, contracts: dict[str, _Contract], report: OrderImportReport) -> None:
+    orders = [
+        Order(
+            customer_id=c.customer_id,
+            number=number,
+            signed_on=c.signed_on,
+            amount=sum((line.amount for line in c.lines), Decimal(0)),
+            created_by=by,
+        )
+        for number, c in contracts.items()
+    ]
+    Order.objects.bulk_create(orders, batch_size=2000)
+    lines = []
+    for order, contract in zip(orders, contracts.values(), strict=True):
+        for line in contract.lines:
+            line.order = order
+            lines.append(line)
+    OrderLine.objects.bulk_create(lines, batch_size=2000)
+    report.orders, report.lines, report.committed = len(orders), len(lines), True
+
+
+def template_xlsx() -> bytes:
+    """The contract import template: Chinese headers and one example line."""
+    import io
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "合同明细"
+    sheet.append(list(COLUMNS))
+    example = ["HT2026-0001", "KH2026000001", "2026-03-01", "一级大豆油", "粮油", 12.5, "吨"]
+    sheet.append([*example, 9000, 8500])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,92 @@
+"""Contracts imported from xlsx/CSV with the archive's reader (GRD-5 ledger, IMP-1)."""
+
+from decimal import Decimal
+from io import BytesIO
+
+from openpyxl import Workbook
+
+from zhike.trade.models import Order, OrderLine
+
+from .conftest import Company
+
+HEADER = ["合同编号", "客户编码", "签订日期", "产品", "品种", "数量", "单位", "合同单价", "牌价"]
+
+
+def xlsx(rows: list[list[object]]) -> BytesIO:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER)
+    for row in rows:
+        sheet.append(row)
+    buffer = BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    buffer.name = "合同.xlsx"
+    return buffer
+
+
+def post(company: Company, persona: str, upload: BytesIO, commit: bool) -> dict:
+    response = company.api(persona).post(
+        "/api/v1/trade/orders/import", {"file": upload, "commit": "true" if commit else "false"}
+    )
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_grd_5_contract_import_dry_run_commit_and_reimport(company: Company) -> None:
+    code = company.customers["A"].code
+    rows = [
+        ["HT-1", code, "2026-03-01", "一级大豆油", "粮油", 12.5, "吨", 9000, 8500],
+        ["HT-1", code, "2026-03-01", "东北大米", "粮油", 20, "吨", 5200, ""],
+        ["HT-2", code, "2026/04/02", "寿光黄瓜", "蔬菜", 3, "吨", 2600, 2500],
+    ]
+    dry = post(company, "alice", xlsx(rows), commit=False)
+    assert (dry["rows"], dry["errors"], dry["committed"]) == (3, [], False)
+    assert not Order.objects.exists()
+    done = post(company, "alice", xlsx(rows), commit=True)
+    assert (done["orders"], done["lines"], done["committed"]) == (2, 3, True)
+    first = Order.objects.get(number="HT-1")
+    assert first.amount == Decimal("112500.00") + Decimal("104000.00")
+    assert OrderLine.objects.get(product="东北大米").list_price is None
+    # The same file again adds nothing: its contracts are reported as already there.
+    again = post(company, "alice", xlsx(rows), commit=True)
+    assert again["orders"] == 0 and sorted(again["skipped_orders"]) == ["HT-1", "HT-2"]
+    assert OrderLine.objects.count() == 3
+
+
+def test_grd_5_contract_import_bad_rows_named_and_nothing_written(company: Company) -> None:
+    mine, hidden = company.customers["A"].code, company.customers["B"].code
+    rows = [
+        ["HT-1", mine, "2026-03-01", "大豆油", "粮油", 1, "吨", 9000, ""],
+        ["HT-2", hidden, "2026-03-01", "大豆油", "粮油", 1, "吨", 9000, ""],  # Bob's customer
+        ["HT-3", mine, "3月1日", "大豆油", "粮油", 1, "吨", 9000, ""],
+        ["HT-4", mine, "2026-03-01", "大豆油", "粮油", "十吨", "吨", 9000, ""],
+        ["HT-5", mine, "2026-03-01", "", "粮油", 1, "吨", 9000, ""],
+        ["HT-1", mine, "2026-03-02", "大米", "粮油", 1, "吨", 5000, ""],  # date differs
+    ]
+    report = post(company, "alice", xlsx(rows), commit=True)
+    found = {(e["row"], e["column"]) for e in report["errors"]}
+    assert found == {(3, "客户编码"), (4, "签订日期"), (5, "数量"), (6, "产品"), (7, "合同编号")}
+    assert all(e["message"] for e in report["errors"])
+    assert report["committed"] is False and not Order.objects.exists()
+
+
+def test_grd_5_contract_import_csv_in_gb18030(company: Company) -> None:
+    code = company.customers["A"].code
+    text = ",".join(HEADER) + f"\r\nHT-9,{code},2026-03-01,陈醋,调味品,100,箱,12.5,12\r\n"
+    upload = BytesIO(text.encode("gb18030"))
+    upload.name = "合同.csv"
+    report = post(company, "alice", upload, commit=True)
+    assert report["errors"] == [] and report["lines"] == 1
+    assert OrderLine.objects.get().product == "陈醋"
+
+
+def test_grd_5_contract_import_needs_the_permission_and_the_columns(company: Company) -> None:
+    upload = xlsx([])
+    assert (
+        company.api("cs").post("/api/v1/trade/orders/import", {"file": upload}).status_code == 403
+    )
+    bad = BytesIO("客户编码,数量\r\nX,1\r\n".encode())
+    bad.name = "x.csv"
+    report = post(company, "alice", bad, commit=False)
+    assert "缺少" in report["errors"][0]["message"] and "合同编号" in report["errors"][0]["message"]
