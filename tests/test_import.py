@@ -79,6 +79,21 @@ def test_imp_1_csv_in_every_chinese_encoding(
     assert names == {r[0] for r in GOOD}
 
 
+def test_imp_1_gbk_csv_written_by_libreoffice(company: Company, general_policy) -> None:
+    """A CSV as a spreadsheet program writes it (tests/data/README.md): GBK, quoted."""
+    path = Path(__file__).parent / "data" / "customers_libreoffice_gbk.csv"
+    assert detect_encoding(path) == "gb18030"
+    report = run(company, path, general_policy, commit=True)
+    assert report.committed and report.error_count == 0 and report.created == 3
+    imported = {c.name: c for c in Customer.objects.filter(code__startswith="KH")}
+    assert set(imported) == {"河北纪元光电有限公司", "单晓明", "重庆曾氏粮油批发部"}
+    jiyuan = imported["河北纪元光电有限公司"]
+    assert (jiyuan.status, jiyuan.size, jiyuan.city) == ("intent", "medium", "石家庄市")
+    # Search keys from the imported names, polyphonic surnames included (单 shan, 曾 zeng).
+    assert "shanxiaoming" in imported["单晓明"].search_text
+    assert "chongqing" in imported["重庆曾氏粮油批发部"].search_text
+
+
 def test_imp_1_encoding_detection_is_strict_utf8_then_gb18030(tmp_path: Path) -> None:
     short = tmp_path / "a.csv"
     short.write_bytes("客户名称\n纪元\n".encode("gbk"))  # short GBK text fools guessers
