@@ -159,32 +159,33 @@ SELECT c.id AS customer_id, c.size,
        CASE WHEN l.list_amount > 0 THEN ROUND(l.priced * 100.0 / l.list_amount - 100, 2) END
            AS premium,
        COALESCE(i.overdue, 0) AS overdue,
-       COALESCE(ib.invoiced, 0) - COALESCE(pb.paid, 0) AS receivables,
-       o.first_on, mc.category
+       COALESCE(i.invoiced, 0) - COALESCE(p.paid, 0) AS receivables,
+       o.first_on, l.category
 FROM archive_customer c
-LEFT JOIN (SELECT customer_id, SUM(amount) AS contract_amount,
-                  SUM(CASE WHEN unit = '吨' THEN quantity ELSE 0 END) AS volume,
-                  SUM(CASE WHEN list_price IS NOT NULL THEN list_price * quantity END)
-                      AS list_amount,
-                  SUM(CASE WHEN list_price IS NOT NULL THEN amount END) AS priced
-           FROM trade_orderline WHERE signed_on BETWEEN '{PERIOD_START}' AND '{PERIOD_END}'
+LEFT JOIN (SELECT customer_id, SUM(amount) AS contract_amount, SUM(volume) AS volume,
+                  SUM(list_amount) AS list_amount, SUM(priced) AS priced,
+                  MAX(CASE WHEN position = 1 THEN category END) AS category
+           FROM (SELECT customer_id, category, SUM(amount) AS amount,
+                        SUM(CASE WHEN unit = '吨' THEN quantity ELSE 0 END) AS volume,
+                        SUM(CASE WHEN list_price IS NOT NULL THEN list_price * quantity END)
+                            AS list_amount,
+                        SUM(CASE WHEN list_price IS NOT NULL THEN amount END) AS priced,
+                        ROW_NUMBER() OVER (PARTITION BY customer_id
+                                           ORDER BY SUM(amount) DESC, category) AS position
+                 FROM trade_orderline
+                 WHERE signed_on BETWEEN '{PERIOD_START}' AND '{PERIOD_END}'
+                 GROUP BY customer_id, category) per_category
            GROUP BY customer_id) l ON l.customer_id = c.id
 LEFT JOIN (SELECT customer_id, MIN(signed_on) AS first_on FROM trade_order
            WHERE signed_on <= '{PERIOD_END}' GROUP BY customer_id) o ON o.customer_id = c.id
-LEFT JOIN (SELECT customer_id,
-                  SUM(CASE WHEN paid_on > due_on OR (paid_on IS NULL AND due_on < '{PERIOD_END}')
+LEFT JOIN (SELECT customer_id, SUM(amount) AS invoiced,
+                  SUM(CASE WHEN due_on BETWEEN '{PERIOD_START}' AND '{PERIOD_END}'
+                            AND (paid_on > due_on OR (paid_on IS NULL AND due_on < '{PERIOD_END}'))
                            THEN 1 ELSE 0 END) AS overdue
-           FROM trade_invoice WHERE due_on BETWEEN '{PERIOD_START}' AND '{PERIOD_END}'
+           FROM trade_invoice WHERE issued_on <= '{PERIOD_END}'
            GROUP BY customer_id) i ON i.customer_id = c.id
-LEFT JOIN (SELECT customer_id, SUM(amount) AS invoiced FROM trade_invoice
-           WHERE issued_on <= '{PERIOD_END}' GROUP BY customer_id) ib ON ib.customer_id = c.id
 LEFT JOIN (SELECT customer_id, SUM(amount) AS paid FROM trade_payment
-           WHERE received_on <= '{PERIOD_END}' GROUP BY customer_id) pb ON pb.customer_id = c.id
-LEFT JOIN (SELECT customer_id, category FROM (
-               SELECT customer_id, category, ROW_NUMBER() OVER (
-                   PARTITION BY customer_id ORDER BY SUM(amount) DESC, category) AS position
-               FROM trade_orderline WHERE signed_on BETWEEN '{PERIOD_START}' AND '{PERIOD_END}'
-               GROUP BY customer_id, category) r WHERE position = 1) mc ON mc.customer_id = c.id
+           WHERE received_on <= '{PERIOD_END}' GROUP BY customer_id) p ON p.customer_id = c.id
 WHERE c.merged_into_id IS NULL AND c.status <> 'blacklisted'
 """
 
@@ -302,6 +303,9 @@ def main() -> None:
     }
     print(counts, flush=True)
 
+    from django.conf import settings
+
+    work_mem = settings.ZHIKE_REVIEW_WORK_MEM
     results = []
     for preset in args.presets.split(","):
         policy = load_policy(preset)
@@ -324,6 +328,8 @@ def main() -> None:
         hand_sql = HAND_MANUFACTURER if column == "grade" else HAND_WHOLESALE
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE IF EXISTS hand_result")
+            if vendor == "postgresql":  # the same memory the review job gives itself
+                cursor.execute("SELECT set_config('work_mem', %s, false)", [work_mem])
             started = time.perf_counter()
             cursor.execute(hand_sql)
             hand = time.perf_counter() - started

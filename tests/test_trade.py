@@ -93,6 +93,15 @@ def test_grd_5_figures_from_the_ledger(company: Company) -> None:
     payment_record(
         by=fin, customer_id=customer.pk, received_on=date(2026, 9, 20), amount=Decimal(45000)
     )
+    # Issued in the year but due after it: owed at year end, not yet due.
+    invoice_create(
+        by=fin,
+        customer_id=customer.pk,
+        number="FP-4",
+        issued_on=date(2026, 12, 20),
+        amount=Decimal(5000),
+        due_on=date(2027, 1, 19),
+    )
     figures = customer_figures(customer.pk, YEAR, volume_unit="吨")
     assert figures.contract_amount == Decimal(90000 + 2000 + 45000)
     assert figures.volume == Decimal(15)  # tons only: the 500 kg line is not volume
@@ -102,7 +111,7 @@ def test_grd_5_figures_from_the_ledger(company: Company) -> None:
     assert figures.invoices_due == 3
     assert figures.on_time_ratio == Decimal("33.33")  # FP-1 of the three
     assert figures.overdue_count == 2  # FP-2 paid late, FP-3 open after its due date
-    assert figures.receivables == Decimal(10000)
+    assert figures.receivables == Decimal(15000)
     assert figures.price_premium == Decimal("10.00")  # only the line with a list price
     assert figures.main_category == "粮油"
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, QuerySet
@@ -20,7 +21,7 @@ from django.utils.translation import gettext as _
 from zhike.archive.models import CustomerStatus
 from zhike.audit.services import record
 from zhike.org.models import User
-from zhike.policy.grading_schema import RuledAxis
+from zhike.policy.grading_schema import GradingPolicy, RuledAxis
 from zhike.policy.schema import Policy
 from zhike.trade.metrics import METRIC_COLUMNS, Period, metrics_sql
 from zhike.workflow.approvals import approval_resubmit, approval_submit
@@ -103,48 +104,82 @@ def review_compute(*, review_id: int, now: datetime) -> bool:
 def _compute(review: Review) -> None:
     policy = Policy.model_validate(review.policy)
     rules = policy.grading
-    _insert_lines(review, rules.volume_unit)
+    if connection.vendor == "postgresql":
+        # A batch job over a million customers: let its hash aggregates stay in memory.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('work_mem', %s, true)", [settings.ZHIKE_REVIEW_WORK_MEM]
+            )
+    _insert_lines(review, rules)
     lines = ReviewLine.objects.filter(review=review)
-    if rules.score is not None:
-        lines.update(
-            score=rules_sql.total_expression(rules.score),
-            points=rules_sql.points_object(rules.score),
-            grade=rules_sql.grade_expression(rules.score, rules, review.period_end),
-            grade_note=rules_sql.grade_note_expression(rules, review.period_end),
-        )
     summary: dict[str, Any] = {"customers": lines.count()}
     for column in ("tier", "size_class"):
         axis: RuledAxis | None = getattr(rules, column)
         if axis is not None:
-            summary[column] = _classify(review, axis, column, population=summary["customers"])
+            summary[column] = _apply_quotas(review, axis, column, population=summary["customers"])
     summary["counts"] = review_counts(review)
     review.summary = summary
     review.state = Review.State.PROPOSED
     review.save(update_fields=["summary", "state"])
 
 
-def _insert_lines(review: Review, volume_unit: str) -> None:
-    """One ``INSERT … SELECT``: every customer's figures and current standing."""
+def _proposals(rules: GradingPolicy, period_end: date) -> dict[str, Any]:
+    """Column → the policy's rule for it as an SQL expression over the figures."""
+    proposed: dict[str, Any] = {}
+    if rules.score is not None:
+        proposed["score"] = rules_sql.total_expression(rules.score)
+        proposed["points"] = rules_sql.points_object(rules.score)
+        proposed["grade"] = rules_sql.grade_expression(rules.score, rules, period_end)
+        proposed["grade_note"] = rules_sql.grade_note_expression(rules, period_end)
+    for column in ("tier", "size_class"):
+        axis: RuledAxis | None = getattr(rules, column)
+        if axis is not None:
+            proposed[column] = rules_sql.first_level_expression(axis, on=period_end)
+    return proposed
+
+
+def _insert_lines(review: Review, rules: GradingPolicy) -> None:
+    """One ``INSERT … SELECT``: every customer's figures, current standing, points, grade
+    and the highest level met on each axis (quotas come after, on the candidates only).
+
+    The policy's rules are Django expressions over review-line fields (rules_sql). To
+    evaluate them on the figures without first writing the figures, the SELECT Django
+    compiles over the review-line table gets the figures subquery as that table: the
+    subquery is aliased with the table's name, so every column reference resolves to it.
+    """
     period = Period(review.period_start, review.period_end)
-    select, params = metrics_sql(
-        period, volume_unit=volume_unit, without_status=CustomerStatus.BLACKLISTED
+    figures, figure_params = metrics_sql(
+        period, volume_unit=rules.volume_unit, without_status=CustomerStatus.BLACKLISTED
     )
+    proposed = _proposals(rules, review.period_end)
+    aliases = {f"proposed_{column}": expression for column, expression in proposed.items()}
+    select = ReviewLine.objects.annotate(**aliases).values_list(
+        "customer_id", *METRIC_COLUMNS, *aliases
+    )
+    select_sql, select_params = select.query.sql_with_params()
     q = connection.ops.quote_name
-    figures = ", ".join(f"m.{c}" for c in METRIC_COLUMNS)
-    blanks = ["grade", "grade_note", "tier", "tier_missed", "tier_missed_quota", "size_class"]
-    blanks += ["adjusted_grade", "adjusted_tier", "adjust_comment"]
-    columns = ["review_id", "customer_id", *METRIC_COLUMNS]
+    table = q(ReviewLine._meta.db_table)
+    head, from_, tail = select_sql.partition(f" FROM {table}")
+    if not from_ or "%s" in tail:  # the rules add parameters only in the SELECT list
+        raise RuntimeError("unexpected review SELECT shape")
+    select_sql = f"{head} FROM ({figures}) {table}{tail}"
+    standing = q(Standing._meta.db_table)
+    blanks = [c for c in ("grade", "grade_note", "tier", "size_class") if c not in proposed]
+    blanks += ["tier_missed", "tier_missed_quota", "adjusted_grade", "adjusted_tier"]
+    blanks += ["adjust_comment"]
+    columns = ["review_id", "customer_id", *METRIC_COLUMNS, *proposed]
     columns += ["previous_grade", "previous_tier", "previous_size_class", *blanks]
+    values = ", ".join(f"m.{c}" for c in ["customer_id", *METRIC_COLUMNS, *aliases])
     sql = f"""
-INSERT INTO {q(ReviewLine._meta.db_table)} ({", ".join(columns)})
-SELECT %s, m.customer_id, {figures},
+INSERT INTO {table} ({", ".join(columns)})
+SELECT %s, {values},
        COALESCE(s.grade, ''), COALESCE(s.tier, ''), COALESCE(s.size_class, ''),
        {", ".join("''" for _ in blanks)}
-FROM ({select}) m
-LEFT JOIN {q(Standing._meta.db_table)} s ON s.customer_id = m.customer_id
+FROM ({select_sql}) m
+LEFT JOIN {standing} s ON s.customer_id = m.customer_id
 """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [review.pk, *params])
+        cursor.execute(sql, [review.pk, *select_params, *figure_params])
 
 
 def _chunks(items: list[int]) -> Iterator[list[int]]:
@@ -152,13 +187,14 @@ def _chunks(items: list[int]) -> Iterator[list[int]]:
         yield items[start : start + CHUNK]
 
 
-def _classify(review: Review, axis: RuledAxis, column: str, *, population: int) -> list[dict]:
-    """Assign each line the highest level it meets whose quota has room (GRD-4, GRD-5).
+def _apply_quotas(review: Review, axis: RuledAxis, column: str, *, population: int) -> list[dict]:
+    """Hold each quota level to its places (GRD-4), highest level first.
 
-    A level's candidates are ranked by the policy's ``rank_by`` figures, largest first;
-    walking them in order, a candidate takes a place unless the overall quota or the quota
-    of its main category is full. One left out falls to the next level it meets; the first
-    level it missed, its rank and which quota was full are recorded for the report.
+    Every line already holds the highest level it meets. A quota level's holders are
+    ranked by the policy's ``rank_by`` figures, largest first; walking them in order, one
+    keeps its place unless the overall quota or the quota of its main category is full.
+    One left out falls to the next level it meets (where that level's quota applies in
+    turn); the first level it missed, its rank and which quota was full are recorded.
     """
     lines = ReviewLine.objects.filter(review=review)
     category_sizes = dict(
@@ -168,13 +204,9 @@ def _classify(review: Review, axis: RuledAxis, column: str, *, population: int) 
         .values_list("main_category", "n")
     )
     report = []
-    for level in axis.levels[:-1]:
-        pending = lines.filter(**{column: ""}).filter(
-            rules_sql.level_condition(level.criteria, on=review.period_end)
-        )
+    for index, level in enumerate(axis.levels[:-1]):
         entry: dict[str, Any] = {"level": level.key, "label": level.label}
         if level.quota is None:
-            entry["accepted"] = entry["candidates"] = pending.update(**{column: level.key})
             report.append(entry)
             continue
         quota = level.quota
@@ -183,27 +215,28 @@ def _classify(review: Review, axis: RuledAxis, column: str, *, population: int) 
             category: math.floor(quota.share_of_category * size)
             for category, size in category_sizes.items()
         } if quota.share_of_category else {}  # fmt: skip
-        accepted: list[int] = []
+        kept = 0
         missed: list[ReviewLine] = []
         taken: Counter[str | None] = Counter()
         ordering = [F(metric).desc(nulls_last=True) for metric in axis.rank_by]
-        candidates = pending.order_by(*ordering, "customer_id").values_list("id", "main_category")
+        holders = lines.filter(**{column: level.key}).order_by(*ordering, "customer_id")
         rank = 0
-        for rank, (line_id, category) in enumerate(candidates.iterator(chunk_size=CHUNK), 1):
-            if cap_all is not None and len(accepted) >= cap_all:
+        for rank, (line_id, category) in enumerate(
+            holders.values_list("id", "main_category").iterator(chunk_size=CHUNK), 1
+        ):
+            if cap_all is not None and kept >= cap_all:
                 missed.append(ReviewLine(id=line_id, tier_rank=rank, tier_missed_quota="all"))
             elif category in caps and taken[category] >= caps[category]:
                 missed.append(ReviewLine(id=line_id, tier_rank=rank, tier_missed_quota="category"))
             else:
-                accepted.append(line_id)
+                kept += 1
                 taken[category] += 1
-        for chunk in _chunks(accepted):
-            lines.filter(id__in=chunk).update(**{column: level.key})
+        _demote(lines, [m.pk for m in missed], axis, column, below=index, on=review.period_end)
         if column == "tier":
             _record_missed(lines, missed, level.key)
         entry |= {
             "candidates": rank,
-            "accepted": len(accepted),
+            "accepted": kept,
             "cap_all": cap_all,
             "share_of_all": str(quota.share_of_all) if quota.share_of_all else None,
             "share_of_category": (
@@ -221,8 +254,38 @@ def _classify(review: Review, axis: RuledAxis, column: str, *, population: int) 
             },
         }
         report.append(entry)
-    lines.filter(**{column: ""}).update(**{column: axis.default.key})
+    final = dict(lines.values_list(column).annotate(n=Count("id")).values_list(column, "n"))
+    for entry in report:
+        entry.setdefault("accepted", final.get(entry["level"], 0))
+        entry.setdefault("candidates", entry["accepted"])
     return report
+
+
+def _demote(
+    lines: QuerySet[ReviewLine],
+    line_ids: list[int],
+    axis: RuledAxis,
+    column: str,
+    *,
+    below: int,
+    on: date,
+) -> None:
+    """Move lines left out of level ``below`` to the next level each meets."""
+    remaining = line_ids
+    for level in axis.levels[below + 1 : -1]:
+        if not remaining:
+            return
+        meets = set()
+        for chunk in _chunks(remaining):
+            matched = lines.filter(id__in=chunk).filter(
+                rules_sql.level_condition(level.criteria, on=on)
+            )
+            meets |= set(matched.values_list("id", flat=True))
+        for chunk in _chunks(sorted(meets)):
+            lines.filter(id__in=chunk).update(**{column: level.key})
+        remaining = [i for i in remaining if i not in meets]
+    for chunk in _chunks(remaining):
+        lines.filter(id__in=chunk).update(**{column: axis.default.key})
 
 
 def _record_missed(lines: QuerySet[ReviewLine], missed: list[ReviewLine], level: str) -> None:

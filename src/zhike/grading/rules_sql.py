@@ -14,7 +14,14 @@ from django.db.models import Case, CharField, DecimalField, Exists, OuterRef, Q,
 from django.db.models.expressions import Combinable
 from django.db.models.functions import JSONObject
 
-from zhike.policy.grading_schema import Band, Criterion, GradingPolicy, Indicator, Scorecard
+from zhike.policy.grading_schema import (
+    Band,
+    Criterion,
+    GradingPolicy,
+    Indicator,
+    RuledAxis,
+    Scorecard,
+)
 
 from .models import Assessment
 from .rules import months_before
@@ -133,3 +140,13 @@ def level_condition(criteria: list[Criterion], *, on: date) -> Q:
     for criterion in criteria:
         condition &= Q(criterion_condition(criterion, on=on))
     return condition
+
+
+def first_level_expression(axis: RuledAxis, *, on: date) -> Case:
+    """The highest level whose criteria hold (quotas aside): mirrors
+    :func:`zhike.grading.rules.levels_met` ``[0]``."""
+    whens = [
+        When(level_condition(level.criteria, on=on), then=Value(level.key))
+        for level in axis.levels[:-1]
+    ]
+    return Case(*whens, default=Value(axis.default.key), output_field=CharField())

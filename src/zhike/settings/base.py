@@ -237,6 +237,9 @@ ZHIKE_POLICY = os.environ.get("ZHIKE_POLICY", "general")
 # How often (seconds) a process looks for a newly approved policy version in force (POL-3);
 # None: never, the file above alone.
 ZHIKE_POLICY_REFRESH_SECONDS: int | None = 30
+# PostgreSQL work_mem for a grading review's transaction: its aggregates over millions of
+# ledger lines stay in memory instead of spilling to disk (bench/review.py).
+ZHIKE_REVIEW_WORK_MEM = os.environ.get("ZHIKE_REVIEW_WORK_MEM", "256MB")
 # API sign-in throttling: this many failed attempts per user name and address within the
 # window lock that pair out until the window passes.
 ZHIKE_LOGIN_MAX_FAILURES = int(os.environ.get("ZHIKE_LOGIN_MAX_FAILURES", "5"))

@@ -73,29 +73,44 @@ def metrics_sql(
     customers, lines, orders = _table(Customer), _table(OrderLine), _table(Order)
     invoices, payments = _table(Invoice), _table(Payment)
     one = "AND customer_id = %s" if customer_id is not None else ""
+    # The CASTs give each figure a numeric type on every database (SQLite compares an
+    # untyped expression with a number as text otherwise).
+    # One pass over each ledger table: lines are grouped by (customer, category) once and
+    # rolled up per customer, the largest category ranked first by a window function;
+    # invoices and payments each give every figure they hold in one GROUP BY.
     sql = f"""
 SELECT c.id AS customer_id,
-       COALESCE(l.contract_amount, 0) AS contract_amount,
-       COALESCE(l.volume, 0) AS volume,
-       CASE WHEN l.list_amount > 0
-            THEN ROUND((l.priced_amount * 100.0 / l.list_amount) - 100, 2) END AS price_premium,
-       COALESCE(o.order_count, 0) AS order_count,
-       COALESCE(p.collected_amount, 0) AS collected_amount,
-       COALESCE(i.invoices_due, 0) AS invoices_due,
-       CASE WHEN i.invoices_due > 0
-            THEN ROUND(i.on_time * 100.0 / i.invoices_due, 2) END AS on_time_ratio,
-       COALESCE(i.overdue_count, 0) AS overdue_count,
-       COALESCE(ib.invoiced, 0) - COALESCE(pb.paid, 0) AS receivables,
+       CAST(COALESCE(l.contract_amount, 0) AS NUMERIC) AS contract_amount,
+       CAST(COALESCE(l.volume, 0) AS NUMERIC) AS volume,
+       CAST(CASE WHEN l.list_amount > 0
+                 THEN ROUND((l.priced_amount * 100.0 / l.list_amount) - 100, 2) END
+            AS NUMERIC) AS price_premium,
+       CAST(COALESCE(o.order_count, 0) AS INTEGER) AS order_count,
+       CAST(COALESCE(p.collected_amount, 0) AS NUMERIC) AS collected_amount,
+       CAST(COALESCE(i.invoices_due, 0) AS INTEGER) AS invoices_due,
+       CAST(CASE WHEN i.invoices_due > 0
+                 THEN ROUND(i.on_time * 100.0 / i.invoices_due, 2) END
+            AS NUMERIC) AS on_time_ratio,
+       CAST(COALESCE(i.overdue_count, 0) AS INTEGER) AS overdue_count,
+       CAST(COALESCE(i.invoiced, 0) - COALESCE(p.paid, 0) AS NUMERIC) AS receivables,
        o.first_order_on AS first_order_on,
-       mc.category AS main_category
+       l.main_category AS main_category
 FROM {customers} c
 LEFT JOIN (
-    SELECT customer_id,
-           SUM(amount) AS contract_amount,
-           SUM(CASE WHEN unit = %s THEN quantity ELSE 0 END) AS volume,
-           SUM(CASE WHEN list_price IS NOT NULL THEN list_price * quantity END) AS list_amount,
-           SUM(CASE WHEN list_price IS NOT NULL THEN amount END) AS priced_amount
-    FROM {lines} WHERE signed_on BETWEEN %s AND %s {one}
+    SELECT customer_id, SUM(amount) AS contract_amount, SUM(volume) AS volume,
+           SUM(list_amount) AS list_amount, SUM(priced_amount) AS priced_amount,
+           MAX(CASE WHEN position = 1 THEN category END) AS main_category
+    FROM (
+        SELECT customer_id, category, SUM(amount) AS amount,
+               SUM(CASE WHEN unit = %s THEN quantity ELSE 0 END) AS volume,
+               SUM(CASE WHEN list_price IS NOT NULL THEN list_price * quantity END)
+                   AS list_amount,
+               SUM(CASE WHEN list_price IS NOT NULL THEN amount END) AS priced_amount,
+               ROW_NUMBER() OVER (PARTITION BY customer_id
+                                  ORDER BY SUM(amount) DESC, category) AS position
+        FROM {lines} WHERE signed_on BETWEEN %s AND %s {one}
+        GROUP BY customer_id, category
+    ) per_category
     GROUP BY customer_id
 ) l ON l.customer_id = c.id
 LEFT JOIN (
@@ -105,37 +120,22 @@ LEFT JOIN (
     GROUP BY customer_id
 ) o ON o.customer_id = c.id
 LEFT JOIN (
-    SELECT customer_id, SUM(amount) AS collected_amount
-    FROM {payments} WHERE received_on BETWEEN %s AND %s {one}
+    SELECT customer_id, SUM(amount) AS paid,
+           SUM(CASE WHEN received_on >= %s THEN amount ELSE 0 END) AS collected_amount
+    FROM {payments} WHERE received_on <= %s {one}
     GROUP BY customer_id
 ) p ON p.customer_id = c.id
 LEFT JOIN (
-    SELECT customer_id, COUNT(*) AS invoices_due,
-           SUM(CASE WHEN paid_on IS NOT NULL AND paid_on <= due_on THEN 1 ELSE 0 END) AS on_time,
-           SUM(CASE WHEN paid_on > due_on OR (paid_on IS NULL AND due_on < %s)
+    SELECT customer_id, SUM(amount) AS invoiced,
+           SUM(CASE WHEN due_on BETWEEN %s AND %s THEN 1 ELSE 0 END) AS invoices_due,
+           SUM(CASE WHEN due_on BETWEEN %s AND %s AND paid_on <= due_on
+                    THEN 1 ELSE 0 END) AS on_time,
+           SUM(CASE WHEN due_on BETWEEN %s AND %s
+                     AND (paid_on > due_on OR (paid_on IS NULL AND due_on < %s))
                     THEN 1 ELSE 0 END) AS overdue_count
-    FROM {invoices} WHERE due_on BETWEEN %s AND %s {one}
-    GROUP BY customer_id
-) i ON i.customer_id = c.id
-LEFT JOIN (
-    SELECT customer_id, SUM(amount) AS invoiced
     FROM {invoices} WHERE issued_on <= %s {one}
     GROUP BY customer_id
-) ib ON ib.customer_id = c.id
-LEFT JOIN (
-    SELECT customer_id, SUM(amount) AS paid
-    FROM {payments} WHERE received_on <= %s {one}
-    GROUP BY customer_id
-) pb ON pb.customer_id = c.id
-LEFT JOIN (
-    SELECT customer_id, category FROM (
-        SELECT customer_id, category,
-               ROW_NUMBER() OVER (PARTITION BY customer_id
-                                  ORDER BY SUM(amount) DESC, category) AS position
-        FROM {lines} WHERE signed_on BETWEEN %s AND %s {one}
-        GROUP BY customer_id, category
-    ) ranked WHERE position = 1
-) mc ON mc.customer_id = c.id
+) i ON i.customer_id = c.id
 WHERE c.merged_into_id IS NULL {"AND c.id = %s" if customer_id is not None else ""}
       {"AND c.status <> %s" if without_status is not None else ""}
 """
@@ -145,10 +145,7 @@ WHERE c.merged_into_id IS NULL {"AND c.id = %s" if customer_id is not None else 
         volume_unit, s, e, *one_param,  # l
         s, e, *one_param,  # o
         s, e, *one_param,  # p
-        e, s, e, *one_param,  # i
-        e, *one_param,  # ib
-        e, *one_param,  # pb
-        s, e, *one_param,  # mc
+        s, e, s, e, s, e, e, e, *one_param,  # i
         *one_param,  # c
         *([without_status] if without_status is not None else []),
     ]  # fmt: skip
