@@ -233,7 +233,7 @@ def _apply_quotas(review: Review, axis: RuledAxis, column: str, *, population: i
                 taken[category] += 1
         _demote(lines, [m.pk for m in missed], axis, column, below=index, on=review.period_end)
         if column == "tier":
-            _record_missed(lines, missed, level.key)
+            _record_missed(missed, level.key)
         entry |= {
             "candidates": rank,
             "accepted": kept,
@@ -288,17 +288,27 @@ def _demote(
         lines.filter(id__in=chunk).update(**{column: axis.default.key})
 
 
-def _record_missed(lines: QuerySet[ReviewLine], missed: list[ReviewLine], level: str) -> None:
-    """Keep the first (highest) level a line missed; lower levels don't overwrite it."""
-    first_miss = set(
-        lines.filter(id__in=[m.pk for m in missed], tier_missed="").values_list("id", flat=True)
-    ) if missed else set()  # fmt: skip
-    rows = [m for m in missed if m.pk in first_miss]
-    for row in rows:
-        row.tier_missed = level
-    ReviewLine.objects.bulk_update(
-        rows, ["tier_missed", "tier_missed_quota", "tier_rank"], batch_size=1000
-    )
+def _record_missed(missed: list[ReviewLine], level: str) -> None:
+    """Write who was left out of ``level``, their rank and the full quota — a few
+    statements for a hundred thousand lines (``UPDATE … FROM`` a VALUES list). The first
+    (highest) level a line missed is kept: lower levels don't overwrite it."""
+    table = connection.ops.quote_name(ReviewLine._meta.db_table)
+    for start in range(0, len(missed), CHUNK):
+        chunk = missed[start : start + CHUNK]
+        rows = ", ".join(["(%s, %s, %s)"] * len(chunk))
+        params: list[Any] = [level]
+        for line in chunk:
+            params += [line.pk, line.tier_rank, line.tier_missed_quota]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+WITH missed(id, tier_rank, quota) AS (VALUES {rows})
+UPDATE {table} SET tier_missed = %s, tier_rank = missed.tier_rank,
+                   tier_missed_quota = missed.quota
+FROM missed WHERE {table}.id = missed.id AND {table}.tier_missed = ''
+""",
+                [*params[1:], params[0]],
+            )
 
 
 def review_counts(review: Review) -> dict[str, dict[str, int]]:

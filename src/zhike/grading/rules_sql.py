@@ -10,9 +10,19 @@ from datetime import date
 from decimal import Decimal
 from functools import reduce
 
-from django.db.models import Case, CharField, DecimalField, Exists, OuterRef, Q, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    DecimalField,
+    Exists,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.expressions import Combinable
-from django.db.models.functions import JSONObject
+from django.db.models.functions import Coalesce, JSONObject
 
 from zhike.policy.grading_schema import (
     Band,
@@ -53,15 +63,25 @@ def rated(key: str, value: str, *, on: date | None = None) -> Exists:
     return Exists(assessments)
 
 
-def points_expression(indicator: Indicator) -> Case:
+def points_expression(indicator: Indicator) -> Case | Coalesce:
     """Mirrors :func:`zhike.grading.rules.indicator_score`."""
     if indicator.metric is not None:
         whens = [
             When(band_condition(b, indicator.metric), then=Value(b.points)) for b in indicator.bands
         ]
-    else:
-        whens = [When(rated(indicator.key, o.key), then=Value(o.points)) for o in indicator.options]
-    return Case(*whens, default=Value(Decimal(0)), output_field=POINTS)
+        return Case(*whens, default=Value(Decimal(0)), output_field=POINTS)
+    # A manual rating: one lookup of the customer's rating, its option's points.
+    option_points = Case(
+        *[When(value=o.key, then=Value(o.points)) for o in indicator.options],
+        default=Value(Decimal(0)),
+        output_field=POINTS,
+    )
+    points = Assessment.objects.filter(customer=OuterRef("customer_id"), key=indicator.key)
+    return Coalesce(
+        Subquery(points.annotate(points=option_points).values("points")[:1]),
+        Value(Decimal(0)),
+        output_field=POINTS,
+    )
 
 
 def total_expression(card: Scorecard) -> Combinable:

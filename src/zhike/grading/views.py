@@ -16,6 +16,7 @@ from zhike.org.models import User
 from zhike.org.scopes import visible_to
 from zhike.policy.loader import active_policy
 from zhike.policy.schema import Policy
+from zhike.trade.selectors import orders_for
 
 from . import blacklist, reviews, selectors, services
 from .admission import admission_check, admission_status
@@ -133,6 +134,7 @@ def customer_grading(request: HttpRequest, customer_id: int) -> HttpResponse:
             "labels": _labels(card, policy),
             "history": _history(card, policy),
             "treatment": treatment_for(card.standing, policy),
+            "orders": list(orders_for(user, customer_id=customer.pk)[:10]),
             "admission": admission_status(customer.pk, policy),
             "admission_checks": {
                 c.key: c for c in AdmissionCheck.objects.filter(customer=customer)
