@@ -123,36 +123,32 @@ def _compute(review: Review) -> None:
     review.save(update_fields=["summary", "state"])
 
 
-def _proposals(rules: GradingPolicy, period_end: date) -> dict[str, Any]:
-    """Column → the policy's rule for it as an SQL expression over the figures."""
-    proposed: dict[str, Any] = {}
-    if rules.score is not None:
-        proposed["score"] = rules_sql.total_expression(rules.score)
-        proposed["points"] = rules_sql.points_object(rules.score)
-        proposed["grade"] = rules_sql.grade_expression(rules.score, rules, period_end)
-        proposed["grade_note"] = rules_sql.grade_note_expression(rules, period_end)
-    for column in ("tier", "size_class"):
-        axis: RuledAxis | None = getattr(rules, column)
-        if axis is not None:
-            proposed[column] = rules_sql.first_level_expression(axis, on=period_end)
-    return proposed
-
-
 def _insert_lines(review: Review, rules: GradingPolicy) -> None:
-    """One ``INSERT … SELECT``: every customer's figures, current standing, points, grade
-    and the highest level met on each axis (quotas come after, on the candidates only).
+    """One ``INSERT … SELECT``: every customer's figures, current standing, each
+    indicator's points, score, grade and the highest level met on each axis (quotas come
+    after, on the holders only).
 
     The policy's rules are Django expressions over review-line fields (rules_sql). To
-    evaluate them on the figures without first writing the figures, the SELECT Django
+    evaluate them on the figures without writing the figures first, the SELECT Django
     compiles over the review-line table gets the figures subquery as that table: the
     subquery is aliased with the table's name, so every column reference resolves to it.
+    The outer SELECT adds the score and grade from the points, so each indicator (and its
+    rating lookup) is evaluated once per line.
     """
     period = Period(review.period_start, review.period_end)
     figures, figure_params = metrics_sql(
         period, volume_unit=rules.volume_unit, without_status=CustomerStatus.BLACKLISTED
     )
-    proposed = _proposals(rules, review.period_end)
-    aliases = {f"proposed_{column}": expression for column, expression in proposed.items()}
+    inner: dict[str, Any] = {}
+    card = rules.score
+    if card is not None:
+        inner |= {f"pt_{i.key}": rules_sql.points_expression(i) for i in card.indicators}
+        inner["grade_note"] = rules_sql.grade_note_expression(rules, review.period_end)
+    for column in ("tier", "size_class"):
+        axis: RuledAxis | None = getattr(rules, column)
+        if axis is not None:
+            inner[column] = rules_sql.first_level_expression(axis, on=review.period_end)
+    aliases = {f"proposed_{name}": expression for name, expression in inner.items()}
     select = ReviewLine.objects.annotate(**aliases).values_list(
         "customer_id", *METRIC_COLUMNS, *aliases
     )
@@ -163,13 +159,26 @@ def _insert_lines(review: Review, rules: GradingPolicy) -> None:
     if not from_ or "%s" in tail:  # the rules add parameters only in the SELECT list
         raise RuntimeError("unexpected review SELECT shape")
     select_sql = f"{head} FROM ({figures}) {table}{tail}"
-    standing = q(Standing._meta.db_table)
+
+    proposed: dict[str, str] = {
+        c: f"m.proposed_{c}" for c in ("grade_note", "tier", "size_class") if c in inner
+    }
+    if card is not None:
+        proposed |= rules_sql.score_sql(
+            card,
+            rules,
+            period_end=review.period_end,
+            points={i.key: f"m.proposed_pt_{i.key}" for i in card.indicators},
+            first_order_on="m.first_order_on",
+            vendor=connection.vendor,
+        )
     blanks = [c for c in ("grade", "grade_note", "tier", "size_class") if c not in proposed]
     blanks += ["tier_missed", "tier_missed_quota", "adjusted_grade", "adjusted_tier"]
     blanks += ["adjust_comment"]
     columns = ["review_id", "customer_id", *METRIC_COLUMNS, *proposed]
     columns += ["previous_grade", "previous_tier", "previous_size_class", *blanks]
-    values = ", ".join(f"m.{c}" for c in ["customer_id", *METRIC_COLUMNS, *aliases])
+    values = ", ".join([*(f"m.{c}" for c in ["customer_id", *METRIC_COLUMNS]), *proposed.values()])
+    standing = q(Standing._meta.db_table)
     sql = f"""
 INSERT INTO {table} ({", ".join(columns)})
 SELECT %s, {values},

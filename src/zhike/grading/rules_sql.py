@@ -21,8 +21,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import Combinable
-from django.db.models.functions import Coalesce, JSONObject
+from django.db.models.functions import Coalesce
 
 from zhike.policy.grading_schema import (
     Band,
@@ -84,17 +83,37 @@ def points_expression(indicator: Indicator) -> Case | Coalesce:
     )
 
 
-def total_expression(card: Scorecard) -> Combinable:
-    expressions = [points_expression(i) for i in card.indicators]
-    total: Combinable = expressions[0]
-    for expression in expressions[1:]:
-        total = total + expression
-    return total
+def score_sql(
+    card: Scorecard,
+    rules: GradingPolicy,
+    *,
+    period_end: date,
+    points: dict[str, str],
+    first_order_on: str,
+    vendor: str,
+) -> dict[str, str]:
+    """Score, points (JSON) and grade as SQL over columns already holding each indicator's
+    points (:func:`points_expression`, computed once per line): mirrors
+    :func:`zhike.grading.rules.grade_for` — GRD-3 first, then the score bands.
 
-
-def points_object(card: Scorecard) -> JSONObject:
-    """``{indicator key: points}`` as recorded on each review line."""
-    return JSONObject(**{i.key: points_expression(i) for i in card.indicators})
+    Keys, grade keys and bounds are inlined: the policy schema restricts them to
+    ``[A-Za-z0-9_]`` and numbers, and the dates are computed here.
+    """
+    total = " + ".join(f"COALESCE({points[i.key]}, 0)" for i in card.indicators)
+    build = "jsonb_build_object" if vendor == "postgresql" else "json_object"
+    pairs = ", ".join(f"'{i.key}', {points[i.key]}" for i in card.indicators)
+    lowest = card.lowest.key
+    whens = [f"WHEN {first_order_on} IS NULL THEN '{lowest}'"]
+    for months in (rules.first_evaluation_months, rules.new_customer_months):
+        cutoff = months_before(period_end, months).isoformat()
+        whens.append(f"WHEN {first_order_on} > '{cutoff}' THEN '{lowest}'")
+    for band in card.grades[:-1]:
+        whens.append(f"WHEN ({total}) >= {band.min_score} THEN '{band.key}'")
+    return {
+        "score": f"({total})",
+        "points": f"{build}({pairs})",
+        "grade": f"CASE {' '.join(whens)} ELSE '{lowest}' END",
+    }
 
 
 def _dealt_less_than(months: int, period_end: date) -> Q:
@@ -113,28 +132,6 @@ def grade_note_expression(rules: GradingPolicy, period_end: date) -> Case:
         default=Value(""),
         output_field=CharField(),
     )
-
-
-def grade_expression(card: Scorecard, rules: GradingPolicy, period_end: date) -> Case:
-    """Mirrors :func:`zhike.grading.rules.grade_for`: GRD-3 first, then the score bands."""
-    total = total_expression(card)
-    whens = [
-        When(first_order_on__isnull=True, then=Value(card.lowest.key)),
-        When(
-            _dealt_less_than(rules.first_evaluation_months, period_end), then=Value(card.lowest.key)
-        ),
-        When(_dealt_less_than(rules.new_customer_months, period_end), then=Value(card.lowest.key)),
-    ]
-    for band in card.grades[:-1]:
-        whens.append(When(Q(_ge(total, band.min_score)), then=Value(band.key)))
-    return Case(*whens, default=Value(card.lowest.key), output_field=CharField())
-
-
-def _ge(expression: Combinable, bound: Decimal) -> Q:
-    """``expression >= bound`` as a condition usable in When()."""
-    from django.db.models.lookups import GreaterThanOrEqual
-
-    return GreaterThanOrEqual(expression, Value(bound, output_field=POINTS))  # type: ignore[return-value]
 
 
 def criterion_condition(criterion: Criterion, *, on: date) -> Q | Exists:
