@@ -159,6 +159,10 @@ def _insert_lines(review: Review, rules: GradingPolicy) -> None:
     if not from_ or "%s" in tail:  # the rules add parameters only in the SELECT list
         raise RuntimeError("unexpected review SELECT shape")
     select_sql = f"{head} FROM ({figures}) {table}{tail}"
+    if connection.vendor == "postgresql":
+        # A fence: without it PostgreSQL inlines the subquery and evaluates each
+        # indicator (a rating lookup) again wherever the outer SELECT uses its points.
+        select_sql += " OFFSET 0"
 
     proposed: dict[str, str] = {
         c: f"m.proposed_{c}" for c in ("grade_note", "tier", "size_class") if c in inner
@@ -177,18 +181,35 @@ def _insert_lines(review: Review, rules: GradingPolicy) -> None:
     blanks += ["adjust_comment"]
     columns = ["review_id", "customer_id", *METRIC_COLUMNS, *proposed]
     columns += ["previous_grade", "previous_tier", "previous_size_class", *blanks]
-    values = ", ".join([*(f"m.{c}" for c in ["customer_id", *METRIC_COLUMNS]), *proposed.values()])
+    values = ", ".join(
+        [
+            *(f"m.{c} AS {c}" for c in ["customer_id", *METRIC_COLUMNS]),
+            *(f"{sql} AS {column}" for column, sql in proposed.items()),
+        ]
+    )
     standing = q(Standing._meta.db_table)
-    sql = f"""
-INSERT INTO {table} ({", ".join(columns)})
-SELECT %s, {values},
-       COALESCE(s.grade, ''), COALESCE(s.tier, ''), COALESCE(s.size_class, ''),
-       {", ".join("''" for _ in blanks)}
+    proposals = f"""
+SELECT %s AS review_id, {values},
+       COALESCE(s.grade, '') AS previous_grade, COALESCE(s.tier, '') AS previous_tier,
+       COALESCE(s.size_class, '') AS previous_size_class,
+       {", ".join(f"'' AS {blank}" for blank in blanks)}
 FROM ({select_sql}) m
 LEFT JOIN {standing} s ON s.customer_id = m.customer_id
 """
+    # Computed into a temporary table first: PostgreSQL runs a CREATE TABLE AS with
+    # parallel workers, an INSERT … SELECT without (the aggregates are most of the work);
+    # the copy into the review's lines is then a plain sequential write.
     with connection.cursor() as cursor:
-        cursor.execute(sql, [review.pk, *select_params, *figure_params])
+        cursor.execute("DROP TABLE IF EXISTS review_proposals")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE review_proposals AS {proposals}",
+            [review.pk, *select_params, *figure_params],
+        )
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) "
+            f"SELECT {', '.join(columns)} FROM review_proposals"
+        )
+        cursor.execute("DROP TABLE review_proposals")
 
 
 def _chunks(items: list[int]) -> Iterator[list[int]]:
