@@ -309,8 +309,8 @@ def main() -> None:
     results = []
     for preset in args.presets.split(","):
         policy = load_policy(preset)
-        with transaction.atomic():
-            Review.objects.all().delete()
+        # Earlier reviews stay filed (as in real use); an open one is closed first.
+        Review.objects.exclude(state__in=["applied", "rejected", "failed"]).update(state="rejected")
         started = time.perf_counter()
         review = review_start(
             by=None, policy=policy, period_end=date.fromisoformat(PERIOD_END), now=timezone.now()
