@@ -17,10 +17,16 @@ ORDER = {
     "number": "HT-2026-001",
     "signed_on": "2026-03-01",
     "lines": [
-        {"product": "一级大豆油", "category": "粮油", "quantity": "12.5", "unit": "吨",
-         "price": "9000", "list_price": "8500"},
+        {
+            "product": "一级大豆油",
+            "category": "粮油",
+            "quantity": "12.5",
+            "unit": "吨",
+            "price": "9000",
+            "list_price": "8500",
+        },
     ],
-}  # fmt: skip
+}
 
 
 def test_grd_5_api_order_invoice_payment_and_figures(company: Company) -> None:
@@ -31,10 +37,15 @@ def test_grd_5_api_order_invoice_payment_and_figures(company: Company) -> None:
     assert created.json()["amount"] == "112500.00"
     invoice = fin.post(
         "/api/v1/trade/invoices",
-        {"customer_id": customer.pk, "number": "FP-1", "issued_on": "2026-03-02",
-         "amount": "112500", "order_id": created.json()["id"]},
+        {
+            "customer_id": customer.pk,
+            "number": "FP-1",
+            "issued_on": "2026-03-02",
+            "amount": "112500",
+            "order_id": created.json()["id"],
+        },
         JSON,
-    )  # fmt: skip
+    )
     assert invoice.status_code == 201, invoice.json()
     assert invoice.json()["due_on"] == "2026-04-01"  # 30 days by default
     paid = fin.post(
@@ -125,3 +136,64 @@ def test_grd_6_api_review_access_matrix(
     expected = {"mgr": 3}.get(persona, 4)
     assert len(lines) == expected
     assert Review.objects.get().state == Review.State.PROPOSED
+
+
+def test_grd_7_8_9_10_over_the_api(company: Company, settings) -> None:  # type: ignore[no-untyped-def]
+    from zhike.grading.models import Standing
+    from zhike.policy.loader import active_policy
+
+    settings.ZHIKE_POLICY = "wholesale-market"
+    active_policy.cache_clear()
+    try:
+        customer = company.customers["A"]
+        Standing.objects.create(customer=customer, tier="vip", since=timezone.now())
+        alice, mgr, vp = company.api("alice"), company.api("mgr"), company.api("vp")
+        base = f"/api/v1/grading/customers/{customer.pk}"
+        # GRD-7: a problem on a VIP opens the 5-day downgrade deadline; the manager downgrades.
+        problem = alice.post(
+            f"{base}/problems", {"kind": "late_fees", "description": "租金逾期两个月"}, JSON
+        )
+        assert problem.status_code == 201 and problem.json()["deadline_due_at"]
+        bad = mgr.post(f"{base}/downgrade", {"to": "vip", "reason": "x"}, JSON)
+        assert bad.status_code == 400 and "更低的级别" in bad.json()["message"]
+        done = mgr.post(f"{base}/downgrade", {"to": "preferred", "reason": "交费不及时"}, JSON)
+        assert done.status_code == 200 and done.json()["new"] == "preferred"
+        # GRD-9: the checklist and one checked item.
+        checked = company.api("sup").post(
+            f"{base}/admission",
+            {"key": "business_licence", "passed": True, "evidence": "原件已核"},
+            JSON,
+        )
+        assert checked.status_code == 201
+        status = alice.get(f"{base}/admission").json()
+        assert status["required"] and not status["admitted"]
+        assert [i["passed"] for i in status["items"] if i["key"] == "business_licence"] == [True]
+        # GRD-8: proposal, verification by the vice president, scope on the list.
+        entry = alice.post(
+            "/api/v1/grading/blacklist", {"customer_id": customer.pk, "reason": "恶意拖欠"}, JSON
+        )
+        assert entry.status_code == 201
+        entry_id = entry.json()["id"]
+        assert (
+            company.api("bob")
+            .post(
+                f"/api/v1/grading/blacklist/{entry_id}/verify",
+                {"confirmed": True, "note": "x"},
+                JSON,
+            )
+            .status_code
+            == 404
+        )
+        verified = vp.post(
+            f"/api/v1/grading/blacklist/{entry_id}/verify",
+            {"confirmed": True, "note": "属实", "valid_months": 3},
+            JSON,
+        )
+        assert verified.status_code == 200 and verified.json()["state"] == "submitted"
+        assert [e["id"] for e in alice.get("/api/v1/grading/blacklist").json()] == [entry_id]
+        assert company.api("bob").get("/api/v1/grading/blacklist").json() == []
+        # GRD-10: the matrix of the policy.
+        cells = alice.get("/api/v1/grading/treatment").json()
+        assert cells[0]["label"] == "VIP客户" and cells[0]["revisit_every_months"] == 1
+    finally:
+        active_policy.cache_clear()

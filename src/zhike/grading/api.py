@@ -11,12 +11,15 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict
 
+from zhike.archive.selectors import access_customer
 from zhike.org.models import User
+from zhike.org.scopes import visible_to
 from zhike.policy.loader import active_policy
 
-from . import reviews, selectors, services
+from . import blacklist, events, promotions, reviews, selectors, services
+from .admission import admission_check, admission_status
 from .errors import PermissionDenied
-from .models import Review
+from .models import AdmissionCheck, BlacklistEntry, Review
 
 router = Router(tags=["grading"])
 
@@ -257,3 +260,268 @@ def submit(request: HttpRequest, review_id: int) -> dict:
         by=user, review_id=review_id, policy=active_policy(), now=timezone.now()
     )
     return {"approval_id": approval.pk}
+
+
+# --- Problems and event downgrades (GRD-7) ---------------------------------------------
+
+
+class ProblemIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    kind: str = Field(max_length=30, description="policy grading.event_downgrade.kinds")
+    description: str = Field(max_length=2000)
+    severe: bool = False
+
+
+class ProblemOut(Schema):
+    id: int
+    kind: str
+    description: str
+    severe: bool
+    at: datetime
+    deadline_due_at: datetime | None
+    resolved_at: datetime | None
+    resolution: str
+
+
+def _problem_out(problem: Any) -> dict:
+    return {
+        "id": problem.pk,
+        "kind": problem.kind,
+        "description": problem.description,
+        "severe": problem.severe,
+        "at": problem.at,
+        "deadline_due_at": problem.deadline.due_at if problem.deadline_id else None,
+        "resolved_at": problem.resolved_at,
+        "resolution": problem.resolution,
+    }
+
+
+@router.post(
+    "/customers/{int:customer_id}/problems", response={201: ProblemOut}, summary="记录客户问题"
+)
+def record_problem(request: HttpRequest, customer_id: int, payload: ProblemIn) -> Status:
+    user: User = request.user  # type: ignore[assignment]
+    problem = events.problem_record(
+        by=user,
+        customer_id=customer_id,
+        policy=active_policy(),
+        now=timezone.now(),
+        **payload.model_dump(),
+    )
+    return Status(201, _problem_out(problem))
+
+
+class DowngradeIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    to: str = Field(max_length=30)
+    reason: str = Field(max_length=200)
+
+
+@router.post("/customers/{int:customer_id}/downgrade", response=ChangeOut, summary="事件降级")
+def downgrade(request: HttpRequest, customer_id: int, payload: DowngradeIn) -> Any:
+    user: User = request.user  # type: ignore[assignment]
+    return events.event_downgrade(
+        by=user,
+        customer_id=customer_id,
+        policy=active_policy(),
+        now=timezone.now(),
+        **payload.model_dump(),
+    )
+
+
+# --- Admission (GRD-9) -----------------------------------------------------------------
+
+
+class AdmissionItemOut(Schema):
+    key: str
+    label: str
+    passed: bool | None
+    evidence: str
+    checked_by: str | None
+    checked_at: datetime | None
+
+
+class AdmissionOut(Schema):
+    required: bool
+    admitted: bool
+    items: list[AdmissionItemOut]
+
+
+@router.get("/customers/{int:customer_id}/admission", response=AdmissionOut, summary="准入审核")
+def admission(request: HttpRequest, customer_id: int) -> dict:
+    user: User = request.user  # type: ignore[assignment]
+    access_customer(user, customer_id)
+    policy = active_policy()
+    status = admission_status(customer_id, policy)
+    checks = {
+        c.key: c
+        for c in AdmissionCheck.objects.filter(customer_id=customer_id).select_related("checked_by")
+    }
+    rule = policy.grading.admission
+    items = []
+    for item in rule.items if rule else []:
+        check = checks.get(item.key)
+        items.append(
+            {
+                "key": item.key,
+                "label": item.label,
+                "passed": check.passed if check else None,
+                "evidence": check.evidence if check else "",
+                "checked_by": str(check.checked_by) if check else None,
+                "checked_at": check.checked_at if check else None,
+            }
+        )
+    return {"required": status.required, "admitted": status.admitted, "items": items}
+
+
+class AdmissionCheckIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    key: str = Field(max_length=30)
+    passed: bool
+    evidence: str = Field(max_length=300, description="证照号、说明(附件请用网页上传)")
+
+
+@router.post("/customers/{int:customer_id}/admission", response={201: None}, summary="录入准入审核")
+def check_admission(request: HttpRequest, customer_id: int, payload: AdmissionCheckIn) -> Status:
+    user: User = request.user  # type: ignore[assignment]
+    admission_check(
+        by=user,
+        customer_id=customer_id,
+        policy=active_policy(),
+        now=timezone.now(),
+        **payload.model_dump(),
+    )
+    return Status(201, None)
+
+
+# --- Blacklist (GRD-8) -------------------------------------------------------------------
+
+
+class BlacklistOut(Schema):
+    id: int
+    customer_id: int
+    state: str
+    reason: str
+    verification: str
+    valid_months: int
+    starts_on: date | None
+    ends_on: date | None
+    arrears: Decimal
+
+
+@router.get("/blacklist", response=list[BlacklistOut], summary="黑名单")
+def list_blacklist(request: HttpRequest, state: str = "", limit: int = 50, offset: int = 0) -> Any:
+    user: User = request.user  # type: ignore[assignment]
+    entries = visible_to(user, BlacklistEntry.objects.all())
+    if state:
+        entries = entries.filter(state=state)
+    return list(entries.order_by("-proposed_at")[offset : offset + min(max(limit, 1), 200)])
+
+
+class BlacklistProposeIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    customer_id: int
+    reason: str = Field(max_length=2000)
+
+
+@router.post("/blacklist", response={201: BlacklistOut}, summary="提议列入黑名单")
+def propose_blacklist(request: HttpRequest, payload: BlacklistProposeIn) -> Status:
+    user: User = request.user  # type: ignore[assignment]
+    entry = blacklist.blacklist_propose(
+        by=user, policy=active_policy(), now=timezone.now(), **payload.model_dump()
+    )
+    return Status(201, entry)
+
+
+class BlacklistVerifyIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    confirmed: bool
+    note: str = Field(max_length=2000)
+    valid_months: int | None = Field(default=None, ge=1, le=120)
+
+
+def _entry(user: User, entry_id: int) -> BlacklistEntry:
+    try:
+        return visible_to(user, BlacklistEntry.objects.all()).get(pk=entry_id)
+    except BlacklistEntry.DoesNotExist:
+        from django.http import Http404
+
+        raise Http404 from None
+
+
+@router.post("/blacklist/{int:entry_id}/verify", response=BlacklistOut, summary="核实黑名单")
+def verify_blacklist(request: HttpRequest, entry_id: int, payload: BlacklistVerifyIn) -> Any:
+    user: User = request.user  # type: ignore[assignment]
+    _entry(user, entry_id)
+    return blacklist.blacklist_verify(
+        by=user,
+        entry_id=entry_id,
+        policy=active_policy(),
+        now=timezone.now(),
+        **payload.model_dump(),
+    )
+
+
+class ReadmitIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(max_length=2000)
+
+
+@router.post("/blacklist/{int:entry_id}/readmit", response=BlacklistOut, summary="申请重新准入")
+def readmit(request: HttpRequest, entry_id: int, payload: ReadmitIn) -> Any:
+    user: User = request.user  # type: ignore[assignment]
+    _entry(user, entry_id)
+    return blacklist.blacklist_readmit_request(
+        by=user,
+        entry_id=entry_id,
+        reason=payload.reason,
+        policy=active_policy(),
+        now=timezone.now(),
+    )
+
+
+# --- Treatment matrix (GRD-10) and A treatment for an order (GRD-11) ---------------------
+
+
+class TreatmentCellOut(Schema):
+    label: str
+    when: dict[str, str]
+    priority: int
+    price_level: str
+    revisit_every_months: int | None
+    revisit_roles: list[str]
+    report_every_months: int | None
+    complaint_priority: int
+
+
+@router.get("/treatment", response=list[TreatmentCellOut], summary="待遇矩阵")
+def treatment(request: HttpRequest) -> list:
+    matrix = active_policy().grading.treatment
+    return [cell.model_dump() for cell in matrix.cells] if matrix else []
+
+
+class PromotionIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(max_length=2000, description="价格与付款情况")
+
+
+class PromotionOut(Schema):
+    id: int
+    order_id: int
+    to_grade: str
+    state: str
+
+
+@router.post(
+    "/orders/{int:order_id}/a-treatment", response={201: PromotionOut}, summary="申请A类订单"
+)
+def promote_order(request: HttpRequest, order_id: int, payload: PromotionIn) -> Status:
+    user: User = request.user  # type: ignore[assignment]
+    promotion = promotions.order_promotion_request(
+        by=user,
+        order_id=order_id,
+        reason=payload.reason,
+        policy=active_policy(),
+        now=timezone.now(),
+    )
+    return Status(201, promotion)
