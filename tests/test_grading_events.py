@@ -131,3 +131,46 @@ def test_grd_7_bad_input_and_wrong_direction(company: Company, wholesale) -> Non
             now=timezone.now(),
         )
     assert not GradeChange.objects.exists() and not Problem.objects.exists()
+
+
+def test_arc_7_merge_keeps_the_ledger_and_grading_history(company: Company, wholesale) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+    from decimal import Decimal
+
+    from zhike.archive.services import customer_merge
+    from zhike.grading.models import Assessment
+    from zhike.trade.metrics import Period, customer_figures
+    from zhike.trade.models import Invoice, Order
+
+    from .factories import CustomerFactory, trade
+
+    keep = company.customers["A"]
+    duplicate = CustomerFactory(owner=company.users["alice"], name="甲方阿尔法科技(重复)")
+    trade(keep, on=date(2026, 3, 1), amount=100_000)
+    trade(duplicate, on=date(2026, 4, 1), amount=50_000, payment="open")
+    standing(duplicate, "vip")
+    problem_record(
+        by=company.users["alice"],
+        customer_id=duplicate.pk,
+        kind="late_fees",
+        description="逾期",
+        policy=wholesale,
+        now=timezone.now(),
+    )
+    Assessment.objects.create(
+        customer=duplicate,
+        key="long_lease",
+        value="yes",
+        by=company.users["mgr"],
+        at=timezone.now(),
+    )
+    customer_merge(by=company.users["mgr"], keep_id=keep.pk, merge_id=duplicate.pk)
+    assert Order.objects.filter(customer=keep).count() == 2
+    assert Invoice.objects.filter(customer=duplicate).count() == 0
+    figures = customer_figures(
+        keep.pk, Period(date(2026, 1, 1), date(2026, 12, 31)), volume_unit="吨"
+    )
+    assert figures.contract_amount == Decimal(150_000)
+    assert Problem.objects.get().customer_id == keep.pk
+    assert Assessment.objects.get().customer_id == keep.pk
+    assert not Standing.objects.filter(customer=duplicate).exists()

@@ -21,6 +21,7 @@ from .crypto import encrypt, lookup_hash
 from .errors import ArchiveError, PermissionDenied
 from .exporting import write_xlsx
 from .lifecycle import INITIAL, may_change
+from .merging import run_merge_hooks
 from .models import (
     CompanySize,
     Contact,
@@ -532,6 +533,7 @@ def customer_merge(*, by: User, keep_id: int, merge_id: int) -> Customer:
         Customer.objects.filter(pk=duplicate.pk).update(uscc="")  # the unique code moves over
     Contact.objects.filter(customer=duplicate).update(customer=keep)
     Interaction.objects.filter(customer=duplicate).update(customer=keep)
+    run_merge_hooks(keep, duplicate)  # the ledger, grading: their records move too
     for field_name, value in filled.items():
         setattr(keep, field_name, value)
     if duplicate.last_contact_at and (

@@ -7,11 +7,12 @@ class GradingConfig(AppConfig):
     verbose_name = _("客户分级")
 
     def ready(self) -> None:
+        from zhike.archive.merging import register_merge_hook
         from zhike.policy.loader import active_policy
         from zhike.trade.trading import register_trade_guard
         from zhike.workflow.approvals import ApprovalHandler, register_approval_handler
 
-        from . import blacklist, promotions, reviews
+        from . import blacklist, promotions, reviews, services
         from .admission import admission_guard
 
         register_approval_handler(
@@ -45,3 +46,4 @@ class GradingConfig(AppConfig):
             ),
         )
         register_trade_guard(admission_guard)
+        register_merge_hook(services.move_grading)

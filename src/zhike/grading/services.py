@@ -6,13 +6,21 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zhike.archive.models import Customer
 from zhike.archive.selectors import access_customer
 from zhike.audit.services import record
 from zhike.org.models import User
 from zhike.policy.schema import Policy
 
 from .errors import GradingError, PermissionDenied
-from .models import Assessment
+from .models import (
+    AdmissionCheck,
+    Assessment,
+    BlacklistEntry,
+    GradeChange,
+    Problem,
+    Standing,
+)
 from .rules import months_before
 
 YES_NO = ("yes", "no")
@@ -62,3 +70,20 @@ def assessment_record(
     )
     record(customer, "grading.assessed", by=by, details={"key": key, "value": value, "note": note})
     return assessment
+
+
+def move_grading(keep: Customer, duplicate: Customer) -> None:
+    """Merge hook (ARC-7): the duplicate's grade history, problems, blacklist entries and
+    promotions move to the customer kept; its ratings and admission checks move where the
+    kept customer has none of the same key; its standing goes (the kept one's stands until
+    the next review, which sees the merged ledger)."""
+    GradeChange.objects.filter(customer=duplicate).update(customer=keep)
+    Problem.objects.filter(customer=duplicate).update(customer=keep)
+    BlacklistEntry.objects.filter(customer=duplicate).update(customer=keep)
+    rated = Assessment.objects.filter(customer=keep).values("key")
+    Assessment.objects.filter(customer=duplicate).exclude(key__in=rated).update(customer=keep)
+    Assessment.objects.filter(customer=duplicate).delete()
+    checked = AdmissionCheck.objects.filter(customer=keep).values("key")
+    AdmissionCheck.objects.filter(customer=duplicate).exclude(key__in=checked).update(customer=keep)
+    AdmissionCheck.objects.filter(customer=duplicate).delete()
+    Standing.objects.filter(customer=duplicate).delete()

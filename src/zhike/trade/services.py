@@ -170,3 +170,12 @@ def _settle(customer: Customer, *, on: date) -> None:
         Invoice.objects.filter(pk=invoice.pk).update(
             paid_amount=F("paid_amount") + take, paid_on=on if settled else None
         )
+
+
+def move_ledger(keep: Customer, duplicate: Customer) -> None:
+    """Merge hook (ARC-7): the duplicate's contracts, lines, invoices and payments belong
+    to the customer kept."""
+    Order.objects.filter(customer=duplicate).update(customer=keep)
+    OrderLine.objects.filter(customer=duplicate).update(customer=keep)
+    Invoice.objects.filter(customer=duplicate).update(customer=keep)
+    Payment.objects.filter(customer=duplicate).update(customer=keep)
