@@ -73,3 +73,18 @@ def test_grd_10_revisit_periods() -> None:
     assert revisit_period(date(2026, 2, 1), 6) == (date(2026, 1, 1), date(2026, 6, 30))
     assert revisit_period(date(2026, 7, 9), 12) == (date(2026, 1, 1), date(2026, 12, 31))
     assert revisit_period(date(2026, 7, 9), 1) == (date(2026, 7, 1), date(2026, 7, 31))
+
+
+def test_grd_10_report_deadlines_per_salesperson_and_cell(company: Company, manufacturer) -> None:  # type: ignore[no-untyped-def]
+    from zhike.grading.treatment import schedule_reports
+
+    stand(company.customers["A"], "key_account", "A")  # Alice's: monthly report
+    stand(company.customers["B"], "key_account", "A")  # Bob's
+    stand(company.customers["E"], "regular", "C")  # Carol's: every six months
+    created = schedule_reports(policy=manufacturer, today=date(2026, 11, 23))
+    reports = {d.assignee.username: d for d in Deadline.objects.filter(rule="grading_report")}
+    assert created == 3 and set(reports) == {"alice", "bob", "carol"}
+    assert reports["alice"].title == "定期汇报(大客户 A 级,每 1 个月):1 位客户"
+    assert reports["alice"].due_at.astimezone().date() == date(2026, 11, 30)
+    assert reports["carol"].due_at.astimezone().date() == date(2026, 12, 31)
+    assert schedule_reports(policy=manufacturer, today=date(2026, 11, 24)) == 0  # idempotent

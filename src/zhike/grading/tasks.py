@@ -22,9 +22,12 @@ def sweep_blacklist_expiry_task() -> int:
 
 @shared_task(name="grading.schedule_revisits")
 def schedule_revisits_task() -> int:
-    """Daily: open the period's revisit deadlines of the treatment matrix (GRD-10)."""
+    """Daily: open the period's revisit and report deadlines of the treatment matrix."""
     from zhike.policy.loader import active_policy
 
-    from .treatment import schedule_revisits
+    from .treatment import schedule_reports, schedule_revisits
 
-    return schedule_revisits(policy=active_policy(), today=timezone.localdate())
+    policy, today = active_policy(), timezone.localdate()
+    return schedule_revisits(policy=policy, today=today) + schedule_reports(
+        policy=policy, today=today
+    )

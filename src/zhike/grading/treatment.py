@@ -8,7 +8,17 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils.translation import gettext as _
 
 from zhike.archive.models import Customer
@@ -110,3 +120,51 @@ def schedule_revisits(*, policy: Policy, today: date) -> int:
                 batch = []
         created += len(Deadline.objects.bulk_create(batch))
     return created
+
+
+REPORT = "grading_report"
+
+
+def schedule_reports(*, policy: Policy, today: date) -> int:
+    """Open this period's report deadlines (s004 定期汇报: A 每月, B 每三个月, C 每六个月):
+    one per salesperson and cell, naming how many of their customers it covers, due at the
+    period's end. Idempotent, like :func:`schedule_revisits`."""
+    treatment = policy.grading.treatment
+    if treatment is None:
+        return 0
+    zone = ZoneInfo(settings.TIME_ZONE)
+    created = []
+    for cell in treatment.cells:
+        if not cell.report_every_months:
+            continue
+        _start, end = revisit_period(today, cell.report_every_months)
+        due = datetime.combine(end, time(18), tzinfo=zone)
+        title = _("定期汇报(%(cell)s,每 %(n)s 个月)") % {
+            "cell": cell.label,
+            "n": cell.report_every_months,
+        }
+        already = set(
+            Deadline.objects.filter(rule=REPORT, due_at=due, title__startswith=title).values_list(
+                "assignee_id", flat=True
+            )
+        )
+        owners = (
+            Standing.objects.filter(**cell.when, customer__owner__isnull=False)
+            .values_list("customer__owner")
+            .annotate(n=Count("pk"))
+            .values_list("customer__owner", "n")
+        )
+        created += [
+            Deadline(
+                rule=REPORT,
+                title=_("%(title)s:%(n)s 位客户") % {"title": title, "n": count},
+                link="/grading/treatment/",
+                assignee_id=owner_id,
+                due_at=due,
+                next_escalation_at=due,
+                policy_version=policy.policy.version,
+            )
+            for owner_id, count in owners
+            if owner_id not in already
+        ]
+    return len(Deadline.objects.bulk_create(created, batch_size=2000))
