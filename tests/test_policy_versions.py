@@ -118,3 +118,27 @@ def test_pol_3_invalid_revision_is_refused_with_its_problems(company: Company, g
             now=timezone.now(),
         )
     assert PolicyVersion.objects.count() == 1 and ApprovalRequest.objects.count() == 1
+
+
+def test_pol_3_revision_over_the_api(company: Company) -> None:
+    today = timezone.localdate()
+    mgr = company.api("mgr")
+    bad = mgr.post(
+        "/api/v1/policy/versions",
+        {"text": revised("general-7", today, stale_days=0)},
+        "application/json",
+    )
+    assert bad.status_code == 400
+    assert bad.json()["errors"][0]["key"] == "archive.data_quality.stale_after_days"
+    denied = company.api("alice").post(
+        "/api/v1/policy/versions", {"text": revised("general-7", today)}, "application/json"
+    )
+    assert denied.status_code == 403
+    good = mgr.post(
+        "/api/v1/policy/versions",
+        {"text": revised("general-7", today), "note": "资料更新期限 14 天"},
+        "application/json",
+    )
+    assert good.status_code == 201 and good.json()["state"] == "submitted"
+    assert [v["version"] for v in mgr.get("/api/v1/policy/versions").json()] == ["general-7"]
+    assert company.api("alice").get("/api/v1/policy").json()["version"] == "general-1"

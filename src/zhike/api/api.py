@@ -6,6 +6,7 @@ from ninja.renderers import JSONRenderer
 from zhike.archive.api import router as customers_router
 from zhike.grading.api import router as grading_router
 from zhike.org.api import router as auth_router
+from zhike.policy.api import router as policy_router
 from zhike.trade.api import router as trade_router
 from zhike.workflow.api import approvals_router, inbox_router
 
@@ -35,3 +36,4 @@ api.add_router("/inbox", inbox_router)
 api.add_router("/approvals", approvals_router)
 api.add_router("/trade", trade_router)
 api.add_router("/grading", grading_router)
+api.add_router("/policy", policy_router)

@@ -1,0 +1,101 @@
+"""/api/v1/policy — the policy in force, the presets, and revisions for approval (POL)."""
+
+from datetime import date, datetime
+
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema
+from ninja.responses import Status
+from pydantic import ConfigDict
+
+from zhike.archive.errors import PermissionDenied
+from zhike.org.models import User
+
+from .loader import PolicyError, active_policy, preset_names
+from .models import PolicyVersion
+from .versions import policy_version_submit
+
+router = Router(tags=["policy"])
+
+
+class InForceOut(Schema):
+    name: str
+    version: str
+    effective_date: date
+    based_on: str
+    presets: list[str]
+
+
+@router.get("", response=InForceOut, summary="当前生效的管理制度")
+def in_force(request: HttpRequest) -> dict:
+    meta = active_policy().policy
+    return {
+        "name": meta.name,
+        "version": meta.version,
+        "effective_date": meta.effective_date,
+        "based_on": meta.based_on,
+        "presets": preset_names(),
+    }
+
+
+class VersionIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(max_length=500_000, description="完整的制度文件(TOML),可用 extends")
+    note: str = Field(default="", max_length=300, description="修订说明")
+
+
+class VersionOut(Schema):
+    id: int
+    version: str
+    name: str
+    effective_date: date
+    state: str
+    note: str
+    submitted_at: datetime
+    decided_at: datetime | None
+
+
+class ProblemOut(Schema):
+    key: str
+    message: str
+
+
+class RejectedOut(Schema):
+    code: str
+    message: str
+    errors: list[ProblemOut]
+
+
+def _may_revise(user: User) -> None:
+    # s004: 业务部经理修订、主管副总经理审批 — managers draft, the chain approves.
+    if not user.has_perm("grading.run_review"):
+        raise PermissionDenied(_("您没有提交制度修订的权限"))
+
+
+@router.get("/versions", response=list[VersionOut], summary="制度版本")
+def versions(request: HttpRequest) -> list[PolicyVersion]:
+    _may_revise(request.user)  # type: ignore[arg-type]
+    return list(PolicyVersion.objects.all()[:50])
+
+
+@router.post(
+    "/versions", response={201: VersionOut, 400: RejectedOut}, summary="提交制度修订(走审批)"
+)
+def submit_version(request: HttpRequest, payload: VersionIn) -> Status:
+    user: User = request.user  # type: ignore[assignment]
+    _may_revise(user)
+    try:
+        version = policy_version_submit(
+            by=user,
+            text=payload.text,
+            note=payload.note,
+            policy=active_policy(),
+            now=timezone.now(),
+        )
+    except PolicyError as exc:
+        problems = [{"key": p.key, "message": str(p)} for p in exc.problems]
+        return Status(
+            400, {"code": "invalid", "message": _("管理制度文件无效"), "errors": problems}
+        )
+    return Status(201, version)
