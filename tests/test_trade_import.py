@@ -90,3 +90,79 @@ def test_grd_5_contract_import_needs_the_permission_and_the_columns(company: Com
     bad.name = "x.csv"
     report = post(company, "alice", bad, commit=False)
     assert "缺少" in report["errors"][0]["message"] and "合同编号" in report["errors"][0]["message"]
+
+
+def test_grd_5_ledger_entered_and_imported_on_the_web(company: Company) -> None:
+    from zhike.trade.models import Invoice, Payment
+
+    customer = company.customers["A"]
+    url = f"/customers/{customer.pk}/grading/"
+    alice, fin = company.client("alice"), company.client("fin")
+    alice.post(
+        url,
+        {
+            "action": "order",
+            "number": "HT-W1",
+            "signed_on": "2026-03-01",
+            "product": "大豆油",
+            "category": "粮油",
+            "quantity": "2",
+            "unit": "吨",
+            "price": "9,000",
+            "list_price": "",
+        },
+    )
+    assert Order.objects.get(number="HT-W1").amount == Decimal(18000)
+    bad = alice.post(
+        url,
+        {
+            "action": "order",
+            "number": "HT-W2",
+            "signed_on": "3月1日",
+            "product": "x",
+            "category": "y",
+            "quantity": "1",
+            "unit": "吨",
+            "price": "1",
+        },
+    )
+    assert "请检查日期" in bad.content.decode() and not Order.objects.filter(number="HT-W2")
+    assert "录入应收" not in alice.get(url).content.decode()  # finance enters money
+    fin.post(
+        url,
+        {
+            "action": "invoice",
+            "number": "FP-W1",
+            "issued_on": "2026-03-02",
+            "due_on": "",
+            "amount": "18000",
+        },
+    )
+    fin.post(
+        url,
+        {
+            "action": "payment",
+            "received_on": "2026-03-20",
+            "amount": "18000",
+            "reference": "银行回单 0001",
+        },
+    )
+    invoice = Invoice.objects.get(number="FP-W1")
+    assert invoice.paid_on is not None and Payment.objects.count() == 1
+    # The import page: check first, then import.
+    page = alice.post(
+        "/trade/import/",
+        {"file": xlsx([["HT-W3", customer.code, "2026-04-01", "大米", "粮油", 5, "吨", 5000, ""]])},
+    )
+    assert "检查通过" in page.content.decode() and not Order.objects.filter(number="HT-W3")
+    page = alice.post(
+        "/trade/import/",
+        {
+            "commit": "on",
+            "file": xlsx(
+                [["HT-W3", customer.code, "2026-04-01", "大米", "粮油", 5, "吨", 5000, ""]]
+            ),
+        },
+    )
+    assert "已导入" in page.content.decode() and Order.objects.filter(number="HT-W3").exists()
+    assert company.client("cs").get("/trade/import/").status_code == 403

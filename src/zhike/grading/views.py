@@ -1,6 +1,7 @@
 """Pages of the grading module: a customer's grading page and the review workbench."""
 
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.decorators import login_required, permission_required
@@ -9,6 +10,7 @@ from django.db.models import Count, F, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from zhike.archive.errors import ArchiveError
 from zhike.archive.selectors import access_customer
@@ -17,6 +19,7 @@ from zhike.org.scopes import visible_to
 from zhike.policy.loader import active_policy
 from zhike.policy.schema import Policy
 from zhike.trade.selectors import orders_for
+from zhike.trade.services import LineInput, invoice_create, order_create, payment_record
 
 from . import blacklist, reviews, selectors, services
 from .admission import admission_check, admission_status
@@ -33,17 +36,32 @@ def _manual_items(policy: Policy) -> list[dict[str, Any]]:
     """The ratings and attestations a person gives, with their choices."""
     rules = policy.grading
     items = [
-        {"key": i.key, "label": i.label, "roles": i.rated_by,
-         "choices": [(o.key, o.label) for o in i.options]}
+        {
+            "key": i.key,
+            "label": i.label,
+            "roles": i.rated_by,
+            "choices": [(o.key, o.label) for o in i.options],
+        }
         for i in (rules.score.indicators if rules.score else [])
         if i.options
-    ]  # fmt: skip
+    ]
     items += [
-        {"key": a.key, "label": a.label, "roles": a.rated_by,
-         "choices": [("yes", "是"), ("no", "否")]}
+        {
+            "key": a.key,
+            "label": a.label,
+            "roles": a.rated_by,
+            "choices": [("yes", "是"), ("no", "否")],
+        }
         for a in rules.attestations
-    ]  # fmt: skip
+    ]
     return items
+
+
+def _decimal(text: str | None) -> Decimal:
+    try:
+        return Decimal((text or "").replace(",", "").strip())
+    except InvalidOperation:
+        raise ValueError("数量、单价、金额须为数字") from None
 
 
 def _act(request: HttpRequest, user: User, customer_id: int, policy: Policy) -> None:
@@ -53,25 +71,36 @@ def _act(request: HttpRequest, user: User, customer_id: int, policy: Policy) -> 
     common: dict[str, Any] = {"by": user, "policy": policy, "now": now}
     if action == "assess":
         services.assessment_record(
-            customer_id=customer_id, key=post.get("key", ""), value=post.get("value", ""),
-            note=post.get("note", ""), **common,
-        )  # fmt: skip
+            customer_id=customer_id,
+            key=post.get("key", ""),
+            value=post.get("value", ""),
+            note=post.get("note", ""),
+            **common,
+        )
     elif action == "admission":
         admission_check(
-            customer_id=customer_id, key=post.get("key", ""), passed=post.get("passed") == "yes",
-            evidence=post.get("evidence", ""), attachment=request.FILES.get("attachment"),
+            customer_id=customer_id,
+            key=post.get("key", ""),
+            passed=post.get("passed") == "yes",
+            evidence=post.get("evidence", ""),
+            attachment=request.FILES.get("attachment"),
             **common,
-        )  # fmt: skip
+        )
     elif action == "problem":
         problem_record(
-            customer_id=customer_id, kind=post.get("kind", ""),
-            description=post.get("description", ""), severe=post.get("severe") == "on", **common,
-        )  # fmt: skip
+            customer_id=customer_id,
+            kind=post.get("kind", ""),
+            description=post.get("description", ""),
+            severe=post.get("severe") == "on",
+            **common,
+        )
     elif action == "downgrade":
         event_downgrade(
-            customer_id=customer_id, to=post.get("to", ""), reason=post.get("reason", ""),
+            customer_id=customer_id,
+            to=post.get("to", ""),
+            reason=post.get("reason", ""),
             **common,
-        )  # fmt: skip
+        )
     elif action == "blacklist":
         blacklist.blacklist_propose(
             customer_id=customer_id, reason=post.get("reason", ""), **common
@@ -79,9 +108,49 @@ def _act(request: HttpRequest, user: User, customer_id: int, policy: Policy) -> 
     elif action == "verify":
         months = post.get("valid_months") or None
         blacklist.blacklist_verify(
-            entry_id=int(post.get("entry", 0)), confirmed=post.get("confirmed") == "yes",
-            note=post.get("note", ""), valid_months=int(months) if months else None, **common,
-        )  # fmt: skip
+            entry_id=int(post.get("entry", 0)),
+            confirmed=post.get("confirmed") == "yes",
+            note=post.get("note", ""),
+            valid_months=int(months) if months else None,
+            **common,
+        )
+    elif action == "order":
+        order_create(
+            customer_id=customer_id,
+            number=post.get("number", "").strip(),
+            signed_on=date.fromisoformat(post.get("signed_on", "")),
+            note=post.get("note", ""),
+            lines=[
+                LineInput(
+                    product=post.get("product", "").strip(),
+                    category=post.get("category", "").strip(),
+                    quantity=_decimal(post.get("quantity")),
+                    unit=post.get("unit", "").strip(),
+                    price=_decimal(post.get("price")),
+                    list_price=_decimal(post.get("list_price")) if post.get("list_price") else None,
+                )
+            ],
+            by=user,
+            policy=policy,
+        )
+    elif action == "invoice":
+        due = post.get("due_on")
+        invoice_create(
+            by=user,
+            customer_id=customer_id,
+            number=post.get("number", "").strip(),
+            issued_on=date.fromisoformat(post.get("issued_on", "")),
+            due_on=date.fromisoformat(due) if due else None,
+            amount=_decimal(post.get("amount")),
+        )
+    elif action == "payment":
+        payment_record(
+            by=user,
+            customer_id=customer_id,
+            received_on=date.fromisoformat(post.get("received_on", "")),
+            amount=_decimal(post.get("amount")),
+            reference=post.get("reference", ""),
+        )
     elif action == "readmit":
         blacklist.blacklist_readmit_request(
             entry_id=int(post.get("entry", 0)), reason=post.get("reason", ""), **common
@@ -105,24 +174,33 @@ def customer_grading(request: HttpRequest, customer_id: int) -> HttpResponse:
         try:
             _act(request, user, customer.pk, policy)
             return redirect("customer-grading", customer_id=customer.pk)
-        except (ArchiveError, ValueError) as exc:
-            error = getattr(exc, "message", str(exc))
+        except ArchiveError as exc:
+            error = exc.message
+        except ValueError:
+            error = _("请检查日期(如 2026-03-01)和数字的格式")
     card = selectors.grading_card(user, customer.pk, policy=policy, today=timezone.localdate())
     rules = policy.grading
     tiers = []
     if rules.tier:
         met = {level.key for level in card.tiers_met}
         tiers = [
-            {"label": level.label, "met": level.key in met,
-             "criteria": [describe(c) for c in level.criteria], "quota": level.quota}
+            {
+                "label": level.label,
+                "met": level.key in met,
+                "criteria": [describe(c) for c in level.criteria],
+                "quota": level.quota,
+            }
             for level in rules.tier.levels
-        ]  # fmt: skip
+        ]
     user_roles = set(user.roles.values_list("code", flat=True))
     manual = [
-        item | {"current": card.assessments.get(item["key"]),
-                "may_rate": user.is_superuser or bool(user_roles & set(item["roles"]))}
+        item
+        | {
+            "current": card.assessments.get(item["key"]),
+            "may_rate": user.is_superuser or bool(user_roles & set(item["roles"])),
+        }
         for item in _manual_items(policy)
-    ]  # fmt: skip
+    ]
     return render(
         request,
         "grading/customer_grading.html",
@@ -257,12 +335,13 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
                 )
             else:
                 reviews.review_adjust(
-                    by=user, review_id=review.pk,
+                    by=user,
+                    review_id=review.pk,
                     customer_id=int(request.POST.get("customer_id") or 0),
                     grade=request.POST.get("grade") or None,
                     tier=request.POST.get("tier") or None,
                     comment=request.POST.get("comment", ""),
-                )  # fmt: skip
+                )
             return redirect(request.get_full_path())
         except (ArchiveError, ValueError) as exc:
             error = getattr(exc, "message", str(exc))
@@ -272,9 +351,11 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
     lines = selectors.review_lines_for(user, review).select_related("customer")
     if show == "changed":
         lines = lines.filter(
-            ~Q(previous_grade=F("grade")) | ~Q(previous_tier=F("tier"))
-            | ~Q(adjusted_grade="") | ~Q(adjusted_tier="")
-        )  # fmt: skip
+            ~Q(previous_grade=F("grade"))
+            | ~Q(previous_tier=F("tier"))
+            | ~Q(adjusted_grade="")
+            | ~Q(adjusted_tier="")
+        )
     elif show == "missed":
         lines = lines.exclude(tier_missed="")
     lines = lines.order_by("tier_rank", "-contract_amount", "customer_id")

@@ -4,6 +4,7 @@ from django.urls import path
 from zhike.archive import import_views
 from zhike.archive import views as archive_views
 from zhike.grading import views as grading_views
+from zhike.trade import views as trade_views
 from zhike.workflow import views as workflow_views
 
 from . import views
@@ -31,6 +32,12 @@ urlpatterns = [
         "customers/<int:customer_id>/grading/",
         grading_views.customer_grading,
         name="customer-grading",
+    ),
+    path("trade/import/", trade_views.order_import, name="order-import"),
+    path(
+        "trade/import/template.xlsx",
+        trade_views.order_import_template,
+        name="order-import-template",
     ),
     path("grading/reviews/", grading_views.review_list, name="review-list"),
     path("grading/treatment/", grading_views.treatment_matrix, name="treatment-matrix"),
