@@ -304,3 +304,24 @@ def test_grd_9_checks_need_evidence_and_the_right_role(company: Company, wholesa
     )
     missing = {i.key for i in admission_status(customer.pk, wholesale).missing}
     assert "no_illegal_record" in missing and "business_licence" not in missing
+
+
+def test_grd_9_evidence_file_downloaded_within_the_scope(company: Company, wholesale) -> None:  # type: ignore[no-untyped-def]
+    customer = company.customers["A"]
+    licence = SimpleUploadedFile("营业执照.pdf", b"%PDF-1.4 licence")
+    check = admission_check(
+        by=company.users["sup"],
+        customer_id=customer.pk,
+        key="business_licence",
+        passed=True,
+        evidence="",
+        attachment=licence,
+        policy=wholesale,
+        now=timezone.now(),
+    )
+    url = f"/grading/admission/{check.pk}/attachment"
+    response = company.client("alice").get(url)
+    assert (
+        response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.4 licence"
+    )
+    assert company.client("bob").get(url).status_code == 404

@@ -2,12 +2,13 @@
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -416,3 +417,18 @@ def blacklist_page(request: HttpRequest) -> HttpResponse:
         "grading/blacklist.html",
         {"page": page, "state": state, "states": BlacklistEntry.State.choices},
     )
+
+
+@login_required
+def admission_attachment(request: HttpRequest, check_id: int) -> FileResponse:
+    """The evidence file of an admission check, for those who may see the customer."""
+    user: User = request.user  # type: ignore[assignment]
+    check = AdmissionCheck.objects.filter(pk=check_id).exclude(attachment="").first()
+    if check is None:
+        raise Http404
+    try:
+        access_customer(user, check.customer_id)
+    except ArchiveError:
+        raise Http404 from None
+    name = Path(check.attachment.name or "evidence").name
+    return FileResponse(check.attachment.open("rb"), as_attachment=True, filename=name)

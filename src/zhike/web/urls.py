@@ -39,6 +39,11 @@ urlpatterns = [
         trade_views.order_import_template,
         name="order-import-template",
     ),
+    path(
+        "grading/admission/<int:check_id>/attachment",
+        grading_views.admission_attachment,
+        name="admission-attachment",
+    ),
     path("grading/reviews/", grading_views.review_list, name="review-list"),
     path("grading/treatment/", grading_views.treatment_matrix, name="treatment-matrix"),
     path("grading/blacklist/", grading_views.blacklist_page, name="blacklist"),
