@@ -226,3 +226,55 @@ def export_download(request: HttpRequest, export_id: str) -> HttpResponseBase:
     path = services.export_path(export.pk)
     filename = f"客户_{timezone.localtime(export.created_at):%Y%m%d_%H%M}.xlsx"
     return FileResponse(path.open("rb"), as_attachment=True, filename=filename)
+
+
+@login_required
+def customer_merge(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """合并重复客户 (ARC-7): pick the duplicate (a suggestion or a code), compare the two,
+    confirm; the duplicate's contacts, follow-ups, ledger and history move to this one."""
+    user: User = request.user  # type: ignore[assignment]
+    keep = _access(user, customer_id)
+    error = ""
+    duplicate = None
+    code = request.GET.get("code", "").strip()
+    pick = request.GET.get("merge", "")
+    try:
+        if pick.isdigit():
+            duplicate = _access(user, int(pick))
+        elif code:
+            found = selectors.customers_for(user).filter(code=code).first()
+            if found is None:
+                raise CustomerNotFound()
+            duplicate = _access(user, found.pk)
+        if duplicate is not None and duplicate.pk == keep.pk:
+            raise ArchiveError(_("不能把客户合并到它自己"))
+    except (Http404, ArchiveError) as exc:
+        error, duplicate = getattr(exc, "message", _("客户不存在或无权查看")), None
+    if request.method == "POST" and duplicate is not None:
+        try:
+            services.customer_merge(by=user, keep_id=keep.pk, merge_id=duplicate.pk)
+        except ArchiveError as exc:
+            error = exc.message
+        else:
+            messages.success(
+                request, _("已合并:%(name)s 的资料已并入本客户") % {"name": duplicate.name}
+            )
+            return redirect("customer-detail", customer_id=keep.pk)
+    hints = selectors.possible_duplicates(
+        user, name=keep.name, phone=keep.phone, uscc=keep.uscc, exclude=keep.pk
+    )
+    return render(
+        request,
+        "archive/customer_merge.html",
+        {
+            "keep": keep,
+            "duplicate": duplicate,
+            "hints": [h for h in hints if h.customer_id is not None],
+            "error": error,
+            "can_merge": user.has_perm("archive.change_customer"),
+            "pair": [
+                (c, c.contacts.count(), c.interactions.count())
+                for c in ([keep, duplicate] if duplicate else [])
+            ],
+        },
+    )

@@ -28,6 +28,7 @@ urlpatterns = [
     path("exports/<uuid:export_id>/", archive_views.export_download, name="export-download"),
     path("customers/<int:customer_id>/", archive_views.customer_detail, name="customer-detail"),
     path("customers/<int:customer_id>/edit/", archive_views.customer_edit, name="customer-edit"),
+    path("customers/<int:customer_id>/merge/", archive_views.customer_merge, name="customer-merge"),
     path(
         "customers/<int:customer_id>/grading/",
         grading_views.customer_grading,
