@@ -166,3 +166,58 @@ def test_grd_5_ledger_entered_and_imported_on_the_web(company: Company) -> None:
     )
     assert "已导入" in page.content.decode() and Order.objects.filter(number="HT-W3").exists()
     assert company.client("cs").get("/trade/import/").status_code == 403
+
+
+def test_grd_5_invoices_and_payments_imported_by_finance(company: Company) -> None:
+    from zhike.trade.models import Invoice, Payment
+
+    code = company.customers["A"].code
+    fin = company.client("fin")
+
+    def upload(header: list[str], rows: list[list[object]], name: str) -> BytesIO:
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)
+        buffer = BytesIO()
+        workbook.save(buffer)
+        buffer.seek(0)
+        buffer.name = name
+        return buffer
+
+    invoices = [
+        ["FP-1", code, "", "2026-03-01", "2026-03-31", 1000],
+        ["FP-2", code, "", "2026-04-01", "", 500],
+    ]
+    header = ["单据编号", "客户编码", "合同编号", "开票日期", "应收日期", "金额"]
+    page = fin.post(
+        "/trade/import/",
+        {"kind": "invoices", "commit": "on", "file": upload(header, invoices, "应收.xlsx")},
+    )
+    assert "写入 2 条" in page.content.decode()
+    payments = [[code, "2026-03-20", 1200, "回单-001"], [code, "2026-05-01", 300, ""]]
+    header = ["客户编码", "到账日期", "金额", "凭证号"]
+    bad = fin.post(
+        "/trade/import/",
+        {"kind": "payments", "commit": "on", "file": upload(header, payments, "回款.xlsx")},
+    )
+    assert "必填" in bad.content.decode() and not Payment.objects.exists()  # the reference
+    payments[1][3] = "回单-002"
+    fin.post(
+        "/trade/import/",
+        {"kind": "payments", "commit": "on", "file": upload(header, payments, "回款.xlsx")},
+    )
+    again = fin.post(
+        "/trade/import/",
+        {"kind": "payments", "commit": "on", "file": upload(header, payments, "回款.xlsx")},
+    )
+    assert "回单-001" in again.content.decode() and Payment.objects.count() == 2
+    settled = dict(Invoice.objects.values_list("number", "paid_on"))
+    assert str(settled["FP-1"]) == "2026-03-20" and str(settled["FP-2"]) == "2026-05-01"
+    # A salesperson may import contracts but not money.
+    denied = company.client("alice").post(
+        "/trade/import/",
+        {"kind": "payments", "commit": "on", "file": upload(header, payments, "回款.xlsx")},
+    )
+    assert "没有录入该类台账的权限" in denied.content.decode()

@@ -207,3 +207,133 @@ def template_xlsx() -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+# --- Invoices and payments -----------------------------------------------------------------
+
+INVOICE_COLUMNS: dict[str, str] = {
+    "单据编号": "number",
+    "客户编码": "customer_code",
+    "合同编号": "order_number",
+    "开票日期": "issued_on",
+    "应收日期": "due_on",
+    "金额": "amount",
+}
+PAYMENT_COLUMNS: dict[str, str] = {
+    "客户编码": "customer_code",
+    "到账日期": "received_on",
+    "金额": "amount",
+    "凭证号": "reference",
+}
+
+
+@dataclass
+class MoneyImportReport:
+    rows: int = 0
+    written: int = 0
+    skipped: list[str] = field(default_factory=list)  # numbers / references already there
+    errors: list[RowError] = field(default_factory=list)
+    committed: bool = False
+
+
+def import_money(
+    *, by: User, path: Path, filename: str, kind: str, commit: bool
+) -> MoneyImportReport:
+    """Invoices (``kind="invoices"``) or payments (``"payments"``) from a file, through the
+    same services as one entry each (so payments settle invoices oldest first). Checked
+    first; written all or nothing; a second import skips invoices by number and payments by
+    customer + reference (which is therefore required)."""
+    from .models import Invoice, Payment
+    from .services import invoice_create, payment_record
+
+    report = MoneyImportReport()
+    columns = INVOICE_COLUMNS if kind == "invoices" else PAYMENT_COLUMNS
+    required = (
+        ("number", "customer_code", "issued_on", "amount")
+        if kind == "invoices"
+        else ("customer_code", "received_on", "amount", "reference")
+    )
+    try:
+        layout, rows = read_rows(path, filename, columns=columns, required=required)
+        good: list[dict] = []
+        visible = customers_for(by)
+        for parsed in rows:
+            report.rows += 1
+            data, row = parsed.data, parsed.row
+
+            def fail(name: str, message: str, row: int = row) -> None:
+                report.errors.append(RowError(row, layout.column_of(name), message))
+
+            missing = [name for name in required if not data.get(name)]
+            for name in missing:
+                fail(name, "必填")
+            if missing:
+                continue
+            customer = visible.filter(code=data["customer_code"]).first()
+            if customer is None:
+                fail("customer_code", f"客户编码 {data['customer_code']} 不存在或无权查看")
+                continue
+            try:
+                amount = _decimal(data["amount"])
+                day = _date(data["issued_on" if kind == "invoices" else "received_on"])
+                due = _date(data["due_on"]) if data.get("due_on") else None
+            except (InvalidOperation, ValueError):
+                fail("amount", "日期应为 2026-03-01,金额应为数字")
+                continue
+            if amount <= 0:
+                fail("amount", "金额必须大于 0")
+                continue
+            if kind == "invoices":
+                if Invoice.objects.filter(number=data["number"]).exists():
+                    report.skipped.append(data["number"])
+                    continue
+                order_id = None
+                if data.get("order_number"):
+                    order = Order.objects.filter(
+                        number=data["order_number"], customer=customer
+                    ).first()
+                    if order is None:
+                        fail("order_number", "该客户没有这个合同编号")
+                        continue
+                    order_id = order.pk
+                good.append(
+                    {
+                        "customer_id": customer.pk,
+                        "number": data["number"],
+                        "issued_on": day,
+                        "due_on": due,
+                        "amount": amount,
+                        "order_id": order_id,
+                    }
+                )
+            else:
+                reference = data["reference"][:60]
+                if Payment.objects.filter(customer=customer, reference=reference).exists():
+                    report.skipped.append(reference)
+                    continue
+                good.append(
+                    {
+                        "customer_id": customer.pk,
+                        "received_on": day,
+                        "amount": amount,
+                        "reference": reference,
+                    }
+                )
+    except ImportFileError as exc:
+        report.errors.append(RowError(row=0, column="", message=str(exc)))
+        return report
+    if not commit or report.errors:
+        return report
+    try:
+        with transaction.atomic():
+            date_key = "issued_on" if kind == "invoices" else "received_on"
+            for entry in sorted(good, key=lambda e: (e[date_key], e["customer_id"])):
+                if kind == "invoices":
+                    invoice_create(by=by, **entry)
+                else:
+                    payment_record(by=by, **entry)
+    except TradeError as exc:  # e.g. a number twice in the file: nothing is written
+        report.errors.append(RowError(row=0, column="", message=exc.message))
+        return report
+    report.written, report.committed = len(good), True
+    return report
