@@ -174,3 +174,26 @@ def test_grd_6_compute_runs_once(company: Company, general) -> None:  # type: ig
     assert review_compute(review_id=review.pk, now=timezone.now()) is True
     assert review_compute(review_id=review.pk, now=timezone.now()) is False
     assert ReviewLine.objects.filter(review=review).count() == 4
+
+
+def test_grd_6_scheduled_review_starts_on_the_policys_day(
+    company: Company, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    from zhike.grading.reviews import start_scheduled_review
+    from zhike.workflow.models import Notice
+
+    wholesale = load_policy("wholesale-market")  # s000: every six months, 1 January and July
+    now = timezone.now()
+    assert start_scheduled_review(policy=wholesale, today=date(2026, 6, 30), now=now) is None
+    review = start_scheduled_review(policy=wholesale, today=date(2026, 7, 1), now=now)
+    assert review is not None and review.trigger == Review.Trigger.SCHEDULED
+    assert review.period_end == date(2026, 7, 1) and review.created_by is None
+    told = set(
+        Notice.objects.filter(kind="grading.review_scheduled").values_list(
+            "recipient__username", flat=True
+        )
+    )
+    assert told == {"mgr", "vp", "gm", "crm"}
+    # Once a day, and not beside an open review.
+    assert start_scheduled_review(policy=wholesale, today=date(2026, 7, 1), now=now) is None
+    assert Review.objects.count() == 1

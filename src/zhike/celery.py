@@ -21,6 +21,10 @@ app.conf.beat_schedule = {
         "task": "grading.sweep_blacklist_expiry",
         "schedule": crontab(hour=1, minute=30),
     },
+    "grading-scheduled-review": {
+        "task": "grading.start_scheduled_review",
+        "schedule": crontab(hour=0, minute=30),
+    },
     "grading-schedule-revisits": {
         "task": "grading.schedule_revisits",
         "schedule": crontab(hour=6, minute=0),

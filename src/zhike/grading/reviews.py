@@ -6,6 +6,7 @@ figures, one ``UPDATE`` scores them, and the tier quotas walk only the candidate
 level in rank order. See ``bench/review.py`` for the figures at 1,000,000 customers.
 """
 
+import logging
 import math
 from collections import Counter
 from collections.abc import Iterator
@@ -35,6 +36,7 @@ from .rules import months_before
 from .treatment import refresh_priorities
 
 APPROVAL_KIND = "grading_review"
+logger = logging.getLogger("zhike.grading")
 OPEN_STATES = (Review.State.COMPUTING, Review.State.PROPOSED, Review.State.SUBMITTED)
 CHUNK = 5000
 
@@ -535,3 +537,37 @@ ON CONFLICT (customer_id) DO UPDATE SET
     review.applied_at = now
     review.save(update_fields=["state", "applied_at"])
     record(review, "grading.review_applied", details={"counts": review.summary.get("counts")})
+
+
+def start_scheduled_review(*, policy: Policy, today: date, now: datetime) -> Review | None:
+    """GRD-6: on the policy's review days (s000 half-yearly, s003-8 late March, s004 year
+    end) the review starts by itself; managers who run reviews are told it is ready.
+    Idempotent per day; skipped (and said so in the log) while another review is open."""
+    rules = policy.grading
+    if today.month not in rules.review_months or today.day != rules.review_day:
+        return None
+    if Review.objects.filter(trigger=Review.Trigger.SCHEDULED, period_end=today).exists():
+        return None
+    try:
+        review = review_start(
+            by=None, policy=policy, period_end=today, now=now, trigger=Review.Trigger.SCHEDULED
+        )
+    except GradingError:
+        logger.warning("scheduled review of %s skipped: another review is open", today)
+        return None
+    reviewers = User.objects.filter(
+        is_active=True, roles__permissions__codename="run_review"
+    ).distinct()
+    notify_many(
+        [
+            Notice(
+                recipient=reviewer,
+                kind="grading.review_scheduled",
+                title=_("定期客户分级评审已开始:%(t)s") % {"t": review.title},
+                link=f"/grading/reviews/{review.pk}/",
+            )
+            for reviewer in reviewers
+        ],
+        policy=policy,
+    )
+    return review

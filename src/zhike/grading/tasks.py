@@ -31,3 +31,16 @@ def schedule_revisits_task() -> int:
     return schedule_revisits(policy=policy, today=today) + schedule_reports(
         policy=policy, today=today
     )
+
+
+@shared_task(name="grading.start_scheduled_review")
+def start_scheduled_review_task() -> int | None:
+    """Daily: start the policy's periodic review on its day (GRD-6); idempotent."""
+    from zhike.policy.loader import active_policy
+
+    from .reviews import start_scheduled_review
+
+    review = start_scheduled_review(
+        policy=active_policy(), today=timezone.localdate(), now=timezone.now()
+    )
+    return review.pk if review else None
