@@ -333,3 +333,25 @@ class Relation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.kind} {self.relative_id}"
+
+
+class SavedView(models.Model):
+    """常用筛选 — a customer list filter a user keeps under a name (the list's saved views)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    name = models.CharField(_("名称"), max_length=40)
+    query = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("常用筛选")
+        verbose_name_plural = _("常用筛选")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="saved_view_name_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -31,6 +31,7 @@ from .models import (
     Export,
     Interaction,
     InteractionKind,
+    SavedView,
     SourceChannel,
 )
 from .search import search_text
@@ -567,3 +568,30 @@ def customer_set_blacklisted(
     record(customer, "customer.updated", by=by, details={"changes": {"status": [old, str(new)]}})
     customer.refresh_from_db()
     return customer
+
+
+SAVED_VIEW_KEYS = ("q", "status", "stale")
+SAVED_VIEWS_MAX = 20
+
+
+def saved_view_save(*, by: User, name: str, params: dict[str, str]) -> SavedView:
+    """Keep the list's current filters under a name (the same name replaces them)."""
+    from urllib.parse import urlencode
+
+    name = name.strip()
+    if not name:
+        raise ArchiveError(_("请给这个筛选起个名字"), field="name")
+    query = urlencode({k: params[k] for k in SAVED_VIEW_KEYS if params.get(k)})
+    if not query:
+        raise ArchiveError(_("当前没有筛选条件可保存"))
+    existing = SavedView.objects.filter(user=by, name=name).first()
+    if existing is None and SavedView.objects.filter(user=by).count() >= SAVED_VIEWS_MAX:
+        raise ArchiveError(_("最多保存 %(n)s 个常用筛选") % {"n": SAVED_VIEWS_MAX})
+    view, _created = SavedView.objects.update_or_create(
+        user=by, name=name[:40], defaults={"query": query[:300]}
+    )
+    return view
+
+
+def saved_view_delete(*, by: User, view_id: int) -> None:
+    SavedView.objects.filter(user=by, pk=view_id).delete()

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -60,6 +61,8 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "stale": request.GET.get("stale") == "1",
         "statuses": CustomerStatus.choices,
         "can_add": user.has_perm("archive.add_customer"),
+        "saved_views": list(user.saved_views.all()),
+        "query": request.GET.urlencode(),
     }
     # htmx asks for the results block only when the search box or a pager link changes.
     template = "archive/customer_list.html"
@@ -278,3 +281,22 @@ def customer_merge(request: HttpRequest, customer_id: int) -> HttpResponse:
             ],
         },
     )
+
+
+@login_required
+def saved_views(request: HttpRequest) -> HttpResponse:
+    """Save the list's current filters under a name, or forget a saved view."""
+    user: User = request.user  # type: ignore[assignment]
+    if request.method != "POST":
+        return redirect("customer-list")
+    if request.POST.get("delete"):
+        services.saved_view_delete(by=user, view_id=int(request.POST["delete"]))
+        return redirect("customer-list")
+    params = {k: request.POST.get(k, "") for k in services.SAVED_VIEW_KEYS}
+    try:
+        view = services.saved_view_save(by=user, name=request.POST.get("name", ""), params=params)
+    except ArchiveError as exc:
+        messages.error(request, exc.message)
+        return redirect("customer-list")
+    messages.success(request, _("已保存常用筛选:%(name)s") % {"name": view.name})
+    return redirect(f"{reverse('customer-list')}?{view.query}")

@@ -21,6 +21,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("customers/", archive_views.customer_list, name="customer-list"),
     path("customers/new/", archive_views.customer_create, name="customer-create"),
+    path("customers/views/", archive_views.saved_views, name="saved-views"),
     path("customers/export/", archive_views.customer_export, name="customer-export"),
     path("customers/import/", import_views.customer_import, name="customer-import"),
     path("customers/import/template.xlsx", import_views.import_template, name="import-template"),
