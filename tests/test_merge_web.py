@@ -37,13 +37,17 @@ def test_arc_list_saved_views(company: Company) -> None:
     from zhike.archive.models import SavedView
 
     client = company.client("alice")
-    saved = client.post("/customers/views/", {"name": "我的重点跟进", "q": "科技", "status": "intent"})
+    saved = client.post(
+        "/customers/views/", {"name": "我的重点跟进", "q": "科技", "status": "intent"}
+    )
     assert saved.status_code == 302 and saved["Location"].endswith(
         "?q=%E7%A7%91%E6%8A%80&status=intent"
     )
     page = client.get("/customers/").content.decode()
     assert "我的重点跟进" in page and "?q=%E7%A7%91%E6%8A%80&amp;status=intent" in page
-    client.post("/customers/views/", {"name": "我的重点跟进", "status": "deal"})  # same name: replaced
+    client.post(
+        "/customers/views/", {"name": "我的重点跟进", "status": "deal"}
+    )  # same name: replaced
     assert SavedView.objects.get().query == "status=deal"
     empty = client.post("/customers/views/", {"name": "空", "q": ""}, follow=True)
     assert "当前没有筛选条件可保存" in empty.content.decode()
