@@ -148,7 +148,12 @@ def test_grd_5_payments_settle_oldest_invoice_first(company: Company) -> None:
     assert second.paid_on == date(2026, 3, 1)  # settled after its due date: late
     # The 30 yuan paid in advance settles the next invoice as soon as it is issued.
     third = invoice_create(
-        by=fin, customer_id=customer.pk, number="F3", issued_on=date(2026, 4, 1), amount=Decimal(30)
+        by=fin,
+        customer_id=customer.pk,
+        number="F3",
+        issued_on=date(2026, 4, 1),
+        amount=Decimal(30),
+        payment_days=30,
     )
     third.refresh_from_db()
     assert third.paid_on == date(2026, 4, 1)

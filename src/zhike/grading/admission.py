@@ -12,6 +12,7 @@ from zhike.archive.models import Customer
 from zhike.archive.selectors import access_customer
 from zhike.audit.services import record
 from zhike.org.models import User
+from zhike.org.selectors import holds_role
 from zhike.policy.grading_schema import AdmissionItem
 from zhike.policy.schema import Policy
 from zhike.trade.errors import TradeError
@@ -77,7 +78,7 @@ def admission_check(
     if rule is None:
         raise GradingError(_("管理制度中没有配置准入条件"))
     customer = access_customer(by, customer_id)
-    if not by.is_superuser and not by.roles.filter(code__in=rule.checked_by).exists():
+    if not holds_role(by, rule.checked_by):
         raise PermissionDenied(_("准入审核需由指定角色完成(如营销主管、业务部经理)"))
     if key not in {item.key for item in rule.items}:
         raise GradingError(_("管理制度中没有准入条件 %(key)s") % {"key": key}, field="key")

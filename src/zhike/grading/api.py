@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict
@@ -135,14 +136,8 @@ class ReviewOut(Schema):
 def _reviewer(request: HttpRequest) -> User:
     user: User = request.user  # type: ignore[assignment]
     if not user.has_perm("grading.run_review"):
-        raise PermissionDenied(_no_permission())
+        raise PermissionDenied(_("您没有查看分级评审的权限"))
     return user
-
-
-def _no_permission() -> str:
-    from django.utils.translation import gettext as _
-
-    return _("您没有查看分级评审的权限")
 
 
 @router.get("/reviews", response=list[ReviewOut], summary="分级评审列表")

@@ -19,7 +19,7 @@ from zhike.archive.selectors import access_customer
 from zhike.archive.services import customer_set_blacklisted
 from zhike.audit.services import record
 from zhike.org.models import User
-from zhike.org.selectors import people_with_role
+from zhike.org.selectors import holds_role, people_with_role
 from zhike.policy.schema import Policy
 from zhike.trade.metrics import Period, customer_figures
 from zhike.workflow.approvals import approval_submit
@@ -92,7 +92,7 @@ def blacklist_verify(
     or turns the proposal down."""
     rule = policy.grading.blacklist
     entry = BlacklistEntry.objects.select_for_update().select_related("customer").get(pk=entry_id)
-    if not by.is_superuser and not by.roles.filter(code=rule.verify_role).exists():
+    if not holds_role(by, [rule.verify_role]):
         raise PermissionDenied(_("黑名单需由指定角色核实"))
     if entry.state != BlacklistEntry.State.PROPOSED:
         raise GradingError(_("只有待核实的申请可以核实"))
@@ -180,10 +180,7 @@ def blacklist_shorten(
     *, by: User, entry_id: int, ends_on: date, reason: str, policy: Policy
 ) -> BlacklistEntry:
     """s000: 如有特殊情况可适当缩短有效期 — by the verifier's role, never lengthened."""
-    if (
-        not by.is_superuser
-        and not by.roles.filter(code=policy.grading.blacklist.verify_role).exists()
-    ):
+    if not holds_role(by, [policy.grading.blacklist.verify_role]):
         raise PermissionDenied(_("只有黑名单核实人可以缩短有效期"))
     entry = BlacklistEntry.objects.select_for_update().get(pk=entry_id)
     if entry.state != BlacklistEntry.State.ACTIVE or entry.ends_on is None:

@@ -10,6 +10,7 @@ from zhike.archive.models import Customer
 from zhike.archive.selectors import access_customer
 from zhike.audit.services import record
 from zhike.org.models import User
+from zhike.org.selectors import holds_role
 from zhike.policy.schema import Policy
 
 from .errors import GradingError, PermissionDenied
@@ -57,7 +58,7 @@ def assessment_record(
         )
     else:
         raise GradingError(_("管理制度中没有评定项 %(key)s") % {"key": key}, field="key")
-    if not by.is_superuser and not by.roles.filter(code__in=roles).exists():
+    if not holds_role(by, roles):
         raise PermissionDenied(_("该评定项需由指定角色评定(如业务部经理以上)"))
     if value not in allowed:
         raise GradingError(

@@ -143,6 +143,7 @@ def _act(request: HttpRequest, user: User, customer_id: int, policy: Policy) -> 
             issued_on=date.fromisoformat(post.get("issued_on", "")),
             due_on=date.fromisoformat(due) if due else None,
             amount=_decimal(post.get("amount")),
+            payment_days=policy.trade.payment_days,
         )
     elif action == "payment":
         payment_record(
@@ -193,12 +194,16 @@ def customer_grading(request: HttpRequest, customer_id: int) -> HttpResponse:
             }
             for level in rules.tier.levels
         ]
-    user_roles = set(user.roles.values_list("code", flat=True))
+    user_roles = set(user.roles.values_list("code", flat=True))  # one query for every check
+
+    def holds(roles: list[str]) -> bool:
+        return user.is_superuser or bool(user_roles & set(roles))
+
     manual = [
         item
         | {
             "current": card.assessments.get(item["key"]),
-            "may_rate": user.is_superuser or bool(user_roles & set(item["roles"])),
+            "may_rate": holds(item["roles"]),
         }
         for item in _manual_items(policy)
     ]
@@ -218,11 +223,9 @@ def customer_grading(request: HttpRequest, customer_id: int) -> HttpResponse:
             "admission_checks": {
                 c.key: c for c in AdmissionCheck.objects.filter(customer=customer)
             },
-            "may_check_admission": _holds(user, rules.admission.checked_by)
-            if rules.admission
-            else False,
+            "may_check_admission": holds(rules.admission.checked_by) if rules.admission else False,
             "blacklist_entries": blacklist.entries_of(customer.pk),
-            "may_verify_blacklist": _holds(user, [rules.blacklist.verify_role]),
+            "may_verify_blacklist": holds([rules.blacklist.verify_role]),
             "problems": Problem.objects.filter(customer=customer)[:20],
             "may_downgrade": user.has_perm("grading.run_review") and bool(rules.event_downgrade),
             "downgrade_levels": _downgrade_levels(policy),
@@ -263,10 +266,6 @@ def _history(card: selectors.GradingCard, policy: Policy) -> list[dict[str, Any]
             }
         )
     return rows
-
-
-def _holds(user: User, roles: list[str]) -> bool:
-    return user.is_superuser or user.roles.filter(code__in=roles).exists()
 
 
 def _downgrade_levels(policy: Policy) -> list[tuple[str, str]]:

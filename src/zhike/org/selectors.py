@@ -27,3 +27,9 @@ def people_with_role(
         if nearest:
             return nearest
     return holders
+
+
+def holds_role(user: User, codes: list[str] | tuple[str, ...]) -> bool:
+    """Whether ``user`` holds one of the roles the policy names for a task (a superuser
+    holds them all)."""
+    return user.is_superuser or user.roles.filter(code__in=codes).exists()

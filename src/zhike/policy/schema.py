@@ -168,6 +168,13 @@ class NotificationPolicy(Section):
     routes: dict[str, list[Channel]] = {}
 
 
+class TradePolicy(Section):
+    """交易台账: the payment term an invoice gets when none is entered (s004 正常收帐期,
+    no number given: chosen default 30 days)."""
+
+    payment_days: int = Field(default=30, ge=0, le=365)
+
+
 class Policy(Section):
     """The whole policy document."""
 
@@ -180,6 +187,7 @@ class Policy(Section):
     }
     deadlines: dict[str, DeadlineRule] = {}
     notifications: NotificationPolicy = NotificationPolicy()
+    trade: TradePolicy = TradePolicy()
     grading: GradingPolicy = GradingPolicy()
 
     @model_validator(mode="after")

@@ -1,9 +1,7 @@
 """/api/v1/trade — the ledger over HTTP: contracts, invoices, payments, figures."""
 
-import tempfile
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -19,7 +17,7 @@ from zhike.org.models import User
 from zhike.policy.loader import active_policy
 
 from . import selectors, services
-from .importing import import_orders, template_xlsx
+from .importing import import_orders, saved_upload, template_response
 from .metrics import Period, customer_figures
 from .models import Invoice, Order, Payment
 
@@ -106,7 +104,7 @@ class InvoiceIn(Schema):
     customer_id: int
     number: str = Field(min_length=1, max_length=40)
     issued_on: date
-    due_on: date | None = Field(default=None, description="默认开票后 30 天")
+    due_on: date | None = Field(default=None, description="默认按制度的收款期限([trade])")
     amount: Decimal = Field(gt=0, max_digits=16, decimal_places=2)
     order_id: int | None = None
 
@@ -126,7 +124,9 @@ class InvoiceOut(Schema):
 @router.post("/invoices", response={201: InvoiceOut}, summary="录入应收单据")
 def create_invoice(request: HttpRequest, payload: InvoiceIn) -> Status:
     user: User = request.user  # type: ignore[assignment]
-    invoice = services.invoice_create(by=user, **payload.model_dump())
+    invoice = services.invoice_create(
+        by=user, payment_days=active_policy().trade.payment_days, **payload.model_dump()
+    )
     return Status(201, Invoice.objects.get(pk=invoice.pk))
 
 
@@ -219,23 +219,13 @@ def import_orders_file(
     user: User = request.user  # type: ignore[assignment]
     if not user.has_perm("trade.add_order"):
         raise PermissionDenied(_("您没有录入该类台账的权限"))
-    suffix = Path(file.name or "").suffix.lower()
-    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
-        for chunk in file.chunks():
-            handle.write(chunk)
-        handle.flush()
+    with saved_upload(file) as path:
         report = import_orders(
-            by=user, path=Path(handle.name), filename=file.name or "", policy=active_policy(),
-            commit=commit,
-        )  # fmt: skip
+            by=user, path=path, filename=file.name or "", policy=active_policy(), commit=commit
+        )
     return vars(report) | {"errors": [vars(e) for e in report.errors]}
 
 
 @router.get("/orders/import/template.xlsx", summary="合同明细导入模板")
 def import_template(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(
-        template_xlsx(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = "attachment; filename*=UTF-8''%E5%90%88%E5%90%8C.xlsx"
-    return response
+    return template_response()

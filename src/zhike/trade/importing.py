@@ -7,16 +7,21 @@ transaction — all or nothing. A second import of the same file adds nothing: c
 whose number exists are reported and skipped.
 """
 
+import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.http import HttpResponse
 from openpyxl import Workbook
 
 from zhike.archive.importing import ImportFileError, ParsedRow, RowError, read_rows
+from zhike.archive.models import Customer
 from zhike.archive.selectors import customers_for
 from zhike.org.models import User
 from zhike.policy.schema import Policy
@@ -148,10 +153,12 @@ def _check(
             fail("quantity", "数量必须大于 0,单价和牌价不能为负")
             continue
         number = data["number"]
-        if number in existing or Order.objects.filter(number=number).exists():
-            if number not in existing:
-                existing.add(number)
-                report.skipped_orders.append(number)
+        if number in existing:
+            continue
+        # One lookup per contract, not per line.
+        if number not in contracts and Order.objects.filter(number=number).exists():
+            existing.add(number)
+            report.skipped_orders.append(number)
             continue
         contract = contracts.setdefault(number, _Contract(customer_id, signed_on))
         if (contract.customer_id, contract.signed_on) != (customer_id, signed_on):
@@ -192,6 +199,26 @@ def _write(by: User, contracts: dict[str, _Contract], report: OrderImportReport)
             lines.append(line)
     OrderLine.objects.bulk_create(lines, batch_size=2000)
     report.orders, report.lines, report.committed = len(orders), len(lines), True
+
+
+@contextmanager
+def saved_upload(upload: UploadedFile) -> Iterator[Path]:
+    """An uploaded file written to a temporary path (the reader streams from disk)."""
+    with tempfile.NamedTemporaryFile(suffix=Path(upload.name or "").suffix.lower()) as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+        handle.flush()
+        yield Path(handle.name)
+
+
+def template_response() -> HttpResponse:
+    """The contract import template as a download."""
+    response = HttpResponse(
+        template_xlsx(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = "attachment; filename*=UTF-8''%E5%90%88%E5%90%8C.xlsx"
+    return response
 
 
 def template_xlsx() -> bytes:
@@ -237,7 +264,7 @@ class MoneyImportReport:
 
 
 def import_money(
-    *, by: User, path: Path, filename: str, kind: str, commit: bool
+    *, by: User, path: Path, filename: str, kind: str, commit: bool, policy: Policy
 ) -> MoneyImportReport:
     """Invoices (``kind="invoices"``) or payments (``"payments"``) from a file, through the
     same services as one entry each (so payments settle invoices oldest first). Checked
@@ -257,6 +284,7 @@ def import_money(
         layout, rows = read_rows(path, filename, columns=columns, required=required)
         good: list[dict] = []
         visible = customers_for(by)
+        customers: dict[str, Customer | None] = {}
         for parsed in rows:
             report.rows += 1
             data, row = parsed.data, parsed.row
@@ -269,7 +297,10 @@ def import_money(
                 fail(name, "必填")
             if missing:
                 continue
-            customer = visible.filter(code=data["customer_code"]).first()
+            code = data["customer_code"]
+            if code not in customers:  # one lookup per customer, not per row
+                customers[code] = visible.filter(code=code).first()
+            customer = customers[code]
             if customer is None:
                 fail("customer_code", f"客户编码 {data['customer_code']} 不存在或无权查看")
                 continue
@@ -329,7 +360,7 @@ def import_money(
             date_key = "issued_on" if kind == "invoices" else "received_on"
             for entry in sorted(good, key=lambda e: (e[date_key], e["customer_id"])):
                 if kind == "invoices":
-                    invoice_create(by=by, **entry)
+                    invoice_create(by=by, payment_days=policy.trade.payment_days, **entry)
                 else:
                     payment_record(by=by, **entry)
     except TradeError as exc:  # e.g. a number twice in the file: nothing is written

@@ -5,7 +5,7 @@ from django.db.models import Prefetch, QuerySet
 from zhike.org.models import User
 from zhike.org.scopes import visible_to
 
-from .models import Invoice, Order, OrderLine, Payment
+from .models import Invoice, Order, OrderLine
 
 
 def orders_for(user: User, *, customer_id: int | None = None) -> QuerySet[Order]:
@@ -17,7 +17,3 @@ def orders_for(user: User, *, customer_id: int | None = None) -> QuerySet[Order]
 
 def invoices_for(user: User, *, customer_id: int) -> QuerySet[Invoice]:
     return visible_to(user, Invoice.objects.filter(customer_id=customer_id))
-
-
-def payments_for(user: User, *, customer_id: int) -> QuerySet[Payment]:
-    return visible_to(user, Payment.objects.filter(customer_id=customer_id))

@@ -100,14 +100,17 @@ def invoice_create(
     issued_on: date,
     amount: Decimal,
     due_on: date | None = None,
-    payment_days: int = 30,
+    payment_days: int | None = None,
     order_id: int | None = None,
 ) -> Invoice:
-    """Record a receivable: what the customer owes and by when."""
+    """Record a receivable: what the customer owes and by when (``due_on``, or
+    ``payment_days`` after issue: callers pass the policy's ``[trade] payment_days``)."""
     customer = _customer_for_update(by, customer_id, permission="trade.add_invoice")
     if amount <= 0:
         raise TradeError(_("金额必须大于 0"), field="amount")
-    due = due_on or issued_on + timedelta(days=payment_days)
+    if due_on is None and payment_days is None:
+        raise TradeError(_("请填写应收日期"), field="due_on")
+    due = due_on or issued_on + timedelta(days=payment_days or 0)
     if due < issued_on:
         raise TradeError(_("应收日期不能早于开票日期"), field="due_on")
     if Invoice.objects.filter(number=number).exists():

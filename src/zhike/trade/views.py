@@ -1,8 +1,5 @@
 """Pages of the trade ledger: contract import."""
 
-import tempfile
-from pathlib import Path
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -17,7 +14,8 @@ from .importing import (
     OrderImportReport,
     import_money,
     import_orders,
-    template_xlsx,
+    saved_upload,
+    template_response,
 )
 
 
@@ -34,23 +32,21 @@ def order_import(request: HttpRequest) -> HttpResponse:
     if not user.has_perm(needed.get(kind, "trade.add_payment")):
         return render(request, "trade/order_import.html", {"error": _("您没有录入该类台账的权限")})
     if request.method == "POST" and upload is not None:
-        with tempfile.NamedTemporaryFile(suffix=Path(upload.name or "").suffix.lower()) as handle:
-            for chunk in upload.chunks():
-                handle.write(chunk)
-            handle.flush()
+        with saved_upload(upload) as path:
             commit = request.POST.get("commit") == "on"
             if kind in ("invoices", "payments"):
                 report = import_money(
                     by=user,
-                    path=Path(handle.name),
+                    path=path,
                     filename=upload.name or "",
                     kind=kind,
                     commit=commit,
+                    policy=active_policy(),
                 )
             else:
                 report = import_orders(
                     by=user,
-                    path=Path(handle.name),
+                    path=path,
                     filename=upload.name or "",
                     policy=active_policy(),
                     commit=commit,
@@ -60,9 +56,4 @@ def order_import(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def order_import_template(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(
-        template_xlsx(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = "attachment; filename*=UTF-8''%E5%90%88%E5%90%8C.xlsx"
-    return response
+    return template_response()
