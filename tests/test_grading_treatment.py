@@ -88,3 +88,22 @@ def test_grd_10_report_deadlines_per_salesperson_and_cell(company: Company, manu
     assert reports["alice"].due_at.astimezone().date() == date(2026, 11, 30)
     assert reports["carol"].due_at.astimezone().date() == date(2026, 12, 31)
     assert schedule_reports(policy=manufacturer, today=date(2026, 11, 24)) == 0  # idempotent
+
+
+def test_org_2_treatment_matrix_counts_only_visible_customers(company: Company, settings) -> None:  # type: ignore[no-untyped-def]
+    from zhike.policy.loader import active_policy
+
+    settings.ZHIKE_POLICY = "manufacturer"
+    active_policy.cache_clear()
+    try:
+        for key in ("A", "B", "E"):
+            stand(company.customers[key], "key_account", "A")
+        refresh_priorities(Standing.objects.all(), load_policy("manufacturer"))
+        counts = {
+            persona: company.client(persona).get("/grading/treatment/").context["rows"][0]
+            for persona in ("alice", "gm")
+        }
+        assert counts["alice"]["customers"] == 1  # her own
+        assert counts["gm"]["customers"] == 3
+    finally:
+        active_policy.cache_clear()

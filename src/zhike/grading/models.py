@@ -125,6 +125,9 @@ class Standing(models.Model):
     """客户当前等级 — the customer's grade, tier and size class now, as the last review or
     event left them; other modules read it (and sort by it) instead of recomputing."""
 
+    scope_owner_field = "customer__owner"
+    scope_department_field = "customer__department"
+
     customer = models.OneToOneField(
         "archive.Customer", on_delete=models.CASCADE, primary_key=True, related_name="standing"
     )

@@ -384,8 +384,9 @@ def treatment_matrix(request: HttpRequest) -> HttpResponse:
     policy = active_policy()
     treatment = policy.grading.treatment
     cells = treatment.cells if treatment else []
-    counts = dict(
-        Standing.objects.exclude(priority=None)
+    user: User = request.user  # type: ignore[assignment]
+    counts = dict(  # the customers the user may see, per cell, like every report
+        visible_to(user, Standing.objects.exclude(priority=None))
         .values_list("priority")
         .annotate(n=Count("pk"))
         .values_list("priority", "n")
