@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case, Count, F, Q, QuerySet, When
 from django.utils.translation import gettext as _
 
 from zhike.archive.models import CustomerStatus
@@ -364,9 +364,8 @@ def review_counts(review: Review) -> dict[str, dict[str, int]]:
     return counts
 
 
-def _final(column: str) -> Any:
-    from django.db.models import Case, When
-
+def _final(column: str) -> Case:
+    """The reviewer's adjustment where there is one, else the proposal."""
     return Case(
         When(**{f"adjusted_{column}": ""}, then=F(column)),
         default=F(f"adjusted_{column}"),
