@@ -1,7 +1,11 @@
 """The REST API at /api/v1: one NinjaAPI, one router per domain app."""
 
+from typing import Any
+
+import pydantic_core
+from django.http import HttpRequest
 from ninja import NinjaAPI
-from ninja.renderers import JSONRenderer
+from ninja.renderers import BaseRenderer
 
 from zhike.archive.api import router as customers_router
 from zhike.grading.api import router as grading_router
@@ -14,10 +18,15 @@ from . import errors
 from .auth import API_AUTH
 
 
-class Utf8JSONRenderer(JSONRenderer):
-    """Chinese text as UTF-8, not \\uXXXX escapes: readable in logs and curl."""
+class Utf8JSONRenderer(BaseRenderer):
+    """JSON by pydantic-core, in Rust: Chinese text as UTF-8 (not \\uXXXX escapes, readable
+    in logs and curl), dates in ISO 8601, decimals as strings. Python's json module with
+    ninja's encoder spent a quarter of a customer-list request on 50 rows."""
 
-    json_dumps_params = {"ensure_ascii": False}
+    media_type = "application/json"
+
+    def render(self, request: HttpRequest, data: Any, *, response_status: int) -> bytes:
+        return pydantic_core.to_json(data, fallback=str)
 
 
 api = NinjaAPI(

@@ -11,8 +11,10 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import ConfigDict
 
+from zhike.api.schema import Out
 from zhike.org.models import User
 from zhike.policy.loader import active_policy
+from zhike.policy.schema import Policy
 
 from . import imports, selectors, services
 from .models import (
@@ -34,7 +36,7 @@ from .tasks import run_import_task
 router = Router(tags=["customers"])
 
 
-class CustomerOut(Schema):
+class CustomerOut(Out):
     id: int
     code: str
     name: str
@@ -63,7 +65,7 @@ class CustomerOut(Schema):
     updated_at: datetime
 
 
-class CustomerPageOut(Schema):
+class CustomerPageOut(Out):
     count: int = Field(description="matches, up to ZHIKE_LIST_COUNT_CAP")
     count_capped: bool = Field(description="true: more than `count` match (see /count)")
     items: list[CustomerOut]
@@ -130,21 +132,26 @@ PLAIN_FIELDS = (
 )
 
 
-def customer_out(customer: Customer, user: User) -> dict:
-    """The API form of a customer from :func:`selectors.with_display_names` rows."""
+def customer_out(
+    customer: Customer, user: User, policy: Policy | None = None, labels: dict | None = None
+) -> dict:
+    """The API form of a customer from :func:`selectors.with_display_names` rows; a page
+    passes the policy and the status labels once for all its rows."""
     phone = customer.phone
     if not selectors.can_see_full_phone(user, customer):
         phone = selectors.mask_phone(phone)
+    if labels is None:
+        labels = status_labels()
     return {
         "id": customer.pk,
         "code": customer.code,
         "name": customer.name,
         "status": customer.status,
-        "status_label": str(CustomerStatus(customer.status).label),
+        "status_label": labels[customer.status],
         "phone": phone,
         **{field: getattr(customer, field) for field in PLAIN_FIELDS},
         "has_id_number": bool(customer.id_number_hash),
-        "completeness": services.completeness(customer, active_policy()),
+        "completeness": services.completeness(customer, policy or active_policy()),
         "owner_id": customer.owner_id,
         "owner_name": customer.owner_name,  # type: ignore[attr-defined]
         "department_id": customer.department_id,
@@ -153,6 +160,11 @@ def customer_out(customer: Customer, user: User) -> dict:
         "created_at": customer.created_at,
         "updated_at": customer.updated_at,
     }
+
+
+def status_labels() -> dict[str, str]:
+    """Status labels in the request's language."""
+    return {value: str(label) for value, label in CustomerStatus.choices}
 
 
 @router.get("", response=CustomerPageOut, summary="客户列表")
@@ -165,10 +177,11 @@ def list_customers(request: HttpRequest, filters: Query[CustomerFilters]) -> dic
         limit=filters.limit,
         offset=filters.offset,
     )
+    policy, labels = active_policy(), status_labels()
     return {
         "count": page.count,
         "count_capped": page.count_capped,
-        "items": [customer_out(c, user) for c in page.items],
+        "items": [customer_out(c, user, policy=policy, labels=labels) for c in page.items],
     }
 
 
