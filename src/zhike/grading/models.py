@@ -61,8 +61,19 @@ class ReviewLine(models.Model):
     scope_owner_field = "customer__owner"
     scope_department_field = "customer__department"
 
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="lines")
-    customer = models.ForeignKey("archive.Customer", on_delete=models.CASCADE, related_name="+")
+    # A review writes a million lines in one statement, from the customer table and the
+    # review row it has just read, and every read goes through the review. So no index
+    # beyond the unique (review, customer) one, and no database-level foreign keys: their
+    # deferred checks cost ~10 s per review at a million lines, for ids that cannot be
+    # wrong. Django still cascades a deletion (customers are merged, never deleted).
+    review = models.ForeignKey(
+        Review, on_delete=models.CASCADE, related_name="lines", db_index=False,
+        db_constraint=False,
+    )  # fmt: skip
+    customer = models.ForeignKey(
+        "archive.Customer", on_delete=models.CASCADE, related_name="+", db_index=False,
+        db_constraint=False,
+    )  # fmt: skip
     # Figures (zhike.trade.metrics).
     contract_amount = money(default=0)
     volume = models.DecimalField(max_digits=16, decimal_places=3, default=0)
@@ -97,8 +108,9 @@ class ReviewLine(models.Model):
     adjusted_tier = models.CharField(_("调整级别"), max_length=30, default="")
     adjust_comment = models.CharField(_("调整理由"), max_length=200, default="")
     adjusted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
-    )
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True,
+        db_index=False,
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("评审明细")
@@ -106,8 +118,6 @@ class ReviewLine(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["review", "customer"], name="reviewline_once")
         ]
-        # No index beyond the unique one: a review writes a million lines at once, and
-        # every read goes through the review.
 
     def __str__(self) -> str:
         return f"{self.review_id}:{self.customer_id}"
