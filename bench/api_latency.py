@@ -1,8 +1,10 @@
-"""Latency and throughput of the customer API against a running zhike, next to the same
-query run as raw SQL through the database driver (the ceiling).
+"""Latency and throughput of the customer API and the 360° page against a running zhike,
+next to the same query as a bare Django view (the framework's floor, with ``--floor``) and
+as raw SQL through the database driver (the ceiling).
 
-    uv run zhike demo --port 8000 &          # or any running server
-    uv run python bench/api_latency.py --url http://127.0.0.1:8000 \
+    DJANGO_SETTINGS_MODULE=floor_settings ZHIKE_DEBUG=0 \
+        uv run gunicorn zhike.wsgi --pythonpath bench/floor -w 3 -b 127.0.0.1:8768 &
+    uv run python bench/api_latency.py --url http://127.0.0.1:8768 --floor \
         --user sales1 --clients 8 --seconds 20 --sqlite var/demo.sqlite3
 
 Prints a table and writes bench/results/api_latency.json with the command used.
@@ -12,6 +14,7 @@ import argparse
 import contextlib
 import http.client
 import json
+import re
 import sqlite3
 import statistics
 import sys
@@ -41,7 +44,44 @@ def get_token(base: str, user: str, password: str) -> str:
     return data["token"]
 
 
-def hammer(base: str, path: str, token: str, clients: int, seconds: float) -> dict:
+def get_session(base: str, user: str, password: str) -> str:
+    """Sign in through the web login form; the session cookie for the pages."""
+    parts = urlsplit(base)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=10)
+    conn.request("GET", "/login/")
+    response = conn.getresponse()
+    page = response.read().decode()
+    csrf_cookie = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie") or "")
+    csrf_field = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    if not csrf_cookie or not csrf_field:
+        sys.exit("no CSRF token on the login page")
+    body = f"username={user}&password={password}&csrfmiddlewaretoken={csrf_field[1]}"
+    conn.request(
+        "POST",
+        "/login/",
+        body,
+        {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={csrf_cookie[1]}",
+            "Referer": base + "/login/",
+        },
+    )
+    response = conn.getresponse()
+    response.read()
+    session = re.search(r"sessionid=([^;]+)", response.getheader("Set-Cookie") or "")
+    if response.status != 302 or not session:
+        sys.exit(f"web sign-in failed: {response.status}")
+    return f"sessionid={session[1]}"
+
+
+def get_json(base: str, path: str, token: str) -> dict:
+    parts = urlsplit(base)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=30)
+    conn.request("GET", path, headers={"Authorization": f"Bearer {token}"})
+    return json.loads(conn.getresponse().read())
+
+
+def hammer(base: str, path: str, headers: dict[str, str], clients: int, seconds: float) -> dict:
     """``clients`` threads, each on one keep-alive connection, for ``seconds``."""
     parts = urlsplit(base)
     latencies: list[float] = []
@@ -54,7 +94,7 @@ def hammer(base: str, path: str, token: str, clients: int, seconds: float) -> di
         mine: list[float] = []
         while time.perf_counter() < deadline:
             start = time.perf_counter()
-            conn.request("GET", path, headers={"Authorization": f"Bearer {token}"})
+            conn.request("GET", path, headers=headers)
             response = conn.getresponse()
             response.read()
             mine.append(time.perf_counter() - start)
@@ -147,20 +187,35 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--sqlite", help="path of the server's SQLite file, for the raw SQL row")
     parser.add_argument("--postgres", help="the server's PostgreSQL URL, for the raw SQL rows")
+    parser.add_argument(
+        "--floor", action="store_true", help="the server runs bench/floor/floor_settings"
+    )
     args = parser.parse_args()
 
     token = get_token(args.url, args.user, args.password)
+    api = {"Authorization": f"Bearer {token}"}
+    web = {"Cookie": get_session(args.url, args.user, args.password)}
+    first = get_json(args.url, "/api/v1/customers?limit=1", token)["items"][0]
     cases = {
-        "list, first page (50)": "/api/v1/customers?limit=50",
-        "list, page 10": "/api/v1/customers?limit=50&offset=450",
-        "list, search name fragment": "/api/v1/customers?q=%E7%A7%91%E6%8A%80",  # 科技
-        "list, phone tail": "/api/v1/customers?q=5678",
-        "list, pinyin initials": "/api/v1/customers?q=hbjy",
-        "count": "/api/v1/customers/count",
+        "list, first page (50)": ("/api/v1/customers?limit=50", api),
+        "list, page 10": ("/api/v1/customers?limit=50&offset=450", api),
+        "list, page 200": ("/api/v1/customers?limit=50&offset=9950", api),
+        "list, filtered (status 成交)": ("/api/v1/customers?status=deal", api),
+        "search, name fragment 科技": ("/api/v1/customers?q=%E7%A7%91%E6%8A%80", api),
+        "search, pinyin initials hbjy": ("/api/v1/customers?q=hbjy", api),
+        "search, phone tail 5678": ("/api/v1/customers?q=5678", api),
+        "detail (API)": (f"/api/v1/customers/{first['id']}", api),
+        "360° page (HTML)": (f"/customers/{first['id']}/", web),
+        "count": ("/api/v1/customers/count", api),
     }
+    if args.floor:
+        cases["bare Django view, same query (floor)"] = (
+            f"/bench/floor?owner={first['owner_id']}",
+            {},
+        )
     results = {
-        name: hammer(args.url, path, token, args.clients, args.seconds)
-        for name, path in cases.items()
+        name: hammer(args.url, path, headers, args.clients, args.seconds)
+        for name, (path, headers) in cases.items()
     }
     if args.postgres:
         import psycopg
@@ -207,6 +262,12 @@ def main() -> None:
     print(f"\n{'case':42} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
     for name, r in results.items():
         print(f"{name:42} {r['rps']:>8} {r['p50_ms']:>8} {r['p99_ms']:>8} {r['errors']:>7}")
+    if args.floor:
+        share = (
+            results["list, first page (50)"]["rps"]
+            / results["bare Django view, same query (floor)"]["rps"]
+        )
+        print(f"\nlist endpoint keeps {share:.0%} of the bare view's throughput")
     command = " ".join(["python", *sys.argv])
     print(f"\ncommand: {command}")
     out = Path(__file__).parent / "results" / "api_latency.json"

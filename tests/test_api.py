@@ -1,9 +1,13 @@
 """The REST API: token auth, throttling, one error shape, create/update rules."""
 
+from datetime import timedelta
+from typing import Any
+
 import pytest
 from django.test import Client, override_settings
 
 from zhike.archive.models import Customer
+from zhike.org.models import ApiToken
 
 from .conftest import Company
 from .factories import PASSWORD
@@ -27,6 +31,32 @@ def test_api_token_for_good_credentials_then_bearer_works(company: Company) -> N
     listing = client.get("/api/v1/customers", headers={"Authorization": f"Bearer {token}"})
     assert listing.status_code == 200
     assert listing.json()["count"] == 1
+
+
+def test_api_token_last_used_is_stamped_at_most_once_per_interval(
+    company: Company, settings: Any, django_assert_num_queries: Any
+) -> None:
+    settings.ZHIKE_API_TOKEN_TOUCH = 300
+    client = Client()
+    token = client.post(
+        "/api/v1/auth/token", {"username": "alice", "password": PASSWORD}, content_type=JSON
+    ).json()["token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    stored = ApiToken.objects.get(user__username="alice")
+    assert stored.last_used_at is None
+    client.get("/api/v1/customers/count", headers=bearer)
+    stored.refresh_from_db()
+    first_use = stored.last_used_at
+    assert first_use is not None
+    # Within the interval: the token, the user's roles and the count; no write.
+    with django_assert_num_queries(3):
+        client.get("/api/v1/customers/count", headers=bearer)
+    stored.refresh_from_db()
+    assert stored.last_used_at == first_use
+    ApiToken.objects.filter(pk=stored.pk).update(last_used_at=first_use - timedelta(seconds=301))
+    client.get("/api/v1/customers/count", headers=bearer)
+    stored.refresh_from_db()
+    assert stored.last_used_at >= first_use
 
 
 def test_api_bad_credentials_401_in_error_shape(company: Company) -> None:

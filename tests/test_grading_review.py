@@ -43,6 +43,10 @@ def test_grd_6_review_adjust_approve_apply(company: Company, general) -> None:  
     lines = ReviewLine.objects.filter(review=review)
     assert lines.get(customer=core).tier == "core"
     assert lines.get(customer=small).tier == "ordinary"
+    counts = review.summary["counts"]
+    assert (counts["tier"]["core"], counts["tier"]["ordinary"]) == (1, 1)
+    # a first review: every tier is new (the company's others have no trade: prospects)
+    assert counts["changed"]["tier"] == sum(counts["tier"].values()) == 6
     # When the sales manager raises the small one to 潜力 with a reason
     review_adjust(
         by=company.users["mgr"],
@@ -51,6 +55,9 @@ def test_grd_6_review_adjust_approve_apply(company: Company, general) -> None:  
         tier="potential",
         comment="新签年度框架协议",
     )
+    review.refresh_from_db()
+    after = review.summary["counts"]["tier"]
+    assert (after["core"], after.get("ordinary", 0), after["potential"]) == (1, 0, 1)
     # and submits; the vice president approves
     request = review_submit(
         by=company.users["mgr"], review_id=review.pk, policy=general, now=timezone.now()

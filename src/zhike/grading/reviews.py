@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
-from django.db.models import Case, Count, F, Q, QuerySet, When
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from zhike.archive.models import CustomerStatus
@@ -344,24 +344,34 @@ FROM missed WHERE {table}.id = missed.id AND {table}.tier_missed = ''
 
 
 def review_counts(review: Review) -> dict[str, dict[str, int]]:
-    """How many customers each final grade and tier holds, and how many changed."""
-    lines = ReviewLine.objects.filter(review=review)
-    counts: dict[str, dict[str, int]] = {}
-    for column in ("grade", "tier", "size_class"):
-        final = f"final_{column}"
-        adjusted = {"grade": "adjusted_grade", "tier": "adjusted_tier"}.get(column)
-        expression = F(column) if adjusted is None else _final(column)
-        counts[column] = dict(
-            lines.annotate(**{final: expression})
-            .values_list(final)
-            .annotate(n=Count("id"))
-            .values_list(final, "n")
+    """How many customers each final grade and tier holds, and how many changed: one
+    GROUP BY over the lines (a few dozen groups), folded here."""
+    final_grade, final_tier = _final("grade"), _final("tier")
+    groups = (
+        ReviewLine.objects.filter(review=review)
+        .annotate(
+            final_grade=final_grade,
+            final_tier=final_tier,
+            grade_changed=_differs("previous_grade", final_grade),
+            tier_changed=_differs("previous_tier", final_tier),
         )
-    counts["changed"] = {
-        "grade": lines.exclude(previous_grade=_final("grade")).count(),
-        "tier": lines.exclude(previous_tier=_final("tier")).count(),
-    }
+        .values_list("final_grade", "final_tier", "size_class", "grade_changed", "tier_changed")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts: dict[str, dict[str, int]] = {
+        "grade": {}, "tier": {}, "size_class": {}, "changed": {"grade": 0, "tier": 0}
+    }  # fmt: skip
+    for grade, tier, size_class, grade_changed, tier_changed, n in groups:
+        for column, value in (("grade", grade), ("tier", tier), ("size_class", size_class)):
+            counts[column][value] = counts[column].get(value, 0) + n
+        counts["changed"]["grade"] += n if grade_changed else 0
+        counts["changed"]["tier"] += n if tier_changed else 0
     return counts
+
+
+def _differs(column: str, final: Case) -> Case:
+    return Case(When(**{column: final}, then=Value(0)), default=Value(1))
 
 
 def _final(column: str) -> Case:

@@ -54,10 +54,19 @@ def issue_token(*, username: str, password: str, address: str) -> str | None:
 
 
 def user_for_token(raw: str) -> User | None:
-    """The active user a valid, unexpired token belongs to."""
-    token = (
-        ApiToken.objects.select_related("user", "user__department")
-        .filter(key_hash=_hash(raw), expires_at__gt=timezone.now(), user__is_active=True)
-        .first()
-    )
-    return token.user if token else None
+    """The active user a valid, unexpired token belongs to.
+
+    The token's ``last_used_at`` is written at most once per ``ZHIKE_API_TOKEN_TOUCH``
+    seconds: a write on every request would cost more than most requests. The user's
+    department is left to load on demand (only a department-wide scope needs it)."""
+    now = timezone.now()
+    found = ApiToken.objects.select_related("user").filter(
+        key_hash=_hash(raw), expires_at__gt=now, user__is_active=True
+    )[:1]
+    token = next(iter(found), None)
+    if token is None:
+        return None
+    touch = timedelta(seconds=settings.ZHIKE_API_TOKEN_TOUCH)
+    if token.last_used_at is None or now - token.last_used_at >= touch:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

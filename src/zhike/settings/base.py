@@ -245,6 +245,9 @@ ZHIKE_REVIEW_WORK_MEM = os.environ.get("ZHIKE_REVIEW_WORK_MEM", "256MB")
 ZHIKE_LOGIN_MAX_FAILURES = int(os.environ.get("ZHIKE_LOGIN_MAX_FAILURES", "5"))
 ZHIKE_LOGIN_FAILURE_WINDOW = int(os.environ.get("ZHIKE_LOGIN_FAILURE_WINDOW", "900"))
 ZHIKE_API_TOKEN_DAYS = int(os.environ.get("ZHIKE_API_TOKEN_DAYS", "30"))
+# How often a token's "last used" time is written (seconds): once per request would
+# cost more than the request.
+ZHIKE_API_TOKEN_TOUCH = int(os.environ.get("ZHIKE_API_TOKEN_TOUCH", "300"))
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,33 @@
+"""zhike's URLs plus ``/bench/floor``: a bare Django view running the customer list's
+query (an owner's newest 50 live customers with owner and department names, and the
+count capped as the list caps it) with no authentication, data scope or response schema.
+What `bench/api_latency.py` compares the real endpoint with: the framework's floor."""
+
+from django.conf import settings
+from django.db.models import F
+from django.http import HttpRequest, JsonResponse
+from django.urls import path
+
+from zhike.archive.models import Customer
+from zhike.urls import urlpatterns as zhike_urlpatterns
+
+FIELDS = (
+    "id", "code", "name", "status", "phone", "customer_type", "source", "referrer_name",
+    "industry", "size", "province", "city", "district", "address", "uscc", "last_contact_at",
+    "owner_id", "department_id", "version", "created_at", "updated_at",
+)  # fmt: skip
+
+
+def owner_page(request: HttpRequest) -> JsonResponse:
+    live = Customer.objects.filter(owner_id=int(request.GET["owner"]), merged_into__isnull=True)
+    rows = list(
+        live.order_by("-id").values(
+            *FIELDS, owner_name=F("owner__username"), department_name=F("department__name")
+        )[:50]
+    )
+    cap = settings.ZHIKE_LIST_COUNT_CAP
+    count = live.order_by()[: cap + 1].count()
+    return JsonResponse({"count": min(count, cap), "items": rows})
+
+
+urlpatterns = [path("bench/floor", owner_page), *zhike_urlpatterns]
