@@ -23,7 +23,7 @@ def test_org_1_permissions_come_from_roles(company: Company) -> None:
 
 def test_org_1_department_tree_includes_every_level_below(company: Company) -> None:
     deep = DepartmentFactory(code="sales1-a", parent=company.departments["sales1"])
-    ids = set(department_tree_ids(company.departments["marketing"]))
+    ids = set(department_tree_ids(company.departments["marketing"].pk))
     assert deep.pk in ids
     assert company.departments["sales2"].pk in ids
     assert company.departments["finance"].pk not in ids
@@ -34,5 +34,5 @@ def test_org_1_moving_a_department_moves_its_subtree(company: Company) -> None:
     sales1 = company.departments["sales1"]
     sales1.parent = company.departments["service"]
     sales1.save()
-    assert deep.pk in department_tree_ids(company.departments["service"])
-    assert deep.pk not in department_tree_ids(company.departments["marketing"])
+    assert deep.pk in department_tree_ids(company.departments["service"].pk)
+    assert deep.pk not in department_tree_ids(company.departments["marketing"].pk)

@@ -1,7 +1,8 @@
 """/api/v1/customers — the archive over HTTP. Calls selectors and services only."""
 
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from django.db import transaction
 from django.http import Http404, HttpRequest
@@ -130,35 +131,26 @@ PLAIN_FIELDS = (
     "uscc",
     "last_contact_at",
 )
+# The columns the API form is built from (with the display names of with_display_names).
+COLUMNS = (
+    "id", "code", "name", "status", "phone", *PLAIN_FIELDS, "id_number_hash", "owner_id",
+    "department_id", "version", "created_at", "updated_at", "owner_name", "department_name",
+)  # fmt: skip
 
 
 def customer_out(
-    customer: Customer, user: User, policy: Policy | None = None, labels: dict | None = None
+    row: Mapping[str, Any], user: User, policy: Policy, labels: Mapping[str, str]
 ) -> dict:
-    """The API form of a customer from :func:`selectors.with_display_names` rows; a page
-    passes the policy and the status labels once for all its rows."""
-    phone = customer.phone
-    if not selectors.can_see_full_phone(user, customer):
+    """The API form of one row of ``COLUMNS`` plus the policy's completeness fields."""
+    phone = row["phone"]
+    if not selectors.can_see_full_phone(user, row["owner_id"]):
         phone = selectors.mask_phone(phone)
-    if labels is None:
-        labels = status_labels()
     return {
-        "id": customer.pk,
-        "code": customer.code,
-        "name": customer.name,
-        "status": customer.status,
-        "status_label": labels[customer.status],
+        **{column: row[column] for column in COLUMNS if column != "id_number_hash"},
+        "status_label": labels[row["status"]],
         "phone": phone,
-        **{field: getattr(customer, field) for field in PLAIN_FIELDS},
-        "has_id_number": bool(customer.id_number_hash),
-        "completeness": services.completeness(customer, policy or active_policy()),
-        "owner_id": customer.owner_id,
-        "owner_name": customer.owner_name,  # type: ignore[attr-defined]
-        "department_id": customer.department_id,
-        "department_name": customer.department_name,  # type: ignore[attr-defined]
-        "version": customer.version,
-        "created_at": customer.created_at,
-        "updated_at": customer.updated_at,
+        "has_id_number": bool(row["id_number_hash"]),
+        "completeness": services.completeness(row, policy),
     }
 
 
@@ -167,21 +159,33 @@ def status_labels() -> dict[str, str]:
     return {value: str(label) for value, label in CustomerStatus.choices}
 
 
+def one_customer(user: User, customer_id: int) -> dict:
+    """The API form of one customer ``user`` may see."""
+    customer = selectors.access_customer(user, customer_id)
+    policy = active_policy()
+    row = {
+        c: getattr(customer, c)
+        for c in (*COLUMNS, *policy.archive.data_quality.completeness_fields)
+    }
+    return customer_out(row, user, policy, status_labels())
+
+
 @router.get("", response=CustomerPageOut, summary="客户列表")
 def list_customers(request: HttpRequest, filters: Query[CustomerFilters]) -> dict:
     user: User = request.user  # type: ignore[assignment]
+    policy, labels = active_policy(), status_labels()
     page = selectors.customer_page(
         user,
         q=filters.q,
         status=filters.status or "",
         limit=filters.limit,
         offset=filters.offset,
+        columns=(*COLUMNS, *policy.archive.data_quality.completeness_fields),
     )
-    policy, labels = active_policy(), status_labels()
     return {
         "count": page.count,
         "count_capped": page.count_capped,
-        "items": [customer_out(c, user, policy=policy, labels=labels) for c in page.items],
+        "items": [customer_out(row, user, policy, labels) for row in page.items],
     }
 
 
@@ -199,7 +203,7 @@ def count_customers(request: HttpRequest, filters: Query[CustomerFilters]) -> di
 def create_customer(request: HttpRequest, payload: CustomerIn) -> Status:
     user: User = request.user  # type: ignore[assignment]
     created = services.customer_create(by=user, data=payload.model_dump(), policy=active_policy())
-    return Status(201, customer_out(selectors.access_customer(user, created.pk), user))
+    return Status(201, one_customer(user, created.pk))
 
 
 class DuplicateOut(Schema):
@@ -231,13 +235,13 @@ class MergeIn(Schema):
 def merge_customer(request: HttpRequest, customer_id: int, payload: MergeIn) -> dict:
     user: User = request.user  # type: ignore[assignment]
     services.customer_merge(by=user, keep_id=customer_id, merge_id=payload.merge_id)
-    return customer_out(selectors.access_customer(user, customer_id), user)
+    return one_customer(user, customer_id)
 
 
 @router.get("/{int:customer_id}", response=CustomerOut, summary="客户详情")
 def get_customer(request: HttpRequest, customer_id: int) -> dict:
     user: User = request.user  # type: ignore[assignment]
-    return customer_out(selectors.access_customer(user, customer_id), user)
+    return one_customer(user, customer_id)
 
 
 @router.patch("/{int:customer_id}", response=CustomerOut, summary="修改客户")
@@ -249,7 +253,7 @@ def update_customer(request: HttpRequest, customer_id: int, payload: CustomerPat
         data=payload.model_dump(exclude_unset=True),
         policy=active_policy(),
     )
-    return customer_out(selectors.access_customer(user, customer_id), user)
+    return one_customer(user, customer_id)
 
 
 @router.post("/data-quality-sweep", response={202: None}, summary="立即执行资料更新检查")
@@ -279,7 +283,7 @@ class ContactOut(Schema):
 
 def contact_out(contact: Contact, user: User, customer: Customer) -> dict:
     phone = contact.phone
-    if not selectors.can_see_full_phone(user, customer):
+    if not selectors.can_see_full_phone(user, customer.owner_id):
         phone = selectors.mask_phone(phone)
     return {
         "id": contact.pk,

@@ -1,7 +1,9 @@
 """Reads of the archive, always through the user's data scope (ORG-2)."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -96,7 +98,7 @@ def customer_count(user: User, *, q: str = "", status: str = "") -> int:
 @dataclass(frozen=True)
 class CustomerPage:
     count: int
-    items: list[Customer]
+    items: list[Any]  # Customer instances, or dicts when asked for ``columns``
     count_capped: bool = False  # more than ``count`` match; the exact figure was not taken
 
 
@@ -109,25 +111,32 @@ def customer_page(
     limit: int = 50,
     offset: int = 0,
     count_cap: int | None = None,
+    columns: Sequence[str] = (),
 ) -> CustomerPage:
     """One page of the customers ``user`` may see, newest first, with the total count.
     ``stale=(policy, now)`` keeps only records overdue for an update (ARC-6).
 
     Counting a salesperson's 300,000 customers exactly costs more than the page itself,
     so the count stops at ``count_cap`` (default ``ZHIKE_LIST_COUNT_CAP``): the list says
-    "10,000+" and pages on; ``customer_count`` gives the exact figure when asked."""
+    "10,000+" and pages on; ``customer_count`` gives the exact figure when asked.
+
+    With ``columns`` the items are dicts of those columns (``owner_name`` and
+    ``department_name`` among them if wanted): an API page needs no model instances."""
     cap = settings.ZHIKE_LIST_COUNT_CAP if count_cap is None else count_cap
     queryset = filtered_customers(user, q=q, status=status, stale=stale)
-    items = list(with_display_names(queryset).order_by("-id")[offset : offset + limit])
+    rows = with_display_names(queryset).order_by("-id")
+    if columns:
+        rows = rows.values(*dict.fromkeys(columns))
+    items = list(rows[offset : offset + limit])
     if offset == 0 and len(items) < limit:
         return CustomerPage(count=len(items), items=items)
     count = queryset.order_by()[: cap + 1].count()
     return CustomerPage(count=min(count, cap), items=items, count_capped=count > cap)
 
 
-def can_see_full_phone(user: User, customer: Customer) -> bool:
+def can_see_full_phone(user: User, owner_id: int | None) -> bool:
     """SEC-5: the owner and roles with the right see the number, others a masked one."""
-    return customer.owner_id == user.pk or user.has_perm("archive.view_customer_phone")
+    return owner_id == user.pk or user.has_perm("archive.view_customer_phone")
 
 
 def mask_name(name: str) -> str:

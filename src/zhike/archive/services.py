@@ -2,6 +2,7 @@
 
 import re
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
@@ -181,12 +182,17 @@ def check_required(values: dict[str, Any], *, policy: Policy) -> None:
             )
 
 
-def completeness(customer: Customer, policy: Policy) -> int:
-    """ARC-6: the share (0–100) of the policy's completeness fields that are filled."""
+def completeness(customer: Customer | Mapping[str, Any], policy: Policy) -> int:
+    """ARC-6: the share (0–100) of the policy's completeness fields that are filled, of a
+    customer or of a row of its columns."""
     fields = policy.archive.data_quality.completeness_fields
     if not fields:
         return 100
-    return round(100 * sum(1 for f in fields if getattr(customer, f)) / len(fields))
+    if isinstance(customer, Mapping):
+        filled = sum(1 for f in fields if customer[f])
+    else:
+        filled = sum(1 for f in fields if getattr(customer, f))
+    return round(100 * filled / len(fields))
 
 
 def _set_id_number(customer: Customer, id_number: str) -> None:

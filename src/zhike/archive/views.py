@@ -44,7 +44,12 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         user, q=q, status=status, stale=stale, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE
     )
     rows = [
-        (c, c.phone if selectors.can_see_full_phone(user, c) else selectors.mask_phone(c.phone))
+        (
+            c,
+            c.phone
+            if selectors.can_see_full_phone(user, c.owner_id)
+            else selectors.mask_phone(c.phone),
+        )
         for c in page.items
     ]
     pages = max(1, -(-page.count // PAGE_SIZE))
@@ -88,7 +93,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     customer = _access(user, customer_id)
     tab = request.GET.get("tab", "basic")
     tab = tab if tab in TABS else "basic"
-    full_phone = selectors.can_see_full_phone(user, customer)
+    full_phone = selectors.can_see_full_phone(user, customer.owner_id)
     error = ""
     if request.method == "POST":
         error = _post_to_tab(request, user, customer.pk, tab)

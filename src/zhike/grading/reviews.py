@@ -350,12 +350,12 @@ def review_counts(review: Review) -> dict[str, dict[str, int]]:
     groups = (
         ReviewLine.objects.filter(review=review)
         .annotate(
-            final_grade=final_grade,
-            final_tier=final_tier,
+            grade_final=final_grade,
+            tier_final=final_tier,
             grade_changed=_differs("previous_grade", final_grade),
             tier_changed=_differs("previous_tier", final_tier),
         )
-        .values_list("final_grade", "final_tier", "size_class", "grade_changed", "tier_changed")
+        .values_list("grade_final", "tier_final", "size_class", "grade_changed", "tier_changed")
         .annotate(n=Count("id"))
         .order_by()
     )

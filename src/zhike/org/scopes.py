@@ -12,7 +12,7 @@ A user with several roles sees the union of their scopes; a superuser sees every
 
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, Q, QuerySet, Subquery
 
 from .models import DataScope, Department
 
@@ -36,10 +36,11 @@ def user_scopes(user: "User") -> set[str]:
     return cached
 
 
-def department_tree_ids(department: Department) -> list[int]:
-    """Ids of the department and every department below it."""
+def department_tree_ids(department_id: int) -> list[int]:
+    """Ids of the department and every department below it, in one query."""
+    root = Department.objects.filter(pk=department_id).values("path")
     return list(
-        Department.objects.filter(path__startswith=department.path)
+        Department.objects.filter(path__startswith=Subquery(root))
         .order_by()
         .values_list("id", flat=True)
     )
@@ -58,8 +59,8 @@ def scope_filter(user: "User", model: type[Model]) -> Q | None:
     dept: str = model.scope_department_field  # type: ignore[attr-defined]
     condition = Q(**{owner: user.pk})  # everyone sees their own records
     if user.department_id is not None:
-        if DataScope.DEPARTMENT_TREE in scopes and user.department is not None:
-            condition |= Q(**{f"{dept}__in": department_tree_ids(user.department)})
+        if DataScope.DEPARTMENT_TREE in scopes:
+            condition |= Q(**{f"{dept}__in": department_tree_ids(user.department_id)})
         elif DataScope.DEPARTMENT in scopes:
             condition |= Q(**{dept: user.department_id})
     return condition
