@@ -48,8 +48,8 @@ def test_api_token_last_used_is_stamped_at_most_once_per_interval(
     stored.refresh_from_db()
     first_use = stored.last_used_at
     assert first_use is not None
-    # Within the interval: the token, the user's roles and the count; no write.
-    with django_assert_num_queries(3):
+    # Within the interval: the token with the user and its roles' scopes, the count; no write.
+    with django_assert_num_queries(2):
         client.get("/api/v1/customers/count", headers=bearer)
     stored.refresh_from_db()
     assert stored.last_used_at == first_use
@@ -273,6 +273,20 @@ def test_api_list_count_stops_at_the_cap_and_says_so(company: Company, settings)
     assert page["count"] == 4 and page["count_capped"] is False
     listing = company.client("gm").get("/customers/?page=1")
     assert "共 4 个客户" in listing.text
+
+
+def test_api_list_deep_pages_read_the_same_rows(company: Company, monkeypatch) -> None:
+    # Deep pages pick their ids first (selectors.DEEP_PAGE): same rows, same order.
+    from zhike.archive import selectors
+
+    api = company.api("gm")
+    pages = [api.get(f"/api/v1/customers?limit=2&offset={o}").json() for o in (1, 2)]
+    monkeypatch.setattr(selectors, "DEEP_PAGE", 1)
+    deep = [api.get(f"/api/v1/customers?limit=2&offset={o}").json() for o in (1, 2)]
+    assert [[c["id"] for c in p["items"]] for p in deep] == [
+        [c["id"] for c in p["items"]] for p in pages
+    ]
+    assert [len(p["items"]) for p in deep] == [2, 2] and deep[0]["count"] == 4
 
 
 def test_arc_search_two_character_fragment_uses_the_same_rule(company: Company) -> None:

@@ -147,7 +147,7 @@ def test_api_list_query_count_is_pinned(company: Company, django_assert_max_num_
     CustomerFactory.create_batch(30, owner=company.users["bob"])
     api = company.api("mgr")
     api.get("/api/v1/customers")
-    with django_assert_max_num_queries(7):  # token+user, scopes, tree, rows, count, 2× perms
+    with django_assert_max_num_queries(6):  # token+user+scopes, tree, rows, count, 2× perms
         assert api.get("/api/v1/customers?limit=20").json()["count"] == 33
 
 

@@ -32,8 +32,13 @@ def user_scopes(user: "User") -> set[str]:
     cached: set[str] | None = getattr(user, "_zhike_scopes", None)
     if cached is None:
         cached = set(user.roles.values_list("scope", flat=True))
-        user._zhike_scopes = cached  # type: ignore[attr-defined]
+        remember_scopes(user, cached)
     return cached
+
+
+def remember_scopes(user: "User", scopes: set[str]) -> None:
+    """Give ``user`` its roles' scopes when they were read with the user (API sign-in)."""
+    user._zhike_scopes = scopes  # type: ignore[attr-defined]
 
 
 def department_tree_ids(department_id: int) -> list[int]:
