@@ -20,6 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from zhike.audit.models import Event
+from zhike.db import insert_many
 from zhike.org.models import User
 from zhike.policy.schema import CUSTOMER_FIELDS, Policy
 
@@ -208,13 +209,16 @@ def _write_batch(
         )
         customer.search_text = customer_search_text(customer)
         created.append(customer)
-    Customer.objects.bulk_create(created, batch_size=BATCH)
+    insert_many(Customer, created)
+    ids = dict(
+        Customer.objects.filter(code__in=[c.code for c in created]).values_list("code", "pk")
+    )
     events = [
         Event(
             actor=by,
             action="customer.imported",
             content_type=content_type,
-            object_id=c.pk,
+            object_id=ids[c.code],
             details={"code": c.code},
         )
         for c in created
@@ -254,7 +258,7 @@ def _write_batch(
             changed, [*fields, "search_text", "updated_at"], batch_size=BATCH
         )
         Customer.objects.filter(pk__in=[c.pk for c in changed]).update(version=F("version") + 1)
-    Event.objects.bulk_create(events, batch_size=BATCH)
+    insert_many(Event, events)
     report.created += len(created)
     report.updated += len(changed)
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
+from pypinyin.core import Pinyin
 
 # Polyphonic characters read differently as surnames (百家姓), and compound surnames.
 SURNAME_READINGS = {
@@ -72,7 +73,18 @@ def syllables(text: str, *, person: bool = False) -> list[str]:
 
 
 def _plain(text: str) -> list[str]:
-    return [s for s in lazy_pinyin(text, style=Style.NORMAL, errors="default") if s.strip()]
+    """pypinyin's reading, word by word: it splits the text into words (so 重庆 reads
+    chongqing) and converts each word on its own, which is most of its time. Words recur
+    across company names (有限公司, 科技, 北京), so each word is converted once."""
+    return [s for word in _SEGMENTER.seg(text) for s in _word_syllables(word) if s.strip()]
+
+
+_SEGMENTER = Pinyin()
+
+
+@lru_cache(maxsize=50_000)
+def _word_syllables(word: str) -> tuple[str, ...]:
+    return tuple(lazy_pinyin([word], style=Style.NORMAL, errors="default"))
 
 
 @lru_cache(maxsize=100_000)

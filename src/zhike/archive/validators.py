@@ -50,6 +50,9 @@ def normalize_id_number(value: str) -> str:
         raise InvalidIdentifier("身份证号码无效,请核对(18 位,末位校验码)") from None
 
 
+MOBILE = re.compile(r"1\d{10}")
+
+
 def _parse_phone(value: str) -> phonenumbers.PhoneNumber | None:
     text = (value or "").strip()
     if not text:
@@ -80,6 +83,9 @@ def clean_phone(value: str) -> str:
     number = _parse_phone(value)
     if number is None:
         return ""
+    digits = value.strip()
+    if number.country_code == 86 and MOBILE.fullmatch(digits):
+        return digits  # already as stored: no formatting round trip
     if number.country_code == 86:
         national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
         return re.sub(r"\D", "", national)
