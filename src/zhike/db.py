@@ -1,9 +1,10 @@
 """Database helpers shared by the apps."""
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import CharField, Field, Model, TextField
 from django.utils import timezone
 
 INSERT_CHUNK = 2000
@@ -31,18 +32,22 @@ def insert_many(model: type[Model], objs: Sequence[Model]) -> None:
         for f in fields
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
     }
+    # Text goes to the driver as it is: all Django's preparation does to a str.
+    as_is = {f for f in fields if type(f) in (CharField, TextField)}
     with connection.cursor() as cursor:
         for start in range(0, len(objs), INSERT_CHUNK):
             rows = []
             for obj in objs[start : start + INSERT_CHUNK]:
                 for f in stamped:
                     setattr(obj, f.attname, stamp)
-                rows.append(
-                    [
-                        stamped[f]
-                        if f in stamped
-                        else f.get_db_prep_save(f.pre_save(obj, True), connection)
-                        for f in fields
-                    ]
-                )
+                rows.append([_value(f, obj, stamped, as_is) for f in fields])
             cursor.executemany(sql, rows)
+
+
+def _value(field: Field, obj: Model, stamped: dict[Field, Any], as_is: set[Field]) -> Any:
+    if field in stamped:
+        return stamped[field]
+    value = getattr(obj, field.attname)
+    if field in as_is and type(value) is str:
+        return value
+    return field.get_db_prep_save(field.pre_save(obj, True), connection)

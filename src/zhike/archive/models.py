@@ -168,6 +168,9 @@ class Customer(models.Model):
                 fields=["owner", "status", "-id"], name="customer_owner_status", condition=LIVE
             ),
             models.Index(fields=["updated_at"], name="customer_updated"),
+            # An import matches each batch's rows to existing customers by name and phone
+            # (IMP-1): a scan of a million rows per 2,000-row batch without it (620 ms).
+            models.Index(fields=["name"], name="customer_name"),
             models.Index(
                 fields=["id_number_hash"],
                 name="customer_id_hash",

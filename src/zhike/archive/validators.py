@@ -57,10 +57,13 @@ def _parse_phone(value: str) -> phonenumbers.PhoneNumber | None:
     text = (value or "").strip()
     if not text:
         return None
-    try:
-        number = phonenumbers.parse(text, "CN")
-    except phonenumbers.NumberParseException:
-        raise InvalidIdentifier("电话号码格式不正确") from None
+    if MOBILE.fullmatch(text):  # 11 plain digits: a mainland mobile, no parsing needed
+        number = phonenumbers.PhoneNumber(country_code=86, national_number=int(text))
+    else:
+        try:
+            number = phonenumbers.parse(text, "CN")
+        except phonenumbers.NumberParseException:
+            raise InvalidIdentifier("电话号码格式不正确") from None
     if not phonenumbers.is_valid_number(number):
         raise InvalidIdentifier("电话号码无效:手机号为 11 位,座机请带区号(如 010-62345678)")
     return number
