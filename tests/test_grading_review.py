@@ -204,3 +204,44 @@ def test_grd_6_scheduled_review_starts_on_the_policys_day(
     # Once a day, and not beside an open review.
     assert start_scheduled_review(policy=wholesale, today=date(2026, 7, 1), now=now) is None
     assert Review.objects.count() == 1
+
+
+def test_grd_1_behaviour_axis_by_frequency_and_amount(company: Company, general) -> None:  # type: ignore[no-untyped-def]
+    # Given (general preset: ≥ 6 contracts and ≥ 1 M 高频大额, ≥ 6 高频, ≥ 2 常规, 1 偶尔)
+    alice = company.users["alice"]
+    big, often, twice, once, never = CustomerFactory.create_batch(5, owner=alice)
+    for month in range(1, 7):
+        trade(big, on=date(2026, month, 5), amount=200_000)
+        trade(often, on=date(2026, month, 5), amount=1_000)
+    for month in (2, 4):
+        trade(twice, on=date(2026, month, 5), amount=1_000)
+    trade(once, on=date(2026, 3, 5), amount=1_000)
+    # When the review runs
+    review = proposed(company, general)
+    behaviour = dict(ReviewLine.objects.filter(review=review).values_list("customer", "behaviour"))
+    # Then each customer's purchasing behaviour is classified alongside its value tier
+    assert [behaviour[c.pk] for c in (big, often, twice, once, never)] == [
+        "frequent_large",
+        "frequent",
+        "regular",
+        "occasional",
+        "dormant",
+    ]
+    assert review.summary["counts"]["behaviour"]["frequent_large"] == 1
+    # and once approved it is the customer's standing, with its history
+    request = review_submit(
+        by=company.users["mgr"], review_id=review.pk, policy=general, now=timezone.now()
+    )
+    approval_act(
+        request_id=request.pk,
+        by=company.users["vp"],
+        action="approve",
+        comment="同意",
+        policy=general,
+        now=timezone.now(),
+    )
+    assert Standing.objects.get(customer=big).behaviour == "frequent_large"
+    change = GradeChange.objects.get(customer=once, axis="behaviour")
+    assert (change.old, change.new) == ("", "occasional")
+    page = company.client("alice").get(f"/customers/{big.pk}/grading/")
+    assert "购买行为" in page.text and "高频大额" in page.text

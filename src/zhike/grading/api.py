@@ -44,6 +44,7 @@ class StandingOut(Schema):
     grade: str
     tier: str
     size_class: str
+    behaviour: str
     policy_version: str
     since: datetime
 
@@ -196,6 +197,10 @@ class LineOut(Schema):
     tier_rank: int | None
     adjusted_tier: str
     adjust_comment: str
+    previous_size_class: str
+    size_class: str
+    previous_behaviour: str
+    behaviour: str
 
 
 class LineFilters(Schema):

@@ -91,6 +91,7 @@ class ReviewLine(models.Model):
     previous_grade = models.CharField(max_length=10, default="")
     previous_tier = models.CharField(max_length=30, default="")
     previous_size_class = models.CharField(max_length=30, default="")
+    previous_behaviour = models.CharField(max_length=30, default="")
     # Proposal.
     score = models.DecimalField(max_digits=10, decimal_places=2, null=True)
     points = models.JSONField(null=True)
@@ -103,6 +104,7 @@ class ReviewLine(models.Model):
     tier_missed_quota = models.CharField(max_length=10, default="")  # "all" or "category"
     tier_rank = models.IntegerField(null=True)
     size_class = models.CharField(max_length=30, default="")
+    behaviour = models.CharField(max_length=30, default="")
     # Reviewer's adjustment (GRD-6).
     adjusted_grade = models.CharField(_("调整等级"), max_length=10, default="")
     adjusted_tier = models.CharField(_("调整级别"), max_length=30, default="")
@@ -144,6 +146,7 @@ class Standing(models.Model):
     grade = models.CharField(_("等级"), max_length=10, default="")
     tier = models.CharField(_("级别"), max_length=30, default="")
     size_class = models.CharField(_("客户类别"), max_length=30, default="")
+    behaviour = models.CharField(_("购买行为"), max_length=30, default="")
     review = models.ForeignKey(Review, on_delete=models.SET_NULL, null=True, related_name="+")
     policy_version = models.CharField(max_length=40, default="")
     since = models.DateTimeField()
@@ -177,7 +180,7 @@ class GradeChange(models.Model):
     customer = models.ForeignKey(
         "archive.Customer", on_delete=models.CASCADE, related_name="grade_changes"
     )
-    axis = models.CharField(max_length=20)  # grade / tier / size_class
+    axis = models.CharField(max_length=20)  # grade / tier / size_class / behaviour
     old = models.CharField(max_length=30, default="")
     new = models.CharField(max_length=30)
     source = models.CharField(max_length=20, choices=Source.choices)

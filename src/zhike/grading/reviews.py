@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from zhike.archive.models import CustomerStatus
 from zhike.audit.services import record
 from zhike.org.models import User
-from zhike.policy.grading_schema import GradingPolicy, RuledAxis
+from zhike.policy.grading_schema import RULED_AXES, GradingPolicy, RuledAxis
 from zhike.policy.schema import Policy
 from zhike.trade.metrics import METRIC_COLUMNS, Period, metrics_sql
 from zhike.workflow.approvals import approval_resubmit, approval_submit
@@ -115,7 +115,7 @@ def _compute(review: Review) -> None:
     _insert_lines(review, rules)
     lines = ReviewLine.objects.filter(review=review)
     summary: dict[str, Any] = {"customers": lines.count()}
-    for column in ("tier", "size_class"):
+    for column in RULED_AXES:
         axis: RuledAxis | None = getattr(rules, column)
         if axis is not None:
             summary[column] = _apply_quotas(review, axis, column, population=summary["customers"])
@@ -146,7 +146,7 @@ def _insert_lines(review: Review, rules: GradingPolicy) -> None:
     if card is not None:
         inner |= {f"pt_{i.key}": rules_sql.points_expression(i) for i in card.indicators}
         inner["grade_note"] = rules_sql.grade_note_expression(rules, review.period_end)
-    for column in ("tier", "size_class"):
+    for column in RULED_AXES:
         axis: RuledAxis | None = getattr(rules, column)
         if axis is not None:
             inner[column] = rules_sql.first_level_expression(axis, on=review.period_end)
@@ -167,7 +167,7 @@ def _insert_lines(review: Review, rules: GradingPolicy) -> None:
         select_sql += " OFFSET 0"
 
     proposed: dict[str, str] = {
-        c: f"m.proposed_{c}" for c in ("grade_note", "tier", "size_class") if c in inner
+        c: f"m.proposed_{c}" for c in ("grade_note", *RULED_AXES) if c in inner
     }
     if card is not None:
         proposed |= rules_sql.score_sql(
@@ -178,11 +178,12 @@ def _insert_lines(review: Review, rules: GradingPolicy) -> None:
             first_order_on="m.first_order_on",
             vendor=connection.vendor,
         )
-    blanks = [c for c in ("grade", "grade_note", "tier", "size_class") if c not in proposed]
+    blanks = [c for c in ("grade", "grade_note", *RULED_AXES) if c not in proposed]
     blanks += ["tier_missed", "tier_missed_quota", "adjusted_grade", "adjusted_tier"]
     blanks += ["adjust_comment"]
     columns = ["review_id", "customer_id", *METRIC_COLUMNS, *proposed]
-    columns += ["previous_grade", "previous_tier", "previous_size_class", *blanks]
+    previous = ["grade", *RULED_AXES]
+    columns += [f"previous_{c}" for c in previous] + blanks
     values = ", ".join(
         [
             *(f"m.{c} AS {c}" for c in ["customer_id", *METRIC_COLUMNS]),
@@ -192,8 +193,7 @@ def _insert_lines(review: Review, rules: GradingPolicy) -> None:
     standing = q(Standing._meta.db_table)
     proposals = f"""
 SELECT %s AS review_id, {values},
-       COALESCE(s.grade, '') AS previous_grade, COALESCE(s.tier, '') AS previous_tier,
-       COALESCE(s.size_class, '') AS previous_size_class,
+       {", ".join(f"COALESCE(s.{c}, '') AS previous_{c}" for c in previous)},
        {", ".join(f"'' AS {blank}" for blank in blanks)}
 FROM ({select_sql}) m
 LEFT JOIN {standing} s ON s.customer_id = m.customer_id
@@ -355,15 +355,18 @@ def review_counts(review: Review) -> dict[str, dict[str, int]]:
             grade_changed=_differs("previous_grade", final_grade),
             tier_changed=_differs("previous_tier", final_tier),
         )
-        .values_list("grade_final", "tier_final", "size_class", "grade_changed", "tier_changed")
+        .values_list(
+            "grade_final", "tier_final", "size_class", "behaviour", "grade_changed",
+            "tier_changed",
+        )
         .annotate(n=Count("id"))
         .order_by()
-    )
-    counts: dict[str, dict[str, int]] = {
-        "grade": {}, "tier": {}, "size_class": {}, "changed": {"grade": 0, "tier": 0}
-    }  # fmt: skip
-    for grade, tier, size_class, grade_changed, tier_changed, n in groups:
-        for column, value in (("grade", grade), ("tier", tier), ("size_class", size_class)):
+    )  # fmt: skip
+    axes = ("grade", *RULED_AXES)
+    counts: dict[str, dict[str, int]] = {axis: {} for axis in axes}
+    counts["changed"] = {"grade": 0, "tier": 0}
+    for *values, grade_changed, tier_changed, n in groups:
+        for column, value in zip(axes, values, strict=True):
             counts[column][value] = counts[column].get(value, 0) + n
         counts["changed"]["grade"] += n if grade_changed else 0
         counts["changed"]["tier"] += n if tier_changed else 0
@@ -516,10 +519,11 @@ def review_apply(*, review: Review, now: datetime) -> None:
         "grade": "COALESCE(NULLIF(adjusted_grade, ''), grade)",
         "tier": "COALESCE(NULLIF(adjusted_tier, ''), tier)",
         "size_class": "size_class",
+        "behaviour": "behaviour",
     }
     with connection.cursor() as cursor:
         for axis, expression in final.items():
-            reason = "adjust_comment" if axis != "size_class" else "''"
+            reason = "adjust_comment" if axis in ("grade", "tier") else "''"
             cursor.execute(
                 f"""
 INSERT INTO {changes} (customer_id, axis, old, new, source, review_id, reason,
@@ -531,11 +535,13 @@ FROM {lines} WHERE review_id = %s AND {expression} <> previous_{axis}
             )
         cursor.execute(
             f"""
-INSERT INTO {standing} (customer_id, grade, tier, size_class, review_id, policy_version, since)
-SELECT customer_id, {final["grade"]}, {final["tier"]}, size_class, review_id, %s, %s
+INSERT INTO {standing} (customer_id, grade, tier, size_class, behaviour, review_id,
+                        policy_version, since)
+SELECT customer_id, {final["grade"]}, {final["tier"]}, size_class, behaviour, review_id, %s, %s
 FROM {lines} WHERE review_id = %s
 ON CONFLICT (customer_id) DO UPDATE SET
     grade = excluded.grade, tier = excluded.tier, size_class = excluded.size_class,
+    behaviour = excluded.behaviour,
     review_id = excluded.review_id, policy_version = excluded.policy_version,
     since = excluded.since
 """,

@@ -17,6 +17,7 @@ from zhike.archive.errors import ArchiveError
 from zhike.archive.selectors import access_customer
 from zhike.org.models import User
 from zhike.org.scopes import visible_to
+from zhike.policy.grading_schema import RULED_AXES
 from zhike.policy.loader import active_policy
 from zhike.policy.schema import Policy
 from zhike.trade.selectors import orders_for
@@ -245,7 +246,7 @@ def axis_labels(policy: Policy) -> dict[str, tuple[str, dict[str, str]]]:
             rules.score.name,
             {g.key: f"{g.key} {g.label}" for g in rules.score.grades},
         )
-    for key in ("tier", "size_class"):
+    for key in RULED_AXES:
         axis = getattr(rules, key)
         if axis is not None:
             axes[key] = (axis.name, {lv.key: lv.label for lv in axis.levels})
@@ -282,11 +283,13 @@ def _labels(card: selectors.GradingCard, policy: Policy) -> dict[str, str]:
     grades = {g.key: g.label for g in rules.score.grades} if rules.score else {}
     tiers = {lv.key: lv.label for lv in rules.tier.levels} if rules.tier else {}
     sizes = {lv.key: lv.label for lv in rules.size_class.levels} if rules.size_class else {}
+    habits = {lv.key: lv.label for lv in rules.behaviour.levels} if rules.behaviour else {}
     standing = card.standing
     return {
         "standing_grade": grades.get(standing.grade, "") if standing else "",
         "standing_tier": tiers.get(standing.tier, "") if standing else "",
         "standing_size": sizes.get(standing.size_class, "") if standing else "",
+        "standing_behaviour": habits.get(standing.behaviour, "") if standing else "",
         "score_grade": grades.get(card.score.grade, "") if card.score else "",
     }
 

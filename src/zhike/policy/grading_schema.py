@@ -25,6 +25,9 @@ Metric = Literal[
 # Archive fields a criterion may test (GRD-1's industry/region/size axes live there).
 CriterionField = Literal["size", "industry", "province", "city", "customer_type"]
 KEY = r"^[a-z][a-z0-9_]{0,29}$"
+# The classifications by rules (GRD-1), in the order pages show them: value tier, size
+# (大客户/一般客户) and purchasing behaviour.
+RULED_AXES = ("tier", "size_class", "behaviour")
 
 
 class Band(Section):
@@ -303,6 +306,9 @@ class GradingPolicy(Section):
     score: Scorecard | None = None
     tier: RuledAxis | None = None
     size_class: RuledAxis | None = None
+    # GRD-1 behaviour: how often and how much the customer buys (complaints join when the
+    # service module records them).
+    behaviour: RuledAxis | None = None
     attestations: list[AttestationRule] = []
     event_downgrade: EventDowngrade | None = None
     admission: Admission | None = None
@@ -354,7 +360,7 @@ class GradingPolicy(Section):
     @model_validator(mode="after")
     def attestations_declared(self) -> Self:
         declared = {a.key for a in self.attestations}
-        for axis in (self.tier, self.size_class):
+        for axis in (getattr(self, name) for name in RULED_AXES):
             for level in axis.levels if axis else []:
                 for key in _attestation_keys(level.criteria):
                     if key not in declared:
