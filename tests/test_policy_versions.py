@@ -142,3 +142,63 @@ def test_pol_3_revision_over_the_api(company: Company) -> None:
     assert good.status_code == 201 and good.json()["state"] == "submitted"
     assert [v["version"] for v in mgr.get("/api/v1/policy/versions").json()] == ["general-7"]
     assert company.api("alice").get("/api/v1/policy").json()["version"] == "general-1"
+
+
+def test_pol_3_revision_uploaded_on_the_policy_page(company: Company) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = company.client("mgr")
+    page = client.get("/policy/")
+    assert "当前生效" in page.text and "general-1" in page.text
+    current = client.get("/policy/current.toml")
+    assert current.status_code == 200 and 'version = "general-1"' in current.content.decode()
+    # A file with a mistake: every problem in Chinese, nothing submitted
+    bad = SimpleUploadedFile("p.toml", revised("general-2", date(2020, 1, 1)).encode())
+    response = client.post("/policy/", {"file": bad, "note": "x"})
+    assert "生效日期不能早于今天" in response.text
+    broken = SimpleUploadedFile("p.toml", b'[policy]\nname = "x"\nversion = 3\n')
+    response = client.post("/policy/", {"file": broken})
+    assert "管理制度文件无效" in response.text and "policy.version" in response.text
+    assert not PolicyVersion.objects.exists()
+    # A good one goes for approval and is listed
+    good = SimpleUploadedFile(
+        "p.toml", revised("general-2", timezone.localdate() + timedelta(days=7)).encode()
+    )
+    response = client.post(
+        "/policy/", {"file": good, "note": "资料更新期限改为 14 天"}, follow=True
+    )
+    assert "已提交审批" in response.text and "资料更新期限改为 14 天" in response.text
+    version = PolicyVersion.objects.get()
+    assert version.state == PolicyVersion.State.SUBMITTED
+    assert ApprovalRequest.objects.filter(kind="policy_change", object_id=version.pk).exists()
+
+
+def test_pol_3_salesperson_sees_the_policy_but_cannot_revise(company: Company) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = company.client("alice")
+    page = client.get("/policy/")
+    assert page.status_code == 200 and "general-1" in page.text
+    assert "提交制度修订" not in page.text
+    assert client.get("/policy/current.toml").status_code == 403
+    upload = SimpleUploadedFile("p.toml", revised("general-2", timezone.localdate()).encode())
+    assert client.post("/policy/", {"file": upload}).status_code == 403
+    assert not PolicyVersion.objects.exists()
+
+
+REVISERS = {"admin", "crm", "gm", "mgr", "vp"}  # who run reviews (s004: 业务部经理修订)
+
+
+PERSONAS = ["admin", "alice", "arch", "bob", "carol", "crm", "cs", "fin", "gm", "mgr", "office"]
+PERSONAS += ["prod", "sup", "tech", "vp"]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_pol_3_policy_page_access_by_role(company: Company, persona: str) -> None:
+    client = company.client(persona)
+    page = client.get("/policy/")
+    assert page.status_code == 200 and "general-1" in page.text  # everyone reads the policy
+    assert ("提交制度修订" in page.text) == (persona in REVISERS)
+    assert client.get("/policy/current.toml").status_code == (200 if persona in REVISERS else 403)
+    api = company.api(persona).get("/api/v1/policy/versions")
+    assert api.status_code == (200 if persona in REVISERS else 403)

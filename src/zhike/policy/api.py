@@ -14,7 +14,7 @@ from zhike.org.models import User
 
 from .loader import PolicyError, active_policy, preset_names
 from .models import PolicyVersion
-from .versions import policy_version_submit
+from .versions import may_revise, policy_version_submit
 
 router = Router(tags=["policy"])
 
@@ -67,15 +67,10 @@ class RejectedOut(Schema):
     errors: list[ProblemOut]
 
 
-def _may_revise(user: User) -> None:
-    # s004: 业务部经理修订、主管副总经理审批 — managers draft, the chain approves.
-    if not user.has_perm("grading.run_review"):
-        raise PermissionDenied(_("您没有提交制度修订的权限"))
-
-
 @router.get("/versions", response=list[VersionOut], summary="制度版本")
 def versions(request: HttpRequest) -> list[PolicyVersion]:
-    _may_revise(request.user)  # type: ignore[arg-type]
+    if not may_revise(request.user):  # type: ignore[arg-type]
+        raise PermissionDenied(_("您没有提交制度修订的权限"))
     return list(PolicyVersion.objects.all()[:50])
 
 
@@ -84,7 +79,6 @@ def versions(request: HttpRequest) -> list[PolicyVersion]:
 )
 def submit_version(request: HttpRequest, payload: VersionIn) -> Status:
     user: User = request.user  # type: ignore[assignment]
-    _may_revise(user)
     try:
         version = policy_version_submit(
             by=user,

@@ -172,6 +172,14 @@ def load_policy(name_or_path: str | Path) -> Policy:
     return parse_policy(_preset_text(name), f"preset:{name}")
 
 
+def configured_policy_text() -> str:
+    """The TOML of the file or preset named by ``settings.ZHIKE_POLICY``."""
+    path = Path(settings.ZHIKE_POLICY)
+    if path.suffix == ".toml" or path.exists():
+        return path.read_text(encoding="utf-8")
+    return _preset_text(str(settings.ZHIKE_POLICY))
+
+
 @cache
 def configured_policy() -> Policy:
     """The policy file or preset named by ``settings.ZHIKE_POLICY``, loaded once."""

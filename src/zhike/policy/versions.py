@@ -8,16 +8,23 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zhike.archive.errors import PermissionDenied
 from zhike.audit.services import record
 from zhike.org.models import User
 from zhike.workflow.approvals import ApprovalError, approval_submit
 from zhike.workflow.models import ApprovalRequest
 
-from .loader import active_policy, parse_policy
+from .loader import active_policy, configured_policy_text, parse_policy
 from .models import PolicyVersion
 from .schema import Policy
 
 APPROVAL_KIND = "policy_change"
+
+
+def may_revise(user: User) -> bool:
+    """s004: 业务部经理修订、主管副总经理审批 — those who run reviews draft revisions, the
+    ``policy_change`` chain approves them."""
+    return user.has_perm("grading.run_review")
 
 
 @transaction.atomic
@@ -26,6 +33,8 @@ def policy_version_submit(
 ) -> PolicyVersion:
     """Validate a revised policy and send it for approval. Raises PolicyError (with every
     problem, in Chinese) when the text is invalid."""
+    if not may_revise(by):
+        raise PermissionDenied(_("您没有提交制度修订的权限"))
     revised = parse_policy(text, "upload")
     meta = revised.policy
     if PolicyVersion.objects.filter(version=meta.version).exists():
@@ -64,6 +73,13 @@ def on_version_rejected(request: ApprovalRequest) -> None:
     PolicyVersion.objects.filter(pk=request.object_id).update(
         state=PolicyVersion.State.REJECTED, decided_at=request.decided_at
     )
+
+
+def policy_text_in_force(today: date) -> str:
+    """The TOML of the policy in force: the approved version's, else the configured file
+    or preset — what a revision starts from."""
+    version = version_in_force(today)
+    return version.text if version is not None else configured_policy_text()
 
 
 def version_in_force(today: date) -> PolicyVersion | None:

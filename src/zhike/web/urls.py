@@ -4,6 +4,7 @@ from django.urls import path
 from zhike.archive import import_views
 from zhike.archive import views as archive_views
 from zhike.grading import views as grading_views
+from zhike.policy import views as policy_views
 from zhike.trade import views as trade_views
 from zhike.workflow import views as workflow_views
 
@@ -53,4 +54,6 @@ urlpatterns = [
     path("approvals/", workflow_views.approvals_page, name="approvals"),
     path("approvals/<int:request_id>/", workflow_views.approval_detail, name="approval-detail"),
     path("calendar/", workflow_views.calendar_page, name="calendar"),
+    path("policy/", policy_views.policy_page, name="policy"),
+    path("policy/current.toml", policy_views.policy_download, name="policy-download"),
 ]
