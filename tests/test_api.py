@@ -295,3 +295,49 @@ def test_arc_search_two_character_fragment_uses_the_same_rule(company: Company) 
     names = {c["name"] for c in api.get("/api/v1/customers", {"q": "贝塔"}).json()["items"]}
     assert names == {"乙方贝塔商贸"}
     assert api.get("/api/v1/customers", {"q": "塔贝"}).json()["count"] == 0
+
+
+def test_arc_list_filters_by_type_source_size_region_and_owner(company: Company) -> None:
+    from .factories import CustomerFactory
+
+    alice, bob = company.users["alice"], company.users["bob"]
+    shop = CustomerFactory(owner=alice, customer_type="individual", province="河北", city="石家庄")
+    fair = CustomerFactory(owner=bob, source="exhibition", size="large", industry="光电")
+    mgr = company.api("mgr")
+
+    def ids(query: str, api: Any = mgr) -> set[int]:
+        return {c["id"] for c in api.get(f"/api/v1/customers?{query}").json()["items"]}
+
+    assert ids("customer_type=individual") == {shop.pk}
+    assert ids("province=河北&city=石家庄") == {shop.pk}
+    assert ids("source=exhibition&size=large&industry=光电") == {fair.pk}
+    assert ids(f"owner={bob.pk}") == {fair.pk, company.customers["B"].pk}
+    assert mgr.get(f"/api/v1/customers/count?owner={bob.pk}").json() == {"count": 2}
+    # The data scope still applies: alice filtering by bob sees nothing of his
+    assert ids(f"owner={bob.pk}", company.api("alice")) == set()
+    # A value that is not a choice is a 400 in the API …
+    assert mgr.get("/api/v1/customers?size=huge").status_code == 400
+    # … and on the page the filter is dropped (an old bookmark still opens the list)
+    page = company.client("mgr").get("/customers/?size=huge&province=河北")
+    assert shop.name in page.text and fair.name not in page.text
+    # The page offers 负责人 to those who see others' customers, not to a salesperson
+    assert "全部负责人" in page.text
+    assert "全部负责人" not in company.client("alice").get("/customers/").text
+
+
+def test_imp_2_export_and_saved_view_keep_the_new_filters(company: Company) -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from zhike.archive.models import SavedView
+
+    from .factories import CustomerFactory
+
+    target = CustomerFactory(owner=company.users["alice"], province="河北")
+    client = company.client("alice")
+    response = client.get("/customers/export/?province=河北")
+    rows = list(load_workbook(BytesIO(b"".join(response.streaming_content))).active.values)
+    assert [r[1] for r in rows[1:]] == [target.name]
+    client.post("/customers/views/", {"name": "河北客户", "province": "河北"})
+    assert SavedView.objects.get(user=company.users["alice"]).query == "province=%E6%B2%B3%E5%8C%97"

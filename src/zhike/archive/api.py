@@ -114,6 +114,13 @@ class CustomerPatch(Schema):
 class CustomerFilters(Schema):
     q: str = Field(default="", max_length=100, description="名称片段、编码或电话后四位")
     status: CustomerStatus | None = None
+    customer_type: CustomerType | None = None
+    source: SourceChannel | None = None
+    size: CompanySize | None = None
+    industry: str = Field(default="", max_length=50)
+    province: str = Field(default="", max_length=20)
+    city: str = Field(default="", max_length=20)
+    owner: int | None = Field(default=None, description="负责人的用户 id")
     limit: int = Field(default=50, ge=1, le=200)
     offset: int = Field(default=0, ge=0, le=1_000_000)
 
@@ -181,6 +188,7 @@ def list_customers(request: HttpRequest, filters: Query[CustomerFilters]) -> dic
         limit=filters.limit,
         offset=filters.offset,
         columns=(*COLUMNS, *policy.archive.data_quality.completeness_fields),
+        fields=selectors.list_fields(filters.model_dump()),
     )
     return {
         "count": page.count,
@@ -196,7 +204,13 @@ class CountOut(Schema):
 @router.get("/count", response=CountOut, summary="客户数量")
 def count_customers(request: HttpRequest, filters: Query[CustomerFilters]) -> dict:
     user: User = request.user  # type: ignore[assignment]
-    return {"count": selectors.customer_count(user, q=filters.q, status=filters.status or "")}
+    count = selectors.customer_count(
+        user,
+        q=filters.q,
+        status=filters.status or "",
+        fields=selectors.list_fields(filters.model_dump()),
+    )
+    return {"count": count}
 
 
 @router.post("", response={201: CustomerOut}, summary="新建客户")

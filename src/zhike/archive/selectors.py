@@ -1,6 +1,6 @@
 """Reads of the archive, always through the user's data scope (ORG-2)."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -75,11 +75,49 @@ def search_filter(q: str) -> Q:
     return Q(search_text__contains=needle)
 
 
+# Exact-match filters of the customer list — the page's selects, the API's query
+# parameters, saved views and exports: field → the values it may take (None: any text).
+LIST_FIELDS: dict[str, frozenset[str] | None] = {
+    "customer_type": frozenset(CustomerType.values),
+    "source": frozenset(SourceChannel.values),
+    "size": frozenset(CompanySize.values),
+    "industry": None,
+    "province": None,
+    "city": None,
+    "owner": None,  # a user id
+}
+
+
+def list_fields(params: Mapping[str, Any]) -> dict[str, str]:
+    """The list filters set in ``params`` (a query string, a saved view, an export job).
+    A value that is not a choice is dropped rather than refused: an old bookmark still
+    opens the list."""
+    fields = {}
+    for field, allowed in LIST_FIELDS.items():
+        value = str(params.get(field) or "").strip()[:50]
+        if not value or (allowed is not None and value not in allowed):
+            continue
+        if field == "owner" and not value.isdigit():
+            continue
+        fields[field] = value
+    return fields
+
+
 def filtered_customers(
-    user: User, *, q: str = "", status: str = "", stale: tuple[Policy, datetime] | None = None
+    user: User,
+    *,
+    q: str = "",
+    status: str = "",
+    stale: tuple[Policy, datetime] | None = None,
+    fields: Mapping[str, str] | None = None,
 ) -> QuerySet[Customer]:
-    """The customers ``user`` may see, narrowed by the list filters."""
+    """The customers ``user`` may see, narrowed by the list filters (``fields`` from
+    :func:`list_fields`)."""
     queryset = customers_for(user)
+    for field, value in (fields or {}).items():
+        if field not in LIST_FIELDS:
+            raise ValueError(f"not a list filter: {field}")
+        queryset = queryset.filter(**{"owner_id" if field == "owner" else field: value})
     if stale is not None:
         policy, now = stale
         cutoff = now - timedelta(days=policy.archive.data_quality.stale_after_days)
@@ -91,8 +129,10 @@ def filtered_customers(
     return queryset
 
 
-def customer_count(user: User, *, q: str = "", status: str = "") -> int:
-    return filtered_customers(user, q=q, status=status).count()
+def customer_count(
+    user: User, *, q: str = "", status: str = "", fields: Mapping[str, str] | None = None
+) -> int:
+    return filtered_customers(user, q=q, status=status, fields=fields).count()
 
 
 # From this offset on, a page is found by its ids first (see customer_page).
@@ -116,6 +156,7 @@ def customer_page(
     offset: int = 0,
     count_cap: int | None = None,
     columns: Sequence[str] = (),
+    fields: Mapping[str, str] | None = None,
 ) -> CustomerPage:
     """One page of the customers ``user`` may see, newest first, with the total count.
     ``stale=(policy, now)`` keeps only records overdue for an update (ARC-6).
@@ -127,7 +168,7 @@ def customer_page(
     With ``columns`` the items are dicts of those columns (``owner_name`` and
     ``department_name`` among them if wanted): an API page needs no model instances."""
     cap = settings.ZHIKE_LIST_COUNT_CAP if count_cap is None else count_cap
-    queryset = filtered_customers(user, q=q, status=status, stale=stale)
+    queryset = filtered_customers(user, q=q, status=status, stale=stale, fields=fields)
     rows = with_display_names(queryset).order_by("-id")
     start = offset
     if offset >= DEEP_PAGE:

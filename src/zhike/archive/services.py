@@ -36,7 +36,13 @@ from .models import (
     SourceChannel,
 )
 from .search import search_text
-from .selectors import access_customer, customers_for, filtered_customers, mask_name
+from .selectors import (
+    LIST_FIELDS,
+    access_customer,
+    customers_for,
+    filtered_customers,
+    mask_name,
+)
 from .validators import (
     InvalidIdentifier,
     clean_phone,
@@ -442,20 +448,31 @@ def _ask_for_an_update(*, customer_id: int, kind: str, now: datetime, policy: Po
         )
 
 
-def customer_export_now(*, by: User, q: str, status: str, target: IO[bytes] | Path) -> int:
+def customer_export_now(
+    *,
+    by: User,
+    q: str,
+    status: str,
+    target: IO[bytes] | Path,
+    fields: Mapping[str, str] | None = None,
+) -> int:
     """Write the user's filtered customer list to ``target`` and log the export (SEC-4)."""
-    queryset = filtered_customers(by, q=q, status=status)
+    queryset = filtered_customers(by, q=q, status=status, fields=fields)
     count = write_xlsx(by, queryset, target)
-    record(by, "customer.exported", by=by, details={"q": q, "status": status, "rows": count})
+    details = {"q": q, "status": status, **(fields or {}), "rows": count}
+    record(by, "customer.exported", by=by, details=details)
     return count
 
 
 @transaction.atomic
-def customer_export_request(*, by: User, q: str, status: str) -> Export:
+def customer_export_request(
+    *, by: User, q: str, status: str, fields: Mapping[str, str] | None = None
+) -> Export:
     """Queue a large export as a job; the user is told in the inbox when it is ready."""
     from .tasks import run_export_task
 
-    export = Export.objects.create(id=uuid.uuid4(), user=by, filters={"q": q, "status": status})
+    filters = {"q": q, "status": status, "fields": dict(fields or {})}
+    export = Export.objects.create(id=uuid.uuid4(), user=by, filters=filters)
     run_export_task.delay_on_commit(str(export.pk))
     return export
 
@@ -578,7 +595,7 @@ def customer_set_blacklisted(
     return customer
 
 
-SAVED_VIEW_KEYS = ("q", "status", "stale")
+SAVED_VIEW_KEYS = ("q", "status", "stale", *LIST_FIELDS)
 SAVED_VIEWS_MAX = 20
 
 

@@ -2,6 +2,7 @@
 
 import tempfile
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,12 +15,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhike.org.models import User
+from zhike.org.scopes import users_in_scope
 from zhike.policy.loader import active_policy
 
 from . import selectors, services
 from .errors import ArchiveError, CustomerNotFound
 from .forms import CustomerForm
-from .models import Customer, CustomerStatus, Export, InteractionKind
+from .models import (
+    CompanySize,
+    Customer,
+    CustomerStatus,
+    CustomerType,
+    Export,
+    InteractionKind,
+    SourceChannel,
+)
 from .validators import InvalidIdentifier, clean_phone
 
 PAGE_SIZE = 50
@@ -40,8 +50,15 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     status = status if status in CustomerStatus.values else ""
     stale = (active_policy(), timezone.now()) if request.GET.get("stale") == "1" else None
     number = _page_number(request)
+    fields = selectors.list_fields(request.GET)
     page = selectors.customer_page(
-        user, q=q, status=status, stale=stale, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE
+        user,
+        q=q,
+        status=status,
+        stale=stale,
+        fields=fields,
+        limit=PAGE_SIZE,
+        offset=(number - 1) * PAGE_SIZE,
     )
     rows = [
         (
@@ -65,15 +82,33 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "status": status,
         "stale": request.GET.get("stale") == "1",
         "statuses": CustomerStatus.choices,
+        "fields": fields,
+        "choices": {
+            "customer_type": CustomerType.choices,
+            "source": SourceChannel.choices,
+            "size": CompanySize.choices,
+        },
+        "owners": _owner_choices(user),
+        "filtered": bool(q or status or fields or request.GET.get("stale")),
         "can_add": user.has_perm("archive.add_customer"),
         "saved_views": list(user.saved_views.all()),
-        "query": request.GET.urlencode(),
+        # The filters as a query string, for the pager, the export and saved views.
+        "query": urlencode({"q": q, "status": status, "stale": "1" if stale else "", **fields}),
     }
     # htmx asks for the results block only when the search box or a pager link changes.
     template = "archive/customer_list.html"
     if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
         template += "#results"
     return render(request, template, context)
+
+
+def _owner_choices(user: User) -> list[tuple[int, str]]:
+    """负责人 filter: the users whose customers ``user`` may see (none when only its own)."""
+    owners = [
+        (u.pk, u.display_name or u.username)
+        for u in users_in_scope(user).order_by("username")[:300]
+    ]
+    return owners if len(owners) > 1 else []
 
 
 def _access(user: User, customer_id: int) -> Customer:
@@ -213,12 +248,14 @@ def customer_export(request: HttpRequest) -> HttpResponseBase:
     q = request.GET.get("q", "")[:100]
     status = request.GET.get("status", "")
     status = status if status in CustomerStatus.values else ""
-    if selectors.customer_count(user, q=q, status=status) > settings.ZHIKE_EXPORT_SYNC_LIMIT:
-        services.customer_export_request(by=user, q=q, status=status)
+    fields = selectors.list_fields(request.GET)
+    count = selectors.customer_count(user, q=q, status=status, fields=fields)
+    if count > settings.ZHIKE_EXPORT_SYNC_LIMIT:
+        services.customer_export_request(by=user, q=q, status=status, fields=fields)
         messages.success(request, _("导出的客户较多,已转为后台任务,完成后会在工作台通知您。"))
         return redirect("customer-list")
     target = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it
-    services.customer_export_now(by=user, q=q, status=status, target=target)
+    services.customer_export_now(by=user, q=q, status=status, fields=fields, target=target)
     target.seek(0)
     filename = f"客户_{timezone.localdate():%Y%m%d}.xlsx"
     return FileResponse(target, as_attachment=True, filename=filename)

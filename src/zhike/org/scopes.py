@@ -36,6 +36,15 @@ def user_scopes(user: "User") -> set[str]:
     return cached
 
 
+def _tree_ids(user: "User") -> list[int]:
+    """Ids of the user's department tree, cached on the user object for the request."""
+    cached: list[int] | None = getattr(user, "_zhike_tree_ids", None)
+    if cached is None:
+        cached = department_tree_ids(user.department_id)  # type: ignore[arg-type]
+        user._zhike_tree_ids = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def remember_scopes(user: "User", scopes: set[str]) -> None:
     """Give ``user`` its roles' scopes when they were read with the user (API sign-in)."""
     user._zhike_scopes = scopes  # type: ignore[attr-defined]
@@ -65,10 +74,28 @@ def scope_filter(user: "User", model: type[Model]) -> Q | None:
     condition = Q(**{owner: user.pk})  # everyone sees their own records
     if user.department_id is not None:
         if DataScope.DEPARTMENT_TREE in scopes:
-            condition |= Q(**{f"{dept}__in": department_tree_ids(user.department_id)})
+            condition |= Q(**{f"{dept}__in": _tree_ids(user)})
         elif DataScope.DEPARTMENT in scopes:
             condition |= Q(**{dept: user.department_id})
     return condition
+
+
+def users_in_scope(user: "User") -> "QuerySet[User]":
+    """The active users whose customers ``user`` may see by its roles' scopes (itself
+    included): the choices of a 负责人 filter."""
+    from .models import User
+
+    users = User.objects.filter(is_active=True)
+    scopes = user_scopes(user)
+    if user.is_superuser or DataScope.ALL in scopes:
+        return users
+    condition = Q(pk=user.pk)
+    if user.department_id is not None:
+        if DataScope.DEPARTMENT_TREE in scopes:
+            condition |= Q(department_id__in=_tree_ids(user))
+        elif DataScope.DEPARTMENT in scopes:
+            condition |= Q(department_id=user.department_id)
+    return users.filter(condition)
 
 
 def visible_to[M: Model](user: "User", queryset: QuerySet[M]) -> QuerySet[M]:
