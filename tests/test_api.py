@@ -301,7 +301,7 @@ def test_arc_list_filters_by_type_source_size_region_and_owner(company: Company)
     from .factories import CustomerFactory
 
     alice, bob = company.users["alice"], company.users["bob"]
-    shop = CustomerFactory(owner=alice, customer_type="individual", province="河北", city="石家庄")
+    shop = CustomerFactory(owner=alice, customer_type="individual", province="河北省", city="石家庄市")
     fair = CustomerFactory(owner=bob, source="exhibition", size="large", industry="光电")
     mgr = company.api("mgr")
 
@@ -334,7 +334,7 @@ def test_imp_2_export_and_saved_view_keep_the_new_filters(company: Company) -> N
 
     from .factories import CustomerFactory
 
-    target = CustomerFactory(owner=company.users["alice"], province="河北")
+    target = CustomerFactory(owner=company.users["alice"], province="河北省")
     client = company.client("alice")
     response = client.get("/customers/export/?province=河北")
     rows = list(load_workbook(BytesIO(b"".join(response.streaming_content))).active.values)

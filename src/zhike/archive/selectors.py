@@ -75,8 +75,9 @@ def search_filter(q: str) -> Q:
     return Q(search_text__contains=needle)
 
 
-# Exact-match filters of the customer list — the page's selects, the API's query
-# parameters, saved views and exports: field → the values it may take (None: any text).
+# Filters of the customer list — the page's selects, the API's query parameters, saved
+# views and exports: field → the values it may take. ``None``: free text matched as a
+# prefix, so 河北 finds 河北省 and 石家庄 finds 石家庄市.
 LIST_FIELDS: dict[str, frozenset[str] | None] = {
     "customer_type": frozenset(CustomerType.values),
     "source": frozenset(SourceChannel.values),
@@ -117,7 +118,12 @@ def filtered_customers(
     for field, value in (fields or {}).items():
         if field not in LIST_FIELDS:
             raise ValueError(f"not a list filter: {field}")
-        queryset = queryset.filter(**{"owner_id" if field == "owner" else field: value})
+        if field == "owner":
+            queryset = queryset.filter(owner_id=value)
+        elif LIST_FIELDS[field] is None:
+            queryset = queryset.filter(**{f"{field}__startswith": value})
+        else:
+            queryset = queryset.filter(**{field: value})
     if stale is not None:
         policy, now = stale
         cutoff = now - timedelta(days=policy.archive.data_quality.stale_after_days)
