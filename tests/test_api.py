@@ -301,7 +301,9 @@ def test_arc_list_filters_by_type_source_size_region_and_owner(company: Company)
     from .factories import CustomerFactory
 
     alice, bob = company.users["alice"], company.users["bob"]
-    shop = CustomerFactory(owner=alice, customer_type="individual", province="河北省", city="石家庄市")
+    shop = CustomerFactory(
+        owner=alice, customer_type="individual", province="河北省", city="石家庄市"
+    )
     fair = CustomerFactory(owner=bob, source="exhibition", size="large", industry="光电")
     mgr = company.api("mgr")
 
