@@ -119,7 +119,7 @@ def filtered_customers(
         if field not in LIST_FIELDS:
             raise ValueError(f"not a list filter: {field}")
         if field == "owner":
-            queryset = queryset.filter(owner_id=value)
+            queryset = queryset.filter(owner_id=int(value))
         elif LIST_FIELDS[field] is None:
             queryset = queryset.filter(**{f"{field}__startswith": value})
         else:
