@@ -360,3 +360,27 @@ def test_arc_search_index_follows_renames(company: Company) -> None:
     assert found("晨星科技") and found("sjzcx")
     assert not found("纪元光电") and not found("hbjy")
     assert not found('"晨星')  # a quote in the box is text, not FTS syntax
+
+
+def test_arc_3_tags_set_listed_filtered_and_in_history(company: Company) -> None:
+    customer = company.customers["A"]
+    api = company.api("alice")
+    url = f"/api/v1/customers/{customer.pk}/tags"
+    response = api.put(url, {"tags": [" 重点跟进 ", "华北", "华北", ""]}, content_type=JSON)
+    assert response.status_code == 200 and response.json() == ["华北", "重点跟进"]
+    assert api.get(url).json() == ["华北", "重点跟进"]
+    listed = api.get("/api/v1/customers?tag=华北").json()["items"]
+    assert [c["id"] for c in listed] == [customer.pk]
+    # Bad input: a clear error, nothing changed
+    too_long = api.put(url, {"tags": ["长" * 31]}, content_type=JSON)
+    assert too_long.status_code == 400 and "30" in too_long.json()["message"]
+    assert api.get(url).json() == ["华北", "重点跟进"]
+    # Outside the scope: not found; without the right to change: refused
+    assert company.api("bob").put(url, {"tags": ["x"]}, content_type=JSON).status_code == 404
+    assert company.api("fin").put(url, {"tags": ["x"]}, content_type=JSON).status_code == 403
+    # The 360° page shows and edits them (commas of either width or 、), with history
+    page = company.client("alice")
+    page.post(f"/customers/{customer.pk}/?tab=basic", {"tags": "华北，老客户、重点跟进"})
+    assert api.get(url).json() == ["华北", "老客户", "重点跟进"]
+    history = page.get(f"/customers/{customer.pk}/?tab=history").text
+    assert "修改标签" in history and "老客户" in history

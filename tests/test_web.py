@@ -209,9 +209,9 @@ def test_web_customer_form_blank_choices_read_chinese(company: Company) -> None:
     assert "请选择" in page and "Select an option" not in page
 
 
-# 360° tabs: session, user, scopes, department tree, customer, its tab's rows, permissions,
+# 360° tabs: session, user, scopes, department tree, customer, its tab's rows (basic: tags),
 # merged-away codes (history); navigation: overdue, unread, delegations, approvals waiting.
-PINNED_TAB_QUERIES = {"basic": 11, "contacts": 12, "history": 13, "timeline": 12}
+PINNED_TAB_QUERIES = {"basic": 12, "contacts": 12, "history": 13, "timeline": 12}
 
 
 @pytest.mark.parametrize("tab", sorted(PINNED_TAB_QUERIES))

@@ -121,6 +121,7 @@ class CustomerFilters(Schema):
     province: str = Field(default="", max_length=20)
     city: str = Field(default="", max_length=20)
     owner: int | None = Field(default=None, description="负责人的用户 id")
+    tag: str = Field(default="", max_length=30, description="标签名")
     limit: int = Field(default=50, ge=1, le=200)
     offset: int = Field(default=0, ge=0, le=1_000_000)
 
@@ -268,6 +269,26 @@ def update_customer(request: HttpRequest, customer_id: int, payload: CustomerPat
         policy=active_policy(),
     )
     return one_customer(user, customer_id)
+
+
+class TagsIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    tags: list[str] = Field(max_length=50, description="客户的全部标签(替换原有标签)")
+
+
+@router.get("/{int:customer_id}/tags", response=list[str], summary="客户标签")
+def get_tags(request: HttpRequest, customer_id: int) -> list[str]:
+    customer = selectors.access_customer(request.user, customer_id)  # type: ignore[arg-type]
+    return sorted(customer.tags.values_list("name", flat=True))
+
+
+@router.put("/{int:customer_id}/tags", response=list[str], summary="设置客户标签")
+def set_tags(request: HttpRequest, customer_id: int, payload: TagsIn) -> list[str]:
+    return services.customer_set_tags(
+        by=request.user,  # type: ignore[arg-type]
+        customer_id=customer_id,
+        names=payload.tags,
+    )
 
 
 @router.post("/data-quality-sweep", response={202: None}, summary="立即执行资料更新检查")

@@ -86,6 +86,7 @@ LIST_FIELDS: dict[str, frozenset[str] | None] = {
     "province": None,
     "city": None,
     "owner": None,  # a user id
+    "tag": None,  # a tag's name, exactly
 }
 
 
@@ -120,6 +121,8 @@ def filtered_customers(
             raise ValueError(f"not a list filter: {field}")
         if field == "owner":
             queryset = queryset.filter(owner_id=int(value))
+        elif field == "tag":
+            queryset = queryset.filter(tags__name=value)
         elif LIST_FIELDS[field] is None:
             queryset = queryset.filter(**{f"{field}__startswith": value})
         else:
@@ -226,10 +229,11 @@ ACTION_LABELS = {
     "customer.merged_into": _("已合并到其他客户"),
     "customer.updated": _("修改"),
     "contact.added": _("添加联系人"),
+    "customer.tagged": _("修改标签"),
 }
 
 
-FIELD_LABELS = {"id_number": _("身份证号")}
+FIELD_LABELS = {"id_number": _("身份证号"), "tags": _("标签")}
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from .models import (
     InteractionKind,
     SavedView,
     SourceChannel,
+    Tag,
 )
 from .search import search_text
 from .selectors import (
@@ -221,6 +222,31 @@ def customer_search_text(customer: Customer) -> str:
         phones=[p for p in [customer.phone, *(phone for _n, phone in contacts)] if p],
         contact_names=[n for n, _p in contacts],
     )
+
+
+TAGS_MAX = 20  # per customer: labels, not a second archive
+
+
+@transaction.atomic
+def customer_set_tags(*, by: User, customer_id: int, names: list[str]) -> list[str]:
+    """Replace a customer's tags (ARC-3 characteristics): names are trimmed, blanks and
+    repeats dropped; unknown names become new tags. Returns the tags, sorted."""
+    access_customer(by, customer_id)  # scope check first: out of scope is "not found"
+    if not by.has_perm("archive.change_customer"):
+        raise PermissionDenied(_("您没有修改客户的权限"))
+    wanted = sorted({n.strip() for n in names if n and n.strip()})
+    if any(len(n) > 30 for n in wanted):
+        raise ArchiveError(_("标签不能超过 30 个字"), field="tags")
+    if len(wanted) > TAGS_MAX:
+        raise ArchiveError(_("每个客户最多 %(n)s 个标签") % {"n": TAGS_MAX}, field="tags")
+    customer = Customer.objects.select_for_update().get(pk=customer_id)
+    before = sorted(customer.tags.values_list("name", flat=True))
+    if before == wanted:
+        return wanted
+    Tag.objects.bulk_create([Tag(name=n) for n in wanted], ignore_conflicts=True)
+    customer.tags.set(Tag.objects.filter(name__in=wanted))
+    record(customer, "customer.tagged", by=by, details={"changes": {"tags": [before, wanted]}})
+    return wanted
 
 
 @transaction.atomic

@@ -1,5 +1,6 @@
 """Customer pages. Reads go through selectors (scoped), writes through services."""
 
+import re
 import tempfile
 from typing import Any
 from urllib.parse import urlencode
@@ -144,7 +145,9 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "completeness": services.completeness(customer, active_policy()),
         "profile_template": active_policy().archive.contact_profile,
     }
-    if tab == "contacts":
+    if tab == "basic":
+        context["tags"] = sorted(customer.tags.values_list("name", flat=True))
+    elif tab == "contacts":
         context["contacts"] = [
             (c, c.phone if full_phone else selectors.mask_phone(c.phone))
             for c in customer.contacts.all()
@@ -163,7 +166,11 @@ def _post_to_tab(request: HttpRequest, user: User, customer_id: int, tab: str) -
     """Add a contact or a follow-up from the 360° page; returns the error to show."""
     data: dict[str, Any] = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
     try:
-        if tab == "contacts":
+        if tab == "basic":
+            # 标签: separated by commas (either width), 、 or spaces, as people type them.
+            names = re.split(r"[,，、\s]+", data.get("tags", ""))
+            services.customer_set_tags(by=user, customer_id=customer_id, names=names)
+        elif tab == "contacts":
             data["is_key_person"] = data.get("is_key_person") == "on"
             services.contact_add(
                 by=user, customer_id=customer_id, data=data, policy=active_policy()
