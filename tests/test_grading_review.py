@@ -245,3 +245,5 @@ def test_grd_1_behaviour_axis_by_frequency_and_amount(company: Company, general)
     assert (change.old, change.new) == ("", "occasional")
     page = company.client("alice").get(f"/customers/{big.pk}/grading/")
     assert "购买行为" in page.text and "高频大额" in page.text
+    # with each level's conditions, as for the value tier
+    assert "购买行为:各级条件" in page.text and "期内合同 ≥ 6 份" in page.text

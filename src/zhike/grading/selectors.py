@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from zhike.archive.selectors import access_customer
 from zhike.org.models import User
 from zhike.org.scopes import visible_to
-from zhike.policy.grading_schema import Level
+from zhike.policy.grading_schema import RULED_AXES, Level
 from zhike.policy.schema import Policy
 from zhike.trade.metrics import CustomerFigures, Period, customer_figures
 
@@ -39,6 +39,8 @@ class GradingCard:
     figures: CustomerFigures
     score: GradeResult | None
     tiers_met: list[Level]
+    # Every ruled axis (tier, size_class, behaviour) → the levels whose criteria are met.
+    levels_met: dict[str, list[Level]]
     standing: Standing | None
     assessments: dict[str, Assessment]
     history: list[GradeChange]
@@ -64,13 +66,19 @@ def grading_card(user: User, customer_id: int, *, policy: Policy, today: date) -
         name: getattr(customer, name)
         for name in ("size", "industry", "province", "city", "customer_type")
     }
+    met = {
+        axis: levels_met(getattr(rules, axis), figures, fields, attested)
+        for axis in RULED_AXES
+        if getattr(rules, axis) is not None
+    }
     return GradingCard(
         period=period,
         figures=figures,
         score=grade_for(figures, ratings, rules.score, rules, period_end=period.end)
         if rules.score
         else None,
-        tiers_met=levels_met(rules.tier, figures, fields, attested) if rules.tier else [],
+        tiers_met=met.get("tier", []),
+        levels_met=met,
         standing=standing_of(customer.pk),
         assessments=assessments,
         history=list(grade_history(customer.pk)),

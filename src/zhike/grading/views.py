@@ -183,18 +183,21 @@ def customer_grading(request: HttpRequest, customer_id: int) -> HttpResponse:
             error = _("请检查日期(如 2026-03-01)和数字的格式")
     card = selectors.grading_card(user, customer.pk, policy=policy, today=timezone.localdate())
     rules = policy.grading
-    tiers = []
-    if rules.tier:
-        met = {level.key for level in card.tiers_met}
-        tiers = [
+    # Each ruled axis's levels with their conditions, and which the customer meets now.
+    conditions = []
+    for key, met_levels in card.levels_met.items():
+        axis = getattr(rules, key)
+        met = {level.key for level in met_levels}
+        rows = [
             {
                 "label": level.label,
                 "met": level.key in met,
                 "criteria": [describe(c) for c in level.criteria],
                 "quota": level.quota,
             }
-            for level in rules.tier.levels
+            for level in axis.levels
         ]
+        conditions.append({"name": axis.name, "rows": rows})
     user_roles = set(user.roles.values_list("code", flat=True))  # one query for every check
 
     def holds(roles: list[str]) -> bool:
@@ -230,7 +233,7 @@ def customer_grading(request: HttpRequest, customer_id: int) -> HttpResponse:
             "problems": Problem.objects.filter(customer=customer)[:20],
             "may_downgrade": user.has_perm("grading.run_review") and bool(rules.event_downgrade),
             "downgrade_levels": _downgrade_levels(policy),
-            "tiers": tiers,
+            "conditions": conditions,
             "manual": manual,
             "error": error,
         },
