@@ -33,6 +33,18 @@ def proposed(company: Company, policy) -> Review:  # type: ignore[no-untyped-def
     return review
 
 
+def vp_decides(company: Company, request, action: str, comment: str, policy) -> None:  # type: ignore[no-untyped-def]
+    """The vice president acts on a review's approval request (the s000/s004 chain)."""
+    approval_act(
+        request_id=request.pk,
+        by=company.users["vp"],
+        action=action,
+        comment=comment,
+        policy=policy,
+        now=timezone.now(),
+    )
+
+
 def test_grd_6_review_adjust_approve_apply(company: Company, general) -> None:  # type: ignore[no-untyped-def]
     # Given a core customer (≥ 1 M) and an ordinary one
     core = CustomerFactory(owner=company.users["alice"])
@@ -64,14 +76,7 @@ def test_grd_6_review_adjust_approve_apply(company: Company, general) -> None:  
     )
     review.refresh_from_db()
     assert review.state == Review.State.SUBMITTED
-    approval_act(
-        request_id=request.pk,
-        by=company.users["vp"],
-        action="approve",
-        comment="同意",
-        policy=general,
-        now=timezone.now(),
-    )
+    vp_decides(company, request, "approve", "同意", general)
     # Then the grades are current at once, with the adjustment and its reason in history
     review.refresh_from_db()
     assert review.state == Review.State.APPLIED
@@ -144,14 +149,7 @@ def test_grd_6_one_open_review_at_a_time_and_rejection(company: Company, general
     request = review_submit(
         by=company.users["mgr"], review_id=review.pk, policy=general, now=timezone.now()
     )
-    approval_act(
-        request_id=request.pk,
-        by=company.users["vp"],
-        action="return",
-        comment="补充说明",
-        policy=general,
-        now=timezone.now(),
-    )
+    vp_decides(company, request, "return", "补充说明", general)
     review.refresh_from_db()
     assert review.state == Review.State.PROPOSED  # back to the reviewers
     again = review_submit(
@@ -159,14 +157,7 @@ def test_grd_6_one_open_review_at_a_time_and_rejection(company: Company, general
     )
     assert again.pk == request.pk and again.round == 2  # the same request, a new round
     assert ApprovalRequest.objects.count() == 1
-    approval_act(
-        request_id=request.pk,
-        by=company.users["vp"],
-        action="reject",
-        comment="数据有误",
-        policy=general,
-        now=timezone.now(),
-    )
+    vp_decides(company, request, "reject", "数据有误", general)
     review.refresh_from_db()
     assert review.state == Review.State.REJECTED
     assert not Standing.objects.exists()  # nothing applied
@@ -232,14 +223,7 @@ def test_grd_1_behaviour_axis_by_frequency_and_amount(company: Company, general)
     request = review_submit(
         by=company.users["mgr"], review_id=review.pk, policy=general, now=timezone.now()
     )
-    approval_act(
-        request_id=request.pk,
-        by=company.users["vp"],
-        action="approve",
-        comment="同意",
-        policy=general,
-        now=timezone.now(),
-    )
+    vp_decides(company, request, "approve", "同意", general)
     assert Standing.objects.get(customer=big).behaviour == "frequent_large"
     change = GradeChange.objects.get(customer=once, axis="behaviour")
     assert (change.old, change.new) == ("", "occasional")

@@ -75,18 +75,27 @@ def search_filter(q: str) -> Q:
     return Q(search_text__contains=needle)
 
 
+@dataclass(frozen=True)
+class ListFilter:
+    """One filter of the customer list: the lookup it becomes, and the values it may take
+    (``None``: any text)."""
+
+    lookup: str
+    allowed: frozenset[str] | None = None
+
+
 # Filters of the customer list — the page's selects, the API's query parameters, saved
-# views and exports: field → the values it may take. ``None``: free text matched as a
-# prefix, so 河北 finds 河北省 and 石家庄 finds 石家庄市.
-LIST_FIELDS: dict[str, frozenset[str] | None] = {
-    "customer_type": frozenset(CustomerType.values),
-    "source": frozenset(SourceChannel.values),
-    "size": frozenset(CompanySize.values),
-    "industry": None,
-    "province": None,
-    "city": None,
-    "owner": None,  # a user id
-    "tag": None,  # a tag's name, exactly
+# views and exports. Region and industry match as a prefix, so 河北 finds 河北省 and 石家庄
+# finds 石家庄市; 负责人 is a user id, a tag its exact name.
+LIST_FIELDS: dict[str, ListFilter] = {
+    "customer_type": ListFilter("customer_type", frozenset(CustomerType.values)),
+    "source": ListFilter("source", frozenset(SourceChannel.values)),
+    "size": ListFilter("size", frozenset(CompanySize.values)),
+    "industry": ListFilter("industry__startswith"),
+    "province": ListFilter("province__startswith"),
+    "city": ListFilter("city__startswith"),
+    "owner": ListFilter("owner_id"),
+    "tag": ListFilter("tags__name"),
 }
 
 
@@ -95,9 +104,9 @@ def list_fields(params: Mapping[str, Any]) -> dict[str, str]:
     A value that is not a choice is dropped rather than refused: an old bookmark still
     opens the list."""
     fields = {}
-    for field, allowed in LIST_FIELDS.items():
+    for field, rule in LIST_FIELDS.items():
         value = str(params.get(field) or "").strip()[:50]
-        if not value or (allowed is not None and value not in allowed):
+        if not value or (rule.allowed is not None and value not in rule.allowed):
             continue
         if field == "owner" and not value.isdigit():
             continue
@@ -117,16 +126,7 @@ def filtered_customers(
     :func:`list_fields`)."""
     queryset = customers_for(user)
     for field, value in (fields or {}).items():
-        if field not in LIST_FIELDS:
-            raise ValueError(f"not a list filter: {field}")
-        if field == "owner":
-            queryset = queryset.filter(owner_id=int(value))
-        elif field == "tag":
-            queryset = queryset.filter(tags__name=value)
-        elif LIST_FIELDS[field] is None:
-            queryset = queryset.filter(**{f"{field}__startswith": value})
-        else:
-            queryset = queryset.filter(**{field: value})
+        queryset = queryset.filter(**{LIST_FIELDS[field].lookup: value})
     if stale is not None:
         policy, now = stale
         cutoff = now - timedelta(days=policy.archive.data_quality.stale_after_days)

@@ -71,6 +71,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         for c in page.items
     ]
     pages = max(1, -(-page.count // PAGE_SIZE))
+    filters = {"q": q, "status": status, "stale": "1" if stale else "", **fields}
     context = {
         "rows": rows,
         "count": page.count,
@@ -82,24 +83,28 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "q": q,
         "status": status,
         "stale": request.GET.get("stale") == "1",
-        "statuses": CustomerStatus.choices,
         "fields": fields,
-        "choices": {
-            "customer_type": CustomerType.choices,
-            "source": SourceChannel.choices,
-            "size": CompanySize.choices,
-        },
-        "owners": _owner_choices(user),
-        "filtered": bool(q or status or fields or request.GET.get("stale")),
-        "can_add": user.has_perm("archive.add_customer"),
-        "saved_views": list(user.saved_views.all()),
+        "filtered": bool(q or status or fields or stale),
         # The filters as a query string, for the pager, the export and saved views.
-        "query": urlencode({"q": q, "status": status, "stale": "1" if stale else "", **fields}),
+        "query": urlencode({k: v for k, v in filters.items() if v}),
     }
-    # htmx asks for the results block only when the search box or a pager link changes.
+    # htmx asks for the results block only when the search box or a pager link changes;
+    # the filter row, its choices and the saved views are for the whole page only.
     template = "archive/customer_list.html"
     if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
         template += "#results"
+    else:
+        context |= {
+            "statuses": CustomerStatus.choices,
+            "choices": {
+                "customer_type": CustomerType.choices,
+                "source": SourceChannel.choices,
+                "size": CompanySize.choices,
+            },
+            "owners": _owner_choices(user),
+            "can_add": user.has_perm("archive.add_customer"),
+            "saved_views": list(user.saved_views.all()),
+        }
     return render(request, template, context)
 
 

@@ -94,7 +94,7 @@ def customer_card(request: HttpRequest, customer_id: int) -> dict:
         "period_end": card.period.end,
         "figures": {k: v for k, v in vars(card.figures).items()},
         "score": score,
-        "tiers_met": [level.key for level in card.tiers_met],
+        "tiers_met": [level.key for level in card.levels_met.get("tier", [])],
         "standing": card.standing,
         "assessments": {k: a.value for k, a in card.assessments.items()},
         "history": card.history,

@@ -38,7 +38,6 @@ class GradingCard:
     period: Period
     figures: CustomerFigures
     score: GradeResult | None
-    tiers_met: list[Level]
     # Every ruled axis (tier, size_class, behaviour) → the levels whose criteria are met.
     levels_met: dict[str, list[Level]]
     standing: Standing | None
@@ -77,7 +76,6 @@ def grading_card(user: User, customer_id: int, *, policy: Policy, today: date) -
         score=grade_for(figures, ratings, rules.score, rules, period_end=period.end)
         if rules.score
         else None,
-        tiers_met=met.get("tier", []),
         levels_met=met,
         standing=standing_of(customer.pk),
         assessments=assessments,

@@ -281,20 +281,20 @@ def _downgrade_levels(policy: Policy) -> list[tuple[str, str]]:
 
 
 def _labels(card: selectors.GradingCard, policy: Policy) -> dict[str, str]:
-    """Display names of the keys the card holds (grades, tiers and size classes)."""
+    """Display names of the keys the card holds: its grades, and its standing on every
+    ruled axis (``standing_tier``, ``standing_size_class``, ``standing_behaviour``)."""
     rules = policy.grading
     grades = {g.key: g.label for g in rules.score.grades} if rules.score else {}
-    tiers = {lv.key: lv.label for lv in rules.tier.levels} if rules.tier else {}
-    sizes = {lv.key: lv.label for lv in rules.size_class.levels} if rules.size_class else {}
-    habits = {lv.key: lv.label for lv in rules.behaviour.levels} if rules.behaviour else {}
+    axes = axis_labels(policy)
     standing = card.standing
-    return {
+    labels = {
         "standing_grade": grades.get(standing.grade, "") if standing else "",
-        "standing_tier": tiers.get(standing.tier, "") if standing else "",
-        "standing_size": sizes.get(standing.size_class, "") if standing else "",
-        "standing_behaviour": habits.get(standing.behaviour, "") if standing else "",
         "score_grade": grades.get(card.score.grade, "") if card.score else "",
     }
+    for axis in RULED_AXES:
+        values = axes.get(axis, ("", {}))[1]
+        labels[f"standing_{axis}"] = values.get(getattr(standing, axis), "") if standing else ""
+    return labels
 
 
 @login_required

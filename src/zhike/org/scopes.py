@@ -62,22 +62,9 @@ def department_tree_ids(department_id: int) -> list[int]:
 
 def scope_filter(user: "User", model: type[Model]) -> Q | None:
     """The filter for ``model`` rows ``user`` may see; ``None`` means no restriction."""
-    if not user.is_active:
-        return Q(pk__in=[])
-    if user.is_superuser:
-        return None
-    scopes = user_scopes(user)
-    if DataScope.ALL in scopes:
-        return None
     owner: str = model.scope_owner_field  # type: ignore[attr-defined]
     dept: str = model.scope_department_field  # type: ignore[attr-defined]
-    condition = Q(**{owner: user.pk})  # everyone sees their own records
-    if user.department_id is not None:
-        if DataScope.DEPARTMENT_TREE in scopes:
-            condition |= Q(**{f"{dept}__in": _tree_ids(user)})
-        elif DataScope.DEPARTMENT in scopes:
-            condition |= Q(**{dept: user.department_id})
-    return condition
+    return _scope_condition(user, owner=owner, department=dept)
 
 
 def users_in_scope(user: "User") -> "QuerySet[User]":
@@ -86,16 +73,26 @@ def users_in_scope(user: "User") -> "QuerySet[User]":
     from .models import User
 
     users = User.objects.filter(is_active=True)
+    condition = _scope_condition(user, owner="pk", department="department")
+    return users if condition is None else users.filter(condition)
+
+
+def _scope_condition(user: "User", *, owner: str, department: str) -> Q | None:
+    """Rows whose ``owner`` is the user or whose ``department`` its scopes reach."""
+    if not user.is_active:
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return None
     scopes = user_scopes(user)
-    if user.is_superuser or DataScope.ALL in scopes:
-        return users
-    condition = Q(pk=user.pk)
+    if DataScope.ALL in scopes:
+        return None
+    condition = Q(**{owner: user.pk})  # everyone sees their own records
     if user.department_id is not None:
         if DataScope.DEPARTMENT_TREE in scopes:
-            condition |= Q(department_id__in=_tree_ids(user))
+            condition |= Q(**{f"{department}__in": _tree_ids(user)})
         elif DataScope.DEPARTMENT in scopes:
-            condition |= Q(department_id=user.department_id)
-    return users.filter(condition)
+            condition |= Q(**{department: user.department_id})
+    return condition
 
 
 def visible_to[M: Model](user: "User", queryset: QuerySet[M]) -> QuerySet[M]:

@@ -1,5 +1,6 @@
 """API tokens and sign-in throttling for the REST API."""
 
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
@@ -55,6 +56,7 @@ def issue_token(*, username: str, password: str, address: str) -> str | None:
     return raw
 
 
+@functools.cache
 def _token_sql() -> str:
     """The user of a token, one row per role with the role's data scope."""
     q = connection.ops.quote_name

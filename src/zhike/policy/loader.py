@@ -153,31 +153,33 @@ def preset_names() -> list[str]:
     )
 
 
-def load_policy(name_or_path: str | Path) -> Policy:
-    """Load a preset by name (``general``) or a policy file by path."""
+def policy_text(name_or_path: str | Path) -> tuple[str, str]:
+    """The TOML of a preset by name (``general``) or of a policy file by path, and a name
+    for where it came from (for error messages)."""
     path = Path(name_or_path)
     if path.suffix == ".toml" or path.exists():
         try:
-            text = path.read_text(encoding="utf-8")
+            return path.read_text(encoding="utf-8"), str(path)
         except OSError as exc:
             problem = PolicyProblem("(file)", str(path), f"无法读取文件:{exc}", str(exc))
             raise PolicyError(str(path), [problem]) from exc
-        return parse_policy(text, str(path))
     name = str(name_or_path)
     if name not in preset_names():
         problem = PolicyProblem(
             "(preset)", name, f"没有这个预设,可选:{', '.join(preset_names())}", "unknown preset"
         )
         raise PolicyError(name, [problem])
-    return parse_policy(_preset_text(name), f"preset:{name}")
+    return _preset_text(name), f"preset:{name}"
+
+
+def load_policy(name_or_path: str | Path) -> Policy:
+    """Load a preset by name (``general``) or a policy file by path."""
+    return parse_policy(*policy_text(name_or_path))
 
 
 def configured_policy_text() -> str:
     """The TOML of the file or preset named by ``settings.ZHIKE_POLICY``."""
-    path = Path(settings.ZHIKE_POLICY)
-    if path.suffix == ".toml" or path.exists():
-        return path.read_text(encoding="utf-8")
-    return _preset_text(str(settings.ZHIKE_POLICY))
+    return policy_text(settings.ZHIKE_POLICY)[0]
 
 
 @cache
