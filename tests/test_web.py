@@ -57,6 +57,31 @@ def test_web_htmx_search_returns_only_the_results_partial(company: Company) -> N
     assert "乙方贝塔商贸" in response.text and "甲方阿尔法科技" not in response.text
 
 
+def test_imp_2_htmx_filter_change_refreshes_export_link_and_save_view_form(
+    company: Company,
+) -> None:
+    """A filter changed in place must not leave the export link or the save-as-view form
+    on the old filters: they come back out of band with the results."""
+    client = company.client("gm")
+    response = client.get(
+        "/customers/", {"q": "贝塔", "status": "potential"}, headers={"HX-Request": "true"}
+    )
+    export = re.search(r'<a id="export-link"[^>]*>', response.text)
+    assert export and 'hx-swap-oob="true"' in export.group(0)
+    assert "/customers/export/?q=%E8%B4%9D%E5%A1%94&amp;status=potential" in export.group(0)
+    save_view = response.text[response.text.index('<span id="save-view"') :]
+    assert 'name="q" value="贝塔"' in save_view and 'name="status" value="potential"' in save_view
+    assert '<span id="clear-filters" hx-swap-oob="true"><a href="/customers/">' in response.text
+    # Filters cleared: the same parts come back empty, not left over from before.
+    cleared = client.get("/customers/", headers={"HX-Request": "true"}).text
+    assert 'href="/customers/export/?"' in cleared
+    assert '<span id="save-view" hx-swap-oob="true"></span>' in cleared
+    # The whole page carries the same parts without the out-of-band marker.
+    page = client.get("/customers/", {"q": "贝塔"}).text
+    assert '<a id="export-link" class="button" href="/customers/export/?q=' in page
+    assert "hx-swap-oob" not in page
+
+
 def test_web_create_and_edit_through_forms(company: Company) -> None:
     client = company.client("alice")
     form = {"customer_type": "enterprise", "status": "potential", "phone": "13900001111"}

@@ -88,11 +88,12 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         # The filters as a query string, for the pager, the export and saved views.
         "query": urlencode({k: v for k, v in filters.items() if v}),
     }
-    # htmx asks for the results block only when the search box or a pager link changes;
-    # the filter row, its choices and the saved views are for the whole page only.
+    # htmx asks for the results block (and the links that carry the filters) when the
+    # search box, a filter or a pager link changes; the filter row's choices and the
+    # saved views are for the whole page only.
     template = "archive/customer_list.html"
     if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
-        template += "#results"
+        template += "#swap"
     else:
         context |= {
             "statuses": CustomerStatus.choices,
