@@ -290,7 +290,8 @@ def test_api_list_deep_pages_read_the_same_rows(company: Company, monkeypatch) -
 
 
 def test_arc_search_two_character_fragment_uses_the_same_rule(company: Company) -> None:
-    # Two characters take the bigram path on PostgreSQL, the LIKE path on SQLite: same answer.
+    # Two Chinese characters take the bigram path on PostgreSQL, the LIKE path on SQLite:
+    # same answer.
     api = company.api("gm")
     names = {c["name"] for c in api.get("/api/v1/customers", {"q": "贝塔"}).json()["items"]}
     assert names == {"乙方贝塔商贸"}

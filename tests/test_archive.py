@@ -202,6 +202,9 @@ def searchable(company: Company, general_policy):  # type: ignore[no-untyped-def
         ("chongqing", {"重庆长江实业有限公司"}),  # 重庆 is chong-qing, not zhong-qing
         ("zengxiaoxian", {"曾小贤"}),  # surname 曾 is zeng, not ceng
         ("zxx", {"曾小贤"}),
+        ("长江", {"重庆长江实业有限公司"}),  # two Chinese characters: anywhere
+        ("zx", {"曾小贤"}),  # two letters: the start of a field (initials zxx)
+        ("xx", set()),  # ... not the middle of one
         ("shantianfang", {"重庆长江实业有限公司"}),  # contact 单田芳: surname 单 is shan
         ("5678", {"重庆长江实业有限公司"}),  # phone tail
         ("139-1234-5678", {"重庆长江实业有限公司"}),  # phone as typed
@@ -220,6 +223,20 @@ def test_arc_search_by_code_and_within_scope_only(company: Company, searchable) 
     code = searchable["hb"].code
     assert found(company, "alice", code.lower()) == {"河北纪元光电有限公司"}
     assert found(company, "bob", "hbjy") == set()  # out of bob's scope
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's bigram index")
+def test_arc_search_bigram_index_keeps_chinese_pairs_only(db: None) -> None:
+    # Pinyin, digits and the field separators would be ~90 keys a customer; the index
+    # keeps the pairs only two Chinese characters can make (migration archive 0016).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT zhike_bigrams(%s), zhike_bigrams(%s)",
+            ["唐山金鼎公司99|tangshan|ts|13912345678|王伟|wangwei|ww", "ibm|ibm|i"],
+        )
+        pairs, none = cursor.fetchone()
+    assert pairs == ["唐山", "山金", "金鼎", "鼎公", "公司", "王伟"]
+    assert none == []
 
 
 # --- Duplicates by USCC (ARC-7) -------------------------------------------------------------

@@ -55,7 +55,7 @@ def access_customer(user: User, customer_id: int) -> Customer:
 
 class Bigrams(Func):
     """``zhike_bigrams(search_text)``: the expression of PostgreSQL's bigram GIN index
-    (migration archive 0007)."""
+    (migrations archive 0007 and 0016)."""
 
     function = "zhike_bigrams"
     output_field = ArrayField(TextField())
@@ -65,11 +65,18 @@ def search_filter(q: str) -> Q:
     """One box for everything (archive.search): a fragment of the name, its full pinyin or
     initials, the code, USCC, a phone number or its last digits, a contact's name.
 
-    On PostgreSQL a fragment of three or more characters is served by the trigram index;
-    a two-character one (科技) by the bigram index, which says exactly the same thing:
-    the key contains that pair of characters."""
+    Three or more characters match anywhere; on PostgreSQL the trigram index serves them.
+    Two characters are too short for trigrams. Two Chinese characters (科技) still match
+    anywhere, through the bigram index of Chinese pairs (migration archive 0016). Two
+    letters or digits match the start of a field — the initials zl find 张磊, 13 the
+    phones starting 13 — which the trigram index serves from its word-start trigrams; a
+    pair of letters anywhere in a million keys' pinyin would match most of them anyway."""
     needle = normalize_query(q)
-    if len(needle) == 2 and connection.vendor == "postgresql":
+    if len(needle) != 2:
+        return Q(search_text__contains=needle)
+    if any(ch.isascii() for ch in needle):
+        return Q(search_text__startswith=needle) | Q(search_text__contains="|" + needle)
+    if connection.vendor == "postgresql":
         pair = Value([needle], output_field=ArrayField(TextField()))
         return Q(Contains(Bigrams("search_text"), pair))
     return Q(search_text__contains=needle)
