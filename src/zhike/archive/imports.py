@@ -20,7 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from zhike.audit.models import Event
-from zhike.db import insert_many
+from zhike.db import insert_rows, reserve_ids
 from zhike.org.models import User
 from zhike.policy.schema import CUSTOMER_FIELDS, Policy
 
@@ -42,6 +42,7 @@ from .services import (
     check_status_change,
     clean_customer_data,
     customer_search_text,
+    new_customer_search_text,
 )
 
 BATCH = 2000
@@ -207,30 +208,41 @@ def _write_batch(
     codes = reserve_customer_codes(
         policy.archive.coding, today=timezone.localdate(now), count=len(new)
     )
-    created = []
-    for plan, code in zip(new, codes, strict=True):
-        customer = Customer(
-            code=code,
-            owner_id=by.pk,
-            department_id=by.department_id,
-            created_by_id=by.pk,
-            **{k: v for k, v in plan.data.items() if k != "id_number"},
+    # On PostgreSQL the new customers get their keys first, so each is streamed to the
+    # server as soon as it is made and the audit events need no read-back.
+    ids = reserve_ids(Customer, len(new))
+    created: list[dict[str, Any]] = []
+
+    def new_customers() -> Iterator[dict[str, Any]]:
+        for i, (plan, code) in enumerate(zip(new, codes, strict=True)):
+            row = {k: v for k, v in plan.data.items() if k != "id_number"}
+            row |= {
+                "id": ids[i] if ids else None,
+                "code": code,
+                "owner_id": by.pk,
+                "department_id": by.department_id,
+                "created_by_id": by.pk,
+            }
+            row["search_text"] = new_customer_search_text(row)
+            created.append(row)
+            yield row
+
+    insert_rows(Customer, new_customers(), with_pk=ids is not None)
+    if ids is None:
+        by_code = dict(
+            Customer.objects.filter(code__in=[c["code"] for c in created]).values_list("code", "pk")
         )
-        customer.search_text = customer_search_text(customer)
-        created.append(customer)
-    insert_many(Customer, created)
-    ids = dict(
-        Customer.objects.filter(code__in=[c.code for c in created]).values_list("code", "pk")
-    )
+        for row in created:
+            row["id"] = by_code[row["code"]]
     events = [
-        Event(
-            actor=by,
-            action="customer.imported",
-            content_type=content_type,
-            object_id=ids[c.code],
-            details={"code": c.code},
-        )
-        for c in created
+        {
+            "actor_id": by.pk,
+            "action": "customer.imported",
+            "content_type_id": content_type.pk,
+            "object_id": row["id"],
+            "details": {"code": row["code"]},
+        }
+        for row in created
     ]
 
     changed = []
@@ -254,20 +266,20 @@ def _write_batch(
         fields |= set(changes)
         changed.append(existing)
         events.append(
-            Event(
-                actor=by,
-                action="customer.updated",
-                content_type=content_type,
-                object_id=existing.pk,
-                details={"changes": changes, "source": "import"},
-            )
+            {
+                "actor_id": by.pk,
+                "action": "customer.updated",
+                "content_type_id": content_type.pk,
+                "object_id": existing.pk,
+                "details": {"changes": changes, "source": "import"},
+            }
         )
     if changed:
         Customer.objects.bulk_update(
             changed, [*fields, "search_text", "updated_at"], batch_size=BATCH
         )
         Customer.objects.filter(pk__in=[c.pk for c in changed]).update(version=F("version") + 1)
-    insert_many(Event, events)
+    insert_rows(Event, events)
     report.created += len(created)
     report.updated += len(changed)
 

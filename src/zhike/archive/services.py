@@ -224,6 +224,19 @@ def customer_search_text(customer: Customer) -> str:
     )
 
 
+def new_customer_search_text(values: Mapping[str, Any]) -> str:
+    """The search key of a customer about to be inserted from ``values`` (an import row):
+    it has no contacts or merged codes yet."""
+    phone = values.get("phone")
+    return search_text(
+        name=values["name"],
+        person=values.get("customer_type") == CustomerType.INDIVIDUAL,
+        code=values["code"],
+        uscc=values.get("uscc", ""),
+        phones=[phone] if phone else [],
+    )
+
+
 TAGS_MAX = 20  # per customer: labels, not a second archive
 
 
