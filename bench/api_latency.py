@@ -27,7 +27,7 @@ PAGE_SQL = (
     "SELECT c.*, u.username, d.name FROM archive_customer c "
     "LEFT JOIN org_user u ON u.id = c.owner_id "
     "LEFT JOIN org_department d ON d.id = c.department_id "
-    "WHERE c.owner_id = ? AND c.merged_into_id IS NULL ORDER BY c.id DESC LIMIT 50"
+    "WHERE c.owner_id = ? AND c.merged_into_id IS NULL ORDER BY c.owner_id, c.id DESC LIMIT 50"
 )
 # The list's count stops at ZHIKE_LIST_COUNT_CAP (1,000): the same here.
 COUNT_SQL = (

@@ -1,5 +1,6 @@
 """The REST API: token auth, throttling, one error shape, create/update rules."""
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -287,6 +288,34 @@ def test_api_list_deep_pages_read_the_same_rows(company: Company, monkeypatch) -
         [c["id"] for c in p["items"]] for p in pages
     ]
     assert [len(p["items"]) for p in deep] == [2, 2] and deep[0]["count"] == 4
+
+
+def test_api_list_of_one_owner_is_ordered_on_the_owner_index(company: Company) -> None:
+    """A salesperson's list (and any list filtered to one 负责人) orders by (owner, id):
+    the same rows, and a plan PostgreSQL cannot turn into a backward walk of the primary
+    key filtered on the owner. A manager's whole-department list stays by id."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from .factories import CustomerFactory
+
+    alice = company.users["alice"]
+    mine = [CustomerFactory(owner=alice).pk for _ in range(3)]
+
+    def page_sql(persona: str, query: str = "") -> tuple[list[int], str]:
+        with CaptureQueriesContext(connection) as queries:
+            items = company.api(persona).get(f"/api/v1/customers?limit=3{query}").json()["items"]
+        sql = next(q["sql"] for q in queries if "LIMIT 3" in q["sql"])
+        return [c["id"] for c in items], sql
+
+    ids, sql = page_sql("alice")
+    assert ids == sorted(mine, reverse=True)
+    by_owner_then_id = re.compile(r"ORDER BY \S+ ASC, \S+ DESC LIMIT 3$")
+    assert by_owner_then_id.search(sql)
+    ids, sql = page_sql("mgr", f"&owner={alice.pk}")
+    assert ids == sorted(mine, reverse=True) and by_owner_then_id.search(sql)
+    _ids, sql = page_sql("mgr")
+    assert re.search(r"ORDER BY \S+ DESC LIMIT 3$", sql)
 
 
 def test_arc_search_two_character_fragment_uses_the_same_rule(company: Company) -> None:

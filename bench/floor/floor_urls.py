@@ -21,7 +21,7 @@ FIELDS = (
 def owner_page(request: HttpRequest) -> JsonResponse:
     live = Customer.objects.filter(owner_id=int(request.GET["owner"]), merged_into__isnull=True)
     rows = list(
-        live.order_by("-id").values(
+        live.order_by("owner_id", "-id").values(
             *FIELDS, owner_name=F("owner__username"), department_name=F("department__name")
         )[:50]
     )

@@ -95,6 +95,18 @@ def _scope_condition(user: "User", *, owner: str, department: str) -> Q | None:
     return condition
 
 
+def sees_only_own(user: "User") -> bool:
+    """Whether ``user`` sees its own records alone (a salesperson, or a department scope
+    without a department): its lists are one owner's, which the (owner, id) indexes serve."""
+    if not user.is_active or user.is_superuser:
+        return False
+    scopes = user_scopes(user)
+    if DataScope.ALL in scopes:
+        return False
+    by_department = {DataScope.DEPARTMENT_TREE, DataScope.DEPARTMENT} & scopes
+    return user.department_id is None or not by_department
+
+
 def visible_to[M: Model](user: "User", queryset: QuerySet[M]) -> QuerySet[M]:
     """Restrict ``queryset`` to the records ``user`` may see."""
     condition = scope_filter(user, queryset.model)
