@@ -27,7 +27,8 @@ PAGE_SQL = (
     "SELECT c.*, u.username, d.name FROM archive_customer c "
     "LEFT JOIN org_user u ON u.id = c.owner_id "
     "LEFT JOIN org_department d ON d.id = c.department_id "
-    "WHERE c.owner_id = ? AND c.merged_into_id IS NULL ORDER BY c.owner_id, c.id DESC LIMIT 50"
+    "WHERE c.id IN (SELECT id FROM archive_customer WHERE owner_id = ? "
+    "AND merged_into_id IS NULL ORDER BY id DESC LIMIT 50) ORDER BY c.id DESC"
 )
 # The list's count stops at ZHIKE_LIST_COUNT_CAP (1,000): the same here.
 COUNT_SQL = (
