@@ -57,6 +57,11 @@ def test_web_htmx_search_returns_only_the_results_partial(company: Company) -> N
     assert "乙方贝塔商贸" in response.text and "甲方阿尔法科技" not in response.text
 
 
+def cleared_push(client: Client) -> str:
+    empty_form = {"q": "", "status": "", "customer_type": "", "owner": "", "page": "1"}
+    return client.get("/customers/", empty_form, headers={"HX-Request": "true"})["HX-Push-Url"]
+
+
 def test_imp_2_htmx_filter_change_refreshes_export_link_and_save_view_form(
     company: Company,
 ) -> None:
@@ -76,6 +81,9 @@ def test_imp_2_htmx_filter_change_refreshes_export_link_and_save_view_form(
     cleared = client.get("/customers/", headers={"HX-Request": "true"}).text
     assert 'href="/customers/export/?"' in cleared
     assert '<span id="save-view" hx-swap-oob="true"></span>' in cleared
+    # The address bar shows the filters that are set (and the page), not the empty fields.
+    assert response["HX-Push-Url"] == "/customers/?q=%E8%B4%9D%E5%A1%94&status=potential"
+    assert cleared_push(client) == "/customers/"
     # The whole page carries the same parts without the out-of-band marker.
     page = client.get("/customers/", {"q": "贝塔"}).text
     assert '<a id="export-link" class="button" href="/customers/export/?q=' in page

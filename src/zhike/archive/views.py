@@ -72,6 +72,8 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     ]
     pages = max(1, -(-page.count // PAGE_SIZE))
     filters = {"q": q, "status": status, "stale": "1" if stale else "", **fields}
+    # The filters as a query string, for the pager, the export and saved views.
+    query = urlencode({k: v for k, v in filters.items() if v})
     context = {
         "rows": rows,
         "count": page.count,
@@ -85,27 +87,29 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "stale": request.GET.get("stale") == "1",
         "fields": fields,
         "filtered": bool(q or status or fields or stale),
-        # The filters as a query string, for the pager, the export and saved views.
-        "query": urlencode({k: v for k, v in filters.items() if v}),
+        "query": query,
     }
     # htmx asks for the results block (and the links that carry the filters) when the
     # search box, a filter or a pager link changes; the filter row's choices and the
     # saved views are for the whole page only.
     template = "archive/customer_list.html"
     if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
-        template += "#swap"
-    else:
-        context |= {
-            "statuses": CustomerStatus.choices,
-            "choices": {
-                "customer_type": CustomerType.choices,
-                "source": SourceChannel.choices,
-                "size": CompanySize.choices,
-            },
-            "owners": _owner_choices(user),
-            "can_add": user.has_perm("archive.add_customer"),
-            "saved_views": list(user.saved_views.all()),
-        }
+        # The address bar gets the filters that are set, not every empty field of the form.
+        shown = "&".join(filter(None, [query, f"page={number}" if number > 1 else ""]))
+        response = render(request, template + "#swap", context)
+        response["HX-Push-Url"] = f"{request.path}?{shown}" if shown else request.path
+        return response
+    context |= {
+        "statuses": CustomerStatus.choices,
+        "choices": {
+            "customer_type": CustomerType.choices,
+            "source": SourceChannel.choices,
+            "size": CompanySize.choices,
+        },
+        "owners": _owner_choices(user),
+        "can_add": user.has_perm("archive.add_customer"),
+        "saved_views": list(user.saved_views.all()),
+    }
     return render(request, template, context)
 
 
