@@ -1,11 +1,12 @@
 """Database helpers shared by the apps."""
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from functools import partial
 from itertools import batched
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import NOT_PROVIDED, Field, Model
+from django.db.models import Model
 from django.utils import timezone
 
 INSERT_CHUNK = 2000
@@ -50,8 +51,8 @@ def insert_rows(
         for f in fields
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
     }
-    defaults = {f.attname: _default(f) for f in fields if f.attname not in stamped}
-    prepare = {f.attname: _preparer(f, connection) for f in fields}
+    defaults = {f.attname: f.get_default() for f in fields if f.attname not in stamped}
+    prepare = {f.attname: partial(f.get_db_prep_save, connection=connection) for f in fields}
     names = [f.attname for f in fields]
 
     def values(row: Mapping[str, Any]) -> list[Any]:
@@ -76,16 +77,3 @@ def insert_rows(
         sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 (names from _meta)
         for chunk in batched(rows, INSERT_CHUNK):
             cursor.executemany(sql, [values(row) for row in chunk])
-
-
-def _default(field: Field) -> Any:
-    if field.default is NOT_PROVIDED and field.null:
-        return None
-    return field.get_default()
-
-
-def _preparer(field: Field, connection: Any) -> Callable[[Any], Any]:
-    def prepare(value: Any) -> Any:
-        return field.get_db_prep_save(value, connection)
-
-    return prepare
