@@ -4,9 +4,12 @@ a second import of the same file updates, never duplicates."""
 
 import csv
 import io
+import threading
 from pathlib import Path
+from unittest import mock
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from openpyxl import Workbook
 
@@ -15,6 +18,7 @@ from zhike.archive.imports import import_customers
 from zhike.archive.models import Customer
 from zhike.audit.models import Event
 
+from .base import RealTransactionTestCase
 from .conftest import Company
 
 HEADER = ["客户名称", "客户类型", "状态", "电话", "统一社会信用代码", "省", "市", "详细地址"]
@@ -228,6 +232,95 @@ def test_imp_1_duplicate_rows_within_a_file(
     assert [(e.row, e.message) for e in report.errors] == [(3, "与第 2 行重复")]
 
 
+def test_imp_1_same_name_and_phone_twice_in_a_file_is_a_duplicate_row(
+    company: Company, general_policy, tmp_path: Path, monkeypatch
+) -> None:
+    """Rows without a code are matched by name and phone: a second such row would update
+    the customer the first one creates (or, in the same batch, create it twice)."""
+    from zhike.archive import imports
+
+    monkeypatch.setattr(imports, "BATCH", 2)  # the repeat lands in another batch
+    rows = [
+        ["客户名称", "电话"],
+        ["甲公司", "13912345678"],
+        ["乙公司", ""],
+        ["甲公司", "13912345678"],
+    ]
+    path = write_csv(tmp_path / "c.csv", rows, "utf-8")
+    report = run(company, path, general_policy, commit=True)
+    assert [(e.row, e.column, e.message) for e in report.errors] == [
+        (4, "客户名称", "与第 2 行重复")
+    ]
+    assert not report.committed and not Customer.objects.filter(name="甲公司").exists()
+    rows[3][1] = "13912345679"  # another phone: another customer
+    report = run(company, write_csv(path, rows, "utf-8"), general_policy, commit=True)
+    assert report.committed and report.created == 3
+
+
+def test_imp_1_errors_are_listed_in_row_order_in_the_callers_language(
+    company: Company, general_policy, tmp_path: Path, monkeypatch
+) -> None:
+    """The file is read and checked a batch ahead, in a thread: its messages still come
+    in the language of the request and in row order, whichever check found them."""
+    from django.utils import translation
+
+    from zhike.archive import imports
+
+    monkeypatch.setattr(imports, "BATCH", 3)
+    bobs = company.customers["B"]
+    rows = [
+        ["客户名称", "电话", "状态"],
+        ["甲", "", "no-such-status"],
+        [bobs.name, bobs.phone, ""],  # found only by the lookup: someone else's
+        ["", "", ""],
+        ["丁", "123", ""],
+    ]
+    path = write_csv(tmp_path / "c.csv", rows, "utf-8")
+    with translation.override("en"):
+        report = run(company, path, general_policy, commit=False)
+    assert [(e.row, e.column) for e in report.errors] == [(2, "状态"), (3, "客户名称"), (5, "电话")]
+    assert report.errors[0].message == "Invalid choice"
+
+
+def test_imp_1_a_file_that_breaks_midway_writes_nothing(
+    company: Company, general_policy, tmp_path: Path, monkeypatch
+) -> None:
+    """An error while reading a later batch (here: too many rows) reaches the caller
+    through the read-ahead thread, and the batches already written are rolled back."""
+    from zhike.archive import importing, imports
+
+    monkeypatch.setattr(imports, "BATCH", 2)
+    monkeypatch.setattr(importing, "MAX_ROWS", 4)
+    rows = [["客户名称"], *[[f"客户{i}"] for i in range(6)]]
+    path = write_csv(tmp_path / "c.csv", rows, "utf-8")
+    with pytest.raises(ImportFileError, match="一次最多导入 4 行"):
+        run(company, path, general_policy, commit=True)
+    assert not Customer.objects.filter(name__startswith="客户").exists()
+
+
+@pytest.mark.django_db
+def test_imp_1_lookups_by_long_lists_match_as_in() -> None:
+    """The import matches 2,000 codes or names at a time with ``AnyOf``: the same rows as
+    ``IN``, on both databases, whatever the values."""
+    from django.db.models import F
+
+    from zhike.db import AnyOf
+
+    from .factories import CustomerFactory
+
+    first, second = CustomerFactory.create_batch(2)
+
+    def found(lookup: AnyOf) -> set[int]:
+        return set(Customer.objects.filter(lookup).values_list("pk", flat=True))
+
+    assert found(AnyOf(F("code"), [first.code, first.code, None, "无此编码"])) == {first.pk}
+    assert found(AnyOf(F("pk"), [first.pk, second.pk])) == {first.pk, second.pk}
+    assert found(AnyOf(F("pk"), [])) == set()
+    assert found(AnyOf(F("created_at"), [second.created_at])) == {second.pk}  # prepared
+    quoted = ["a'b", 'c"d', "e,f", "{g}", "", "h\\i"]
+    assert found(AnyOf(F("name"), quoted)) == set()
+
+
 def test_imp_1_template_has_the_chinese_headers() -> None:
     from openpyxl import load_workbook
 
@@ -301,6 +394,49 @@ def test_imp_1_large_file_runs_as_a_job_with_progress(
     assert job.state == "checked" and job.rows_done == 3
 
 
+class CommitProgressTests(RealTransactionTestCase):
+    def test_imp_1_commit_shows_its_progress_while_it_runs(self) -> None:
+        """A commit is one transaction: its progress must still be seen, batch by batch,
+        from outside it (another connection, as the polling page has), out of the file's
+        row count."""
+        from zhike.archive import imports
+        from zhike.archive.models import ImportJob
+        from zhike.policy.loader import load_policy
+
+        from .conftest import build_company
+
+        alice = build_company().users["alice"]
+        rows = [HEADER, *GOOD, ["第四家公司", *[""] * 7], ["第五家公司", *[""] * 7]]
+        job = imports.import_upload(by=alice, filename="c.csv", chunks=[csv_upload(rows).read()])
+        policy, now = load_policy("general"), timezone.now()
+        imports.run_import_job(job_id=str(job.pk), commit=False, policy=policy, now=now)
+        imports.import_confirm(by=alice, job_id=str(job.pk))
+        job.refresh_from_db()
+        assert imports.import_progress(job) == imports.Progress(0, 5)
+
+        seen: list[imports.Progress] = []
+        real = imports._write_batch
+
+        def look() -> None:
+            seen.append(imports.import_progress(ImportJob.objects.get(pk=job.pk)))
+            connection.close()
+
+        def write_and_look(*args, **kwargs):  # type: ignore[no-untyped-def]
+            watcher = threading.Thread(target=look)
+            watcher.start()
+            watcher.join()
+            return real(*args, **kwargs)
+
+        with (
+            mock.patch.object(imports, "BATCH", 2),
+            mock.patch.object(imports, "_write_batch", write_and_look),
+        ):
+            assert imports.run_import_job(job_id=str(job.pk), commit=True, policy=policy, now=now)
+        assert seen == [imports.Progress(0, 5), imports.Progress(2, 5), imports.Progress(4, 5)]
+        job.refresh_from_db()
+        assert job.state == "done" and imports.import_progress(job) == imports.Progress(5, None)
+
+
 def test_imp_1_template_download(company: Company) -> None:
     response = company.client("alice").get("/customers/import/template.xlsx")
     assert response.status_code == 200
@@ -332,3 +468,29 @@ def test_imp_1_api_upload_poll_confirm(
     assert company.api("bob").get(f"/api/v1/customers/imports/{job_id}").status_code == 404
     again = api.post(f"/api/v1/customers/imports/{job_id}/confirm")
     assert again.status_code == 400 and "无法确认" in again.json()["message"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_imp_1_bulk_load_tunes_the_search_indexes_for_its_transaction_only() -> None:
+    """On PostgreSQL an import collects search-index keys in a larger pending list, merged
+    at its end; the setting is the import transaction's own."""
+    from django.db import connection, transaction
+
+    from zhike.db import BULK_GIN_MEMORY, bulk_load
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's GIN pending list")
+
+    def pending_limit() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('gin_pending_list_limit')")
+            return cursor.fetchone()[0]
+
+    before = pending_limit()
+    with transaction.atomic():
+        with bulk_load(Customer):
+            assert pending_limit() == BULK_GIN_MEMORY != before
+        assert pending_limit() == before
+    assert pending_limit() == before
+    with pytest.raises(RuntimeError, match="inside a transaction"), bulk_load(Customer):
+        pass

@@ -1,15 +1,102 @@
 """Database helpers shared by the apps."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import partial
 from itertools import batched
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model
+from django.db.models.lookups import In
 from django.utils import timezone
+from django.utils.datastructures import OrderedSet
 
 INSERT_CHUNK = 2000
+# The GIN pending list and the memory to merge it with during a bulk load (see bulk_load).
+# Measured on 100,000 customers into a million: trigram index 4.7 s at the defaults (4 MB),
+# 3.8 s at 16–64 MB; larger lists cost more again (4.0–4.3 s at 256 MB).
+BULK_GIN_MEMORY = "32MB"
+
+
+class AnyOf(In):
+    """``AnyOf(F("field"), values)``: ``IN`` for a long list of values. On PostgreSQL the list
+    goes as one array: psycopg's client-side binding parses the query at every
+    placeholder, and an import's lookups of 2,000 codes at a time spent more time there
+    than in the database. The array is unpacked in a subquery so the planner does not
+    estimate each of its values (7 ms to plan 2,000 names, 0.1 ms so). Elsewhere it is
+    ``IN``."""
+
+    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        if self.rhs_is_direct_value():
+            values = OrderedSet(v for v in self.rhs if v is not None)
+            if not values:
+                raise EmptyResultSet
+            lhs, lhs_params = self.process_lhs(compiler, connection)
+            params: Iterable[Any] = values
+            if any(type(v) not in (str, int) for v in values):
+                _sql, params = self.batch_process_rhs(compiler, connection, values)
+            array = f"%s::{self.lhs.output_field.cast_db_type(connection)}[]"
+            return f"{lhs} = ANY(ARRAY(SELECT unnest({array})))", (*lhs_params, [*params])
+        return self.as_sql(compiler, connection)
+
+    def get_prep_lookup(self) -> Any:
+        if self.rhs_is_direct_value() and all(type(v) in (str, int) for v in self.rhs):
+            return self.rhs  # already what the column holds: no per-value preparation
+        return super().get_prep_lookup()
+
+
+@contextmanager
+def bulk_load(model: type[Model]) -> Iterator[None]:
+    """Around writing many rows of ``model`` in the current transaction (an import).
+
+    On PostgreSQL, a GIN index (the search indexes) first collects new keys in a pending
+    list and merges it into the index whenever the list is full: with a larger list and
+    more memory to merge it in, the merge runs a fifth faster. At the end the list is
+    merged once more, so that searches do not read a long pending list. The settings are
+    the transaction's own and restored afterwards. Where the index is not this database
+    user's (merging needs the owner, like VACUUM), nothing changes."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("bulk_load must run inside a transaction")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT c.oid FROM pg_index i
+               JOIN pg_class c ON c.oid = i.indexrelid
+               JOIN pg_am a ON a.oid = c.relam
+               WHERE i.indrelid = %s::regclass AND a.amname = 'gin'
+                 AND pg_has_role(c.relowner, 'USAGE')""",
+            [model._meta.db_table],
+        )
+        indexes = [row[0] for row in cursor.fetchall()]
+        if not indexes:
+            yield
+            return
+        previous = _set_local(cursor, dict.fromkeys(_GIN_SETTINGS, BULK_GIN_MEMORY))
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT gin_clean_pending_list(oid) FROM unnest(%s::oid[]) AS oid", [indexes]
+        )
+        _set_local(cursor, previous)
+
+
+_GIN_SETTINGS = ("work_mem", "gin_pending_list_limit")
+
+
+def _set_local(cursor: Any, values: dict[str, str]) -> dict[str, str]:
+    """Set PostgreSQL settings for the current transaction; their values before."""
+    names = list(values)
+    cursor.execute(
+        "SELECT name, current_setting(name), set_config(name, value, true)"
+        " FROM unnest(%s::text[], %s::text[]) AS s(name, value)",
+        [names, [values[n] for n in names]],
+    )
+    return {name: before for name, before, _after in cursor.fetchall()}
 
 
 def reserve_ids(model: type[Model], count: int) -> list[int] | None:

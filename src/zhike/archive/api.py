@@ -414,15 +414,18 @@ class ImportJobOut(Schema):
     filename: str
     state: str
     rows_done: int
+    rows_total: int | None = Field(None, description="导入时:检查时读到的行数")
     report: dict
 
 
 def import_job_out(job: ImportJob) -> dict:
+    progress = imports.import_progress(job)
     return {
         "id": str(job.pk),
         "filename": job.filename,
         "state": job.state,
-        "rows_done": job.rows_done,
+        "rows_done": progress.done,
+        "rows_total": progress.total,
         "report": job.report,
     }
 

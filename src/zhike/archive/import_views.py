@@ -14,7 +14,13 @@ from zhike.policy.loader import active_policy
 
 from .errors import ArchiveError
 from .importing import template_xlsx
-from .imports import import_confirm, import_file_path, import_upload, run_import_job
+from .imports import (
+    import_confirm,
+    import_file_path,
+    import_progress,
+    import_upload,
+    run_import_job,
+)
 from .models import ImportJob
 from .tasks import run_import_task
 
@@ -78,4 +84,8 @@ def import_detail(request: HttpRequest, job_id: str) -> HttpResponse:
     template = "archive/import_detail.html"
     if request.headers.get("HX-Request"):
         template += "#status"
-    return render(request, template, {"job": job, "report": job.report})
+    return render(
+        request,
+        template,
+        {"job": job, "report": job.report, "progress": import_progress(job)},
+    )

@@ -15,14 +15,16 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from zhike.audit.models import Event
-from zhike.db import insert_rows, reserve_ids
+from zhike.db import AnyOf, bulk_load, insert_rows, reserve_ids
 from zhike.org.models import User
 from zhike.policy.schema import CUSTOMER_FIELDS, Policy
+from zhike.streams import read_ahead
 
 from .coding import reserve_customer_codes
 from .errors import ArchiveError, PermissionDenied
@@ -84,59 +86,75 @@ def _batches(rows: Iterator[ParsedRow]) -> Iterator[list[ParsedRow]]:
         yield batch
 
 
-def _plan_batch(
-    batch: list[ParsedRow],
-    *,
-    by: User,
-    policy: Policy,
-    layout: Layout,
-    report: ImportReport,
-    seen: dict[str, int],
-) -> list[Planned]:
-    """Validate and match one batch (at most four queries for any batch size)."""
-    cleaned: list[tuple[ParsedRow, dict[str, Any]]] = []
-    for parsed in batch:
-        data = dict(parsed.data)
-        code = data.pop("code", "")
-        for name in CHOICES:
-            if data.get(name):
-                data[name] = label_to_value(name, data[name])
-        if not data.get("name"):
-            report.add_error(RowError(parsed.row, layout.column_of("name"), "客户名称不能为空"))
-            continue
-        try:
-            values = clean_customer_data(data)
-        except ArchiveError as exc:
-            report.add_error(
-                RowError(parsed.row, layout.column_of(exc.field or "name"), exc.message)
-            )
-            continue
-        for key in (
-            f"code:{code}" if code else "",
-            f"uscc:{values.get('uscc', '')}" if values.get("uscc") else "",
-        ):
-            if key and key in seen:
-                report.add_error(
-                    RowError(
-                        parsed.row, layout.column_of(key.split(":")[0]), f"与第 {seen[key]} 行重复"
-                    )
-                )
-                break
-            if key:
-                seen[key] = parsed.row
-        else:
-            values["code"] = code
-            cleaned.append((parsed, values))
+@dataclass
+class Checked:
+    """A batch after the checks that need no database."""
 
-    codes = {v["code"] for _p, v in cleaned if v["code"]}
-    usccs = {v["uscc"] for _p, v in cleaned if v.get("uscc")}
-    pairs = {(v["name"], v.get("phone", "")) for _p, v in cleaned if not v["code"]}
+    rows: int  # data rows read
+    cleaned: list[tuple[int, dict[str, Any]]]  # (row number, values with "code")
+    errors: list[RowError]
+
+
+def _checked_batches(rows: Iterator[ParsedRow], *, layout: Layout) -> Iterator[Checked]:
+    """Each batch of the file validated on its own and against the rows before it (the
+    same code, USCC, or name and phone twice). Pure Python: see ``read_ahead``."""
+    seen: dict[str, int] = {}
+    for batch in _batches(rows):
+        checked = Checked(len(batch), [], [])
+        for parsed in batch:
+            values = _clean_row(parsed, layout=layout, seen=seen)
+            if isinstance(values, RowError):
+                checked.errors.append(values)
+            else:
+                checked.cleaned.append((parsed.row, values))
+        yield checked
+
+
+def _clean_row(
+    parsed: ParsedRow, *, layout: Layout, seen: dict[str, int]
+) -> dict[str, Any] | RowError:
+    data = dict(parsed.data)
+    code = data.pop("code", "")
+    for name in CHOICES:
+        if data.get(name):
+            data[name] = label_to_value(name, data[name])
+    if not data.get("name"):
+        return RowError(parsed.row, layout.column_of("name"), "客户名称不能为空")
+    try:
+        values = clean_customer_data(data)
+    except ArchiveError as exc:
+        return RowError(parsed.row, layout.column_of(exc.field or "name"), exc.message)
+    # The keys a row is matched by (see _match): a second row with the same key would
+    # update the customer the first one creates, or within a batch create it twice.
+    keys = {
+        "code": code,
+        "uscc": values.get("uscc", ""),
+        "name": "" if code else f"{values['name']}|{values.get('phone', '')}",
+    }
+    for column, key in keys.items():
+        if key and (first := seen.get(f"{column}:{key}")):
+            return RowError(parsed.row, layout.column_of(column), f"与第 {first} 行重复")
+    seen.update({f"{column}:{key}": parsed.row for column, key in keys.items() if key})
+    values["code"] = code
+    return values
+
+
+def _match(checked: Checked, *, by: User, policy: Policy, layout: Layout) -> list[Planned]:
+    """Match a checked batch to existing customers (at most four queries for any batch
+    size) and check what depends on them: the right to change, status, required fields.
+    Rows that fail go to the batch's errors."""
+    cleaned = checked.cleaned
+    codes = {v["code"] for _r, v in cleaned if v["code"]}
+    usccs = {v["uscc"] for _r, v in cleaned if v.get("uscc")}
+    pairs = {(v["name"], v.get("phone", "")) for _r, v in cleaned if not v["code"]}
     # Three lookups rather than one OR of them: each is served by its own index, the OR
     # by a scan of the whole table (620 ms per batch at a million customers).
     lookups = [
-        Q(code__in=codes) if codes else None,
-        Q(uscc__in=usccs) if usccs else None,
-        Q(name__in={n for n, _ in pairs}, phone__in={p for _, p in pairs}) if pairs else None,
+        AnyOf(F("code"), codes) if codes else None,
+        AnyOf(F("uscc"), usccs) if usccs else None,
+        Q(AnyOf(F("name"), {n for n, _ in pairs}), AnyOf(F("phone"), {p for _, p in pairs}))
+        if pairs
+        else None,
     ]
     found = {
         c.pk: c
@@ -152,17 +170,17 @@ def _plan_batch(
             by_uscc[customer.uscc] = customer
         by_pair[(customer.name, customer.phone)] = customer
     visible = set(
-        customers_for(by).filter(pk__in=[c.pk for c in candidates]).values_list("pk", flat=True)
+        customers_for(by).filter(AnyOf(F("pk"), list(found))).values_list("pk", flat=True)
+        if found
+        else ()
     )
 
     planned = []
-    for parsed, values in cleaned:
+    for row, values in cleaned:
         code = values.pop("code")
         if code and code not in by_code:
-            report.add_error(
-                RowError(
-                    parsed.row, layout.column_of("code"), "没有这个客户编码;新客户请留空,由系统生成"
-                )
+            checked.errors.append(
+                RowError(row, layout.column_of("code"), "没有这个客户编码;新客户请留空,由系统生成")
             )
             continue
         existing = (
@@ -172,9 +190,9 @@ def _plan_batch(
         )
         if existing is not None and existing.pk not in visible:
             owner = str(existing.owner) if existing.owner else "公海"
-            report.add_error(
+            checked.errors.append(
                 RowError(
-                    parsed.row,
+                    row,
                     layout.column_of("name"),
                     f"该客户已登记为“{mask_name(existing.name)}”(负责人:{owner}),无权修改",
                 )
@@ -187,11 +205,11 @@ def _plan_batch(
             check_status_change(existing.status if existing else None, values.get("status"))
             check_required({**current, **values}, policy=policy)
         except ArchiveError as exc:
-            report.add_error(
-                RowError(parsed.row, layout.column_of(exc.field or "status"), exc.message)
+            checked.errors.append(
+                RowError(row, layout.column_of(exc.field or "status"), exc.message)
             )
             continue
-        planned.append(Planned(parsed.row, values, existing))
+        planned.append(Planned(row, values, existing))
     return planned
 
 
@@ -301,13 +319,12 @@ def import_customers(
     report = ImportReport()
     layout, rows = read_rows(path, filename, mapping)
     report.ignored_columns = layout.ignored
-    seen: dict[str, int] = {}
+    # The next batch is read and validated in a thread while this one is matched and
+    # written: the waits on the database overlap with the file's Python work.
+    batches = read_ahead(_checked_batches(rows, layout=layout))
     if not commit:
-        for batch in _batches(rows):
-            report.rows += len(batch)
-            planned = _plan_batch(
-                batch, by=by, policy=policy, layout=layout, report=report, seen=seen
-            )
+        for checked in batches:
+            planned = _take(checked, by=by, policy=policy, layout=layout, report=report)
             report.created += sum(1 for p in planned if p.existing is None)  # would create
             report.updated += sum(1 for p in planned if p.existing is not None)
             if progress:
@@ -319,12 +336,9 @@ def import_customers(
     # lists every bad row, and the transaction is rolled back.
     content_type = ContentType.objects.get_for_model(Customer)
     try:
-        with transaction.atomic():
-            for batch in _batches(rows):
-                report.rows += len(batch)
-                planned = _plan_batch(
-                    batch, by=by, policy=policy, layout=layout, report=report, seen=seen
-                )
+        with transaction.atomic(), bulk_load(Customer):
+            for checked in batches:
+                planned = _take(checked, by=by, policy=policy, layout=layout, report=report)
                 if not report.error_count:
                     _write_batch(
                         planned,
@@ -343,6 +357,17 @@ def import_customers(
         return report
     report.committed = True
     return report
+
+
+def _take(
+    checked: Checked, *, by: User, policy: Policy, layout: Layout, report: ImportReport
+) -> list[Planned]:
+    """Match a checked batch; count it and its errors, in row order, into the report."""
+    planned = _match(checked, by=by, policy=policy, layout=layout)
+    report.rows += checked.rows
+    for error in sorted(checked.errors, key=lambda e: e.row):
+        report.add_error(error)
+    return planned
 
 
 class _RolledBack(Exception):
@@ -397,7 +422,7 @@ def run_import_job(*, job_id: str, commit: bool, policy: Policy, now: datetime) 
         return False
 
     def progress(rows: int) -> None:
-        ImportJob.objects.filter(pk=job_id).update(rows_done=rows)
+        cache.set(_progress_key(job_id), rows, timeout=PROGRESS_KEPT)
 
     try:
         report = import_customers(
@@ -418,9 +443,32 @@ def run_import_job(*, job_id: str, commit: bool, policy: Policy, now: datetime) 
     if commit and not report.committed:
         state = ImportJob.State.CHECKED  # errors found: back to the report
     ImportJob.objects.filter(pk=job_id, state=start).update(
-        state=state, report=_report_json(report)
+        state=state, report=_report_json(report), rows_done=report.rows
     )
     return True
+
+
+# A commit runs in one transaction, so a row it updates stays invisible until the end:
+# the rows done so far are kept in the cache (shared by the web and job processes).
+PROGRESS_KEPT = 24 * 3600
+
+
+def _progress_key(job_id: object) -> str:
+    return f"zhike:import-progress:{job_id}"
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int
+    total: int | None  # known for a commit: the rows its check read
+
+
+def import_progress(job: ImportJob) -> Progress:
+    """How far a running job is."""
+    running = job.state in (ImportJob.State.CHECKING, ImportJob.State.IMPORTING)
+    done = cache.get(_progress_key(job.pk), job.rows_done) if running else job.rows_done
+    total = job.report.get("rows") if job.state == ImportJob.State.IMPORTING else None
+    return Progress(done, total)
 
 
 @transaction.atomic
@@ -431,7 +479,8 @@ def import_confirm(*, by: User, job_id: str) -> ImportJob:
         user=by,
         state=ImportJob.State.CHECKED,
         report__error_count=0,
-    ).update(state=ImportJob.State.IMPORTING)
+    ).update(state=ImportJob.State.IMPORTING, rows_done=0)
+    cache.delete(_progress_key(job_id))
     if not claimed:
         raise ArchiveError("该导入无法确认:请先修正文件中的错误后重新上传")
     return ImportJob.objects.get(pk=job_id)
