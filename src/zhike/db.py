@@ -73,11 +73,11 @@ def bulk_load(model: type[Model]) -> Iterator[None]:
             [model._meta.db_table],
         )
         indexes = [row[0] for row in cursor.fetchall()]
-        if not indexes:
-            yield
-            return
-        previous = _set_local(cursor, dict.fromkeys(_GIN_SETTINGS, BULK_GIN_MEMORY))
-    yield
+        if indexes:
+            previous = _set_local(cursor, dict.fromkeys(_GIN_SETTINGS, BULK_GIN_MEMORY))
+    yield  # an error rolls the settings back with the transaction or savepoint
+    if not indexes:
+        return
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT gin_clean_pending_list(oid) FROM unnest(%s::oid[]) AS oid", [indexes]
