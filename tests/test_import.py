@@ -494,3 +494,23 @@ def test_imp_1_bulk_load_tunes_the_search_indexes_for_its_transaction_only() -> 
     assert pending_limit() == before
     with pytest.raises(RuntimeError, match="inside a transaction"), bulk_load(Customer):
         pass
+
+
+def test_imp_1_reading_ahead_stays_one_batch_ahead_and_stops_with_the_import() -> None:
+    """Memory stays bounded: the thread makes at most one item ahead of the import, and
+    nothing more once the import stops (as on an error)."""
+    from contextlib import closing
+    from itertools import count
+
+    from zhike.streams import read_ahead
+
+    made: list[int] = []
+
+    def batches():  # type: ignore[no-untyped-def]
+        for number in count():
+            made.append(number)
+            yield number
+
+    with closing(read_ahead(batches())) as items:
+        assert [next(items), next(items)] == [0, 1]
+    assert made == [0, 1, 2]

@@ -1,6 +1,6 @@
 """Helpers for long streams of work (imports)."""
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 from django.utils import translation
@@ -8,7 +8,7 @@ from django.utils import translation
 _END = object()
 
 
-def read_ahead[T](items: Iterator[T]) -> Iterator[T]:
+def read_ahead[T](items: Iterator[T]) -> Generator[T, None, None]:
     """``items``, each made in a background thread while the caller works on the one
     before: one item ahead, so memory stays bounded.
 

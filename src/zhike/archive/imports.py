@@ -8,6 +8,7 @@ row, or a failure of any kind, rolls the whole file back: nothing half-imported.
 
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -323,20 +324,42 @@ def import_customers(
     layout, rows = read_rows(path, filename, mapping)
     report.ignored_columns = layout.ignored
     # The next batch is read and validated in a thread while this one is matched and
-    # written: the waits on the database overlap with the file's Python work.
-    batches = read_ahead(_checked_batches(rows, layout=layout))
-    if not commit:
-        for checked in batches:
-            planned = _take(checked, by=by, policy=policy, layout=layout, report=report)
-            report.created += sum(1 for p in planned if p.existing is None)  # would create
-            report.updated += sum(1 for p in planned if p.existing is not None)
-            if progress:
-                progress(report.rows)
+    # written: the waits on the database overlap with the file's Python work. Closed on
+    # the way out, so the thread and the file end with the import, error or not.
+    with closing(read_ahead(_checked_batches(rows, layout=layout))) as batches:
+        if not commit:
+            for checked in batches:
+                planned = _take(checked, by=by, policy=policy, layout=layout, report=report)
+                report.created += sum(1 for p in planned if p.existing is None)  # would create
+                report.updated += sum(1 for p in planned if p.existing is not None)
+                if progress:
+                    progress(report.rows)
+            return report
+        _commit(
+            batches,
+            by=by,
+            policy=policy,
+            layout=layout,
+            report=report,
+            now=now,
+            progress=progress,
+        )
         return report
 
-    # One pass, one transaction: batches are written while no error has been seen; the
-    # first error stops the writing, the rest of the file is still checked so the report
-    # lists every bad row, and the transaction is rolled back.
+
+def _commit(
+    batches: Iterator[Checked],
+    *,
+    by: User,
+    policy: Policy,
+    layout: Layout,
+    report: ImportReport,
+    now: datetime,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """One pass, one transaction: batches are written while no error has been seen; the
+    first error stops the writing, the rest of the file is still checked so the report
+    lists every bad row, and the transaction is rolled back."""
     content_type = ContentType.objects.get_for_model(Customer)
     try:
         with transaction.atomic(), bulk_load(Customer):
@@ -357,9 +380,8 @@ def import_customers(
                 raise _RolledBack
     except _RolledBack:
         report.created = report.updated = report.unchanged = 0
-        return report
+        return
     report.committed = True
-    return report
 
 
 def _take(
