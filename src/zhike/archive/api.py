@@ -414,7 +414,9 @@ class ImportJobOut(Schema):
     filename: str
     state: str
     rows_done: int
-    rows_total: int | None = Field(None, description="导入时:检查时读到的行数")
+    rows_total: int | None = Field(
+        None, description="导入中:文件的数据行数(检查时读出),与 rows_done 一起显示进度;检查中为空"
+    )
     report: dict
 
 
