@@ -300,7 +300,9 @@ def _write_batch(
         Customer.objects.bulk_update(
             changed, [*fields, "search_text", "updated_at"], batch_size=BATCH
         )
-        Customer.objects.filter(pk__in=[c.pk for c in changed]).update(version=F("version") + 1)
+        Customer.objects.filter(AnyOf(F("pk"), [c.pk for c in changed])).update(
+            version=F("version") + 1
+        )
     insert_rows(Event, events)
     report.created += len(created)
     report.updated += len(changed)
