@@ -514,3 +514,18 @@ def test_imp_1_reading_ahead_stays_one_batch_ahead_and_stops_with_the_import() -
     with closing(read_ahead(batches())) as items:
         assert [next(items), next(items)] == [0, 1]
     assert made == [0, 1, 2]
+
+
+def test_imp_1_reimport_that_changes_a_customer_bumps_its_version(
+    company: Company, general_policy, tmp_path: Path
+) -> None:
+    """An import's update counts as an edit: a form opened before it must not overwrite it
+    (the version it was opened at no longer matches); an unchanged row is not an edit."""
+    path = write_csv(tmp_path / "c.csv", [HEADER, *GOOD], "utf-8")
+    run(company, path, general_policy, commit=True)
+    versions = dict(Customer.objects.filter(code__startswith="KH").values_list("name", "version"))
+    changed = [row[:] for row in GOOD]
+    changed[1][2] = "意向客户"
+    run(company, write_csv(path, [HEADER, *changed], "utf-8"), general_policy, commit=True)
+    after = dict(Customer.objects.filter(code__startswith="KH").values_list("name", "version"))
+    assert after == {**versions, "曾小贤": versions["曾小贤"] + 1}
