@@ -276,6 +276,23 @@ def test_api_list_count_stops_at_the_cap_and_says_so(company: Company, settings)
     assert "共 4 个客户" in listing.text
 
 
+def test_arc_list_page_carries_its_count_in_the_same_statement(company: Company) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api = company.api("gm")
+    with CaptureQueriesContext(connection) as queries:
+        page = api.get("/api/v1/customers?limit=1").json()
+    rows = [q["sql"] for q in queries if "archive_customer" in q["sql"]]
+    assert len(rows) == 1 and "COUNT(*)" in rows[0]
+    assert page["count"] == 4 and len(page["items"]) == 1
+    assert "page_count_" not in page["items"][0]
+    # A page past the end has no row to carry the count: it is counted by itself.
+    past = api.get("/api/v1/customers?limit=2&offset=10").json()
+    assert past == {"count": 4, "count_capped": False, "items": []}
+    assert api.get("/api/v1/customers?q=无此客户").json()["count"] == 0
+
+
 def test_api_list_deep_pages_read_the_same_rows(company: Company, monkeypatch) -> None:
     # Deep pages pick their ids first (selectors.DEEP_PAGE): same rows, same order.
     from zhike.archive import selectors
