@@ -128,6 +128,42 @@ def test_ntf_1_inbox_api_lists_due_overdue_approvals_and_notices(
     assert company.api("alice").get("/api/v1/inbox").json()["counts"]["unread"] == 0
 
 
+def test_ntf_1_navigation_badges_count_overdue_unread_and_approvals_waiting(
+    company: Company, general_policy
+) -> None:
+    from zhike.workflow.approvals import approval_submit
+    from zhike.workflow.models import Delegation
+    from zhike.workflow.selectors import Badges, navigation_badges
+
+    now = timezone.now()
+    open_for(company, start=now - timedelta(days=10), days=1)  # alice's, overdue
+    open_for(company, start=now, days=3)  # due, not yet overdue: no badge
+    Notice.objects.create(recipient=company.users["alice"], kind="x", title="未读")
+    Notice.objects.create(recipient=company.users["alice"], kind="x", title="已读", read_at=now)
+    approval_submit(
+        kind="development_application",
+        subject=company.customers["B"],
+        title="开发申请",
+        by=company.users["bob"],
+        policy=general_policy,
+        now=now,
+    )
+    assert navigation_badges(company.users["alice"], now=now) == Badges(inbox=2, approvals=0)
+    assert navigation_badges(company.users["sup"], now=now).approvals == 1
+    # The requester is not asked to approve its own request; a delegate is (ORG-3).
+    assert navigation_badges(company.users["bob"], now=now).approvals == 0
+    Delegation.objects.create(
+        absent=company.users["sup"],
+        delegate=company.users["cs"],
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(days=1),
+    )
+    assert navigation_badges(company.users["cs"], now=now).approvals == 1
+    assert navigation_badges(company.users["cs"], now=now + timedelta(days=2)).approvals == 0
+    page = company.client("alice").get("/customers/").text
+    assert '<span class="badge" title="逾期事项与未读通知">2</span>' in page
+
+
 class ParallelEscalationTests(RealTransactionTestCase):
     def test_srv_5_two_sweeps_at_once_escalate_each_item_exactly_once(self) -> None:
         company = build_company()

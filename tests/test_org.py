@@ -21,6 +21,30 @@ def test_org_1_permissions_come_from_roles(company: Company) -> None:
     assert company.users["cs"].has_perm("archive.view_customer")
 
 
+def test_org_1_permissions_of_roles_and_the_user_are_read_in_one_query(
+    company: Company, django_assert_num_queries
+) -> None:
+    from django.contrib.auth.models import Permission
+
+    from zhike.org.models import User
+
+    extra = Permission.objects.get(codename="change_customer", content_type__app_label="archive")
+    company.users["cs"].user_permissions.add(extra)
+    cs = User.objects.get(pk=company.users["cs"].pk)  # a fresh object, as each request has
+    with django_assert_num_queries(1):
+        perms = cs.get_all_permissions()
+        assert cs.has_perm("archive.view_customer") and cs.has_perm("archive.change_customer")
+    from_roles = Permission.objects.filter(roles__users=cs).select_related("content_type")
+    assert perms == {f"{p.content_type.app_label}.{p.codename}" for p in from_roles} | {
+        "archive.change_customer"
+    }
+    assert not cs.has_perm("archive.delete_customer")
+    User.objects.filter(pk=cs.pk).update(is_active=False)
+    assert User.objects.get(pk=cs.pk).get_all_permissions() == set()
+    admin = User.objects.get(pk=company.users["admin"].pk)
+    assert len(admin.get_all_permissions()) == Permission.objects.count()
+
+
 def test_org_1_department_tree_includes_every_level_below(company: Company) -> None:
     deep = DepartmentFactory(code="sales1-a", parent=company.departments["sales1"])
     ids = set(department_tree_ids(company.departments["marketing"].pk))

@@ -154,10 +154,9 @@ def test_web_admin_for_admins_only(company: Company) -> None:
     assert company.client("gm").get("/admin/").status_code == 302
 
 
-# session, user, roles' scopes, department tree, page rows (with their count), perms, (list: the
-# 负责人 filter's users; detail: audit events); navigation: overdue, unread, delegations,
-# approvals waiting.
-PINNED_QUERIES = {"list": 14, "detail": 13}
+# session, user, roles' scopes, department tree, page rows (with their count), permissions,
+# (list: the 负责人 filter's users; detail: audit events); the navigation's badges.
+PINNED_QUERIES = {"list": 10, "detail": 9}
 
 
 @pytest.mark.parametrize("url_name", sorted(PINNED_QUERIES))
@@ -181,8 +180,8 @@ def test_api_list_query_count_is_pinned(company: Company, django_assert_max_num_
     CustomerFactory.create_batch(30, owner=company.users["bob"])
     api = company.api("mgr")
     api.get("/api/v1/customers")
-    # token+user+scopes, department tree, the rows with their count, 2× perms
-    with django_assert_max_num_queries(5):
+    # token+user+scopes, department tree, the rows with their count, permissions
+    with django_assert_max_num_queries(4):
         assert api.get("/api/v1/customers?limit=20").json()["count"] == 33
 
 
@@ -244,8 +243,8 @@ def test_web_customer_form_blank_choices_read_chinese(company: Company) -> None:
 
 
 # 360° tabs: session, user, scopes, department tree, customer, its tab's rows (basic: tags),
-# merged-away codes (history); navigation: overdue, unread, delegations, approvals waiting.
-PINNED_TAB_QUERIES = {"basic": 12, "contacts": 12, "history": 13, "timeline": 12}
+# merged-away codes (history); the navigation's badges (one statement).
+PINNED_TAB_QUERIES = {"basic": 8, "contacts": 8, "history": 9, "timeline": 8}
 
 
 @pytest.mark.parametrize("tab", sorted(PINNED_TAB_QUERIES))

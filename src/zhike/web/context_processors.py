@@ -3,17 +3,12 @@
 from django.http import HttpRequest
 from django.utils import timezone
 
-from zhike.workflow.models import Deadline, DeadlineState
-from zhike.workflow.selectors import steps_waiting_for, unread_count
+from zhike.workflow.selectors import navigation_badges
 
 
 def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or request.headers.get("HX-Request"):
         return {}  # partial updates do not redraw the navigation
-    now = timezone.now()
-    overdue = Deadline.objects.filter(assignee=user, state=DeadlineState.OPEN, due_at__lt=now)
-    return {
-        "inbox_badge": overdue.count() + unread_count(user),
-        "approvals_badge": steps_waiting_for(user, now=now).count(),
-    }
+    badges = navigation_badges(user, now=timezone.now())
+    return {"inbox_badge": badges.inbox, "approvals_badge": badges.approvals}

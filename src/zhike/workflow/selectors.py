@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
+from zhike.db import CountOf
 from zhike.org.models import Department, User
 from zhike.policy.schema import Duration, Policy
 
@@ -52,18 +53,20 @@ def due_after(calendar: BusinessCalendar, start: datetime, allowance: Duration) 
 
 def absent_colleagues_of(delegate: User, *, now: datetime) -> list[int]:
     """Ids of the people ``delegate`` acts for at ``now`` (ORG-3)."""
-    return list(
-        Delegation.objects.filter(
-            delegate=delegate, starts_at__lte=now, ends_at__gt=now
-        ).values_list("absent_id", flat=True)
-    )
+    return list(_absent_colleagues(delegate, now=now))
+
+
+def _absent_colleagues(delegate: User, *, now: datetime) -> QuerySet[Delegation, int]:
+    return Delegation.objects.filter(
+        delegate=delegate, starts_at__lte=now, ends_at__gt=now
+    ).values_list("absent_id", flat=True)
 
 
 def steps_waiting_for(user: User, *, now: datetime) -> QuerySet[ApprovalStep]:
     """Active steps ``user`` may decide: as a candidate or as a delegate of one."""
-    acting_for = [user.pk, *absent_colleagues_of(user, now=now)]
+    acting = Q(candidates=user) | Q(candidates__in=_absent_colleagues(user, now=now))
     return (
-        ApprovalStep.objects.filter(state=StepState.ACTIVE, candidates__in=acting_for)
+        ApprovalStep.objects.filter(acting, state=StepState.ACTIVE)
         .exclude(request__requester=user)
         .select_related("request", "request__requester")
         .distinct()
@@ -124,4 +127,31 @@ def inbox_for(user: User, *, now: datetime, limit: int = 20) -> Inbox:
 
 
 def unread_count(user: User) -> int:
-    return Notice.objects.filter(recipient=user, read_at__isnull=True).count()
+    return _unread(user).count()
+
+
+def _unread(user: User) -> QuerySet[Notice]:
+    return Notice.objects.filter(recipient=user, read_at__isnull=True)
+
+
+@dataclass(frozen=True)
+class Badges:
+    inbox: int  # overdue deadlines and unread notices
+    approvals: int  # steps waiting for the person's decision
+
+
+def navigation_badges(user: User, *, now: datetime) -> Badges:
+    """The counts every page's navigation shows (NTF-1), in one statement: as four
+    queries they were a third of the time of a customer's 360° page."""
+    overdue = Deadline.objects.filter(assignee=user, state=DeadlineState.OPEN, due_at__lt=now)
+    waiting = steps_waiting_for(user, now=now).order_by().values("pk")
+    counts = (
+        User.objects.filter(pk=user.pk)
+        .values(
+            overdue=CountOf(overdue.values("pk")),
+            unread=CountOf(_unread(user).values("pk")),
+            waiting=CountOf(waiting),
+        )
+        .get()
+    )
+    return Badges(inbox=counts["overdue"] + counts["unread"], approvals=counts["waiting"])
