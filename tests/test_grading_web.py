@@ -52,7 +52,7 @@ def test_grd_6_review_workbench(
     assert started.status_code == 302
     review = Review.objects.get()
     review_compute(review_id=review.pk, now=timezone.now())
-    with django_assert_num_queries(10):  # pinned: session, user, perms, scope, nav, page
+    with django_assert_num_queries(9):  # pinned: session, user, perms, scope, nav, page
         page = manager.get(f"/grading/reviews/{review.pk}/?show=all")
     html = page.content.decode()
     assert page.status_code == 200

@@ -6,6 +6,8 @@ E: carol/east, P: unowned pool customer without department):
 
 import pytest
 
+from zhike.org.models import User
+
 from .conftest import Company
 
 ALL = {"A", "B", "E", "P"}
@@ -129,6 +131,14 @@ def test_org_2_inactive_user_sees_nothing(company: Company) -> None:
     user = company.users["gm"]
     user.is_active = False
     assert customers_for(user).count() == 0
+
+
+def test_org_2_a_deactivated_users_session_signs_it_out(company: Company) -> None:
+    client = company.client("gm")
+    assert client.get("/customers/").status_code == 200
+    User.objects.filter(pk=company.users["gm"].pk).update(is_active=False)
+    response = client.get("/customers/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
 
 
 def test_org_2_unauthenticated_api_is_401(company: Company) -> None:

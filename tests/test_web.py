@@ -154,9 +154,10 @@ def test_web_admin_for_admins_only(company: Company) -> None:
     assert company.client("gm").get("/admin/").status_code == 302
 
 
-# session, user, roles' scopes, department tree, page rows (with their count), permissions,
-# (list: the 负责人 filter's users; detail: audit events); the navigation's badges.
-PINNED_QUERIES = {"list": 10, "detail": 9}
+# session, user with its department, roles' scopes, department tree, page rows (with their
+# count), permissions, (list: the 负责人 filter's users; detail: audit events); the
+# navigation's badges.
+PINNED_QUERIES = {"list": 9, "detail": 8}
 
 
 @pytest.mark.parametrize("url_name", sorted(PINNED_QUERIES))
@@ -244,7 +245,7 @@ def test_web_customer_form_blank_choices_read_chinese(company: Company) -> None:
 
 # 360° tabs: session, user, scopes, department tree, customer, its tab's rows (basic: tags),
 # merged-away codes (history); the navigation's badges (one statement).
-PINNED_TAB_QUERIES = {"basic": 8, "contacts": 8, "history": 9, "timeline": 8}
+PINNED_TAB_QUERIES = {"basic": 7, "contacts": 7, "history": 8, "timeline": 7}
 
 
 @pytest.mark.parametrize("tab", sorted(PINNED_TAB_QUERIES))

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet
@@ -9,6 +10,12 @@ from django.db.models import Q, QuerySet
 
 class RoleBackend(ModelBackend):
     """ModelBackend whose "group" permissions are the permissions of the user's roles."""
+
+    def get_user(self, user_id: Any) -> Any:
+        """The signed-in user of a session, with its department: every page shows it."""
+        users = get_user_model()._default_manager.select_related("department")
+        user = users.filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
 
     def _get_group_permissions(self, user_obj: Any) -> QuerySet[Permission]:
         return Permission.objects.filter(roles__users=user_obj)
