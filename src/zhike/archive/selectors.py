@@ -217,9 +217,12 @@ PAGE_COUNT = "page_count_"  # the name of the count's column, kept out of the it
 
 def _take_page_count(items: list[Any]) -> int:
     """The count column of a page's rows, taken out of rows that are dicts."""
-    count: int = getattr(items[0], PAGE_COUNT, 0)
-    if isinstance(items[0], dict):
-        count = [item.pop(PAGE_COUNT) for item in items][-1]
+    first = items[0]
+    if not isinstance(first, dict):
+        return int(getattr(first, PAGE_COUNT))
+    count = int(first[PAGE_COUNT])
+    for item in items:
+        del item[PAGE_COUNT]  # not a field of the customer
     return count
 
 
