@@ -97,22 +97,28 @@ def test_ntf_1_closing_the_work_closes_the_deadline(company: Company) -> None:
     assert sweep_overdue(policy=POLICY, now=at(2026, 11, 30)).escalated == 0
 
 
-def test_ntf_1_inbox_api_lists_due_overdue_approvals_and_notices(
-    company: Company, general_policy
-) -> None:
+def open_overdue_due_and_an_approval(company: Company, policy, *, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    """Alice's overdue item and her item due in 3 days; bob's development application,
+    which waits for the supervisor."""
     from zhike.workflow.approvals import approval_submit
 
-    now = timezone.now()
     open_for(company, start=now - timedelta(days=10), days=1)  # overdue
-    open_for(company, start=now, days=3)  # due
+    open_for(company, start=now, days=3)  # due, not yet overdue
     approval_submit(
         kind="development_application",
         subject=company.customers["B"],
         title="开发申请",
         by=company.users["bob"],
-        policy=general_policy,
+        policy=policy,
         now=now,
     )
+
+
+def test_ntf_1_inbox_api_lists_due_overdue_approvals_and_notices(
+    company: Company, general_policy
+) -> None:
+    now = timezone.now()
+    open_overdue_due_and_an_approval(company, general_policy, now=now)
     sup_inbox = company.api("sup").get("/api/v1/inbox").json()
     # sales2 has no supervisor of its own: the company's supervisor is asked.
     assert [a["title"] for a in sup_inbox["approvals"]] == ["开发申请"]
@@ -131,23 +137,13 @@ def test_ntf_1_inbox_api_lists_due_overdue_approvals_and_notices(
 def test_ntf_1_navigation_badges_count_overdue_unread_and_approvals_waiting(
     company: Company, general_policy
 ) -> None:
-    from zhike.workflow.approvals import approval_submit
     from zhike.workflow.models import Delegation
     from zhike.workflow.selectors import Badges, navigation_badges
 
     now = timezone.now()
-    open_for(company, start=now - timedelta(days=10), days=1)  # alice's, overdue
-    open_for(company, start=now, days=3)  # due, not yet overdue: no badge
+    open_overdue_due_and_an_approval(company, general_policy, now=now)
     Notice.objects.create(recipient=company.users["alice"], kind="x", title="未读")
     Notice.objects.create(recipient=company.users["alice"], kind="x", title="已读", read_at=now)
-    approval_submit(
-        kind="development_application",
-        subject=company.customers["B"],
-        title="开发申请",
-        by=company.users["bob"],
-        policy=general_policy,
-        now=now,
-    )
     assert navigation_badges(company.users["alice"], now=now) == Badges(inbox=2, approvals=0)
     assert navigation_badges(company.users["sup"], now=now).approvals == 1
     # The requester is not asked to approve its own request; a delegate is (ORG-3).
