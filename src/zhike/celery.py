@@ -10,6 +10,11 @@ from celery.schedules import crontab
 # DJANGO_SETTINGS_MODULE is set before this import, which `zhike` and wsgi do not do.
 app = Celery("zhike", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# Celery's *current* app is thread-local: a thread that did not create this app (each
+# request thread of the demo's threaded server) would otherwise resolve every
+# ``shared_task`` to Celery's built-in default app (amqp on localhost), whose tasks lack
+# ``delay_on_commit``. Made the default, it is the current app of every thread.
+app.set_default()
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {

@@ -357,7 +357,6 @@ def sweep_stale_customers(*, policy: Policy, now: datetime) -> int:
     return reported
 
 
-@transaction.atomic
 def clean_profile(profile: dict[str, Any], policy: Policy) -> dict[str, str]:
     """A key person's profile against the policy's template (ARC-3): known keys only,
     dates as YYYY-MM-DD (or MM-DD when the year is unknown), choices from the list."""
@@ -387,6 +386,7 @@ def clean_profile(profile: dict[str, Any], policy: Policy) -> dict[str, str]:
     return cleaned
 
 
+@transaction.atomic
 def contact_add(*, by: User, customer_id: int, data: dict[str, Any], policy: Policy) -> Contact:
     """Add a contact / key person (ARC-3); their name and phone become searchable."""
     access_customer(by, customer_id)

@@ -209,14 +209,18 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
 CELERY_EMBEDDED = CELERY_BROKER_URL.startswith("filesystem://")
 _queue_dir = VAR_DIR / "jobs" / "queue"
 _processed_dir = VAR_DIR / "jobs" / "processed"
+# kombu keeps its exchange tables in ./control unless told otherwise: under ./var, not in
+# whatever directory zhike was started from.
+_control_dir = VAR_DIR / "jobs" / "control"
 if CELERY_EMBEDDED:
-    _queue_dir.mkdir(parents=True, exist_ok=True)
-    _processed_dir.mkdir(parents=True, exist_ok=True)
+    for _folder in (_queue_dir, _processed_dir, _control_dir):
+        _folder.mkdir(parents=True, exist_ok=True)
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(_processed_dir),
+        "control_folder": str(_control_dir),
         "store_processed": False,
     }
     if CELERY_EMBEDDED
