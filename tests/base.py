@@ -1,5 +1,11 @@
 """Base classes for tests that need real transactions (no wrapping test transaction)."""
 
+import functools
+from collections.abc import Callable, MutableMapping
+from typing import Any
+
+import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import TransactionTestCase
 
@@ -18,3 +24,27 @@ class RealTransactionTestCase(TransactionTestCase):
                 create_triggers(connection)
         else:
             super()._fixture_teardown()
+
+
+ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+def also_in_a_real_transaction(
+    namespace: MutableMapping[str, Any], *tests: Callable[..., Any]
+) -> None:
+    """Run ``tests`` a second time without pytest-django's wrapping transaction, on
+    PostgreSQL: a service missing ``@transaction.atomic`` passes inside the test's own
+    transaction and fails in production (tests/test_real_transactions.py)."""
+    for test in tests:
+
+        @functools.wraps(test)  # the same signature: pytest hands it the same fixtures
+        def run(*args: Any, _test: Callable[..., Any] = test, **kwargs: Any) -> Any:
+            return _test(*args, **kwargs)
+
+        run.pytestmark = [  # type: ignore[attr-defined]
+            *getattr(test, "pytestmark", []),
+            pytest.mark.django_db(transaction=True),
+            pytest.mark.skipif(not ON_POSTGRESQL, reason="select_for_update needs PostgreSQL"),
+        ]
+        run.__name__ = f"{test.__name__}_in_a_real_transaction"
+        namespace[run.__name__] = run

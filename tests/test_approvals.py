@@ -26,6 +26,7 @@ from zhike.workflow.models import (
     StepState,
 )
 
+from .base import also_in_a_real_transaction
 from .conftest import Company
 
 
@@ -311,3 +312,10 @@ def test_apr_1_missing_approver_is_a_clear_error_and_nothing_is_saved(
         submit(company, "policy_change", "mgr", general_policy)
     assert "找不到" in caught.value.message
     assert not ApprovalRequest.objects.exists()
+
+
+also_in_a_real_transaction(
+    globals(),
+    test_apr_1_reject_needs_a_comment_and_ends_the_request,
+    test_apr_1_return_for_changes_then_resubmit_starts_again,
+)

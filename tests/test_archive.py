@@ -27,6 +27,7 @@ from zhike.archive.validators import (
 )
 from zhike.policy.loader import load_policy as _load_policy
 
+from .base import also_in_a_real_transaction
 from .conftest import Company
 
 POLICY = _load_policy("general")
@@ -625,3 +626,13 @@ def test_arc_6_important_interaction_obliges_the_owner_to_update(
     )
     deadline.refresh_from_db()
     assert deadline.state == "done"
+
+
+also_in_a_real_transaction(
+    globals(),
+    test_arc_3_bad_input_names_the_field_and_saves_nothing,
+    test_arc_6_status_requires_the_policys_fields,
+    test_arc_3_key_person_profile_follows_the_template,
+    test_eng_6_interactions_move_last_contact_forward_only,
+    test_arc_7_merge_keeps_every_contact_follow_up_history_and_code,
+)

@@ -24,6 +24,7 @@ from zhike.trade.services import LineInput, order_create
 from zhike.workflow.approvals import approval_act
 from zhike.workflow.models import ApprovalRequest, Deadline
 
+from .base import also_in_a_real_transaction
 from .conftest import Company
 from .factories import trade
 
@@ -325,3 +326,10 @@ def test_grd_9_evidence_file_downloaded_within_the_scope(company: Company, whole
         response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.4 licence"
     )
     assert company.client("bob").get(url).status_code == 404
+
+
+also_in_a_real_transaction(
+    globals(),
+    test_grd_8_entry_verified_approved_blocks_trade_and_starts_collection,
+    test_grd_8_expiry_then_readmission_by_approval_at_the_lowest_level,
+)

@@ -12,6 +12,7 @@ from zhike.policy.loader import load_policy
 from zhike.workflow.deadlines import sweep_overdue
 from zhike.workflow.models import Deadline, DeadlineState, Notice
 
+from .base import also_in_a_real_transaction
 from .conftest import Company
 
 
@@ -174,3 +175,9 @@ def test_arc_7_merge_keeps_the_ledger_and_grading_history(company: Company, whol
     assert Problem.objects.get().customer_id == keep.pk
     assert Assessment.objects.get().customer_id == keep.pk
     assert not Standing.objects.filter(customer=duplicate).exists()
+
+
+also_in_a_real_transaction(
+    globals(),
+    test_grd_7_problem_on_a_vip_opens_a_5_day_downgrade_deadline,
+)

@@ -13,6 +13,7 @@ from zhike.policy.loader import load_policy
 from zhike.workflow.approvals import approval_act
 from zhike.workflow.models import ApprovalRequest
 
+from .base import also_in_a_real_transaction
 from .conftest import Company
 from .factories import CustomerFactory, trade
 
@@ -231,3 +232,9 @@ def test_grd_1_behaviour_axis_by_frequency_and_amount(company: Company, general)
     assert "购买行为" in page.text and "高频大额" in page.text
     # with each level's conditions, as for the value tier
     assert "购买行为:各级条件" in page.text and "期内合同 ≥ 6 份" in page.text
+
+
+also_in_a_real_transaction(
+    globals(),
+    test_grd_6_review_adjust_approve_apply,
+)

@@ -14,6 +14,7 @@ from zhike.trade.metrics import Period, customer_figures
 from zhike.trade.models import Invoice, Order, OrderLine
 from zhike.trade.services import LineInput, invoice_create, order_create, payment_record
 
+from .base import also_in_a_real_transaction
 from .conftest import Company
 
 POLICY = load_policy("general")
@@ -235,3 +236,10 @@ def test_org_2_ledger_entries_respect_the_data_scope(company: Company) -> None:
             signed_on=date(2026, 1, 1),
             lines=[line()],
         )
+
+
+also_in_a_real_transaction(
+    globals(),
+    test_grd_5_figures_from_the_ledger,
+    test_grd_5_payments_settle_oldest_invoice_first,
+)
