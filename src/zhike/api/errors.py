@@ -26,6 +26,7 @@ FIELD_MESSAGES = {
     "int_parsing": "应为整数",
     "enum": "无效的选项",
     "literal_error": "无效的选项",
+    "control_character": "不能包含控制字符",
 }
 
 
@@ -64,7 +65,9 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(ApprovalError)
     def business(request: HttpRequest, exc: ArchiveError | ApprovalError) -> HttpResponse:
         status = STATUS_FOR_CODE.get(exc.code, 400)
-        errors = [{"field": exc.field, "message": exc.message}] if exc.field else []
+        errors = [{"field": f, "message": m} for f, m in getattr(exc, "errors", [])] or (
+            [{"field": exc.field, "message": exc.message}] if exc.field else []
+        )
         return respond(request, status, error_body(exc.code, exc.message, errors))
 
     @api.exception_handler(Http404)

@@ -1,6 +1,23 @@
 """Bases for request and response bodies."""
 
-from pydantic import BaseModel
+from typing import Any
+
+from ninja import Schema
+from pydantic import BaseModel, field_validator
+from pydantic_core import PydanticCustomError
+
+from zhike.text import CONTROL_CHARACTER_MESSAGE, has_control_characters
+
+
+class In(Schema):
+    """A request body or query: no text field may hold a control character (zhike.text)."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        if has_control_characters(value):
+            raise PydanticCustomError("control_character", CONTROL_CHARACTER_MESSAGE)
+        return value
 
 
 class Out(BaseModel):

@@ -12,7 +12,7 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import ConfigDict
 
-from zhike.api.schema import Out
+from zhike.api.schema import In, Out
 from zhike.org.models import User
 from zhike.policy.loader import active_policy
 from zhike.policy.schema import Policy
@@ -72,7 +72,7 @@ class CustomerPageOut(Out):
     items: list[CustomerOut]
 
 
-class CustomerIn(Schema):
+class CustomerIn(In):
     """Owner, department, code and created_by are decided by the system: sending them is
     an error (400), not silently ignored."""
 
@@ -93,12 +93,16 @@ class CustomerIn(Schema):
     id_number: str = Field(default="", max_length=30, description="身份证号(加密保存,不回显)")
 
 
-class CustomerPatch(Schema):
+class CustomerPatch(In):
+    """Only the fields sent are changed. Name, status and type may be left out but not
+    cleared: ``null`` for them is refused (400), the other fields clear to empty."""
+
     model_config = ConfigDict(extra="forbid")
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    status: CustomerStatus | None = None
+    # Not Optional: absent is allowed (the default is never validated), null is not.
+    name: str = Field(default=None, min_length=1, max_length=200)  # type: ignore[assignment]
+    status: CustomerStatus = Field(default=None)  # type: ignore[assignment]
     phone: str | None = Field(default=None, max_length=32)
-    customer_type: CustomerType | None = None
+    customer_type: CustomerType = Field(default=None)  # type: ignore[assignment]
     source: SourceChannel | Literal[""] | None = None
     referrer_name: str | None = Field(default=None, max_length=100)
     industry: str | None = Field(default=None, max_length=50)
@@ -111,7 +115,7 @@ class CustomerPatch(Schema):
     id_number: str | None = Field(default=None, max_length=30)
 
 
-class CustomerFilters(Schema):
+class CustomerFilters(In):
     q: str = Field(default="", max_length=100, description="名称片段、编码或电话后四位")
     status: CustomerStatus | None = None
     customer_type: CustomerType | None = None
@@ -241,7 +245,7 @@ def find_duplicates(
     return [vars(h) for h in hints]
 
 
-class MergeIn(Schema):
+class MergeIn(In):
     model_config = ConfigDict(extra="forbid")
     merge_id: int = Field(description="the duplicate to merge into this customer")
 
@@ -271,7 +275,7 @@ def update_customer(request: HttpRequest, customer_id: int, payload: CustomerPat
     return one_customer(user, customer_id)
 
 
-class TagsIn(Schema):
+class TagsIn(In):
     model_config = ConfigDict(extra="forbid")
     tags: list[str] = Field(max_length=50, description="客户的全部标签(替换原有标签)")
 
@@ -298,7 +302,7 @@ def run_data_quality_sweep(request: HttpRequest) -> Status:
     return Status(202, None)
 
 
-class ContactIn(Schema):
+class ContactIn(In):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=50)
     title: str = Field(default="", max_length=50)
@@ -347,7 +351,7 @@ def add_contact(request: HttpRequest, customer_id: int, payload: ContactIn) -> S
     return Status(201, contact_out(contact, user, customer))
 
 
-class InteractionIn(Schema):
+class InteractionIn(In):
     model_config = ConfigDict(extra="forbid")
     kind: InteractionKind
     content: str = Field(min_length=1, max_length=5000)
@@ -494,7 +498,7 @@ def get_export(request: HttpRequest, export_id: str) -> dict:
     return export_out(export)
 
 
-class RelativeIn(Schema):
+class RelativeIn(In):
     model_config = ConfigDict(extra="forbid")
     relative_id: int
     kind: RelationKind

@@ -8,10 +8,24 @@ class ArchiveError(Exception):
 
     code = "invalid"
 
-    def __init__(self, message: str, *, field: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        errors: list[tuple[str, str]] | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.field = field
+        # Every field's problem at once, (field, message): a form shows them together.
+        self.errors = errors if errors is not None else ([(field, message)] if field else [])
+
+    @classmethod
+    def of_fields(cls, errors: list[tuple[str, str]]) -> "ArchiveError":
+        """One error for several fields; its message and field are the first one's."""
+        field, message = errors[0]
+        return cls(message, field=field, errors=errors)
 
 
 class CustomerNotFound(ArchiveError):

@@ -181,6 +181,22 @@ class Customer(models.Model):
             models.UniqueConstraint(
                 fields=["uscc"], condition=~models.Q(uscc=""), name="customer_uscc_unique"
             ),
+            # Choices are the database's rule too: an empty status once slipped through the
+            # API, broke every page showing the customer and passed the lifecycle check.
+            models.CheckConstraint(
+                condition=models.Q(status__in=CustomerStatus.values), name="customer_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(customer_type__in=CustomerType.values),
+                name="customer_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(source__in=["", *SourceChannel.values]),
+                name="customer_source_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(size__in=["", *CompanySize.values]), name="customer_size_valid"
+            ),
         ]
 
     def __str__(self) -> str:

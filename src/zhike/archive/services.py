@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from zhike.audit.services import record
 from zhike.org.models import User
 from zhike.policy.schema import CUSTOMER_FIELDS, Policy
+from zhike.text import has_control_characters
 
 from .coding import next_customer_code
 from .crypto import encrypt, lookup_hash
@@ -78,23 +79,36 @@ CHOICES = {
 }
 # Django computes an enum's ``values`` on every access (an import checks 100,000 rows).
 CHOICE_VALUES = {field: frozenset(choices.values) for field, choices in CHOICES.items()}
+# Choices every customer has (the others may be left empty).
+REQUIRED_CHOICES = frozenset({"status", "customer_type"})
 HIDDEN = "******"  # what the audit trail records for an ID number
 
 
+def _label(field: str) -> str:
+    return str(getattr(Customer._meta.get_field(field), "verbose_name", field))
+
+
 def clean_customer_data(data: dict[str, Any]) -> dict[str, Any]:
-    """Validate and normalise user input; the first problem raises with its field."""
+    """Validate and normalise user input. Every field's problem is found before raising
+    (one ArchiveError naming them all), so a form shows them at once."""
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
         field = sorted(unknown)[0]
         raise ArchiveError(_("不允许设置字段 %(field)s") % {"field": field}, field=field)
     cleaned = {k: ("" if v is None else v) for k, v in data.items()}
+    errors: dict[str, str] = {}
+    for field, value in cleaned.items():
+        if has_control_characters(value):
+            errors[field] = _("不能包含控制字符")
     if "name" in cleaned:
         cleaned["name"] = str(cleaned["name"]).strip()
         if not cleaned["name"]:
-            raise ArchiveError(_("客户名称不能为空"), field="name")
+            errors.setdefault("name", _("客户名称不能为空"))
     for field, values in CHOICE_VALUES.items():
-        if field in cleaned and cleaned[field] and cleaned[field] not in values:
-            raise ArchiveError(_("无效的选项"), field=field)
+        if field in REQUIRED_CHOICES and field in cleaned and not cleaned[field]:
+            errors.setdefault(field, _("请选择%(field)s") % {"field": _label(field)})
+        elif field in cleaned and cleaned[field] and cleaned[field] not in values:
+            errors.setdefault(field, _("无效的选项"))
     for field in TEXT_FIELDS:
         if field in cleaned:
             cleaned[field] = str(cleaned[field]).strip()
@@ -104,11 +118,13 @@ def clean_customer_data(data: dict[str, Any]) -> dict[str, Any]:
         "id_number": normalize_id_number,
     }
     for field, normalize in normalizers.items():
-        if cleaned.get(field):
+        if cleaned.get(field) and field not in errors:
             try:
                 cleaned[field] = normalize(str(cleaned[field]))
             except InvalidIdentifier as exc:
-                raise ArchiveError(str(exc), field=field) from None
+                errors[field] = str(exc)
+    if errors:
+        raise ArchiveError.of_fields(list(errors.items()))
     return cleaned
 
 
@@ -181,14 +197,17 @@ def check_status_change(old: str | None, new: str | None) -> None:
 def check_required(values: dict[str, Any], *, policy: Policy) -> None:
     """ARC-6: the fields the policy requires for the customer's (new) status."""
     status = values.get("status") or CustomerStatus.POTENTIAL
-    for field_name in policy.archive.data_quality.required_by_status.get(status, []):
-        if not values.get(field_name):
-            label = getattr(Customer._meta.get_field(field_name), "verbose_name", field_name)
-            raise ArchiveError(
-                _("“%(status)s”的客户必须填写%(field)s")
-                % {"status": CustomerStatus(status).label, "field": label},
-                field=field_name,
-            )
+    missing = [
+        (
+            field_name,
+            _("“%(status)s”的客户必须填写%(field)s")
+            % {"status": CustomerStatus(status).label, "field": _label(field_name)},
+        )
+        for field_name in policy.archive.data_quality.required_by_status.get(status, [])
+        if not values.get(field_name)
+    ]
+    if missing:
+        raise ArchiveError.of_fields(missing)
 
 
 def completeness(customer: Customer | Mapping[str, Any], policy: Policy) -> int:

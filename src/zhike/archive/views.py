@@ -220,11 +220,17 @@ def customer_create(request: HttpRequest) -> HttpResponse:
                 by=user, data=form.cleaned_data, policy=active_policy()
             )
         except ArchiveError as exc:
-            form.add_error(exc.field, exc.message)
+            _show_errors(form, exc)
         else:
             messages.success(request, _("已新建客户 %(name)s") % {"name": customer.name})
             return redirect("customer-detail", customer_id=customer.pk)
     return render(request, "archive/customer_form.html", {"form": form, "customer": None})
+
+
+def _show_errors(form: CustomerForm, exc: ArchiveError) -> None:
+    """Every field's error from the service on the form at once (ARC-3)."""
+    for field, message in exc.errors or [("", exc.message)]:
+        form.add_error(field if field in form.fields else None, message)
 
 
 def _duplicates_for_form(user: User, data: dict[str, Any]) -> list[selectors.DuplicateHint]:
@@ -250,7 +256,7 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
                 by=user, customer_id=customer.pk, data=changed, policy=active_policy()
             )
         except ArchiveError as exc:
-            form.add_error(exc.field, exc.message)
+            _show_errors(form, exc)
         else:
             messages.success(request, _("已保存"))
             return redirect("customer-detail", customer_id=customer.pk)

@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict
 
+from zhike.api.schema import In
 from zhike.archive.selectors import access_customer
 from zhike.org.models import User
 from zhike.org.scopes import visible_to
@@ -101,7 +102,7 @@ def customer_card(request: HttpRequest, customer_id: int) -> dict:
     }
 
 
-class AssessmentIn(Schema):
+class AssessmentIn(In):
     model_config = ConfigDict(extra="forbid")
     key: str = Field(max_length=30, description="评分表的人工指标或认定项")
     value: str = Field(max_length=30)
@@ -147,7 +148,7 @@ def list_reviews(request: HttpRequest) -> list[Review]:
     return list(Review.objects.all()[:50])
 
 
-class ReviewIn(Schema):
+class ReviewIn(In):
     model_config = ConfigDict(extra="forbid")
     period_end: date = Field(description="统计截止日")
 
@@ -203,7 +204,7 @@ class LineOut(Schema):
     behaviour: str
 
 
-class LineFilters(Schema):
+class LineFilters(In):
     changed: bool = Field(default=False, description="只看等级或级别有变化的")
     missed: bool = Field(default=False, description="只看因名额被排除的")
     tier: str = ""
@@ -233,7 +234,7 @@ def review_lines(request: HttpRequest, review_id: int, filters: Query[LineFilter
     )
 
 
-class AdjustIn(Schema):
+class AdjustIn(In):
     model_config = ConfigDict(extra="forbid")
     customer_id: int
     grade: str | None = None
@@ -265,7 +266,7 @@ def submit(request: HttpRequest, review_id: int) -> dict:
 # --- Problems and event downgrades (GRD-7) ---------------------------------------------
 
 
-class ProblemIn(Schema):
+class ProblemIn(In):
     model_config = ConfigDict(extra="forbid")
     kind: str = Field(max_length=30, description="policy grading.event_downgrade.kinds")
     description: str = Field(max_length=2000)
@@ -311,7 +312,7 @@ def record_problem(request: HttpRequest, customer_id: int, payload: ProblemIn) -
     return Status(201, _problem_out(problem))
 
 
-class DowngradeIn(Schema):
+class DowngradeIn(In):
     model_config = ConfigDict(extra="forbid")
     to: str = Field(max_length=30)
     reason: str = Field(max_length=200)
@@ -374,7 +375,7 @@ def admission(request: HttpRequest, customer_id: int) -> dict:
     return {"required": status.required, "admitted": status.admitted, "items": items}
 
 
-class AdmissionCheckIn(Schema):
+class AdmissionCheckIn(In):
     model_config = ConfigDict(extra="forbid")
     key: str = Field(max_length=30)
     passed: bool
@@ -418,7 +419,7 @@ def list_blacklist(request: HttpRequest, state: str = "", limit: int = 50, offse
     return list(entries.order_by("-proposed_at")[offset : offset + min(max(limit, 1), 200)])
 
 
-class BlacklistProposeIn(Schema):
+class BlacklistProposeIn(In):
     model_config = ConfigDict(extra="forbid")
     customer_id: int
     reason: str = Field(max_length=2000)
@@ -433,7 +434,7 @@ def propose_blacklist(request: HttpRequest, payload: BlacklistProposeIn) -> Stat
     return Status(201, entry)
 
 
-class BlacklistVerifyIn(Schema):
+class BlacklistVerifyIn(In):
     model_config = ConfigDict(extra="forbid")
     confirmed: bool
     note: str = Field(max_length=2000)
@@ -462,7 +463,7 @@ def verify_blacklist(request: HttpRequest, entry_id: int, payload: BlacklistVeri
     )
 
 
-class ReadmitIn(Schema):
+class ReadmitIn(In):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(max_length=2000)
 
@@ -500,7 +501,7 @@ def treatment(request: HttpRequest) -> list:
     return [cell.model_dump() for cell in matrix.cells] if matrix else []
 
 
-class PromotionIn(Schema):
+class PromotionIn(In):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(max_length=2000, description="价格与付款情况")
 

@@ -5,12 +5,14 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
+from zhike.api.schema import In
+
 from .tokens import SignInThrottled, issue_token
 
 router = Router(tags=["auth"])
 
 
-class Credentials(Schema):
+class Credentials(In):
     username: str
     password: str
 

@@ -9,6 +9,7 @@ from ninja import Field, Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict
 
+from zhike.api.schema import In
 from zhike.archive.errors import PermissionDenied
 from zhike.org.models import User
 
@@ -39,7 +40,7 @@ def in_force(request: HttpRequest) -> dict:
     }
 
 
-class VersionIn(Schema):
+class VersionIn(In):
     model_config = ConfigDict(extra="forbid")
     text: str = Field(max_length=500_000, description="完整的制度文件(TOML),可用 extends")
     note: str = Field(default="", max_length=300, description="修订说明")

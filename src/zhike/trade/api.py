@@ -11,6 +11,7 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import ConfigDict
 
+from zhike.api.schema import In
 from zhike.archive.errors import PermissionDenied
 from zhike.archive.selectors import access_customer
 from zhike.org.models import User
@@ -24,7 +25,7 @@ from .models import Invoice, Order, Payment
 router = Router(tags=["trade"])
 
 
-class LineIn(Schema):
+class LineIn(In):
     model_config = ConfigDict(extra="forbid")
     product: str = Field(min_length=1, max_length=100)
     category: str = Field(min_length=1, max_length=50, description="品种")
@@ -34,7 +35,7 @@ class LineIn(Schema):
     list_price: Decimal | None = Field(default=None, ge=0, max_digits=16, decimal_places=2)
 
 
-class OrderIn(Schema):
+class OrderIn(In):
     model_config = ConfigDict(extra="forbid")
     customer_id: int
     number: str = Field(min_length=1, max_length=40, description="合同编号")
@@ -99,7 +100,7 @@ def create_order(request: HttpRequest, payload: OrderIn) -> Status:
     return Status(201, order_out(selectors.orders_for(user).get(pk=order.pk)))
 
 
-class InvoiceIn(Schema):
+class InvoiceIn(In):
     model_config = ConfigDict(extra="forbid")
     customer_id: int
     number: str = Field(min_length=1, max_length=40)
@@ -136,7 +137,7 @@ def list_invoices(request: HttpRequest, customer_id: int) -> list[Invoice]:
     return list(selectors.invoices_for(user, customer_id=customer_id)[:200])
 
 
-class PaymentIn(Schema):
+class PaymentIn(In):
     model_config = ConfigDict(extra="forbid")
     customer_id: int
     received_on: date
@@ -159,7 +160,7 @@ def create_payment(request: HttpRequest, payload: PaymentIn) -> Status:
     return Status(201, payment)
 
 
-class FiguresQuery(Schema):
+class FiguresQuery(In):
     start: date | None = Field(default=None, description="默认为截止日前 period_months 个月")
     end: date | None = Field(default=None, description="默认今天")
 

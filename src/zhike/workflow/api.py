@@ -8,6 +8,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
+from zhike.api.schema import In
 from zhike.org.models import User
 from zhike.policy.loader import active_policy
 
@@ -182,7 +183,7 @@ def approval_out(r: ApprovalRequest) -> dict:
     }
 
 
-class ApprovalListFilters(Schema):
+class ApprovalListFilters(In):
     box: Literal["waiting", "submitted", "history"] = "waiting"
     limit: int = Field(default=50, ge=1, le=200)
     offset: int = Field(default=0, ge=0)
@@ -232,7 +233,7 @@ def get_approval(request: HttpRequest, request_id: int) -> dict:
     return approval_out(_access(request.user, request_id))  # type: ignore[arg-type]
 
 
-class ActIn(Schema):
+class ActIn(In):
     model_config = ConfigDict(extra="forbid")
     action: Literal["approve", "reject", "return"]
     comment: str = Field(default="", max_length=2000)
