@@ -60,3 +60,34 @@ def test_org_1_moving_a_department_moves_its_subtree(company: Company) -> None:
     sales1.save()
     assert deep.pk in department_tree_ids(company.departments["service"].pk)
     assert deep.pk not in department_tree_ids(company.departments["marketing"].pk)
+
+
+def test_org_1_an_upgrade_grants_the_new_work_rights_to_roles_that_change_customers(
+    company,  # type: ignore[no-untyped-def]
+) -> None:
+    """Issue 13 item 5: roles installed before the follow-up, blacklist and problem rights
+    existed get them where they could change customers (migration org 0002)."""
+    import importlib
+
+    from django.apps import apps
+
+    from zhike.org.models import Role
+
+    migration = importlib.import_module("zhike.org.migrations.0002_work_permissions")
+    work = ["add_interaction", "add_blacklistentry", "add_problem"]
+    for role in Role.objects.all():
+        role.permissions.remove(*role.permissions.filter(codename__in=work))
+    migration.grant(apps, None)
+
+    def rights(code: str) -> set[str]:
+        return set(
+            Role.objects.get(code=code)
+            .permissions.filter(codename__in=work)
+            .values_list("codename", flat=True)
+        )
+
+    assert rights("salesperson") == set(work)
+    assert rights("office_director") == set(work)
+    assert rights("service_agent") == {"add_problem"}
+    assert rights("finance") == {"add_problem"}
+    assert rights("technical") == set()

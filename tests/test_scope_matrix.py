@@ -158,3 +158,75 @@ def test_org_2_contacts_and_timeline_follow_the_scope(
     target = company.customers[customer]
     response = company.api(persona).get(f"/api/v1/customers/{target.pk}/{part}")
     assert response.status_code == (200 if customer in VISIBLE[persona] else 404)
+
+
+# Writes beside the record itself (issue 13 item 5: service agents and finance could record
+# follow-ups and propose blacklistings): who may do each, on the customers they can see.
+FOLLOW_UP = CAN_CHANGE
+PROPOSE_BLACKLIST = CAN_CHANGE
+WRITES = {
+    "interactions": (FOLLOW_UP, {"kind": "call", "content": "电话回访"}),
+    "contacts": (CAN_CHANGE, {"name": "王经理", "phone": "13912345678"}),
+}
+
+
+@pytest.mark.parametrize("customer", CUSTOMERS)
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("part", sorted(WRITES))
+def test_org_2_writes_need_the_right_and_the_scope(
+    company: Company, persona: str, customer: str, part: str
+) -> None:
+    from zhike.archive.models import Contact, Interaction
+
+    allowed, body = WRITES[part]
+    target = company.customers[customer]
+    model = Interaction if part == "interactions" else Contact
+    response = company.api(persona).post(
+        f"/api/v1/customers/{target.pk}/{part}", body, content_type="application/json"
+    )
+    target.refresh_from_db()
+    if customer not in VISIBLE[persona]:
+        assert response.status_code == 404
+    elif persona not in allowed:
+        assert response.status_code == 403
+        assert response.json()["code"] == "permission_denied"
+    else:
+        assert response.status_code == 201
+    written = model.objects.filter(customer=target).exists()
+    assert written == (customer in VISIBLE[persona] and persona in allowed)
+    if part == "interactions":
+        assert (target.last_contact_at is not None) == written
+
+
+@pytest.mark.parametrize("customer", ["A", "B"])
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_grd_8_only_roles_with_the_right_propose_a_blacklisting(
+    company: Company, persona: str, customer: str
+) -> None:
+    from zhike.grading.models import BlacklistEntry
+
+    target = company.customers[customer]
+    response = company.api(persona).post(
+        "/api/v1/grading/blacklist",
+        {"customer_id": target.pk, "reason": "拖欠货款"},
+        content_type="application/json",
+    )
+    if customer not in VISIBLE[persona]:
+        assert response.status_code == 404
+    elif persona not in PROPOSE_BLACKLIST:
+        assert response.status_code == 403
+    else:
+        assert response.status_code == 201
+    proposed = BlacklistEntry.objects.filter(customer=target).exists()
+    assert proposed == (customer in VISIBLE[persona] and persona in PROPOSE_BLACKLIST)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_org_2_the_timeline_form_shows_only_to_who_may_record(
+    company: Company, persona: str
+) -> None:
+    target = company.customers["A"]
+    if "A" not in VISIBLE[persona]:
+        return
+    page = company.client(persona).get(f"/customers/{target.pk}/?tab=timeline")
+    assert ("记录跟进" in page.text) == (persona in FOLLOW_UP)

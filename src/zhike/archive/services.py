@@ -439,6 +439,8 @@ def interaction_record(
     """Record a call, visit, message or meeting (ENG-6). ``last_contact_at`` moves forward
     only (compare-and-set), so a late entry of an old visit does not turn the clock back."""
     access_customer(by, customer_id)
+    if not by.has_perm("archive.add_interaction"):
+        raise PermissionDenied(_("您没有记录跟进的权限"))
     kind = data.get("kind", "")
     if kind not in InteractionKind.values:
         raise ArchiveError(_("请选择跟进方式"), field="kind")

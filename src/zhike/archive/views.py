@@ -151,6 +151,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "error": error,
         "phone": customer.phone if full_phone else selectors.mask_phone(customer.phone),
         "can_change": user.has_perm("archive.change_customer"),
+        "can_follow_up": user.has_perm("archive.add_interaction"),
         "interaction_kinds": InteractionKind.choices,
         "completeness": services.completeness(customer, active_policy()),
         "profile_template": active_policy().archive.contact_profile,

@@ -48,6 +48,8 @@ def blacklist_propose(
 ) -> BlacklistEntry:
     """Anyone responsible for the customer may propose; the verifier is told."""
     customer = access_customer(by, customer_id)
+    if not by.has_perm("grading.add_blacklistentry"):
+        raise PermissionDenied(_("您没有提议列入黑名单的权限"))
     if not reason.strip():
         raise GradingError(_("请填写列入黑名单的理由"), field="reason")
     if BlacklistEntry.objects.filter(customer=customer, state__in=OPEN).exists():

@@ -52,6 +52,8 @@ def problem_record(
     """Record a problem; on a protected customer, open the downgrade deadline."""
     rule = _rule(policy)
     customer = access_customer(by, customer_id)
+    if not by.has_perm("grading.add_problem"):
+        raise PermissionDenied(_("您没有登记客户问题的权限"))
     if kind not in rule.kinds:
         raise GradingError(
             _("无效的问题类型,可选:%(k)s") % {"k": "、".join(rule.kinds.values())}, field="kind"

@@ -230,6 +230,8 @@ def customer_grading(request: HttpRequest, customer_id: int) -> HttpResponse:
             "may_check_admission": holds(rules.admission.checked_by) if rules.admission else False,
             "blacklist_entries": blacklist.entries_of(customer.pk),
             "may_verify_blacklist": holds([rules.blacklist.verify_role]),
+            "may_propose_blacklist": user.has_perm("grading.add_blacklistentry"),
+            "may_report_problem": user.has_perm("grading.add_problem"),
             "problems": Problem.objects.filter(customer=customer)[:20],
             "may_downgrade": user.has_perm("grading.run_review") and bool(rules.event_downgrade),
             "downgrade_levels": _downgrade_levels(policy),

@@ -15,11 +15,16 @@ VIEW = "archive.view_customer"
 ADD = "archive.add_customer"
 CHANGE = "archive.change_customer"
 PHONE = "archive.view_customer_phone"
+FOLLOW_UP = "archive.add_interaction"  # record a call, visit, message or meeting (ENG-6)
+PROPOSE_BLACKLIST = "grading.add_blacklistentry"  # GRD-8
+REPORT_PROBLEM = "grading.add_problem"  # GRD-7
 SWEEP = "archive.run_data_quality_sweep"
 CALENDAR = "workflow.view_calendaroverride"
 ORDER = "trade.add_order"
 MONEY = ("trade.add_invoice", "trade.add_payment")
 REVIEW = "grading.run_review"
+# What the roles that work a customer's record may do beside changing it.
+WORK = (FOLLOW_UP, PROPOSE_BLACKLIST, REPORT_PROBLEM)
 
 
 @dataclass(frozen=True)
@@ -31,39 +36,48 @@ class RoleDefinition:
 
 
 ROLES: tuple[RoleDefinition, ...] = (
-    RoleDefinition("salesperson", _("业务员"), DataScope.OWN, (VIEW, ADD, CHANGE, ORDER)),
+    RoleDefinition("salesperson", _("业务员"), DataScope.OWN, (VIEW, ADD, CHANGE, *WORK, ORDER)),
     RoleDefinition(
-        "supervisor", _("营销主管"), DataScope.DEPARTMENT, (VIEW, ADD, CHANGE, PHONE, ORDER)
+        "supervisor", _("营销主管"), DataScope.DEPARTMENT, (VIEW, ADD, CHANGE, *WORK, PHONE, ORDER)
     ),
     RoleDefinition(
         "sales_manager",
         _("业务部经理"),
         DataScope.DEPARTMENT_TREE,
-        (VIEW, ADD, CHANGE, PHONE, ORDER, REVIEW),
+        (VIEW, ADD, CHANGE, *WORK, PHONE, ORDER, REVIEW),
     ),
     RoleDefinition(
-        "vice_president", _("主管副总经理"), DataScope.ALL, (VIEW, CHANGE, PHONE, CALENDAR, REVIEW)
+        "vice_president",
+        _("主管副总经理"),
+        DataScope.ALL,
+        (VIEW, CHANGE, *WORK, PHONE, CALENDAR, REVIEW),
     ),
     RoleDefinition(
-        "general_manager", _("总经理"), DataScope.ALL, (VIEW, CHANGE, PHONE, CALENDAR, REVIEW)
+        "general_manager",
+        _("总经理"),
+        DataScope.ALL,
+        (VIEW, CHANGE, *WORK, PHONE, CALENDAR, REVIEW),
     ),
-    RoleDefinition("service_agent", _("客服专员"), DataScope.ALL, (VIEW,)),
+    RoleDefinition("service_agent", _("客服专员"), DataScope.ALL, (VIEW, REPORT_PROBLEM)),
     RoleDefinition(
         "crm_manager",
         _("客户关系经理"),
         DataScope.ALL,
-        (VIEW, ADD, CHANGE, PHONE, SWEEP, CALENDAR, REVIEW),
+        (VIEW, ADD, CHANGE, *WORK, PHONE, SWEEP, CALENDAR, REVIEW),
     ),
-    RoleDefinition("finance", _("财务"), DataScope.ALL, (VIEW, *MONEY)),
+    RoleDefinition("finance", _("财务"), DataScope.ALL, (VIEW, *MONEY, REPORT_PROBLEM)),
     RoleDefinition("technical", _("技术部"), DataScope.OWN, (VIEW,)),
     RoleDefinition("production", _("生产部"), DataScope.OWN, (VIEW,)),
     RoleDefinition(
-        "archivist", _("档案管理员"), DataScope.ALL, (VIEW, ADD, CHANGE, PHONE, SWEEP, CALENDAR)
+        "archivist",
+        _("档案管理员"),
+        DataScope.ALL,
+        (VIEW, ADD, CHANGE, *WORK, PHONE, SWEEP, CALENDAR),
     ),
     RoleDefinition(
         "office_director",
         _("办事处主任"),
         DataScope.DEPARTMENT_TREE,
-        (VIEW, ADD, CHANGE, PHONE, ORDER),
+        (VIEW, ADD, CHANGE, *WORK, PHONE, ORDER),
     ),
 )
