@@ -154,12 +154,25 @@ def test_api_pagination_limit_offset_and_count(company: Company) -> None:
     assert ids == sorted(ids, reverse=True)
 
 
-def test_api_phone_masked_for_roles_without_the_right(company: Company) -> None:
+def test_sec_5_phone_masked_for_all_but_the_owner_and_revealed_with_the_right(
+    company: Company,
+) -> None:
+    from zhike.audit.models import Event
+
     target = company.customers["B"]
-    seen_by_cs = company.api("cs").get(f"/api/v1/customers/{target.pk}").json()["phone"]
-    seen_by_gm = company.api("gm").get(f"/api/v1/customers/{target.pk}").json()["phone"]
-    assert seen_by_gm == target.phone
-    assert seen_by_cs == target.phone[:3] + "****" + target.phone[-4:]
+    masked = target.phone[:3] + "****" + target.phone[-4:]
+    for persona in ("cs", "gm"):
+        assert company.api(persona).get(f"/api/v1/customers/{target.pk}").json()["phone"] == masked
+    assert company.api("bob").get(f"/api/v1/customers/{target.pk}").json()["phone"] == target.phone
+    revealed = company.api("gm").post(f"/api/v1/customers/{target.pk}/phone")
+    assert revealed.status_code == 200
+    assert revealed.json()["phone"] == target.phone
+    (event,) = Event.objects.filter(action="customer.phone_revealed")
+    assert (event.actor, event.object_id) == (company.users["gm"], target.pk)
+    refused = company.api("cs").post(f"/api/v1/customers/{target.pk}/phone")
+    assert refused.status_code == 403
+    assert company.api("alice").post(f"/api/v1/customers/{target.pk}/phone").status_code == 404
+    assert Event.objects.filter(action="customer.phone_revealed").count() == 1
 
 
 def test_api_server_error_never_leaks_a_trace(company: Company, monkeypatch) -> None:

@@ -349,9 +349,13 @@ def test_arc_7_create_form_warns_of_possible_duplicates(company: Company, search
 
 def test_arc_7_duplicates_api_by_phone_and_contact_phone(company: Company, searchable) -> None:
     api = company.api("alice")
-    by_phone = api.get("/api/v1/customers/duplicates", {"phone": "13912345678"}).json()
+    by_phone = api.post(
+        "/api/v1/customers/duplicates", {"phone": "13912345678"}, content_type="application/json"
+    ).json()
     assert [(d["name"], d["reason"]) for d in by_phone] == [("重庆长江实业有限公司", "电话相同")]
-    by_contact = api.get("/api/v1/customers/duplicates", {"phone": "13800005555"}).json()
+    by_contact = api.post(
+        "/api/v1/customers/duplicates", {"phone": "13800005555"}, content_type="application/json"
+    ).json()
     assert [d["name"] for d in by_contact] == ["重庆长江实业有限公司"]
 
 

@@ -16,7 +16,7 @@ from zhike.workflow.approvals import ApprovalError
 
 logger = logging.getLogger("zhike.api")
 
-STATUS_FOR_CODE = {"not_found": 404, "permission_denied": 403}
+STATUS_FOR_CODE = {"not_found": 404, "permission_denied": 403, "throttled": 429, "conflict": 409}
 
 FIELD_MESSAGES = {
     "extra_forbidden": "不允许设置此字段",

@@ -12,12 +12,12 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import ConfigDict
 
-from zhike.api.schema import In, Out
+from zhike.api.schema import ErrorOut, In, Out
 from zhike.org.models import User
 from zhike.policy.loader import active_policy
 from zhike.policy.schema import Policy
 
-from . import imports, selectors, services
+from . import imports, privacy, selectors, services
 from .models import (
     CompanySize,
     Contact,
@@ -233,16 +233,53 @@ class DuplicateOut(Schema):
     reason: str
 
 
-@router.get("/duplicates", response=list[DuplicateOut], summary="查重")
-def find_duplicates(
-    request: HttpRequest, name: str = "", phone: str = "", uscc: str = ""
-) -> list[dict]:
-    """Customers that may be the one you are about to enter (ARC-7)."""
+class DuplicateQuery(In):
+    """What is about to be entered. In the body, not the address: names and numbers stay
+    out of access logs."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(default="", max_length=200)
+    phone: str = Field(default="", max_length=32)
+    uscc: str = Field(default="", max_length=30)
+
+
+@router.post(
+    "/duplicates",
+    response={200: list[DuplicateOut], 400: ErrorOut, 429: ErrorOut},
+    summary="查重",
+)
+def find_duplicates(request: HttpRequest, payload: DuplicateQuery) -> list[dict]:
+    """Customers that may be the one you are about to enter (ARC-7). Rate-limited per
+    user (429) and audited."""
     user: User = request.user  # type: ignore[assignment]
-    hints = selectors.possible_duplicates(
-        user, name=name[:200], phone=phone[:32], uscc=uscc[:30].upper()
+    hints = privacy.duplicate_check(
+        by=user,
+        name=payload.name,
+        phone=payload.phone,
+        uscc=payload.uscc.upper(),
+        policy=active_policy(),
     )
     return [vars(h) for h in hints]
+
+
+class PhonesOut(Schema):
+    phone: str
+    contacts: list[dict[str, Any]] = Field(description="[{id, name, phone}]")
+
+
+@router.post(
+    "/{int:customer_id}/phone",
+    response={200: PhonesOut, 403: ErrorOut, 404: ErrorOut},
+    summary="查看完整号码",
+)
+def reveal_phone(request: HttpRequest, customer_id: int) -> dict:
+    """The full numbers of the customer and its contacts, for a role with the right to
+    them (SEC-5). Every call is recorded in the audit trail."""
+    revealed = privacy.phone_reveal(by=request.user, customer_id=customer_id)  # type: ignore[arg-type]
+    return {
+        "phone": revealed.phone,
+        "contacts": [{"id": i, "name": n, "phone": p} for i, n, p in revealed.contacts],
+    }
 
 
 class MergeIn(In):

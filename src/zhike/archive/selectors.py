@@ -62,7 +62,35 @@ class Bigrams(Func):
     output_field = ArrayField(TextField())
 
 
-def search_filter(q: str) -> Q:
+# Phone digits a search may match on customers the searcher does not own (SEC-5): the
+# last four, which every masked number shows, or the whole number. Any other run of
+# digits would let someone rebuild a masked number digit by digit (5876, 85876, …)
+# by watching which customers come back.
+PHONE_TAIL = 4
+PHONE_MIN = 7  # the shortest whole number: a landline without its area code
+
+
+def search_filter(q: str, *, searcher_id: int | None = None) -> Q:
+    """:func:`text_filter` for ``q``, except that a query of digits only matches a phone
+    number's last four digits or the whole number — any fragment only on the customers
+    ``searcher_id`` owns, whose numbers they see in full (SEC-5)."""
+    needle = normalize_query(q)
+    if not needle.isdigit() or not needle.isascii():
+        return text_filter(q)
+    # Phones are whole fields of the key, each followed by "|" or the key's end.
+    tail = Q(search_text__contains=needle + "|") | Q(search_text__endswith=needle)
+    if len(needle) == PHONE_TAIL:
+        matches = tail
+    elif len(needle) >= PHONE_MIN:
+        matches = Q(search_text__contains=f"|{needle}|") | Q(search_text__endswith=f"|{needle}")
+    else:
+        matches = Q(pk__in=[])
+    if searcher_id is not None:
+        matches |= Q(owner_id=searcher_id) & text_filter(q)
+    return matches
+
+
+def text_filter(q: str) -> Q:
     """One box for everything (archive.search): a fragment of the name, its full pinyin or
     initials, the code, USCC, a phone number or its last digits, a contact's name.
 
@@ -132,13 +160,16 @@ def filtered_customers(
 ) -> QuerySet[Customer]:
     """The customers ``user`` may see, narrowed by the list filters (``fields`` from
     :func:`list_fields`)."""
-    return _narrowed(customers_for(user), q=q, status=status, stale=stale, fields=fields)
+    return _narrowed(
+        customers_for(user), q=q, status=status, stale=stale, fields=fields, searcher_id=user.pk
+    )
 
 
 def _narrowed(
     queryset: QuerySet[Customer],
     *,
     q: str,
+    searcher_id: int | None,
     status: str,
     stale: tuple[Policy, datetime] | None,
     fields: Mapping[str, str] | None,
@@ -150,7 +181,7 @@ def _narrowed(
         cutoff = now - timedelta(days=policy.archive.data_quality.stale_after_days)
         queryset = queryset.filter(updated_at__lt=cutoff)
     if q.strip():
-        queryset = queryset.filter(search_filter(q))
+        queryset = queryset.filter(search_filter(q, searcher_id=searcher_id))
     if status:
         queryset = queryset.filter(status=status)
     return queryset
@@ -205,7 +236,7 @@ def customer_page(
     if carried:
         rows = rows.annotate(**{PAGE_COUNT: CountOf(capped)})
     start = offset
-    narrow = {"q": q, "status": status, "stale": stale, "fields": fields}
+    narrow = {"q": q, "status": status, "stale": stale, "fields": fields, "searcher_id": user.pk}
     ids = _page_ids(user, queryset, narrow=narrow, offset=offset, end=offset + limit)
     if ids is not None:
         rows, start = rows.filter(pk__in=ids), 0
@@ -265,8 +296,14 @@ def _page_ids(
 
 
 def can_see_full_phone(user: User, owner_id: int | None) -> bool:
-    """SEC-5: the owner and roles with the right see the number, others a masked one."""
-    return owner_id == user.pk or user.has_perm("archive.view_customer_phone")
+    """SEC-5: a customer's owner sees its numbers (and its contacts'); everyone else a
+    masked one. Roles with the right to full numbers reveal them one customer at a time
+    (``services.phone_reveal``), and each reveal is audited."""
+    return owner_id is not None and owner_id == user.pk
+
+
+def may_reveal_phone(user: User) -> bool:
+    return user.has_perm("archive.view_customer_phone")
 
 
 def mask_name(name: str) -> str:
@@ -277,10 +314,13 @@ def mask_name(name: str) -> str:
 
 
 def mask_phone(phone: str) -> str:
-    """138****5678 — keep the first 3 and last 4 digits."""
-    if len(phone) <= 7:
-        return "*" * len(phone)
-    return f"{phone[:3]}{'*' * (len(phone) - 7)}{phone[-4:]}"
+    """138****5678: the first 3 and last 4 digits of a mobile or a landline with its area
+    code, only the last 4 of a shorter number (the last 4 are what search may match)."""
+    digits = len(phone)
+    if digits < PHONE_MIN:
+        return "*" * digits
+    head = 3 if digits >= 11 else 0
+    return f"{phone[:head]}{'*' * (digits - head - PHONE_TAIL)}{phone[-PHONE_TAIL:]}"
 
 
 def stale_customers(*, policy: Policy, now: datetime) -> QuerySet[Customer]:
@@ -300,6 +340,7 @@ ACTION_LABELS = {
     "customer.updated": _("修改"),
     "contact.added": _("添加联系人"),
     "customer.tagged": _("修改标签"),
+    "customer.phone_revealed": _("查看完整号码"),
 }
 
 
@@ -316,7 +357,9 @@ class HistoryEntry:
     changes: list[tuple[str, str, str]]
 
 
-def _readable(field: str, value: object) -> str:
+def _readable(field: str, value: object, *, full_phone: bool = True) -> str:
+    if field == "phone" and not full_phone and isinstance(value, str):
+        return mask_phone(value)
     choices = {
         "status": CustomerStatus,
         "customer_type": CustomerType,
@@ -328,8 +371,10 @@ def _readable(field: str, value: object) -> str:
     return "" if value is None else str(value)
 
 
-def customer_history(customer: Customer, *, limit: int = 50) -> list[HistoryEntry]:
-    """The customer's latest changes (ARC-9), newest first. The caller has checked scope."""
+def customer_history(customer: Customer, *, user: User, limit: int = 50) -> list[HistoryEntry]:
+    """The customer's latest changes (ARC-9), newest first, phone numbers masked as
+    everywhere else for ``user`` (SEC-5). The caller has checked scope."""
+    full_phone = can_see_full_phone(user, customer.owner_id)
     entries = []
     ids = [customer.pk, *customer.merged.values_list("pk", flat=True)]
     events = (
@@ -346,8 +391,8 @@ def customer_history(customer: Customer, *, limit: int = 50) -> list[HistoryEntr
                     FIELD_LABELS.get(field)
                     or getattr(Customer._meta.get_field(field), "verbose_name", field)
                 ),
-                _readable(field, old),
-                _readable(field, new),
+                _readable(field, old, full_phone=full_phone),
+                _readable(field, new, full_phone=full_phone),
             )
             for field, (old, new) in event.details.get("changes", {}).items()
         ]
@@ -401,6 +446,10 @@ class DuplicateHint:
     reason: str
 
 
+def _owner_label(customer: Customer) -> str:
+    return str(customer.owner) if customer.owner else str(_("公海"))
+
+
 def possible_duplicates(
     user: User,
     *,
@@ -409,10 +458,12 @@ def possible_duplicates(
     uscc: str = "",
     exclude: int | None = None,
     limit: int = 5,
+    show_owner: bool = True,
 ) -> list[DuplicateHint]:
     """Customers with the same USCC or phone, or whose name contains this one's core
     name — across the whole archive, since a duplicate is most often someone else's
-    customer; those the user may not see are shown masked, with their owner."""
+    customer; those the user may not see are shown masked, with their owner unless
+    ``show_owner`` is off (the policy's duplicate_check)."""
     conditions: list[tuple[str, Q]] = []
     if uscc:
         conditions.append((str(_("统一社会信用代码相同")), Q(uscc=uscc)))
@@ -438,7 +489,7 @@ def possible_duplicates(
                 customer_id=customer.pk if seen else None,
                 name=customer.name if seen else mask_name(customer.name),
                 code=customer.code if seen else "",
-                owner=str(customer.owner) if customer.owner else str(_("公海")),
+                owner=_owner_label(customer) if seen or show_owner else str(_("其他同事")),
                 reason=reason,
             )
         )

@@ -19,7 +19,7 @@ from zhike.org.models import User
 from zhike.org.scopes import users_in_scope
 from zhike.policy.loader import active_policy
 
-from . import selectors, services
+from . import privacy, selectors, services
 from .errors import ArchiveError, CustomerNotFound
 from .forms import CustomerForm
 from .models import (
@@ -141,7 +141,13 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     tab = tab if tab in TABS else "basic"
     full_phone = selectors.can_see_full_phone(user, customer.owner_id)
     error = ""
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("reveal"):
+        try:  # SEC-5: the full numbers, for this page only, audited
+            privacy.phone_reveal(by=user, customer_id=customer.pk)
+            full_phone = True
+        except ArchiveError as exc:
+            error = exc.message
+    elif request.method == "POST":
         error = _post_to_tab(request, user, customer.pk, tab)
         if not error:
             customer = _access(user, customer_id)
@@ -152,6 +158,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "phone": customer.phone if full_phone else selectors.mask_phone(customer.phone),
         "can_change": user.has_perm("archive.change_customer"),
         "can_follow_up": user.has_perm("archive.add_interaction"),
+        "may_reveal": not full_phone and selectors.may_reveal_phone(user),
         "interaction_kinds": InteractionKind.choices,
         "completeness": services.completeness(customer, active_policy()),
         "profile_template": active_policy().archive.contact_profile,
@@ -166,7 +173,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     elif tab == "timeline":
         context["interactions"] = list(selectors.timeline(customer)[:100])
     elif tab == "history":
-        context["events"] = selectors.customer_history(customer)
+        context["events"] = selectors.customer_history(customer, user=user)
     template = "archive/customer_detail.html"
     if request.headers.get("HX-Request"):
         template += "#tab"
@@ -209,14 +216,15 @@ def customer_create(request: HttpRequest) -> HttpResponse:
     form = CustomerForm(request.POST or None)
     duplicates: list[selectors.DuplicateHint] = []
     if request.method == "POST" and form.is_valid():
-        duplicates = _duplicates_for_form(user, form.cleaned_data)
-        if duplicates and not request.POST.get("confirm_duplicates"):
-            return render(
-                request,
-                "archive/customer_form.html",
-                {"form": form, "customer": None, "duplicates": duplicates},
-            )
         try:
+            if not request.POST.get("confirm_duplicates"):  # the user has seen the list
+                duplicates = _duplicates_for_form(user, form.cleaned_data)
+            if duplicates:
+                return render(
+                    request,
+                    "archive/customer_form.html",
+                    {"form": form, "customer": None, "duplicates": duplicates},
+                )
             customer = services.customer_create(
                 by=user, data=form.cleaned_data, policy=active_policy()
             )
@@ -240,8 +248,12 @@ def _duplicates_for_form(user: User, data: dict[str, Any]) -> list[selectors.Dup
         phone = clean_phone(data.get("phone") or "")
     except InvalidIdentifier:
         phone = ""  # the service reports the bad phone itself
-    return selectors.possible_duplicates(
-        user, name=data.get("name", ""), phone=phone, uscc=(data.get("uscc") or "").upper()
+    return privacy.duplicate_check(
+        by=user,
+        name=data.get("name", ""),
+        phone=phone,
+        uscc=(data.get("uscc") or "").upper(),
+        policy=active_policy(),
     )
 
 

@@ -94,9 +94,20 @@ class ProfileField(Section):
     hint: str = ""
 
 
+class DuplicateCheck(Section):
+    """查重 (ARC-7): whether a duplicate outside the caller's data scope names its owner.
+    Chinese CRMs show it, so that two salespeople do not chase one customer; a company
+    that guards its ownership more closely turns it off."""
+
+    show_owner_outside_scope: bool = Field(
+        default=True, description="name the owner of a duplicate the caller may not see"
+    )
+
+
 class ArchivePolicy(Section):
     coding: CodingRule = CodingRule()
     data_quality: DataQuality = DataQuality()
+    duplicate_check: DuplicateCheck = DuplicateCheck()
     # The key-person profile template; the general preset ships s003's 客户信息档案.
     contact_profile: list[ProfileField] = []
 

@@ -249,6 +249,10 @@ ZHIKE_REVIEW_WORK_MEM = os.environ.get("ZHIKE_REVIEW_WORK_MEM", "256MB")
 # window lock that pair out until the window passes.
 ZHIKE_LOGIN_MAX_FAILURES = int(os.environ.get("ZHIKE_LOGIN_MAX_FAILURES", "5"))
 ZHIKE_LOGIN_FAILURE_WINDOW = int(os.environ.get("ZHIKE_LOGIN_FAILURE_WINDOW", "900"))
+# The duplicate check (查重) tells whether a phone or name is someone's customer: at most
+# this many checks per user within the window (seconds).
+ZHIKE_DUPLICATE_CHECKS = int(os.environ.get("ZHIKE_DUPLICATE_CHECKS", "60"))
+ZHIKE_DUPLICATE_CHECK_WINDOW = int(os.environ.get("ZHIKE_DUPLICATE_CHECK_WINDOW", "3600"))
 ZHIKE_API_TOKEN_DAYS = int(os.environ.get("ZHIKE_API_TOKEN_DAYS", "30"))
 # How often a token's "last used" time is written (seconds): once per request would
 # cost more than the request.
@@ -257,8 +261,17 @@ ZHIKE_API_TOKEN_TOUCH = int(os.environ.get("ZHIKE_API_TOKEN_TOUCH", "300"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Search terms and numbers in logged URLs are scrubbed (SEC-5).
+    "filters": {"personal": {"()": "zhike.logscrub.ScrubPersonalQueries"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["personal"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("ZHIKE_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django's own handlers for these print the request line as it came.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
 }
 # The site's address, for links in e-mails and robot messages.
 ZHIKE_BASE_URL = os.environ.get("ZHIKE_BASE_URL", "http://127.0.0.1:8000")
