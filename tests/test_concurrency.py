@@ -64,3 +64,58 @@ class ConcurrentUpdateTests(RealTransactionTestCase):
         self.assertEqual(errors, [])
         self.assertEqual(len(set(codes)), 10)
         self.assertEqual(Event.objects.filter(action="customer.created").count(), 10)
+
+
+class ParallelCheckThenCreateTests(RealTransactionTestCase):
+    """Issue 13 item 11: each check-then-create is closed by a constraint, and the losers
+    of a race get 409 in the error shape, not 500."""
+
+    def _post_in_parallel(self, persona: str, path: str, bodies: list[dict]) -> list[int]:
+        from django.test import Client
+
+        from .factories import token_for
+
+        company = self.company
+        token = token_for(company.users[persona])
+        statuses: list[int] = []
+
+        def post(i: int) -> None:
+            client = Client(headers={"Authorization": f"Bearer {token}"})
+            response = client.post(path, bodies[i], content_type="application/json")
+            if response.status_code == 409:
+                assert response.json()["code"] == "conflict"
+            statuses.append(response.status_code)
+
+        errors = run_in_threads(len(bodies), post)
+        self.assertEqual(errors, [])
+        return sorted(statuses)
+
+    def setUp(self) -> None:
+        self.company = build_company()
+
+    def test_grd_8_twenty_parallel_blacklist_proposals_one_entry(self) -> None:
+        from zhike.grading.models import BlacklistEntry
+
+        customer = self.company.customers["A"]
+        body = {"customer_id": customer.pk, "reason": "拖欠货款"}
+        statuses = self._post_in_parallel("alice", "/api/v1/grading/blacklist", [body] * WRITERS)
+        self.assertEqual(statuses, [201] + [409] * (WRITERS - 1))
+        self.assertEqual(BlacklistEntry.objects.filter(customer=customer).count(), 1)
+
+    def test_arc_7_twenty_parallel_creates_with_one_uscc_one_customer(self) -> None:
+        from zhike.archive.models import Customer
+
+        bodies = [{"name": f"同码公司{i}", "uscc": "91110108551385082Q"} for i in range(WRITERS)]
+        statuses = self._post_in_parallel("alice", "/api/v1/customers", bodies)
+        # The check names the holder (400); a create that passed it loses at the index (409).
+        self.assertEqual(statuses[0], 201)
+        self.assertLessEqual(set(statuses[1:]), {400, 409})
+        self.assertEqual(Customer.objects.filter(uscc="91110108551385082Q").count(), 1)
+
+    def test_grd_6_twenty_parallel_review_starts_one_open_review(self) -> None:
+        from zhike.grading.models import Review
+
+        body = {"period_end": "2026-06-30"}
+        statuses = self._post_in_parallel("mgr", "/api/v1/grading/reviews", [body] * WRITERS)
+        self.assertEqual(statuses, [201] + [409] * (WRITERS - 1))
+        self.assertEqual(Review.objects.count(), 1)

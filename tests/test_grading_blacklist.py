@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from zhike.archive.errors import Conflict
 from zhike.archive.models import CustomerStatus
 from zhike.grading.admission import admission_check, admission_status
 from zhike.grading.blacklist import (
@@ -132,7 +133,7 @@ def test_grd_8_verification_rules(company: Company, wholesale) -> None:  # type:
         policy=wholesale,
         now=timezone.now(),
     )
-    with pytest.raises(GradingError, match="已在黑名单中或正在办理"):
+    with pytest.raises(Conflict, match="已在黑名单中或正在办理"):
         blacklist_propose(
             by=company.users["alice"],
             customer_id=customer.pk,

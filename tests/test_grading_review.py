@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
+from zhike.archive.errors import Conflict
 from zhike.grading.errors import GradingError, PermissionDenied
 from zhike.grading.models import GradeChange, Review, ReviewLine, Standing
 from zhike.grading.reviews import review_adjust, review_compute, review_start, review_submit
@@ -145,7 +146,7 @@ def test_grd_4_adjustment_cannot_break_a_quota(company: Company, general) -> Non
 
 def test_grd_6_one_open_review_at_a_time_and_rejection(company: Company, general) -> None:  # type: ignore[no-untyped-def]
     review = proposed(company, general)
-    with pytest.raises(GradingError, match="未完成的评审"):
+    with pytest.raises(Conflict, match="未完成的评审"):
         review_start(by=company.users["mgr"], policy=general, period_end=END, now=timezone.now())
     request = review_submit(
         by=company.users["mgr"], review_id=review.pk, policy=general, now=timezone.now()

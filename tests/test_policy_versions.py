@@ -7,6 +7,7 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
+from zhike.archive.errors import Conflict
 from zhike.grading.reviews import review_start
 from zhike.policy.loader import PolicyError, active_policy, load_policy
 from zhike.policy.models import PolicyVersion
@@ -110,7 +111,7 @@ def test_pol_3_invalid_revision_is_refused_with_its_problems(company: Company, g
         policy=general,
         now=timezone.now(),
     )
-    with pytest.raises(ApprovalError, match="已存在"):
+    with pytest.raises(Conflict, match="已存在"):
         policy_version_submit(
             by=company.users["mgr"],
             text=revised("general-6", today),

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from zhike.archive.errors import CustomerNotFound
+from zhike.archive.errors import Conflict, CustomerNotFound
 from zhike.archive.models import CustomerStatus
 from zhike.policy.loader import load_policy
 from zhike.trade.errors import TradeError
@@ -204,7 +204,7 @@ def test_grd_5_bad_ledger_input_is_refused_whole(company: Company) -> None:
         signed_on=date(2026, 1, 1),
         lines=[line()],
     )
-    with pytest.raises(TradeError, match="已存在"):
+    with pytest.raises(Conflict, match="已存在"):
         order_create(
             policy=POLICY,
             by=alice,

@@ -7,7 +7,7 @@ from itertools import batched
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.models import IntegerField, Model, Subquery
 from django.db.models.lookups import In
 from django.utils import timezone
@@ -175,3 +175,26 @@ def insert_rows(
         sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 (names from _meta)
         for chunk in batched(rows, INSERT_CHUNK):
             cursor.executemany(sql, [values(row) for row in chunk])
+
+
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    cause = exc.__cause__
+    sqlstate = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+    return sqlstate == "23505" or "UNIQUE constraint failed" in str(exc)
+
+
+@contextmanager
+def unique_or(error: Exception) -> Iterator[None]:
+    """Run the block in a savepoint; if it breaks a unique constraint, raise ``error``.
+
+    The closing half of a check-then-create: the check gives the friendly message in the
+    ordinary case, the constraint decides a race (two requests that both passed the
+    check), and the loser gets the same message instead of a 500. Other integrity errors
+    pass through."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as exc:
+        if not _is_unique_violation(exc):
+            raise
+        raise error from exc

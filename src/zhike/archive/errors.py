@@ -40,3 +40,9 @@ class CustomerNotFound(ArchiveError):
 
 class PermissionDenied(ArchiveError):
     code = "permission_denied"
+
+
+class Conflict(ArchiveError):
+    """The record was created or changed by someone else at the same moment (409)."""
+
+    code = "conflict"

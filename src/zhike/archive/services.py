@@ -14,13 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhike.audit.services import record
+from zhike.db import unique_or
 from zhike.org.models import User
 from zhike.policy.schema import CUSTOMER_FIELDS, Policy
 from zhike.text import has_control_characters
 
 from .coding import next_customer_code
 from .crypto import encrypt, lookup_hash
-from .errors import ArchiveError, PermissionDenied
+from .errors import ArchiveError, Conflict, PermissionDenied
 from .exporting import write_xlsx
 from .lifecycle import INITIAL, may_change
 from .merging import run_merge_hooks
@@ -152,7 +153,8 @@ def customer_create(
     )
     _set_id_number(customer, id_number)
     customer.search_text = customer_search_text(customer)
-    customer.save()
+    with unique_or(Conflict(_("该统一社会信用代码已被同时登记,请刷新后查重"), field="uscc")):
+        customer.save()
     details = {"code": customer.code, **cleaned, **({"id_number": HIDDEN} if id_number else {})}
     record(customer, "customer.created", by=by, details=details)
     return customer
@@ -316,7 +318,8 @@ def customer_update(
             setattr(customer, field, new)
     customer.search_text = customer_search_text(customer)
     customer.version = F("version") + 1
-    customer.save(update_fields=[*update_fields, "search_text", "version", "updated_at"])
+    with unique_or(Conflict(_("该统一社会信用代码已被同时登记,请刷新后查重"), field="uscc")):
+        customer.save(update_fields=[*update_fields, "search_text", "version", "updated_at"])
     if by.pk == customer.owner_id:  # the owner brought the record up to date (ARC-6)
         from zhike.workflow.deadlines import deadlines_close
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from zhike.archive.selectors import access_customer
 from zhike.archive.services import customer_set_blacklisted
 from zhike.audit.services import record
+from zhike.db import unique_or
 from zhike.org.models import User
 from zhike.org.selectors import holds_role, people_with_role
 from zhike.policy.schema import Policy
@@ -28,7 +29,7 @@ from zhike.workflow.models import ApprovalRequest, Notice
 from zhike.workflow.notify import notify_many
 
 from .admission import admission_status
-from .errors import GradingError, PermissionDenied
+from .errors import Conflict, GradingError, PermissionDenied
 from .models import BlacklistEntry, GradeChange, Standing
 from .rules import months_before
 from .treatment import refresh_priorities
@@ -52,15 +53,17 @@ def blacklist_propose(
         raise PermissionDenied(_("您没有提议列入黑名单的权限"))
     if not reason.strip():
         raise GradingError(_("请填写列入黑名单的理由"), field="reason")
+    already = Conflict(_("该客户已在黑名单中或正在办理"))
     if BlacklistEntry.objects.filter(customer=customer, state__in=OPEN).exists():
-        raise GradingError(_("该客户已在黑名单中或正在办理"))
-    entry = BlacklistEntry.objects.create(
-        customer=customer,
-        reason=reason.strip(),
-        proposed_by=by,
-        proposed_at=now,
-        valid_months=policy.grading.blacklist.valid_months,
-    )
+        raise already
+    with unique_or(already):  # two proposals at once: the constraint keeps one
+        entry = BlacklistEntry.objects.create(
+            customer=customer,
+            reason=reason.strip(),
+            proposed_by=by,
+            proposed_at=now,
+            valid_months=policy.grading.blacklist.valid_months,
+        )
     verifiers = people_with_role(policy.grading.blacklist.verify_role, near=customer.department)
     notify_many(
         [

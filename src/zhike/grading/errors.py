@@ -1,8 +1,8 @@
 """Errors of the grading module; the API and views show ``message`` to the user."""
 
-from zhike.archive.errors import ArchiveError, PermissionDenied
+from zhike.archive.errors import ArchiveError, Conflict, PermissionDenied
 
-__all__ = ["GradingError", "PermissionDenied"]
+__all__ = ["Conflict", "GradingError", "PermissionDenied"]
 
 
 class GradingError(ArchiveError):

@@ -49,6 +49,15 @@ class Review(models.Model):
         verbose_name_plural = _("分级评审")
         ordering = ["-id"]
         permissions = [("run_review", _("可发起和调整分级评审"))]
+        constraints = [
+            # At most one review open at a time (GRD-6): a unique index on a constant over
+            # the open rows, so two reviews started at once cannot both be open.
+            models.UniqueConstraint(
+                models.Value(1),
+                condition=models.Q(state__in=["computing", "proposed", "submitted"]),
+                name="review_one_open",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -303,6 +312,14 @@ class BlacklistEntry(models.Model):
             models.Index(fields=["state", "ends_on"], name="blacklist_state_ends"),
             models.Index(fields=["customer", "-proposed_at"], name="blacklist_customer"),
         ]
+        constraints = [
+            # One open entry per customer: proposals racing each other leave one.
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=models.Q(state__in=["proposed", "submitted", "active"]),
+                name="blacklist_one_open",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.state}"
@@ -356,6 +373,11 @@ class OrderPromotion(models.Model):
     class Meta:
         verbose_name = _("A类订单申请")
         verbose_name_plural = _("A类订单申请")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"], condition=~models.Q(state="rejected"), name="promotion_once"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.order_id} → {self.to_grade}"

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from zhike.audit.services import record
+from zhike.db import unique_or
 from zhike.org.models import User
 from zhike.policy.schema import Policy
 from zhike.trade.models import Order
@@ -15,7 +16,7 @@ from zhike.trade.selectors import orders_for
 from zhike.workflow.approvals import approval_submit
 from zhike.workflow.models import ApprovalRequest
 
-from .errors import GradingError
+from .errors import Conflict, GradingError
 from .models import OrderPromotion, Standing
 
 APPROVAL_KIND = "order_a_treatment"
@@ -39,20 +40,22 @@ def order_promotion_request(
         raise GradingError(_("该客户已是最高等级,无需申请"))
     if not reason.strip():
         raise GradingError(_("请说明价格与付款情况"), field="reason")
+    already = Conflict(_("该合同已申请过"))
     if (
         OrderPromotion.objects.filter(order=order)
         .exclude(state=OrderPromotion.State.REJECTED)
         .exists()
     ):
-        raise GradingError(_("该合同已申请过"))
-    promotion = OrderPromotion.objects.create(
-        order=order,
-        to_grade=top,
-        reason=reason.strip(),
-        requested_by=by,
-        requested_at=now,
-        policy_version=policy.policy.version,
-    )
+        raise already
+    with unique_or(already):
+        promotion = OrderPromotion.objects.create(
+            order=order,
+            to_grade=top,
+            reason=reason.strip(),
+            requested_by=by,
+            requested_at=now,
+            policy_version=policy.policy.version,
+        )
     approval_submit(
         kind=APPROVAL_KIND,
         subject=promotion,

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from zhike.archive.models import CustomerStatus
 from zhike.audit.services import record
+from zhike.db import unique_or
 from zhike.org.models import User
 from zhike.policy.grading_schema import RULED_AXES, GradingPolicy, RuledAxis
 from zhike.policy.schema import Policy
@@ -30,7 +31,7 @@ from zhike.workflow.models import ApprovalRequest, ApprovalState, Notice
 from zhike.workflow.notify import notify_many
 
 from . import rules_sql
-from .errors import GradingError, PermissionDenied
+from .errors import Conflict, GradingError, PermissionDenied
 from .models import GradeChange, Review, ReviewLine, Standing
 from .rules import months_before
 from .treatment import refresh_priorities
@@ -68,18 +69,20 @@ def review_start(
         _check_may_review(by)
     if policy.grading.score is None and policy.grading.tier is None:
         raise GradingError(_("管理制度中没有配置评分表或客户级别,无法评审"))
-    if Review.objects.select_for_update().filter(state__in=OPEN_STATES).exists():
-        raise GradingError(_("已有一个未完成的评审,请先完成或驳回它"))
+    already = Conflict(_("已有一个未完成的评审,请先完成或驳回它"))
+    if Review.objects.filter(state__in=OPEN_STATES).exists():
+        raise already
     period = review_period(policy, period_end)
-    review = Review.objects.create(
-        title=_("%(end)s 客户分级评审") % {"end": period_end.isoformat()},
-        trigger=trigger,
-        period_start=period.start,
-        period_end=period.end,
-        policy_version=policy.policy.version,
-        policy=policy.model_dump(mode="json"),
-        created_by=by,
-    )
+    with unique_or(already):  # two starts at once: the constraint keeps one open
+        review = Review.objects.create(
+            title=_("%(end)s 客户分级评审") % {"end": period_end.isoformat()},
+            trigger=trigger,
+            period_start=period.start,
+            period_end=period.end,
+            policy_version=policy.policy.version,
+            policy=policy.model_dump(mode="json"),
+            created_by=by,
+        )
     record(review, "grading.review_started", by=by, details={"period_end": period_end})
     compute_review_task.delay_on_commit(review.pk)
     return review

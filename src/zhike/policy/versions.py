@@ -8,8 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhike.archive.errors import PermissionDenied
+from zhike.archive.errors import Conflict, PermissionDenied
 from zhike.audit.services import record
+from zhike.db import unique_or
 from zhike.org.models import User
 from zhike.workflow.approvals import ApprovalError, approval_submit
 from zhike.workflow.models import ApprovalRequest
@@ -37,19 +38,21 @@ def policy_version_submit(
         raise PermissionDenied(_("您没有提交制度修订的权限"))
     revised = parse_policy(text, "upload")
     meta = revised.policy
+    taken = Conflict(_("版本号 %(v)s 已存在,请使用新的版本号") % {"v": meta.version})
     if PolicyVersion.objects.filter(version=meta.version).exists():
-        raise ApprovalError(_("版本号 %(v)s 已存在,请使用新的版本号") % {"v": meta.version})
+        raise taken
     if meta.effective_date < timezone.localdate(now):
         raise ApprovalError(_("生效日期不能早于今天"), field="effective_date")
-    version = PolicyVersion.objects.create(
-        version=meta.version,
-        name=meta.name,
-        effective_date=meta.effective_date,
-        text=text,
-        note=note,
-        submitted_by=by,
-        submitted_at=now,
-    )
+    with unique_or(taken):
+        version = PolicyVersion.objects.create(
+            version=meta.version,
+            name=meta.name,
+            effective_date=meta.effective_date,
+            text=text,
+            note=note,
+            submitted_by=by,
+            submitted_at=now,
+        )
     approval_submit(
         kind=APPROVAL_KIND,
         subject=version,

@@ -8,10 +8,11 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
-from zhike.archive.errors import PermissionDenied
+from zhike.archive.errors import Conflict, PermissionDenied
 from zhike.archive.models import Customer
 from zhike.archive.selectors import access_customer
 from zhike.audit.services import record
+from zhike.db import unique_or
 from zhike.org.models import User
 from zhike.policy.schema import Policy
 
@@ -55,8 +56,9 @@ def order_create(
     check_may_trade(customer, policy)
     if not lines:
         raise TradeError(_("合同至少要有一行明细"), field="lines")
+    taken = Conflict(_("合同编号 %(number)s 已存在") % {"number": number}, field="number")
     if Order.objects.filter(number=number).exists():
-        raise TradeError(_("合同编号 %(number)s 已存在") % {"number": number}, field="number")
+        raise taken
     rows = []
     for index, line in enumerate(lines, start=1):
         if line.quantity <= 0 or line.price < 0:
@@ -76,14 +78,15 @@ def order_create(
                 amount=(line.quantity * line.price).quantize(CENT),
             )
         )
-    order = Order.objects.create(
-        customer=customer,
-        number=number,
-        signed_on=signed_on,
-        amount=sum((r.amount for r in rows), Decimal(0)),
-        note=note,
-        created_by=by,
-    )
+    with unique_or(taken):  # the same number entered for two customers at once
+        order = Order.objects.create(
+            customer=customer,
+            number=number,
+            signed_on=signed_on,
+            amount=sum((r.amount for r in rows), Decimal(0)),
+            note=note,
+            created_by=by,
+        )
     for row in rows:
         row.order = order
     OrderLine.objects.bulk_create(rows)
@@ -113,18 +116,20 @@ def invoice_create(
     due = due_on or issued_on + timedelta(days=payment_days or 0)
     if due < issued_on:
         raise TradeError(_("应收日期不能早于开票日期"), field="due_on")
+    taken = Conflict(_("单据编号 %(number)s 已存在") % {"number": number}, field="number")
     if Invoice.objects.filter(number=number).exists():
-        raise TradeError(_("单据编号 %(number)s 已存在") % {"number": number}, field="number")
+        raise taken
     if order_id is not None and not Order.objects.filter(pk=order_id, customer=customer).exists():
         raise TradeError(_("合同不属于该客户"), field="order_id")
-    invoice = Invoice.objects.create(
-        customer=customer,
-        order_id=order_id,
-        number=number,
-        issued_on=issued_on,
-        due_on=due,
-        amount=amount,
-    )
+    with unique_or(taken):
+        invoice = Invoice.objects.create(
+            customer=customer,
+            order_id=order_id,
+            number=number,
+            issued_on=issued_on,
+            due_on=due,
+            amount=amount,
+        )
     # Money received in advance settles the new invoice at once.
     _settle(customer, on=issued_on)
     record(customer, "trade.invoice", by=by, details={"number": number, "amount": amount})
