@@ -75,7 +75,7 @@ def test_api_invalid_token_is_401(company: Company) -> None:
     assert error_shape(response.json())
 
 
-@override_settings(ZHIKE_LOGIN_MAX_FAILURES=3)
+@override_settings(AXES_FAILURE_LIMIT=3)
 def test_api_token_throttled_after_repeated_failures(company: Company) -> None:
     client = Client()
     for _ in range(3):

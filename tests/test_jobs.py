@@ -105,6 +105,13 @@ class ParallelSweepTests(RealTransactionTestCase):
         self.assertEqual(Notice.objects.count(), 3)  # one per owner: alice, bob, carol
 
 
+def _forget_connections(app) -> None:  # type: ignore[no-untyped-def]
+    """Celery keeps the connection pool of the broker it first sent to: a job queued
+    earlier in the test run (memory://) would make this test send to memory, not Redis."""
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 def redis_reachable() -> bool:
     try:
         with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
@@ -132,6 +139,7 @@ class RedisWorkerTests(RealTransactionTestCase):
         url = "redis://127.0.0.1:6379/15"
         old = {k: app.conf[k] for k in ("broker_url", "broker_transport_options")}
         app.conf.update(broker_url=url, broker_transport_options={})
+        _forget_connections(app)
         try:
             with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
                 sweep_stale_customers_task.delay()
@@ -140,6 +148,7 @@ class RedisWorkerTests(RealTransactionTestCase):
                     time.sleep(0.1)
         finally:
             app.conf.update(old)
+            _forget_connections(app)
         notice = Notice.objects.get()
         self.assertEqual(notice.recipient, company.users["alice"])
 

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractUser, Permission
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -100,6 +101,16 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.display_name or self.username
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """A new password or a deactivated account ends every API token the user had:
+        a stolen token must not outlive the password, nor come back with the account."""
+        password_changed = getattr(self, "_password", None) is not None  # set_password()
+        super().save(*args, **kwargs)
+        if (password_changed or not self.is_active) and self.pk:
+            ApiToken.objects.filter(user_id=self.pk, revoked_at__isnull=True).update(
+                revoked_at=timezone.now()
+            )
+
 
 class ApiToken(models.Model):
     """API 令牌 — a bearer token for the REST API. Only a SHA-256 of the token is stored."""
@@ -109,6 +120,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # Set when the user or an admin revokes it, or the password changes; never cleared.
+    revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("API 令牌")

@@ -7,9 +7,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.core.cache import cache
 from django.db import connection
+from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zhike.audit.services import record
 
 from .models import ApiToken, Role, User
 from .scopes import remember_scopes
@@ -19,34 +22,27 @@ class SignInThrottled(Exception):
     """Too many failed sign-ins for this user name from this address."""
 
 
+def lockout_message() -> str:
+    """What a locked-out user is told, with when to try again."""
+    minutes = max(1, round(settings.ZHIKE_LOGIN_FAILURE_WINDOW / 60))
+    return _("登录失败次数过多,请 %(minutes)s 分钟后再试") % {"minutes": minutes}
+
+
 def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def _failure_key(username: str, address: str) -> str:
-    digest = hashlib.sha256(f"{username.lower()}|{address}".encode()).hexdigest()
-    return f"zhike:signin-failures:{digest}"
-
-
-def issue_token(*, username: str, password: str, address: str) -> str | None:
+def issue_token(*, request: HttpRequest, username: str, password: str) -> str | None:
     """A new bearer token for valid credentials, ``None`` for invalid ones.
 
-    After ``ZHIKE_LOGIN_MAX_FAILURES`` failures for one user name from one address within
-    ``ZHIKE_LOGIN_FAILURE_WINDOW`` seconds, even the right password is refused until the
-    window passes, so passwords cannot be guessed at speed.
-    """
-    key = _failure_key(username, address)
-    if cache.get(key, 0) >= settings.ZHIKE_LOGIN_MAX_FAILURES:
+    Failed attempts are counted by django-axes, per user name and address, together with
+    the web login's: after ``ZHIKE_LOGIN_MAX_FAILURES`` of them even the right password
+    is refused for ``ZHIKE_LOGIN_FAILURE_WINDOW`` seconds (``SignInThrottled``)."""
+    user = authenticate(request, username=username, password=password)
+    if getattr(request, "axes_locked_out", False):
         raise SignInThrottled()
-    user = authenticate(username=username, password=password)
     if user is None or not user.is_active:
-        cache.add(key, 0, settings.ZHIKE_LOGIN_FAILURE_WINDOW)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, settings.ZHIKE_LOGIN_FAILURE_WINDOW)
         return None
-    cache.delete(key)
     raw = secrets.token_urlsafe(32)
     ApiToken.objects.create(
         user=user,
@@ -70,7 +66,7 @@ FROM {q(token.db_table)} t
 JOIN {q(user.db_table)} u ON u.id = t.user_id
 LEFT JOIN {q(roles.db_table)} ur ON ur.user_id = u.id
 LEFT JOIN {q(role.db_table)} r ON r.id = ur.role_id
-WHERE t.key_hash = %s AND t.expires_at > %s AND u.is_active"""  # noqa: S608 (names from _meta)
+WHERE t.key_hash = %s AND t.expires_at > %s AND t.revoked_at IS NULL AND u.is_active"""  # noqa: S608 (names from _meta)
 
 
 def user_for_token(raw: str) -> User | None:
@@ -92,3 +88,30 @@ def user_for_token(raw: str) -> User | None:
     if user.token_untouched:  # type: ignore[attr-defined]
         ApiToken.objects.filter(pk=user.token_id).update(last_used_at=now)  # type: ignore[attr-defined]
     return user
+
+
+def tokens_of(user: User) -> list[ApiToken]:
+    """The user's tokens, newest first, revoked and expired ones included (a record)."""
+    return list(ApiToken.objects.filter(user=user).order_by("-created_at"))
+
+
+def may_revoke_any(user: User) -> bool:
+    return user.is_superuser or user.has_perm("org.delete_apitoken")
+
+
+def token_revoke(*, by: User, token_id: int) -> ApiToken:
+    """Revoke one token: the user's own, or anyone's for an admin. Another user's token
+    is "not found" for everyone else (no existence leak)."""
+    tokens = ApiToken.objects.all() if may_revoke_any(by) else ApiToken.objects.filter(user=by)
+    token = tokens.filter(pk=token_id).first()
+    if token is None:
+        raise TokenNotFound()
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        record(token.user, "org.token_revoked", by=by, details={"token": token.pk})
+    return token
+
+
+class TokenNotFound(Exception):
+    """No such token among those the user may revoke."""

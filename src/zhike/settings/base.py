@@ -5,6 +5,7 @@ Profiles: ``zhike.settings.dev`` (demo and development, the default of the ``zhi
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "ninja",
+    "axes",
     "zhike.audit",
     "zhike.org",
     "zhike.policy",
@@ -67,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "zhike.api.middleware.ApiErrorShapeMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "zhike.urls"
@@ -129,7 +132,9 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"
-AUTHENTICATION_BACKENDS = ["zhike.org.backends.RoleBackend"]
+# django-axes first: it refuses a locked-out user name and address before any password is
+# checked, for the web login and the API's token endpoint alike (org.tokens).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "zhike.org.backends.RoleBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "workbench"
 LOGOUT_REDIRECT_URL = "login"
@@ -245,10 +250,15 @@ ZHIKE_POLICY_REFRESH_SECONDS: int | None = 30
 # PostgreSQL work_mem for a grading review's transaction: its aggregates over millions of
 # ledger lines stay in memory instead of spilling to disk (bench/review.py).
 ZHIKE_REVIEW_WORK_MEM = os.environ.get("ZHIKE_REVIEW_WORK_MEM", "256MB")
-# API sign-in throttling: this many failed attempts per user name and address within the
-# window lock that pair out until the window passes.
+# Sign-in throttling (django-axes), web and API alike: this many failed attempts for one
+# user name from one address lock that pair out for the window (seconds).
 ZHIKE_LOGIN_MAX_FAILURES = int(os.environ.get("ZHIKE_LOGIN_MAX_FAILURES", "5"))
 ZHIKE_LOGIN_FAILURE_WINDOW = int(os.environ.get("ZHIKE_LOGIN_FAILURE_WINDOW", "900"))
+AXES_FAILURE_LIMIT = ZHIKE_LOGIN_MAX_FAILURES
+AXES_COOLOFF_TIME = timedelta(seconds=ZHIKE_LOGIN_FAILURE_WINDOW)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "zhike.web.views.locked_out"
 # The duplicate check (查重) tells whether a phone or name is someone's customer: at most
 # this many checks per user within the window (seconds).
 ZHIKE_DUPLICATE_CHECKS = int(os.environ.get("ZHIKE_DUPLICATE_CHECKS", "60"))

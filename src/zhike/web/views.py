@@ -1,6 +1,7 @@
 """The web shell: workbench and health check. Domain pages live in their apps' views."""
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -9,6 +10,7 @@ from django.views.decorators.cache import never_cache
 
 from zhike.archive.selectors import customer_count
 from zhike.org.models import User
+from zhike.org.tokens import lockout_message
 from zhike.workflow.selectors import inbox_for
 
 
@@ -32,3 +34,16 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "my_customer_count": customer_count(user),
     }
     return render(request, "web/workbench.html", context)
+
+
+def locked_out(
+    request: HttpRequest, response: HttpResponse | None = None, credentials: object = None
+) -> HttpResponse:
+    """django-axes' answer to a locked-out sign-in on the web: the login page again, saying
+    when to retry (429); the API's token endpoint gets 429 in the API's error shape."""
+    if request.path.startswith("/api/"):
+        body = {"code": "throttled", "message": lockout_message(), "errors": []}
+        return JsonResponse(body, status=429, json_dumps_params={"ensure_ascii": False})
+    form = AuthenticationForm(request, data=request.POST or None)
+    context = {"form": form, "locked_out": lockout_message(), "next": request.POST.get("next", "")}
+    return render(request, "web/login.html", context, status=429)

@@ -30,26 +30,37 @@ def close_duplicates(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('archive', '0017_choices_checked'),
-        ('grading', '0009_behaviour_axis'),
-        ('trade', '0001_initial'),
+        ("archive", "0017_choices_checked"),
+        ("grading", "0009_behaviour_axis"),
+        ("trade", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RunPython(close_duplicates, migrations.RunPython.noop),
         migrations.AddConstraint(
-            model_name='blacklistentry',
-            constraint=models.UniqueConstraint(condition=models.Q(('state__in', ['proposed', 'submitted', 'active'])), fields=('customer',), name='blacklist_one_open'),
+            model_name="blacklistentry",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state__in", ["proposed", "submitted", "active"])),
+                fields=("customer",),
+                name="blacklist_one_open",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='orderpromotion',
-            constraint=models.UniqueConstraint(condition=models.Q(('state', 'rejected'), _negated=True), fields=('order',), name='promotion_once'),
+            model_name="orderpromotion",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state", "rejected"), _negated=True),
+                fields=("order",),
+                name="promotion_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='review',
-            constraint=models.UniqueConstraint(models.Value(1), condition=models.Q(('state__in', ['computing', 'proposed', 'submitted'])), name='review_one_open'),
+            model_name="review",
+            constraint=models.UniqueConstraint(
+                models.Value(1),
+                condition=models.Q(("state__in", ["computing", "proposed", "submitted"])),
+                name="review_one_open",
+            ),
         ),
     ]
