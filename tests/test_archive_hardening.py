@@ -127,3 +127,34 @@ def test_arc_3_the_api_names_every_bad_field(company: Company) -> None:
     )
     assert response.status_code == 400
     assert [e["field"] for e in response.json()["errors"]] == ["phone", "uscc"]
+
+
+def test_arc_list_bad_page_owner_and_saved_view_ids_are_not_server_errors(
+    company: Company,
+) -> None:
+    """Issue 13 item 16, the web half: values a bookmark or a probe may send."""
+    client = company.client("gm")
+    for path in (
+        f"/customers/?page={10**30}",
+        "/customers/?page=-5",
+        "/customers/?page=abc",
+        f"/customers/?owner={10**30}",
+        f"/customers/{10**30}/",
+    ):
+        assert client.get(path).status_code in (200, 404), path
+    assert client.post("/customers/views/", {"delete": "abc"}).status_code == 302
+    assert client.post("/customers/views/", {"delete": str(10**30)}).status_code == 302
+
+
+@pytest.mark.parametrize("next_date", ["2026-13-45", "abc"])
+def test_eng_6_a_bad_next_date_is_said_on_the_form(company: Company, next_date: str) -> None:
+    from zhike.archive.models import Interaction
+
+    customer = company.customers["A"]
+    page = company.client("alice").post(
+        f"/customers/{customer.pk}/?tab=timeline",
+        {"kind": "call", "content": "电话", "next_date": next_date},
+    )
+    assert page.status_code == 200
+    assert "日期格式应为 YYYY-MM-DD" in page.text
+    assert not Interaction.objects.filter(customer=customer).exists()

@@ -130,7 +130,7 @@ def test_pol_3_revision_over_the_api(company: Company) -> None:
         "application/json",
     )
     assert bad.status_code == 400
-    assert bad.json()["errors"][0]["key"] == "archive.data_quality.stale_after_days"
+    assert bad.json()["errors"][0]["field"] == "archive.data_quality.stale_after_days"
     denied = company.api("alice").post(
         "/api/v1/policy/versions", {"text": revised("general-7", today)}, "application/json"
     )

@@ -51,6 +51,7 @@ CALLED_INSIDE_A_TRANSACTION = {
     ("grading/blacklist.py", "on_entry_approved"),  # approval handlers: approval_act
     ("grading/blacklist.py", "on_reentry_approved"),
     ("grading/reviews.py", "on_review_approved"),
+    ("grading/reviews.py", "_locked_review"),  # review_adjust, review_submit
     ("archive/services.py", "customer_set_blacklisted"),  # blacklist handlers
     ("archive/coding.py", "reserve_customer_codes"),  # checks in_atomic_block itself
 }

@@ -4,9 +4,9 @@ from typing import Any
 
 import pydantic_core
 from django.http import HttpRequest
-from ninja import NinjaAPI
 from ninja.renderers import BaseRenderer
 
+import zhike.converters  # noqa: F401  (<id:…> in the routers' paths)
 from zhike.archive.api import router as customers_router
 from zhike.grading.api import router as grading_router
 from zhike.org.api import router as auth_router
@@ -16,6 +16,7 @@ from zhike.workflow.api import approvals_router, inbox_router
 
 from . import errors
 from .auth import API_AUTH
+from .openapi import DocumentedErrorsAPI
 
 
 class Utf8JSONRenderer(BaseRenderer):
@@ -29,7 +30,7 @@ class Utf8JSONRenderer(BaseRenderer):
         return pydantic_core.to_json(data, fallback=str)
 
 
-api = NinjaAPI(
+api = DocumentedErrorsAPI(
     renderer=Utf8JSONRenderer(),
     title="知客 zhike API",
     version="1",

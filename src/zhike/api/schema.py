@@ -1,9 +1,9 @@
 """Bases for request and response bodies."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from ninja import Schema
-from pydantic import BaseModel, field_validator
+from ninja import Field, Schema
+from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic_core import PydanticCustomError
 
 from zhike.text import CONTROL_CHARACTER_MESSAGE, has_control_characters
@@ -18,6 +18,25 @@ class In(Schema):
         if has_control_characters(value):
             raise PydanticCustomError("control_character", CONTROL_CHARACTER_MESSAGE)
         return value
+
+
+# A database id in a body or query: a signed 64-bit integer, positive.
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+MAX_OFFSET = 1_000_000  # deeper than any list is paged; bounds what reaches the database
+
+
+class PageQuery(In):
+    """A page of a list: ``limit`` rows from ``offset`` (both bounded: a negative or
+    enormous value is a 400, not a database error)."""
+
+    model_config = ConfigDict(extra="forbid")
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
+
+    @property
+    def window(self) -> slice:
+        return slice(self.offset, self.offset + self.limit)
 
 
 class Out(BaseModel):

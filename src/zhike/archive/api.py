@@ -10,9 +10,9 @@ from django.utils import timezone
 from ninja import Field, File, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
-from pydantic import ConfigDict
+from pydantic import AwareDatetime, ConfigDict
 
-from zhike.api.schema import ErrorOut, In, Out
+from zhike.api.schema import ErrorOut, Id, In, Out, PageQuery
 from zhike.org.models import User
 from zhike.policy.loader import active_policy
 from zhike.policy.schema import Policy
@@ -268,7 +268,7 @@ class PhonesOut(Schema):
 
 
 @router.post(
-    "/{int:customer_id}/phone",
+    "/{id:customer_id}/phone",
     response={200: PhonesOut, 403: ErrorOut, 404: ErrorOut},
     summary="查看完整号码",
 )
@@ -284,23 +284,23 @@ def reveal_phone(request: HttpRequest, customer_id: int) -> dict:
 
 class MergeIn(In):
     model_config = ConfigDict(extra="forbid")
-    merge_id: int = Field(description="the duplicate to merge into this customer")
+    merge_id: Id = Field(description="the duplicate to merge into this customer")
 
 
-@router.post("/{int:customer_id}/merge", response=CustomerOut, summary="合并重复客户")
+@router.post("/{id:customer_id}/merge", response=CustomerOut, summary="合并重复客户")
 def merge_customer(request: HttpRequest, customer_id: int, payload: MergeIn) -> dict:
     user: User = request.user  # type: ignore[assignment]
     services.customer_merge(by=user, keep_id=customer_id, merge_id=payload.merge_id)
     return one_customer(user, customer_id)
 
 
-@router.get("/{int:customer_id}", response=CustomerOut, summary="客户详情")
+@router.get("/{id:customer_id}", response=CustomerOut, summary="客户详情")
 def get_customer(request: HttpRequest, customer_id: int) -> dict:
     user: User = request.user  # type: ignore[assignment]
     return one_customer(user, customer_id)
 
 
-@router.patch("/{int:customer_id}", response=CustomerOut, summary="修改客户")
+@router.patch("/{id:customer_id}", response=CustomerOut, summary="修改客户")
 def update_customer(request: HttpRequest, customer_id: int, payload: CustomerPatch) -> dict:
     user: User = request.user  # type: ignore[assignment]
     services.customer_update(
@@ -317,13 +317,13 @@ class TagsIn(In):
     tags: list[str] = Field(max_length=50, description="客户的全部标签(替换原有标签)")
 
 
-@router.get("/{int:customer_id}/tags", response=list[str], summary="客户标签")
+@router.get("/{id:customer_id}/tags", response=list[str], summary="客户标签")
 def get_tags(request: HttpRequest, customer_id: int) -> list[str]:
     customer = selectors.access_customer(request.user, customer_id)  # type: ignore[arg-type]
     return sorted(customer.tags.values_list("name", flat=True))
 
 
-@router.put("/{int:customer_id}/tags", response=list[str], summary="设置客户标签")
+@router.put("/{id:customer_id}/tags", response=list[str], summary="设置客户标签")
 def set_tags(request: HttpRequest, customer_id: int, payload: TagsIn) -> list[str]:
     return services.customer_set_tags(
         by=request.user,  # type: ignore[arg-type]
@@ -371,14 +371,14 @@ def contact_out(contact: Contact, user: User, customer: Customer) -> dict:
     }
 
 
-@router.get("/{int:customer_id}/contacts", response=list[ContactOut], summary="联系人")
+@router.get("/{id:customer_id}/contacts", response=list[ContactOut], summary="联系人")
 def list_contacts(request: HttpRequest, customer_id: int) -> list[dict]:
     user: User = request.user  # type: ignore[assignment]
     customer = selectors.access_customer(user, customer_id)
     return [contact_out(c, user, customer) for c in customer.contacts.all()]
 
 
-@router.post("/{int:customer_id}/contacts", response={201: ContactOut}, summary="添加联系人")
+@router.post("/{id:customer_id}/contacts", response={201: ContactOut}, summary="添加联系人")
 def add_contact(request: HttpRequest, customer_id: int, payload: ContactIn) -> Status:
     user: User = request.user  # type: ignore[assignment]
     contact = services.contact_add(
@@ -395,7 +395,9 @@ class InteractionIn(In):
     channel: str = Field(default="", max_length=50)
     next_step: str = Field(default="", max_length=200)
     next_date: date | None = None
-    occurred_at: datetime | None = None
+    occurred_at: AwareDatetime | None = Field(
+        default=None, description="ISO 8601 with its time zone, e.g. 2026-12-01T09:30:00+08:00"
+    )
 
 
 class InteractionOut(Schema):
@@ -424,17 +426,15 @@ def interaction_out(item: Interaction) -> dict:
     }
 
 
-@router.get("/{int:customer_id}/interactions", response=list[InteractionOut], summary="跟进记录")
-def list_interactions(
-    request: HttpRequest, customer_id: int, limit: int = 50, offset: int = 0
-) -> list[dict]:
+@router.get("/{id:customer_id}/interactions", response=list[InteractionOut], summary="跟进记录")
+def list_interactions(request: HttpRequest, customer_id: int, page: Query[PageQuery]) -> list[dict]:
     user: User = request.user  # type: ignore[assignment]
     customer = selectors.access_customer(user, customer_id)
-    items = selectors.timeline(customer)[offset : offset + min(max(limit, 1), 200)]
+    items = selectors.timeline(customer)[page.window]
     return [interaction_out(i) for i in items]
 
 
-@router.post("/{int:customer_id}/interactions", response={201: InteractionOut}, summary="记录跟进")
+@router.post("/{id:customer_id}/interactions", response={201: InteractionOut}, summary="记录跟进")
 def add_interaction(request: HttpRequest, customer_id: int, payload: InteractionIn) -> Status:
     user: User = request.user  # type: ignore[assignment]
     item = services.interaction_record(
@@ -537,7 +537,7 @@ def get_export(request: HttpRequest, export_id: str) -> dict:
 
 class RelativeIn(In):
     model_config = ConfigDict(extra="forbid")
-    relative_id: int
+    relative_id: Id
     kind: RelationKind
 
 
@@ -549,7 +549,7 @@ class RelativeOut(Schema):
     kind_label: str
 
 
-@router.get("/{int:customer_id}/relatives", response=list[RelativeOut], summary="直系亲属")
+@router.get("/{id:customer_id}/relatives", response=list[RelativeOut], summary="直系亲属")
 def list_relatives(request: HttpRequest, customer_id: int) -> list[dict]:
     user: User = request.user  # type: ignore[assignment]
     customer = selectors.access_customer(user, customer_id)
@@ -567,7 +567,7 @@ def list_relatives(request: HttpRequest, customer_id: int) -> list[dict]:
     ]
 
 
-@router.post("/{int:customer_id}/relatives", response={201: RelativeOut}, summary="关联亲属")
+@router.post("/{id:customer_id}/relatives", response={201: RelativeOut}, summary="关联亲属")
 def link_relative(request: HttpRequest, customer_id: int, payload: RelativeIn) -> Status:
     user: User = request.user  # type: ignore[assignment]
     relation = relative_link(

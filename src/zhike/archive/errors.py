@@ -38,6 +38,12 @@ class CustomerNotFound(ArchiveError):
         super().__init__(str(_("客户不存在或无权查看")))
 
 
+class NotFound(ArchiveError):
+    """A record named by id does not exist (or is not the caller's to see)."""
+
+    code = "not_found"
+
+
 class PermissionDenied(ArchiveError):
     code = "permission_denied"
 

@@ -144,7 +144,7 @@ def list_fields(params: Mapping[str, Any]) -> dict[str, str]:
         value = str(params.get(field) or "").strip()[:50]
         if not value or (rule.allowed is not None and value not in rule.allowed):
             continue
-        if field == "owner" and not value.isdigit():
+        if field == "owner" and not (value.isdigit() and len(value) <= 18):
             continue
         fields[field] = value
     return fields

@@ -3,7 +3,7 @@
 import re
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -459,7 +459,7 @@ def interaction_record(
         channel=str(data.get("channel", "")).strip(),
         content=content,
         next_step=str(data.get("next_step", "")).strip(),
-        next_date=data.get("next_date"),
+        next_date=_next_date(data.get("next_date")),
         occurred_at=occurred_at,
         by=by,
     )
@@ -478,6 +478,16 @@ def interaction_record(
             state=DeadlineState.OPEN,
         ).update(state=DeadlineState.DONE, closed_at=now, next_escalation_at=None)
     return interaction
+
+
+def _next_date(value: object) -> date | None:
+    """The follow-up's next date: a date, or the form's YYYY-MM-DD."""
+    if value is None or value == "" or isinstance(value, date):
+        return value or None  # type: ignore[return-value]
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ArchiveError(_("日期格式应为 YYYY-MM-DD"), field="next_date") from None
 
 
 def _ask_for_an_update(*, customer_id: int, kind: str, now: datetime, policy: Policy) -> None:

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zhike.api.schema import MAX_OFFSET
 from zhike.org.models import User
 from zhike.org.scopes import users_in_scope
 from zhike.policy.loader import active_policy
@@ -37,8 +38,8 @@ PAGE_SIZE = 50
 
 
 def _page_number(request: HttpRequest) -> int:
-    try:
-        return max(1, int(request.GET.get("page", "1")))
+    try:  # a page beyond any list (or a bookmark's garbage) is the last page there is
+        return min(max(1, int(request.GET.get("page", "1"))), MAX_OFFSET // PAGE_SIZE)
     except ValueError:
         return 1
 
@@ -368,7 +369,9 @@ def saved_views(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return redirect("customer-list")
     if request.POST.get("delete"):
-        services.saved_view_delete(by=user, view_id=int(request.POST["delete"]))
+        view_id = request.POST["delete"]
+        if view_id.isdigit() and len(view_id) <= 18:  # anything else names no view
+            services.saved_view_delete(by=user, view_id=int(view_id))
         return redirect("customer-list")
     params = {k: request.POST.get(k, "") for k in services.SAVED_VIEW_KEYS}
     try:

@@ -12,7 +12,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict
 
-from zhike.api.schema import In
+from zhike.api.schema import Id, In, PageQuery
 from zhike.archive.selectors import access_customer
 from zhike.org.models import User
 from zhike.org.scopes import visible_to
@@ -72,7 +72,7 @@ class CardOut(Schema):
     history: list[ChangeOut]
 
 
-@router.get("/customers/{int:customer_id}", response=CardOut, summary="客户分级卡")
+@router.get("/customers/{id:customer_id}", response=CardOut, summary="客户分级卡")
 def customer_card(request: HttpRequest, customer_id: int) -> dict:
     user: User = request.user  # type: ignore[assignment]
     card = selectors.grading_card(
@@ -109,7 +109,7 @@ class AssessmentIn(In):
     note: str = Field(default="", max_length=200, description="依据")
 
 
-@router.post("/customers/{int:customer_id}/assessments", response={201: None}, summary="人工评定")
+@router.post("/customers/{id:customer_id}/assessments", response={201: None}, summary="人工评定")
 def assess(request: HttpRequest, customer_id: int, payload: AssessmentIn) -> Status:
     user: User = request.user  # type: ignore[assignment]
     services.assessment_record(
@@ -162,7 +162,7 @@ def start_review(request: HttpRequest, payload: ReviewIn) -> Status:
     return Status(201, review)
 
 
-@router.get("/reviews/{int:review_id}", response=ReviewOut, summary="分级评审详情")
+@router.get("/reviews/{id:review_id}", response=ReviewOut, summary="分级评审详情")
 def get_review(request: HttpRequest, review_id: int) -> Review:
     _reviewer(request)
     return _review(review_id)
@@ -177,7 +177,7 @@ def _review(review_id: int) -> Review:
         raise Http404 from None
 
 
-class LineOut(Schema):
+class ReviewLineOut(Schema):
     customer_id: int
     customer_name: str
     contract_amount: Decimal
@@ -213,7 +213,7 @@ class LineFilters(In):
     offset: int = Field(default=0, ge=0)
 
 
-@router.get("/reviews/{int:review_id}/lines", response=list[LineOut], summary="评审明细")
+@router.get("/reviews/{id:review_id}/lines", response=list[ReviewLineOut], summary="评审明细")
 def review_lines(request: HttpRequest, review_id: int, filters: Query[LineFilters]) -> list:
     user = _reviewer(request)
     lines = selectors.review_lines_for(user, _review(review_id)).annotate(
@@ -236,13 +236,13 @@ def review_lines(request: HttpRequest, review_id: int, filters: Query[LineFilter
 
 class AdjustIn(In):
     model_config = ConfigDict(extra="forbid")
-    customer_id: int
+    customer_id: Id
     grade: str | None = None
     tier: str | None = None
     comment: str = Field(max_length=200, description="调整理由(必填)")
 
 
-@router.post("/reviews/{int:review_id}/adjustments", response=LineOut, summary="调整评审结果")
+@router.post("/reviews/{id:review_id}/adjustments", response=ReviewLineOut, summary="调整评审结果")
 def adjust(request: HttpRequest, review_id: int, payload: AdjustIn) -> Any:
     user = _reviewer(request)
     line = reviews.review_adjust(by=user, review_id=review_id, **payload.model_dump())
@@ -254,7 +254,7 @@ class SubmitOut(Schema):
     approval_id: int
 
 
-@router.post("/reviews/{int:review_id}/submit", response=SubmitOut, summary="提交评审审批")
+@router.post("/reviews/{id:review_id}/submit", response=SubmitOut, summary="提交评审审批")
 def submit(request: HttpRequest, review_id: int) -> dict:
     user = _reviewer(request)
     approval = reviews.review_submit(
@@ -298,7 +298,7 @@ def _problem_out(problem: Any) -> dict:
 
 
 @router.post(
-    "/customers/{int:customer_id}/problems", response={201: ProblemOut}, summary="记录客户问题"
+    "/customers/{id:customer_id}/problems", response={201: ProblemOut}, summary="记录客户问题"
 )
 def record_problem(request: HttpRequest, customer_id: int, payload: ProblemIn) -> Status:
     user: User = request.user  # type: ignore[assignment]
@@ -318,7 +318,7 @@ class DowngradeIn(In):
     reason: str = Field(max_length=200)
 
 
-@router.post("/customers/{int:customer_id}/downgrade", response=ChangeOut, summary="事件降级")
+@router.post("/customers/{id:customer_id}/downgrade", response=ChangeOut, summary="事件降级")
 def downgrade(request: HttpRequest, customer_id: int, payload: DowngradeIn) -> Any:
     user: User = request.user  # type: ignore[assignment]
     return events.event_downgrade(
@@ -348,7 +348,7 @@ class AdmissionOut(Schema):
     items: list[AdmissionItemOut]
 
 
-@router.get("/customers/{int:customer_id}/admission", response=AdmissionOut, summary="准入审核")
+@router.get("/customers/{id:customer_id}/admission", response=AdmissionOut, summary="准入审核")
 def admission(request: HttpRequest, customer_id: int) -> dict:
     user: User = request.user  # type: ignore[assignment]
     access_customer(user, customer_id)
@@ -382,7 +382,7 @@ class AdmissionCheckIn(In):
     evidence: str = Field(max_length=300, description="证照号、说明(附件请用网页上传)")
 
 
-@router.post("/customers/{int:customer_id}/admission", response={201: None}, summary="录入准入审核")
+@router.post("/customers/{id:customer_id}/admission", response={201: None}, summary="录入准入审核")
 def check_admission(request: HttpRequest, customer_id: int, payload: AdmissionCheckIn) -> Status:
     user: User = request.user  # type: ignore[assignment]
     admission_check(
@@ -411,17 +411,17 @@ class BlacklistOut(Schema):
 
 
 @router.get("/blacklist", response=list[BlacklistOut], summary="黑名单")
-def list_blacklist(request: HttpRequest, state: str = "", limit: int = 50, offset: int = 0) -> Any:
+def list_blacklist(request: HttpRequest, page: Query[PageQuery], state: str = "") -> Any:
     user: User = request.user  # type: ignore[assignment]
     entries = visible_to(user, BlacklistEntry.objects.all())
     if state:
         entries = entries.filter(state=state)
-    return list(entries.order_by("-proposed_at")[offset : offset + min(max(limit, 1), 200)])
+    return list(entries.order_by("-proposed_at")[page.window])
 
 
 class BlacklistProposeIn(In):
     model_config = ConfigDict(extra="forbid")
-    customer_id: int
+    customer_id: Id
     reason: str = Field(max_length=2000)
 
 
@@ -450,7 +450,7 @@ def _entry(user: User, entry_id: int) -> BlacklistEntry:
         raise Http404 from None
 
 
-@router.post("/blacklist/{int:entry_id}/verify", response=BlacklistOut, summary="核实黑名单")
+@router.post("/blacklist/{id:entry_id}/verify", response=BlacklistOut, summary="核实黑名单")
 def verify_blacklist(request: HttpRequest, entry_id: int, payload: BlacklistVerifyIn) -> Any:
     user: User = request.user  # type: ignore[assignment]
     _entry(user, entry_id)
@@ -468,7 +468,7 @@ class ReadmitIn(In):
     reason: str = Field(max_length=2000)
 
 
-@router.post("/blacklist/{int:entry_id}/readmit", response=BlacklistOut, summary="申请重新准入")
+@router.post("/blacklist/{id:entry_id}/readmit", response=BlacklistOut, summary="申请重新准入")
 def readmit(request: HttpRequest, entry_id: int, payload: ReadmitIn) -> Any:
     user: User = request.user  # type: ignore[assignment]
     _entry(user, entry_id)
@@ -514,7 +514,7 @@ class PromotionOut(Schema):
 
 
 @router.post(
-    "/orders/{int:order_id}/a-treatment", response={201: PromotionOut}, summary="申请A类订单"
+    "/orders/{id:order_id}/a-treatment", response={201: PromotionOut}, summary="申请A类订单"
 )
 def promote_order(request: HttpRequest, order_id: int, payload: PromotionIn) -> Status:
     user: User = request.user  # type: ignore[assignment]

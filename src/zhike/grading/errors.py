@@ -1,8 +1,8 @@
 """Errors of the grading module; the API and views show ``message`` to the user."""
 
-from zhike.archive.errors import ArchiveError, Conflict, PermissionDenied
+from zhike.archive.errors import ArchiveError, Conflict, NotFound, PermissionDenied
 
-__all__ = ["Conflict", "GradingError", "PermissionDenied"]
+__all__ = ["Conflict", "GradingError", "NotFound", "PermissionDenied"]
 
 
 class GradingError(ArchiveError):

@@ -31,7 +31,7 @@ from zhike.workflow.models import ApprovalRequest, ApprovalState, Notice
 from zhike.workflow.notify import notify_many
 
 from . import rules_sql
-from .errors import Conflict, GradingError, PermissionDenied
+from .errors import Conflict, GradingError, NotFound, PermissionDenied
 from .models import GradeChange, Review, ReviewLine, Standing
 from .rules import months_before
 from .treatment import refresh_priorities
@@ -40,6 +40,13 @@ APPROVAL_KIND = "grading_review"
 logger = logging.getLogger("zhike.grading")
 OPEN_STATES = (Review.State.COMPUTING, Review.State.PROPOSED, Review.State.SUBMITTED)
 CHUNK = 5000
+
+
+def _locked_review(review_id: int) -> Review:
+    review = Review.objects.select_for_update().filter(pk=review_id).first()
+    if review is None:
+        raise NotFound(_("评审不存在"))
+    return review
 
 
 def review_period(policy: Policy, period_end: date) -> Period:
@@ -403,7 +410,7 @@ def review_adjust(
     from .selectors import review_lines_for
 
     _check_may_review(by)
-    review = Review.objects.select_for_update().get(pk=review_id)
+    review = _locked_review(review_id)
     if review.state != Review.State.PROPOSED:
         raise GradingError(_("只有待审核的评审可以调整"))
     comment = comment.strip()
@@ -468,7 +475,7 @@ def _check_quota_room(review: Review, line: ReviewLine, level: Any, *, populatio
 def review_submit(*, by: User, review_id: int, policy: Policy, now: datetime) -> ApprovalRequest:
     """Send the review for approval through the policy's ``grading_review`` chain."""
     _check_may_review(by)
-    review = Review.objects.select_for_update().get(pk=review_id)
+    review = _locked_review(review_id)
     if review.state != Review.State.PROPOSED:
         raise GradingError(_("只有待审核的评审可以提交审批"))
     returned = ApprovalRequest.objects.filter(

@@ -68,7 +68,7 @@ def list_tokens(request: HttpRequest) -> list[dict]:
 
 
 @router.delete(
-    "/tokens/{int:token_id}",
+    "/tokens/{id:token_id}",
     response={200: TokenInfoOut, 404: ErrorOut},
     summary="吊销 API 令牌",
 )

@@ -9,7 +9,7 @@ from ninja import Field, Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict
 
-from zhike.api.schema import In
+from zhike.api.schema import ErrorOut, In
 from zhike.archive.errors import PermissionDenied
 from zhike.org.models import User
 
@@ -57,17 +57,6 @@ class VersionOut(Schema):
     decided_at: datetime | None
 
 
-class ProblemOut(Schema):
-    key: str
-    message: str
-
-
-class RejectedOut(Schema):
-    code: str
-    message: str
-    errors: list[ProblemOut]
-
-
 @router.get("/versions", response=list[VersionOut], summary="制度版本")
 def versions(request: HttpRequest) -> list[PolicyVersion]:
     if not may_revise(request.user):  # type: ignore[arg-type]
@@ -75,9 +64,7 @@ def versions(request: HttpRequest) -> list[PolicyVersion]:
     return list(PolicyVersion.objects.all()[:50])
 
 
-@router.post(
-    "/versions", response={201: VersionOut, 400: RejectedOut}, summary="提交制度修订(走审批)"
-)
+@router.post("/versions", response={201: VersionOut, 400: ErrorOut}, summary="提交制度修订(走审批)")
 def submit_version(request: HttpRequest, payload: VersionIn) -> Status:
     user: User = request.user  # type: ignore[assignment]
     try:
@@ -89,7 +76,8 @@ def submit_version(request: HttpRequest, payload: VersionIn) -> Status:
             now=timezone.now(),
         )
     except PolicyError as exc:
-        problems = [{"key": p.key, "message": str(p)} for p in exc.problems]
+        # Each problem names its place in the policy file (e.g. grading.score.bands).
+        problems = [{"field": p.key, "message": str(p)} for p in exc.problems]
         return Status(
             400, {"code": "invalid", "message": _("管理制度文件无效"), "errors": problems}
         )

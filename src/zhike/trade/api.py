@@ -11,7 +11,7 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import ConfigDict
 
-from zhike.api.schema import In
+from zhike.api.schema import Id, In, PageQuery
 from zhike.archive.errors import PermissionDenied
 from zhike.archive.selectors import access_customer
 from zhike.org.models import User
@@ -25,7 +25,7 @@ from .models import Invoice, Order, Payment
 router = Router(tags=["trade"])
 
 
-class LineIn(In):
+class OrderLineIn(In):
     model_config = ConfigDict(extra="forbid")
     product: str = Field(min_length=1, max_length=100)
     category: str = Field(min_length=1, max_length=50, description="品种")
@@ -37,14 +37,14 @@ class LineIn(In):
 
 class OrderIn(In):
     model_config = ConfigDict(extra="forbid")
-    customer_id: int
+    customer_id: Id
     number: str = Field(min_length=1, max_length=40, description="合同编号")
     signed_on: date
-    lines: list[LineIn] = Field(min_length=1)
+    lines: list[OrderLineIn] = Field(min_length=1)
     note: str = Field(default="", max_length=200)
 
 
-class LineOut(Schema):
+class OrderLineOut(Schema):
     product: str
     category: str
     quantity: Decimal
@@ -61,7 +61,7 @@ class OrderOut(Schema):
     signed_on: date
     amount: Decimal
     note: str
-    lines: list[LineOut]
+    lines: list[OrderLineOut]
 
 
 def order_out(order: Order) -> dict:
@@ -78,11 +78,11 @@ def order_out(order: Order) -> dict:
 
 @router.get("/orders", response=list[OrderOut], summary="合同列表")
 def list_orders(
-    request: HttpRequest, customer_id: int | None = None, limit: int = 50, offset: int = 0
+    request: HttpRequest, page: Query[PageQuery], customer_id: Id | None = None
 ) -> list[dict]:
     user: User = request.user  # type: ignore[assignment]
     orders = selectors.orders_for(user, customer_id=customer_id)
-    return [order_out(o) for o in orders[offset : offset + min(max(limit, 1), 200)]]
+    return [order_out(o) for o in orders[page.window]]
 
 
 @router.post("/orders", response={201: OrderOut}, summary="录入合同")
@@ -102,12 +102,12 @@ def create_order(request: HttpRequest, payload: OrderIn) -> Status:
 
 class InvoiceIn(In):
     model_config = ConfigDict(extra="forbid")
-    customer_id: int
+    customer_id: Id
     number: str = Field(min_length=1, max_length=40)
     issued_on: date
     due_on: date | None = Field(default=None, description="默认按制度的收款期限([trade])")
     amount: Decimal = Field(gt=0, max_digits=16, decimal_places=2)
-    order_id: int | None = None
+    order_id: Id | None = None
 
 
 class InvoiceOut(Schema):
@@ -139,7 +139,7 @@ def list_invoices(request: HttpRequest, customer_id: int) -> list[Invoice]:
 
 class PaymentIn(In):
     model_config = ConfigDict(extra="forbid")
-    customer_id: int
+    customer_id: Id
     received_on: date
     amount: Decimal = Field(gt=0, max_digits=16, decimal_places=2)
     reference: str = Field(default="", max_length=60)
@@ -182,7 +182,7 @@ class FiguresOut(Schema):
     main_category: str | None
 
 
-@router.get("/figures/{int:customer_id}", response=FiguresOut, summary="客户交易指标")
+@router.get("/figures/{id:customer_id}", response=FiguresOut, summary="客户交易指标")
 def figures(request: HttpRequest, customer_id: int, query: Query[FiguresQuery]) -> dict:
     from zhike.grading.reviews import review_period
 

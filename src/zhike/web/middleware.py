@@ -25,26 +25,31 @@ class ChineseFirstLocaleMiddleware(LocaleMiddleware):
         request.LANGUAGE_CODE = translation.get_language()
 
 
-class RefuseControlCharactersMiddleware:
-    """A query string or URL-encoded form holding a control character is refused with 400
-    before any view runs (zhike.text): such a value breaks PostgreSQL (NUL) and exports.
-    JSON bodies are checked by the API's schemas, uploaded files by their readers."""
+class RefuseBadInputMiddleware:
+    """Input no view should see, refused with 400 before any view runs:
+    - a query string or URL-encoded form holding a control character (zhike.text): such a
+      value breaks PostgreSQL (NUL) and exports. JSON bodies are checked by the API's
+      schemas, uploaded files by their readers;
+    - a multipart body without its boundary, which Django cannot parse (django-axes reads
+      the form of a failed sign-in, and that read raised)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        params = request.content_params or {}
+        if request.content_type == "multipart/form-data" and not params.get("boundary"):
+            return self._refuse(request, _("请求内容无法解析"))
         sources = [request.GET]
         if request.content_type == "application/x-www-form-urlencoded":
             sources.append(request.POST)
         for source in sources:
             if any(has_control_characters([k, *v]) for k, v in source.lists()):
-                return self._refuse(request)
+                return self._refuse(request, _("提交的内容不能包含控制字符"))
         return self.get_response(request)
 
     @staticmethod
-    def _refuse(request: HttpRequest) -> HttpResponse:
-        message = _("提交的内容不能包含控制字符")
+    def _refuse(request: HttpRequest, message: str) -> HttpResponse:
         if request.path.startswith("/api/"):
             return JsonResponse(
                 {"code": "invalid", "message": message, "errors": []},

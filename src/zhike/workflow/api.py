@@ -114,7 +114,7 @@ def inbox(request: HttpRequest) -> dict:
     }
 
 
-@inbox_router.post("/notices/{int:notice_id}/read", response=NoticeOut, summary="标记已读")
+@inbox_router.post("/notices/{id:notice_id}/read", response=NoticeOut, summary="标记已读")
 def mark_read(request: HttpRequest, notice_id: int) -> dict:
     from .notices import notice_mark_read
 
@@ -228,7 +228,7 @@ def _access(user: User, request_id: int) -> ApprovalRequest:
         raise Http404 from None
 
 
-@approvals_router.get("/{int:request_id}", response=ApprovalOut, summary="审批详情")
+@approvals_router.get("/{id:request_id}", response=ApprovalOut, summary="审批详情")
 def get_approval(request: HttpRequest, request_id: int) -> dict:
     return approval_out(_access(request.user, request_id))  # type: ignore[arg-type]
 
@@ -239,7 +239,7 @@ class ActIn(In):
     comment: str = Field(default="", max_length=2000)
 
 
-@approvals_router.post("/{int:request_id}/act", response=ApprovalOut, summary="审批操作")
+@approvals_router.post("/{id:request_id}/act", response=ApprovalOut, summary="审批操作")
 def act(request: HttpRequest, request_id: int, payload: ActIn) -> dict:
     user: User = request.user  # type: ignore[assignment]
     _access(user, request_id)
@@ -254,7 +254,7 @@ def act(request: HttpRequest, request_id: int, payload: ActIn) -> dict:
     return approval_out(_access(user, request_id))
 
 
-@approvals_router.post("/{int:request_id}/resubmit", response=ApprovalOut, summary="重新提交")
+@approvals_router.post("/{id:request_id}/resubmit", response=ApprovalOut, summary="重新提交")
 def resubmit(request: HttpRequest, request_id: int) -> dict:
     user: User = request.user  # type: ignore[assignment]
     _access(user, request_id)
