@@ -92,3 +92,9 @@ def test_imp_2_api_export_job(company: Company, django_capture_on_commit_callbac
     done = api.get(f"/api/v1/customers/exports/{export_id}").json()
     assert done["state"] == "done" and done["rows"] == 1
     assert company.api("gm").get(f"/api/v1/customers/exports/{export_id}").status_code == 404
+    # Issue 13 item 27: the link works with the token alone (it sent clients to /login/).
+    file = api.get(done["download"])
+    assert file.status_code == 200
+    assert file["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert b"".join(file.streaming_content)[:2] == b"PK"  # an xlsx is a zip
+    assert company.api("gm").get(done["download"]).status_code == 404

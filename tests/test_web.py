@@ -272,3 +272,14 @@ def test_arc_360_tabs_have_pinned_query_counts(
     client.get(url)
     with django_assert_max_num_queries(PINNED_TAB_QUERIES[tab]):
         assert client.get(url).status_code == 200
+
+
+def test_web_the_api_docs_link_is_in_the_user_menu_not_the_main_navigation(
+    company: Company,
+) -> None:
+    """Issue 13 item 24."""
+    page = company.client("alice").get("/").content.decode()
+    nav = page[page.index('class="mainnav"') : page.index("</nav>")]
+    assert "/api/v1/docs" not in nav
+    menu = page[page.index('class="usermenu"') :]
+    assert "/api/v1/docs" in menu[: menu.index("</details>")]

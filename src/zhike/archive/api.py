@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from django.db import transaction
-from django.http import Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponseBase
 from django.utils import timezone
 from ninja import Field, File, Query, Router, Schema
 from ninja.files import UploadedFile
@@ -516,7 +516,8 @@ def export_out(export: Export) -> dict:
         "id": str(export.pk),
         "state": export.state,
         "rows": export.rows,
-        "download": f"/exports/{export.pk}/" if done else None,
+        # The API's own address: a client with a bearer token has no session cookie.
+        "download": f"/api/v1/customers/exports/{export.pk}/file" if done else None,
     }
 
 
@@ -533,6 +534,35 @@ def get_export(request: HttpRequest, export_id: str) -> dict:
     if export is None:
         raise Http404
     return export_out(export)
+
+
+@router.get(
+    "/exports/{uuid:export_id}/file",
+    response={200: None, 404: ErrorOut},
+    summary="下载导出文件",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "xlsx",
+                "content": {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}
+                },
+            }
+        }
+    },
+)
+def download_export(request: HttpRequest, export_id: str) -> HttpResponseBase:
+    """The finished export's file, for the user who asked for it (token or session)."""
+    export = Export.objects.filter(
+        pk=export_id,
+        user=request.user,  # type: ignore[misc]
+        state=Export.State.DONE,
+    ).first()
+    if export is None:
+        raise Http404
+    filename = f"客户_{timezone.localtime(export.created_at):%Y%m%d_%H%M}.xlsx"
+    path = services.export_path(export.pk)
+    return FileResponse(path.open("rb"), as_attachment=True, filename=filename)
 
 
 class RelativeIn(In):
