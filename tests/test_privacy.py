@@ -181,3 +181,39 @@ def test_sec_5_logged_urls_carry_no_search_terms_or_numbers(
 
     ScrubPersonalQueries().filter(record)
     assert record.getMessage() == '"GET /customers/?q=*** HTTP/1.1" 200 12'
+
+
+@pytest.mark.parametrize(
+    ("stored", "full", "masked"),
+    [
+        ("057187001234", "0571-87001234", "0571-****1234"),
+        ("01062345678", "010-62345678", "010-****5678"),
+        ("02087654321", "020-87654321", "020-****4321"),
+        ("13812345678", "13812345678", "138****5678"),
+    ],
+)
+def test_sec_5_landlines_show_their_area_code_apart(stored: str, full: str, masked: str) -> None:
+    """Issue 13 item 22: 057187001234 in the list and the export."""
+    from zhike.archive.selectors import display_phone
+
+    assert display_phone(stored, full=True) == full
+    assert display_phone(stored, full=False) == masked
+
+
+def test_sec_5_the_list_and_the_export_show_a_landline_as_written(company: Company) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    customer = company.customers["A"]
+    customer_update(
+        by=company.users["alice"],
+        customer_id=customer.pk,
+        data={"phone": "0571-87001234"},
+        policy=POLICY,
+    )
+    client = company.client("alice")
+    assert "0571-87001234" in client.get("/customers/").text
+    export = client.get("/customers/export/")
+    sheet = load_workbook(io.BytesIO(b"".join(export.streaming_content))).active
+    assert "0571-87001234" in [c.value for row in sheet.iter_rows() for c in row]

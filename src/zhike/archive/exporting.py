@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from zhike.org.models import User
 
 from .models import CompanySize, Customer, CustomerStatus, CustomerType, SourceChannel
-from .selectors import mask_phone, with_display_names
+from .selectors import display_phone, with_display_names
 
 # Cells starting with these are formulas (or DDE) to Excel, WPS and LibreOffice.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -69,8 +69,8 @@ def rows(user: User, queryset: QuerySet[Customer]) -> Iterator[list[Any]]:
         for field, value in zip(fields, record, strict=True):
             if field in LABELS and value:
                 value = str(LABELS[field](value).label)
-            elif field == "phone" and not (full_phone or owner_id == user.pk):
-                value = mask_phone(value)
+            elif field == "phone":
+                value = display_phone(value, full=full_phone or owner_id == user.pk)
             elif isinstance(value, datetime):
                 value = timezone.localtime(value).replace(tzinfo=None)  # xlsx has no zones
             row.append(neutralise(value))

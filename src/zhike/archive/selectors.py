@@ -1,5 +1,6 @@
 """Reads of the archive, always through the user's data scope (ORG-2)."""
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -323,6 +324,23 @@ def mask_phone(phone: str) -> str:
     return f"{phone[:head]}{'*' * (digits - head - PHONE_TAIL)}{phone[-PHONE_TAIL:]}"
 
 
+# Mainland area codes of three digits (010 Beijing, 02x the big cities); the rest have four.
+THREE_DIGIT_AREAS = re.compile(r"0(10|2\d)")
+
+
+def display_phone(phone: str, *, full: bool) -> str:
+    """A stored number as people write it (SEC-5 masked unless ``full``): mobiles as
+    13812345678 / 138****5678, landlines with their area code apart, 0571-87001234 /
+    0571-****1234 (the area code is a city, not a secret); foreign numbers in E.164."""
+    if phone.startswith("0") and phone.isdigit() and len(phone) >= 10:
+        area = 3 if THREE_DIGIT_AREAS.match(phone) else 4
+        head, line = phone[:area], phone[area:]
+        if not full:
+            line = "*" * (len(line) - PHONE_TAIL) + line[-PHONE_TAIL:]
+        return f"{head}-{line}"
+    return phone if full else mask_phone(phone)
+
+
 def stale_customers(*, policy: Policy, now: datetime) -> QuerySet[Customer]:
     """Owned customers not updated for the policy's N days and not yet reported since
     their last update (ARC-6)."""
@@ -358,8 +376,8 @@ class HistoryEntry:
 
 
 def _readable(field: str, value: object, *, full_phone: bool = True) -> str:
-    if field == "phone" and not full_phone and isinstance(value, str):
-        return mask_phone(value)
+    if field == "phone" and isinstance(value, str):
+        return display_phone(value, full=full_phone)
     choices = {
         "status": CustomerStatus,
         "customer_type": CustomerType,

@@ -65,9 +65,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     rows = [
         (
             c,
-            c.phone
-            if selectors.can_see_full_phone(user, c.owner_id)
-            else selectors.mask_phone(c.phone),
+            selectors.display_phone(c.phone, full=selectors.can_see_full_phone(user, c.owner_id)),
         )
         for c in page.items
     ]
@@ -156,7 +154,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "customer": customer,
         "tab": tab,
         "error": error,
-        "phone": customer.phone if full_phone else selectors.mask_phone(customer.phone),
+        "phone": selectors.display_phone(customer.phone, full=full_phone),
         "can_change": user.has_perm("archive.change_customer"),
         "can_follow_up": user.has_perm("archive.add_interaction"),
         "may_reveal": not full_phone and selectors.may_reveal_phone(user),
@@ -168,8 +166,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         context["tags"] = sorted(customer.tags.values_list("name", flat=True))
     elif tab == "contacts":
         context["contacts"] = [
-            (c, c.phone if full_phone else selectors.mask_phone(c.phone))
-            for c in customer.contacts.all()
+            (c, selectors.display_phone(c.phone, full=full_phone)) for c in customer.contacts.all()
         ]
     elif tab == "timeline":
         context["interactions"] = list(selectors.timeline(customer)[:100])
