@@ -23,3 +23,14 @@ class ScrubPersonalQueries(logging.Filter):
         if isinstance(record.args, tuple):
             record.args = tuple(scrub(a) if isinstance(a, str) else a for a in record.args)
         return True
+
+
+class NoTracebackForClientErrors(logging.Filter):
+    """A 403 or 404 is the client's, not a fault of the server: Django logs it with the
+    exception's traceback (60 of them in one demo log). Keep the line, drop the trace."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "status_code", 500) < 500:
+            record.exc_info = None
+            record.exc_text = None
+        return True

@@ -272,7 +272,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # Search terms and numbers in logged URLs are scrubbed (SEC-5).
-    "filters": {"personal": {"()": "zhike.logscrub.ScrubPersonalQueries"}},
+    "filters": {
+        "personal": {"()": "zhike.logscrub.ScrubPersonalQueries"},
+        "client_errors": {"()": "zhike.logscrub.NoTracebackForClientErrors"},
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["personal"]},
     },
@@ -280,7 +283,12 @@ LOGGING = {
     "loggers": {
         # Django's own handlers for these print the request line as it came.
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "django.request": {
+            "handlers": ["console"],
+            "level": "WARNING",
+            "propagate": False,
+            "filters": ["client_errors"],
+        },
     },
 }
 # The site's address, for links in e-mails and robot messages.
