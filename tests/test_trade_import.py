@@ -3,6 +3,7 @@
 from decimal import Decimal
 from io import BytesIO
 
+import pytest
 from openpyxl import Workbook
 
 from zhike.trade.models import Order, OrderLine
@@ -221,3 +222,39 @@ def test_grd_5_invoices_and_payments_imported_by_finance(company: Company) -> No
         {"kind": "payments", "commit": "on", "file": upload(header, payments, "回款.xlsx")},
     )
     assert "没有录入该类台账的权限" in denied.content.decode()
+
+
+def test_grd_5_the_import_page_offers_only_what_the_user_may_import(company: Company) -> None:
+    """Issue 13 item 20: finance opened the page and was told off before doing anything."""
+    page = company.client("fin").get("/trade/import/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "您没有录入该类台账的权限" not in text
+    assert 'value="orders"' not in text
+    assert 'value="invoices"' in text and 'value="payments"' in text
+    assert "?kind=invoices" in text and "?kind=payments" in text
+    sales = company.client("alice").get("/trade/import/").content.decode()
+    assert 'value="orders"' in sales and 'value="invoices"' not in sales
+
+
+@pytest.mark.parametrize(
+    ("kind", "headers"),
+    [
+        ("invoices", ["单据编号", "客户编码", "合同编号", "开票日期", "应收日期", "金额"]),
+        ("payments", ["客户编码", "到账日期", "金额", "凭证号"]),
+    ],
+)
+def test_grd_5_invoices_and_payments_have_import_templates(
+    company: Company, kind: str, headers: list[str]
+) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    response = company.client("fin").get(f"/trade/import/template.xlsx?kind={kind}")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert [c.value for c in next(sheet.iter_rows(max_row=1))] == headers
+    assert (
+        company.client("alice").get(f"/trade/import/template.xlsx?kind={kind}").status_code == 403
+    )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -211,26 +212,63 @@ def saved_upload(upload: UploadedFile) -> Iterator[Path]:
         yield Path(handle.name)
 
 
-def template_response() -> HttpResponse:
-    """The contract import template as a download."""
+# What each kind of ledger file holds, and the permission to import it.
+IMPORT_KINDS: dict[str, str] = {
+    "orders": "trade.add_order",
+    "invoices": "trade.add_invoice",
+    "payments": "trade.add_payment",
+}
+TEMPLATE_NAMES = {"orders": "合同明细", "invoices": "应收单据", "payments": "回款"}
+
+
+def importable_kinds(user: Any) -> list[str]:
+    """The kinds of ledger file ``user`` may import, in the page's order."""
+    return [kind for kind, permission in IMPORT_KINDS.items() if user.has_perm(permission)]
+
+
+def template_response(kind: str = "orders") -> HttpResponse:
+    """The import template of ``kind`` as a download."""
+    from urllib.parse import quote
+
     response = HttpResponse(
-        template_xlsx(),
+        template_xlsx(kind),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response["Content-Disposition"] = "attachment; filename*=UTF-8''%E5%90%88%E5%90%8C.xlsx"
+    filename = quote(f"{TEMPLATE_NAMES[kind]}.xlsx")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
     return response
 
 
-def template_xlsx() -> bytes:
-    """The contract import template: Chinese headers and one example line."""
+def template_xlsx(kind: str = "orders") -> bytes:
+    """An import template: the kind's Chinese headers and one example row."""
     import io
 
+    columns, example = {
+        "orders": (
+            COLUMNS,
+            [
+                "HT2026-0001",
+                "KH2026000001",
+                "2026-03-01",
+                "一级大豆油",
+                "粮油",
+                12.5,
+                "吨",
+                9000,
+                8500,
+            ],
+        ),
+        "invoices": (
+            INVOICE_COLUMNS,
+            ["FP2026-0001", "KH2026000001", "HT2026-0001", "2026-03-05", "2026-04-04", 106250],
+        ),
+        "payments": (PAYMENT_COLUMNS, ["KH2026000001", "2026-03-20", 50000, "YH20260320001"]),
+    }[kind]
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = "合同明细"
-    sheet.append(list(COLUMNS))
-    example = ["HT2026-0001", "KH2026000001", "2026-03-01", "一级大豆油", "粮油", 12.5, "吨"]
-    sheet.append([*example, 9000, 8500])
+    sheet.title = TEMPLATE_NAMES[kind]
+    sheet.append(list(columns))
+    sheet.append(example)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -1,5 +1,7 @@
 """Pages of the trade ledger: contract import."""
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -14,6 +16,7 @@ from .importing import (
     OrderImportReport,
     import_money,
     import_orders,
+    importable_kinds,
     saved_upload,
     template_response,
 )
@@ -25,12 +28,14 @@ def order_import(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     report: OrderImportReport | MoneyImportReport | None = None
     upload = request.FILES.get("file")
-    if not any(user.has_perm(f"trade.add_{k}") for k in ("order", "invoice", "payment")):
+    kinds = importable_kinds(user)
+    if not kinds:
         raise PermissionDenied
-    kind = request.POST.get("kind", "orders")
-    needed = {"orders": "trade.add_order", "invoices": "trade.add_invoice"}
-    if not user.has_perm(needed.get(kind, "trade.add_payment")):
-        return render(request, "trade/order_import.html", {"error": _("您没有录入该类台账的权限")})
+    kind = request.POST.get("kind") or request.GET.get("kind") or kinds[0]
+    context: dict[str, Any] = {"kinds": kinds, "kind": kind}
+    if kind not in kinds:  # only the kinds offered; a forged choice is refused
+        context["error"] = _("您没有录入该类台账的权限")
+        return render(request, "trade/order_import.html", context)
     if request.method == "POST" and upload is not None:
         with saved_upload(upload) as path:
             commit = request.POST.get("commit") == "on"
@@ -51,9 +56,12 @@ def order_import(request: HttpRequest) -> HttpResponse:
                     policy=active_policy(),
                     commit=commit,
                 )
-    return render(request, "trade/order_import.html", {"report": report, "kind": kind})
+    return render(request, "trade/order_import.html", {**context, "report": report})
 
 
 @login_required
 def order_import_template(request: HttpRequest) -> HttpResponse:
-    return template_response()
+    kind = request.GET.get("kind", "orders")
+    if kind not in importable_kinds(request.user):
+        raise PermissionDenied
+    return template_response(kind)
