@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from zhike.archive.exporting import neutralise
+from zhike.archive.exporting import as_text
 from zhike.archive.models import Export
 from zhike.archive.services import run_export
 from zhike.audit.models import Event
@@ -29,9 +29,13 @@ def download(response) -> bytes:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(
     "value", ['=HYPERLINK("http://x")', "+1+1", "-2", "@SUM(A1)", "\tx", "\rx"]
 )
-def test_imp_2_formula_cells_are_neutralised(value: str) -> None:
-    assert neutralise(value) == "'" + value
-    assert neutralise("河北纪元") == "河北纪元" and neutralise(3) == 3
+def test_imp_2_formula_like_text_is_written_as_a_text_cell(value: str) -> None:
+    from openpyxl import Workbook
+
+    sheet = Workbook(write_only=True).create_sheet()
+    cell = as_text(sheet, value)
+    assert (cell.value, cell.data_type) == (value, "s")  # no apostrophe, never a formula
+    assert as_text(sheet, "河北纪元") == "河北纪元" and as_text(sheet, 3) == 3
 
 
 def test_imp_2_export_is_the_users_scope_and_filters(company: Company) -> None:
@@ -47,11 +51,18 @@ def test_imp_2_export_is_the_users_scope_and_filters(company: Company) -> None:
     assert [r[1] for r in everything[1:]] == ["甲方阿尔法科技"]  # alice sees only her own
 
 
-def test_imp_2_export_masks_phones_and_neutralises_names(company: Company) -> None:
+def test_imp_2_export_masks_phones_and_keeps_formula_like_names_as_text(
+    company: Company,
+) -> None:
+    from openpyxl import load_workbook
+
     CustomerFactory(name="=cmd|' /C calc'!A0", owner=company.users["bob"])
-    rows = sheet_rows(download(company.client("cs").get("/customers/export/")))
+    content = download(company.client("cs").get("/customers/export/"))
+    rows = sheet_rows(content)
     names = {r[1] for r in rows[1:]}
-    assert "'=cmd|' /C calc'!A0" in names
+    assert "=cmd|' /C calc'!A0" in names  # as typed: no apostrophe for Excel to show
+    sheet = load_workbook(io.BytesIO(content)).active
+    assert {c.data_type for c in sheet["B"][1:]} == {"s"}  # text cells, never formulas
     phones = {r[4] for r in rows[1:]}
     assert all("****" in p for p in phones)
 

@@ -13,10 +13,11 @@ from django.db import connection
 from django.utils import timezone
 from openpyxl import Workbook
 
-from zhike.archive.importing import ImportFileError, detect_encoding, template_xlsx
+from zhike.archive.import_template import template_xlsx
 from zhike.archive.imports import import_customers
 from zhike.archive.models import Customer
 from zhike.audit.models import Event
+from zhike.spreadsheets import ImportFileError, detect_encoding
 
 from .base import RealTransactionTestCase
 from .conftest import Company
@@ -283,14 +284,14 @@ def test_imp_1_errors_are_listed_in_row_order_in_the_callers_language(
 
 
 def test_imp_1_a_file_that_breaks_midway_writes_nothing(
-    company: Company, general_policy, tmp_path: Path, monkeypatch
+    company: Company, general_policy, tmp_path: Path, monkeypatch, settings
 ) -> None:
     """An error while reading a later batch (here: too many rows) reaches the caller
     through the read-ahead thread, and the batches already written are rolled back."""
-    from zhike.archive import importing, imports
+    from zhike.archive import imports
 
     monkeypatch.setattr(imports, "BATCH", 2)
-    monkeypatch.setattr(importing, "MAX_ROWS", 4)
+    settings.ZHIKE_IMPORT_MAX_ROWS = 4
     rows = [["客户名称"], *[[f"客户{i}"] for i in range(6)]]
     path = write_csv(tmp_path / "c.csv", rows, "utf-8")
     with pytest.raises(ImportFileError, match="一次最多导入 4 行"):
@@ -529,3 +530,43 @@ def test_imp_1_reimport_that_changes_a_customer_bumps_its_version(
     run(company, write_csv(path, [HEADER, *changed], "utf-8"), general_policy, commit=True)
     after = dict(Customer.objects.filter(code__startswith="KH").values_list("name", "version"))
     assert after == {**versions, "曾小贤": versions["曾小贤"] + 1}
+
+
+def test_imp_1_reimporting_an_export_changes_nothing_even_formula_like_names(
+    company: Company, general_policy, tmp_path: Path
+) -> None:
+    """Issue 13 item 28: the export's apostrophe came back with the import and renamed
+    every such customer."""
+    from .factories import CustomerFactory
+
+    CustomerFactory(name="=宏达科技", owner=company.users["alice"])
+    CustomerFactory(name="-东方实业", owner=company.users["alice"])
+    exported = company.client("alice").get("/customers/export/")
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(b"".join(exported.streaming_content))
+    names = set(Customer.objects.values_list("name", flat=True))
+    report = run(company, path, general_policy, commit=True)
+    assert report.error_count == 0, report.errors
+    assert report.created == 0 and report.updated == 0
+    assert set(Customer.objects.values_list("name", flat=True)) == names
+
+
+def test_imp_1_an_older_exports_formula_guard_is_stripped(tmp_path: Path) -> None:
+    from zhike.spreadsheets import read_rows
+
+    path = write_csv(tmp_path / "g.csv", [["客户名称"], ["'=宏达科技"], ["'普通'"]], "utf-8")
+    _layout, rows = read_rows(path, path.name, columns={"客户名称": "name"}, required=("name",))
+    assert [r.data["name"] for r in rows] == ["=宏达科技", "'普通'"]
+
+
+@pytest.mark.parametrize(
+    "content", [bytes(range(256)) * 64, b"\x00\x01\x02PK\x03\x04" * 1000, b"\x81\x30" * 10]
+)
+def test_imp_1_a_binary_file_named_csv_is_refused_with_a_message(
+    company: Company, general_policy, tmp_path: Path, content: bytes
+) -> None:
+    """Issue 13 item 14: UnicodeDecodeError escaped and left the job "checking"."""
+    path = tmp_path / "binary.csv"
+    path.write_bytes(content)
+    with pytest.raises(ImportFileError, match="无法识别该文件的内容|缺少“客户名称”列"):
+        run(company, path, general_policy, commit=False)

@@ -1,6 +1,6 @@
 """Export of customer lists to xlsx (IMP-2): the user's scope and filters, phone masking
 by the user's rights, streaming rows (openpyxl write-only mode keeps memory flat), and
-cells that a spreadsheet would run as a formula neutralised."""
+cells that a spreadsheet would run as a formula written as text."""
 
 from collections.abc import Iterator
 from datetime import datetime
@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from zhike.org.models import User
 
@@ -47,10 +48,14 @@ LABELS = {
 }
 
 
-def neutralise(value: Any) -> Any:
-    """Text that a spreadsheet would evaluate is prefixed with an apostrophe."""
+def as_text(sheet: Any, value: Any) -> Any:
+    """A text a spreadsheet would run as a formula (=, +, -, @, tab, CR first) as a text
+    cell: in xlsx a cell's type is stored with it, so no apostrophe is needed (it would
+    show in Excel and come back with a re-import). Other values go as they are."""
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
+        cell = WriteOnlyCell(sheet, value)
+        cell.data_type = "s"
+        return cell
     return value
 
 
@@ -73,7 +78,7 @@ def rows(user: User, queryset: QuerySet[Customer]) -> Iterator[list[Any]]:
                 value = display_phone(value, full=full_phone or owner_id == user.pk)
             elif isinstance(value, datetime):
                 value = timezone.localtime(value).replace(tzinfo=None)  # xlsx has no zones
-            row.append(neutralise(value))
+            row.append(value)
         yield row
 
 
@@ -84,7 +89,7 @@ def write_xlsx(user: User, queryset: QuerySet[Customer], target: IO[bytes] | Pat
     sheet.append([_(label) for _name, label in COLUMNS])
     count = 0
     for row in rows(user, queryset):
-        sheet.append(row)
+        sheet.append([as_text(sheet, v) for v in row])
         count += 1
     workbook.save(target)
     return count

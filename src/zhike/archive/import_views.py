@@ -13,7 +13,7 @@ from zhike.org.models import User
 from zhike.policy.loader import active_policy
 
 from .errors import ArchiveError
-from .importing import template_xlsx
+from .import_template import template_xlsx
 from .imports import (
     import_confirm,
     import_file_path,

@@ -25,19 +25,12 @@ from zhike.audit.models import Event
 from zhike.db import AnyOf, bulk_load, insert_rows, reserve_ids
 from zhike.org.models import User
 from zhike.policy.schema import CUSTOMER_FIELDS, Policy
+from zhike.spreadsheets import ImportFileError, Layout, ParsedRow, RowError, read_rows
 from zhike.streams import read_ahead
 
 from .coding import reserve_customer_codes
 from .errors import ArchiveError, PermissionDenied
-from .importing import (
-    CHOICES,
-    ImportFileError,
-    Layout,
-    ParsedRow,
-    RowError,
-    label_to_value,
-    read_rows,
-)
+from .import_template import CHOICES, COLUMNS, REQUIRED, label_to_value
 from .models import Customer, ImportJob
 from .selectors import customers_for, mask_name
 from .services import (
@@ -323,7 +316,14 @@ def import_customers(
     if not by.has_perm("archive.add_customer"):
         raise PermissionDenied("您没有导入客户的权限")
     report = ImportReport()
-    layout, rows = read_rows(path, filename, mapping)
+    layout, rows = read_rows(
+        path,
+        filename,
+        mapping,
+        columns=COLUMNS,
+        required=REQUIRED,
+        max_rows=settings.ZHIKE_IMPORT_MAX_ROWS,
+    )
     report.ignored_columns = layout.ignored
     # The next batch is read and validated in a thread while this one is matched and
     # written: the waits on the database overlap with the file's Python work. Closed on

@@ -21,11 +21,11 @@ from django.db import transaction
 from django.http import HttpResponse
 from openpyxl import Workbook
 
-from zhike.archive.importing import ImportFileError, ParsedRow, RowError, read_rows
 from zhike.archive.models import Customer
 from zhike.archive.selectors import customers_for
 from zhike.org.models import User
 from zhike.policy.schema import Policy
+from zhike.spreadsheets import ImportFileError, ParsedRow, RowError, read_rows
 
 from .errors import TradeError
 from .models import Order, OrderLine
