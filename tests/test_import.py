@@ -568,5 +568,5 @@ def test_imp_1_a_binary_file_named_csv_is_refused_with_a_message(
     """Issue 13 item 14: UnicodeDecodeError escaped and left the job "checking"."""
     path = tmp_path / "binary.csv"
     path.write_bytes(content)
-    with pytest.raises(ImportFileError, match="无法识别该文件的内容|缺少“客户名称”列"):
+    with pytest.raises(ImportFileError, match=r"无法识别该文件的内容|缺少“客户名称”列"):
         run(company, path, general_policy, commit=False)
