@@ -570,3 +570,19 @@ def test_imp_1_a_binary_file_named_csv_is_refused_with_a_message(
     path.write_bytes(content)
     with pytest.raises(ImportFileError, match=r"无法识别该文件的内容|缺少“客户名称”列"):
         run(company, path, general_policy, commit=False)
+
+
+def test_imp_1_the_preview_says_what_the_commit_will_do(
+    company: Company, general_policy, tmp_path: Path
+) -> None:
+    """Issue 13 item 15: an identical re-import previewed "updated", then committed
+    "unchanged"."""
+    path = write_csv(tmp_path / "c.csv", [HEADER, *GOOD], "utf-8")
+    run(company, path, general_policy, commit=True)
+    changed = [row[:] for row in GOOD]
+    changed[1][2] = "意向客户"
+    path = write_csv(tmp_path / "c2.csv", [HEADER, *changed], "utf-8")
+    preview = run(company, path, general_policy, commit=False)
+    done = run(company, path, general_policy, commit=True)
+    counts = (preview.created, preview.updated, preview.unchanged)
+    assert counts == (done.created, done.updated, done.unchanged) == (0, 1, len(GOOD) - 1)

@@ -210,6 +210,18 @@ def _match(checked: Checked, *, by: User, policy: Policy, layout: Layout) -> lis
     return planned
 
 
+def _changes(plan: Planned) -> dict[str, list[Any]]:
+    """What a row would change on its existing customer, field by field: [old, new]. The
+    dry run counts by it too, so the preview says what the commit will do."""
+    existing = plan.existing
+    assert existing is not None  # noqa: S101 — only rows that matched a customer
+    return {
+        k: [getattr(existing, k), v]
+        for k, v in plan.data.items()
+        if k != "id_number" and getattr(existing, k) != v
+    }
+
+
 def _write_batch(
     planned: list[Planned],
     *,
@@ -266,11 +278,7 @@ def _write_batch(
         existing = plan.existing
         if existing is None:
             continue
-        changes = {
-            k: [getattr(existing, k), v]
-            for k, v in plan.data.items()
-            if k != "id_number" and getattr(existing, k) != v
-        }
+        changes = _changes(plan)
         if not changes:
             report.unchanged += 1
             continue
@@ -332,8 +340,13 @@ def import_customers(
         if not commit:
             for checked in batches:
                 planned = _take(checked, by=by, policy=policy, layout=layout, report=report)
-                report.created += sum(1 for p in planned if p.existing is None)  # would create
-                report.updated += sum(1 for p in planned if p.existing is not None)
+                for plan in planned:  # what the commit would do
+                    if plan.existing is None:
+                        report.created += 1
+                    elif _changes(plan):
+                        report.updated += 1
+                    else:
+                        report.unchanged += 1
                 if progress:
                     progress(report.rows)
             return report
