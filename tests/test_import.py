@@ -382,7 +382,7 @@ def test_imp_1_large_file_runs_as_a_job_with_progress(
     assert job.state == "checking" and len(callbacks) == 1
     polling = client.get(response["Location"], headers={"HX-Request": "true"}).text
     assert 'hx-trigger="every 1s"' in polling and "正在检查" in polling
-    from zhike.archive.imports import run_import_job
+    from zhike.archive.import_jobs import run_import_job
     from zhike.policy.loader import load_policy
 
     assert run_import_job(
@@ -400,6 +400,7 @@ class CommitProgressTests(RealTransactionTestCase):
         """A commit is one transaction: its progress must still be seen, batch by batch,
         from outside it (another connection, as the polling page has), out of the file's
         row count."""
+        from zhike.archive import import_jobs as jobs
         from zhike.archive import imports
         from zhike.archive.models import ImportJob
         from zhike.policy.loader import load_policy
@@ -408,18 +409,18 @@ class CommitProgressTests(RealTransactionTestCase):
 
         alice = build_company().users["alice"]
         rows = [HEADER, *GOOD, ["第四家公司", *[""] * 7], ["第五家公司", *[""] * 7]]
-        job = imports.import_upload(by=alice, filename="c.csv", chunks=[csv_upload(rows).read()])
+        job = jobs.import_upload(by=alice, filename="c.csv", chunks=[csv_upload(rows).read()])
         policy, now = load_policy("general"), timezone.now()
-        imports.run_import_job(job_id=str(job.pk), commit=False, policy=policy, now=now)
-        imports.import_confirm(by=alice, job_id=str(job.pk))
+        jobs.run_import_job(job_id=str(job.pk), commit=False, policy=policy, now=now)
+        jobs.import_confirm(by=alice, job_id=str(job.pk))
         job.refresh_from_db()
-        assert imports.import_progress(job) == imports.Progress(0, 5)
+        assert jobs.import_progress(job) == jobs.Progress(0, 5)
 
-        seen: list[imports.Progress] = []
+        seen: list[jobs.Progress] = []
         real = imports._write_batch
 
         def look() -> None:
-            seen.append(imports.import_progress(ImportJob.objects.get(pk=job.pk)))
+            seen.append(jobs.import_progress(ImportJob.objects.get(pk=job.pk)))
             connection.close()
 
         def write_and_look(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -432,10 +433,10 @@ class CommitProgressTests(RealTransactionTestCase):
             mock.patch.object(imports, "BATCH", 2),
             mock.patch.object(imports, "_write_batch", write_and_look),
         ):
-            assert imports.run_import_job(job_id=str(job.pk), commit=True, policy=policy, now=now)
-        assert seen == [imports.Progress(0, 5), imports.Progress(2, 5), imports.Progress(4, 5)]
+            assert jobs.run_import_job(job_id=str(job.pk), commit=True, policy=policy, now=now)
+        assert seen == [jobs.Progress(0, 5), jobs.Progress(2, 5), jobs.Progress(4, 5)]
         job.refresh_from_db()
-        assert job.state == "done" and imports.import_progress(job) == imports.Progress(5, None)
+        assert job.state == "done" and jobs.import_progress(job) == jobs.Progress(5, None)
 
 
 def test_imp_1_template_download(company: Company) -> None:
@@ -451,7 +452,7 @@ def test_imp_1_roles_without_add_right_cannot_import(company: Company) -> None:
 def test_imp_1_api_upload_poll_confirm(
     company: Company, general_policy, django_capture_on_commit_callbacks
 ) -> None:
-    from zhike.archive.imports import run_import_job
+    from zhike.archive.import_jobs import run_import_job
 
     api = company.api("alice")
     with django_capture_on_commit_callbacks(execute=False):

@@ -22,6 +22,10 @@ app.conf.beat_schedule = {
         "task": "archive.sweep_stale_customers",
         "schedule": crontab(hour=2, minute=0),
     },
+    "archive-import-jobs": {
+        "task": "archive.sweep_import_jobs",
+        "schedule": 300.0,  # a dead import is noticed within minutes
+    },
     "grading-blacklist-expiry": {
         "task": "grading.sweep_blacklist_expiry",
         "schedule": crontab(hour=1, minute=30),

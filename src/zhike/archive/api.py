@@ -17,7 +17,7 @@ from zhike.org.models import User
 from zhike.policy.loader import active_policy
 from zhike.policy.schema import Policy
 
-from . import imports, privacy, selectors, services
+from . import import_jobs, privacy, selectors, services
 from .models import (
     CompanySize,
     Contact,
@@ -462,7 +462,7 @@ class ImportJobOut(Schema):
 
 
 def import_job_out(job: ImportJob) -> dict:
-    progress = imports.import_progress(job)
+    progress = import_jobs.import_progress(job)
     return {
         "id": str(job.pk),
         "filename": job.filename,
@@ -485,7 +485,7 @@ def upload_import(request: HttpRequest, file: UploadedFile = File(...)) -> Statu
     """Upload an xlsx or CSV file; it is checked (dry run) in a job. Poll the job, then
     confirm it if it has no errors."""
     user: User = request.user  # type: ignore[assignment]
-    job = imports.import_upload(by=user, filename=file.name or "upload", chunks=file.chunks())
+    job = import_jobs.import_upload(by=user, filename=file.name or "upload", chunks=file.chunks())
     transaction.on_commit(lambda: run_import_task.delay(str(job.pk), False))
     return Status(201, import_job_out(job))
 
@@ -498,8 +498,18 @@ def get_import(request: HttpRequest, job_id: str) -> dict:
 @router.post("/imports/{uuid:job_id}/confirm", response=ImportJobOut, summary="确认导入")
 def confirm_import(request: HttpRequest, job_id: str) -> dict:
     user: User = request.user  # type: ignore[assignment]
-    job = imports.import_confirm(by=user, job_id=str(_import_job(user, job_id).pk))
+    job = import_jobs.import_confirm(by=user, job_id=str(_import_job(user, job_id).pk))
     transaction.on_commit(lambda: run_import_task.delay(str(job.pk), True))
+    return import_job_out(job)
+
+
+@router.post("/imports/{uuid:job_id}/retry", response=ImportJobOut, summary="重新运行中断的导入")
+def retry_import(request: HttpRequest, job_id: str) -> dict:
+    """An import whose worker died (state failed, report.interrupted) runs again from its
+    check; the database was not changed by the interrupted run."""
+    user: User = request.user  # type: ignore[assignment]
+    job = import_jobs.import_retry(by=user, job_id=str(_import_job(user, job_id).pk))
+    transaction.on_commit(lambda: run_import_task.delay(str(job.pk), False))
     return import_job_out(job)
 
 

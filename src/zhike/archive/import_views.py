@@ -13,14 +13,15 @@ from zhike.org.models import User
 from zhike.policy.loader import active_policy
 
 from .errors import ArchiveError
-from .import_template import template_xlsx
-from .imports import (
+from .import_jobs import (
     import_confirm,
     import_file_path,
     import_progress,
+    import_retry,
     import_upload,
     run_import_job,
 )
+from .import_template import template_xlsx
 from .models import ImportJob
 from .tasks import run_import_task
 
@@ -74,12 +75,16 @@ def import_detail(request: HttpRequest, job_id: str) -> HttpResponse:
     if job is None:
         raise Http404
     if request.method == "POST":
+        retry = request.POST.get("retry") == "1"
         try:
-            job = import_confirm(by=job.user, job_id=str(job.pk))
+            if retry:
+                job = import_retry(by=job.user, job_id=str(job.pk))
+            else:
+                job = import_confirm(by=job.user, job_id=str(job.pk))
         except ArchiveError as exc:
             messages.error(request, exc.message)
         else:
-            _run(job, commit=True, size=import_file_path(job).stat().st_size)
+            _run(job, commit=not retry, size=import_file_path(job).stat().st_size)
         return redirect("import-detail", job_id=job.pk)
     template = "archive/import_detail.html"
     if request.headers.get("HX-Request"):

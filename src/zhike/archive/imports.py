@@ -6,8 +6,7 @@ batch as it goes (bulk inserts and updates, one audit event per customer); an er
 row, or a failure of any kind, rolls the whole file back: nothing half-imported.
 """
 
-import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,7 +15,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -25,13 +23,13 @@ from zhike.audit.models import Event
 from zhike.db import AnyOf, bulk_load, insert_rows, reserve_ids
 from zhike.org.models import User
 from zhike.policy.schema import CUSTOMER_FIELDS, Policy
-from zhike.spreadsheets import ImportFileError, Layout, ParsedRow, RowError, read_rows
+from zhike.spreadsheets import Layout, ParsedRow, RowError, read_rows
 from zhike.streams import read_ahead
 
 from .coding import reserve_customer_codes
 from .errors import ArchiveError, PermissionDenied
 from .import_template import CHOICES, COLUMNS, REQUIRED, label_to_value
-from .models import Customer, ImportJob
+from .models import Customer
 from .selectors import customers_for, mask_name
 from .services import (
     check_required,
@@ -412,115 +410,3 @@ def _take(
 
 class _RolledBack(Exception):
     """Raised inside the import transaction to undo it when the file had errors."""
-
-
-# --- Import jobs: an uploaded file's dry run and commit, claimed so they run once. -------
-
-
-def import_file_path(job: ImportJob) -> Path:
-    return Path(settings.VAR_DIR) / "imports" / f"{job.pk}{Path(job.filename).suffix.lower()}"
-
-
-def import_upload(*, by: User, filename: str, chunks: Iterable[bytes]) -> ImportJob:
-    """Store an uploaded file and open its job (state: checking)."""
-    if not by.has_perm("archive.add_customer"):
-        raise PermissionDenied("您没有导入客户的权限")
-    if Path(filename).suffix.lower() not in (".xlsx", ".csv"):
-        raise ArchiveError("只支持 .xlsx 和 .csv 文件", field="file")
-    job = ImportJob.objects.create(id=uuid.uuid4(), user=by, filename=filename[:200])
-    path = import_file_path(job)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as out:
-        for chunk in chunks:
-            out.write(chunk)
-    return job
-
-
-def _report_json(report: ImportReport) -> dict[str, Any]:
-    return {
-        "rows": report.rows,
-        "created": report.created,
-        "updated": report.updated,
-        "unchanged": report.unchanged,
-        "error_count": report.error_count,
-        "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in report.errors],
-        "ignored_columns": report.ignored_columns,
-        "committed": report.committed,
-    }
-
-
-def run_import_job(*, job_id: str, commit: bool, policy: Policy, now: datetime) -> bool:
-    """Dry run (state checking → checked) or commit (importing → done) one job. The state
-    is claimed first, so a redelivered job does nothing; progress is saved per batch."""
-    start, end = (
-        (ImportJob.State.IMPORTING, ImportJob.State.DONE)
-        if commit
-        else (ImportJob.State.CHECKING, ImportJob.State.CHECKED)
-    )
-    job = ImportJob.objects.select_related("user").filter(pk=job_id, state=start).first()
-    if job is None:
-        return False
-
-    def progress(rows: int) -> None:
-        cache.set(_progress_key(job_id), rows, timeout=PROGRESS_KEPT)
-
-    try:
-        report = import_customers(
-            by=job.user,
-            path=import_file_path(job),
-            filename=job.filename,
-            policy=policy,
-            now=now,
-            commit=commit,
-            progress=progress,
-        )
-    except (ImportFileError, ArchiveError) as exc:
-        ImportJob.objects.filter(pk=job_id).update(
-            state=ImportJob.State.FAILED, report={"file_error": str(exc)}
-        )
-        return True
-    state = end
-    if commit and not report.committed:
-        state = ImportJob.State.CHECKED  # errors found: back to the report
-    ImportJob.objects.filter(pk=job_id, state=start).update(
-        state=state, report=_report_json(report), rows_done=report.rows
-    )
-    return True
-
-
-# A commit runs in one transaction, so a row it updates stays invisible until the end:
-# the rows done so far are kept in the cache (shared by the web and job processes).
-PROGRESS_KEPT = 24 * 3600
-
-
-def _progress_key(job_id: object) -> str:
-    return f"zhike:import-progress:{job_id}"
-
-
-@dataclass(frozen=True)
-class Progress:
-    done: int
-    total: int | None  # known for a commit: the rows its check read
-
-
-def import_progress(job: ImportJob) -> Progress:
-    """How far a running job is."""
-    running = job.state in (ImportJob.State.CHECKING, ImportJob.State.IMPORTING)
-    done = cache.get(_progress_key(job.pk), job.rows_done) if running else job.rows_done
-    total = job.report.get("rows") if job.state == ImportJob.State.IMPORTING else None
-    return Progress(done, total)
-
-
-@transaction.atomic
-def import_confirm(*, by: User, job_id: str) -> ImportJob:
-    """The user confirms a clean dry run: the job moves to importing (then runs)."""
-    claimed = ImportJob.objects.filter(
-        pk=job_id,
-        user=by,
-        state=ImportJob.State.CHECKED,
-        report__error_count=0,
-    ).update(state=ImportJob.State.IMPORTING, rows_done=0)
-    cache.delete(_progress_key(job_id))
-    if not claimed:
-        raise ArchiveError("该导入无法确认:请先修正文件中的错误后重新上传")
-    return ImportJob.objects.get(pk=job_id)

@@ -319,6 +319,11 @@ class ImportJob(models.Model):
     rows_done = models.PositiveIntegerField(default=0)
     report = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When a worker last showed it is alive: set as it starts (the batches beat in the
+    # cache); a running job beating no more lost its worker (import_jobs.sweep_import_jobs).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    has_file = models.BooleanField(default=True)  # the upload is still on disk
 
     class Meta:
         verbose_name = _("导入任务")

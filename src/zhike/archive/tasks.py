@@ -23,6 +23,14 @@ def run_export_task(export_id: str) -> bool:
 @shared_task(name="archive.run_import")
 def run_import_task(job_id: str, commit: bool) -> bool:
     """Dry run or commit of an uploaded customer file (IMP-1); claimed, so runs once."""
-    from .imports import run_import_job
+    from .import_jobs import run_import_job
 
     return run_import_job(job_id=job_id, commit=commit, policy=active_policy(), now=timezone.now())
+
+
+@shared_task(name="archive.sweep_import_jobs")
+def sweep_import_jobs_task() -> int:
+    """Imports whose worker died are failed (and may run again); old files deleted."""
+    from .import_jobs import sweep_import_jobs
+
+    return sweep_import_jobs(policy=active_policy(), now=timezone.now())

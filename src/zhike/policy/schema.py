@@ -104,10 +104,18 @@ class DuplicateCheck(Section):
     )
 
 
+class ImportFiles(Section):
+    """导入文件留存: how long an uploaded import file is kept after its import ended (for
+    an audit of what was imported); 0 deletes it at once."""
+
+    keep_days: int = Field(default=0, ge=0, le=3650, description="chosen default: 0")
+
+
 class ArchivePolicy(Section):
     coding: CodingRule = CodingRule()
     data_quality: DataQuality = DataQuality()
     duplicate_check: DuplicateCheck = DuplicateCheck()
+    import_files: ImportFiles = ImportFiles()
     # The key-person profile template; the general preset ships s003's 客户信息档案.
     contact_profile: list[ProfileField] = []
 

@@ -326,6 +326,12 @@ ZHIKE_EXPORT_SYNC_LIMIT = int(
 # salesperson's 300,000 customers costs more than the page, and even counting to 10,000
 # on the index took more database time than the page itself (1.8 ms at 1M customers).
 ZHIKE_LIST_COUNT_CAP = int(os.environ.get("ZHIKE_LIST_COUNT_CAP", "1000"))
+# Import uploads: the largest file accepted; how long a running job may go without a
+# heartbeat before it is taken for dead (seconds); how long a checked file waits for its
+# confirmation (days).
+ZHIKE_IMPORT_MAX_BYTES = int(os.environ.get("ZHIKE_IMPORT_MAX_BYTES", str(64 << 20)))
+ZHIKE_IMPORT_STALE_SECONDS = int(os.environ.get("ZHIKE_IMPORT_STALE_SECONDS", "600"))
+ZHIKE_IMPORT_UNCONFIRMED_DAYS = int(os.environ.get("ZHIKE_IMPORT_UNCONFIRMED_DAYS", "7"))
 # The most rows one import file may hold.
 ZHIKE_IMPORT_MAX_ROWS = int(os.environ.get("ZHIKE_IMPORT_MAX_ROWS", "1000000"))
 # Uploaded customer files up to this size are checked within the request; larger ones by
