@@ -197,3 +197,23 @@ def test_srv_5_deadline_by_a_policy_rule_uses_its_allowance_and_chain(
     assert deadline.title == "资料更新"
     assert deadline.due_at == at(2026, 11, 27)  # 7 calendar days in the general preset
     assert deadline.escalation == "default" and deadline.policy_version == "general-1"
+
+
+def test_srv_5_an_escalation_goes_up_the_chain_from_the_assignee_never_down(
+    company: Company,
+) -> None:
+    """Issue 13 item 32: a sales manager's overdue item went first to the supervisor, who
+    ranks below him."""
+    managers = open_for(company, persona="mgr", start=at(2026, 11, 16), days=1)
+    tops = open_for(company, persona="gm", start=at(2026, 11, 16), days=1)
+    sweep_overdue(policy=POLICY, now=at(2026, 11, 17, 11))
+    recipients = set(Notice.objects.values_list("recipient__username", "kind"))
+    assert recipients == {
+        ("mgr", "deadline.overdue"),
+        ("gm", "deadline.escalated"),  # the manager's item: straight to the level above
+        ("gm", "deadline.overdue"),  # the top of the chain is only told it is overdue
+    }
+    managers.refresh_from_db()
+    tops.refresh_from_db()
+    assert managers.next_escalation_at is None and tops.next_escalation_at is None
+    assert sweep_overdue(policy=POLICY, now=at(2026, 12, 30)).escalated == 0

@@ -45,11 +45,18 @@ def test_grd_7_problem_on_a_vip_opens_a_5_day_downgrade_deadline(
     assert deadline.assignee == company.users["mgr"]
     assert deadline.due_at.date() == (now + timedelta(days=5)).date()
     assert deadline.policy_version == "wholesale-market-1"
-    # Missed: the sweep escalates it up the default chain.
+    # Missed: the sweep escalates it up the default chain, from above the assignee: the
+    # sales manager's item goes to the vice president, never down to the supervisor.
     sweep_overdue(policy=wholesale, now=now + timedelta(days=6))
     deadline.refresh_from_db()
-    assert deadline.escalation_level == 1
-    assert Notice.objects.filter(kind="deadline.overdue").exists()
+    assert deadline.escalation_level == 3  # supervisor 1, sales manager 2, vice president 3
+    assert Notice.objects.filter(kind="deadline.overdue", recipient=company.users["mgr"]).exists()
+    escalated = set(
+        Notice.objects.filter(kind="deadline.escalated").values_list(
+            "recipient__username", flat=True
+        )
+    )
+    assert escalated == {"vp"}
     # The manager downgrades VIP → 优选: standing, history and the deadline follow.
     change = event_downgrade(
         by=company.users["mgr"],

@@ -42,6 +42,7 @@ def deadline_open(
         raise ValueError(f"unknown escalation chain {escalation!r}")
     moment = due_after(company_calendar(policy, assignee.department), start, within)
     return Deadline.objects.create(
+        escalation_level=_own_level(assignee, policy.escalation[escalation].roles),
         rule=rule,
         title=title,
         link=link,
@@ -54,6 +55,15 @@ def deadline_open(
         beyond_calendar_data=moment.beyond_data,
         policy_version=policy.policy.version,
     )
+
+
+def _own_level(assignee: User, roles: list[str]) -> int:
+    """Where the assignee already stands in the chain: an escalation goes up from there,
+    never to someone below (a sales manager's overdue item goes to the vice president, not
+    to the supervisor). At the top, only the overdue notice is left."""
+    held = set(assignee.roles.values_list("code", flat=True))
+    ranks = [i + 1 for i, role in enumerate(roles) if role in held]
+    return min(max(ranks, default=0), len(roles) - 1)
 
 
 def deadline_open_by_rule(
@@ -151,6 +161,7 @@ def sweep_overdue(*, policy: Policy, now: datetime, batch_size: int = 2000) -> S
                 # Plain rows, not model instances: this loop runs once per escalated item.
                 claimed = list(
                     Deadline.objects.filter(claim=token).values_list(
+                        "overdue_since",
                         "title",
                         "link",
                         "escalation_level",
@@ -163,9 +174,18 @@ def sweep_overdue(*, policy: Policy, now: datetime, batch_size: int = 2000) -> S
                 overdue_title = _("已逾期:%(title)s")
                 escalated_title = _("逾期升级(第 %(level)s 级):%(who)s 的“%(title)s”")
                 notices = []
-                for title, link, level, assignee_id, name, username, department_id in claimed:
+                for (
+                    since,
+                    title,
+                    link,
+                    level,
+                    assignee_id,
+                    name,
+                    username,
+                    department_id,
+                ) in claimed:
                     result.by_level[level] = result.by_level.get(level, 0) + 1
-                    if level == 1:
+                    if since == now:  # its first escalation: the assignee is told first
                         notices.append(
                             Notice(
                                 recipient_id=assignee_id,
