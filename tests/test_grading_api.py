@@ -135,6 +135,9 @@ def test_grd_6_api_review_access_matrix(
     # (Alice's, Bob's, Carol's) but not the unowned pool customer.
     expected = {"mgr": 3}.get(persona, 4)
     assert len(lines) == expected
+    one = company.customers["A"].pk
+    only = client.get(f"/api/v1/grading/reviews/{started.json()['id']}/lines?customer_id={one}")
+    assert [line["customer_id"] for line in only.json()] == [one]  # issue 13 item 31
     assert Review.objects.get().state == Review.State.PROPOSED
 
 
@@ -158,6 +161,11 @@ def test_grd_7_8_9_10_over_the_api(company: Company, settings) -> None:  # type:
         assert bad.status_code == 400 and "更低的级别" in bad.json()["message"]
         done = mgr.post(f"{base}/downgrade", {"to": "preferred", "reason": "交费不及时"}, JSON)
         assert done.status_code == 200 and done.json()["new"] == "preferred"
+        # Issue 13 item 31: the problems can be read back, resolved by the downgrade.
+        (recorded,) = alice.get(f"{base}/problems").json()
+        assert recorded["id"] == problem.json()["id"] and recorded["resolved_at"]
+        outside = company.customers["B"].pk
+        assert alice.get(f"/api/v1/grading/customers/{outside}/problems").status_code == 404
         # GRD-9: the checklist and one checked item.
         checked = company.api("sup").post(
             f"{base}/admission",
@@ -190,7 +198,15 @@ def test_grd_7_8_9_10_over_the_api(company: Company, settings) -> None:  # type:
             JSON,
         )
         assert verified.status_code == 200 and verified.json()["state"] == "submitted"
+        # Issue 13 item 31: the answer names its approval, as a review's submit does.
+        approval_id = verified.json()["approval_id"]
+        assert entry.json()["approval_id"] is None  # none before the verification
+        assert vp.get(f"/api/v1/approvals/{approval_id}").status_code == 200
         assert [e["id"] for e in alice.get("/api/v1/grading/blacklist").json()] == [entry_id]
+        by_customer = alice.get(f"/api/v1/grading/blacklist?customer_id={customer.pk}").json()
+        assert [e["approval_id"] for e in by_customer] == [approval_id]
+        other = company.customers["B"].pk
+        assert vp.get(f"/api/v1/grading/blacklist?customer_id={other}").json() == []
         assert company.api("bob").get("/api/v1/grading/blacklist").json() == []
         # GRD-10: the matrix of the policy.
         cells = alice.get("/api/v1/grading/treatment").json()

@@ -4,7 +4,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, Q
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,11 +18,12 @@ from zhike.archive.selectors import access_customer
 from zhike.org.models import User
 from zhike.org.scopes import visible_to
 from zhike.policy.loader import active_policy
+from zhike.workflow.models import ApprovalRequest
 
 from . import blacklist, events, promotions, reviews, selectors, services
 from .admission import admission_check, admission_status
 from .errors import PermissionDenied
-from .models import AdmissionCheck, BlacklistEntry, Review
+from .models import AdmissionCheck, BlacklistEntry, Problem, Review
 
 router = Router(tags=["grading"])
 
@@ -205,6 +207,7 @@ class ReviewLineOut(Schema):
 
 
 class LineFilters(In):
+    customer_id: Id | None = Field(default=None, description="只看这个客户")
     changed: bool = Field(default=False, description="只看等级或级别有变化的")
     missed: bool = Field(default=False, description="只看因名额被排除的")
     tier: str = ""
@@ -219,6 +222,8 @@ def review_lines(request: HttpRequest, review_id: int, filters: Query[LineFilter
     lines = selectors.review_lines_for(user, _review(review_id)).annotate(
         customer_name=F("customer__name")
     )
+    if filters.customer_id is not None:
+        lines = lines.filter(customer_id=filters.customer_id)
     if filters.changed:
         lines = lines.filter(~Q(previous_grade=F("grade")) | ~Q(previous_tier=F("tier")))
     if filters.missed:
@@ -295,6 +300,16 @@ def _problem_out(problem: Any) -> dict:
         "resolved_at": problem.resolved_at,
         "resolution": problem.resolution,
     }
+
+
+@router.get(
+    "/customers/{id:customer_id}/problems", response=list[ProblemOut], summary="客户问题记录"
+)
+def list_problems(request: HttpRequest, customer_id: int, page: Query[PageQuery]) -> list:
+    """The customer's GRD-7 problems, newest first, with their downgrade deadlines."""
+    customer = access_customer(request.user, customer_id)  # type: ignore[arg-type]
+    problems = Problem.objects.filter(customer=customer).select_related("deadline")
+    return [_problem_out(p) for p in problems.order_by("-at", "-id")[page.window]]
 
 
 @router.post(
@@ -401,6 +416,9 @@ def check_admission(request: HttpRequest, customer_id: int, payload: AdmissionCh
 class BlacklistOut(Schema):
     id: int
     customer_id: int
+    approval_id: int | None = Field(
+        description="the entry's latest approval request (GET /api/v1/approvals/{id})"
+    )
     state: str
     reason: str
     verification: str
@@ -411,12 +429,28 @@ class BlacklistOut(Schema):
 
 
 @router.get("/blacklist", response=list[BlacklistOut], summary="黑名单")
-def list_blacklist(request: HttpRequest, page: Query[PageQuery], state: str = "") -> Any:
+def list_blacklist(
+    request: HttpRequest, page: Query[PageQuery], state: str = "", customer_id: Id | None = None
+) -> Any:
     user: User = request.user  # type: ignore[assignment]
-    entries = visible_to(user, BlacklistEntry.objects.all())
+    entries = _with_approval(visible_to(user, BlacklistEntry.objects.all()))
     if state:
         entries = entries.filter(state=state)
+    if customer_id is not None:
+        entries = entries.filter(customer_id=customer_id)
     return list(entries.order_by("-proposed_at")[page.window])
+
+
+def _with_approval(entries: QuerySet[BlacklistEntry]) -> QuerySet[BlacklistEntry]:
+    """Each entry with the id of its latest approval request, in the same statement."""
+    requests = ApprovalRequest.objects.filter(
+        content_type=ContentType.objects.get_for_model(BlacklistEntry), object_id=OuterRef("pk")
+    )
+    return entries.annotate(approval_id=Subquery(requests.order_by("-id").values("id")[:1]))
+
+
+def _entry_out(entry_id: int) -> BlacklistEntry:
+    return _with_approval(BlacklistEntry.objects.filter(pk=entry_id)).get()
 
 
 class BlacklistProposeIn(In):
@@ -431,7 +465,7 @@ def propose_blacklist(request: HttpRequest, payload: BlacklistProposeIn) -> Stat
     entry = blacklist.blacklist_propose(
         by=user, policy=active_policy(), now=timezone.now(), **payload.model_dump()
     )
-    return Status(201, entry)
+    return Status(201, _entry_out(entry.pk))
 
 
 class BlacklistVerifyIn(In):
@@ -454,13 +488,14 @@ def _entry(user: User, entry_id: int) -> BlacklistEntry:
 def verify_blacklist(request: HttpRequest, entry_id: int, payload: BlacklistVerifyIn) -> Any:
     user: User = request.user  # type: ignore[assignment]
     _entry(user, entry_id)
-    return blacklist.blacklist_verify(
+    blacklist.blacklist_verify(
         by=user,
         entry_id=entry_id,
         policy=active_policy(),
         now=timezone.now(),
         **payload.model_dump(),
     )
+    return _entry_out(entry_id)
 
 
 class ReadmitIn(In):
@@ -472,13 +507,14 @@ class ReadmitIn(In):
 def readmit(request: HttpRequest, entry_id: int, payload: ReadmitIn) -> Any:
     user: User = request.user  # type: ignore[assignment]
     _entry(user, entry_id)
-    return blacklist.blacklist_readmit_request(
+    blacklist.blacklist_readmit_request(
         by=user,
         entry_id=entry_id,
         reason=payload.reason,
         policy=active_policy(),
         now=timezone.now(),
     )
+    return _entry_out(entry_id)
 
 
 # --- Treatment matrix (GRD-10) and A treatment for an order (GRD-11) ---------------------
