@@ -99,7 +99,10 @@ def test_grd_2_api_grading_card_explains_the_score(company: Company) -> None:
         indicators = {i["key"]: (i["band"], i["points"]) for i in card["score"]["indicators"]}
         assert indicators["influence"] == ("行业的龙头客户", "15")
         assert indicators["premium"][1] == "15"  # 20 % over list price
-        assert card["score"]["grade"] == "A"
+        assert card["score"]["computed_grade"] == "A"
+        # Issue 13 item 30: the computed grade and the one in force are told apart.
+        assert card["in_force"] is None and "standing" not in card
+        assert card["score"]["note_label"] == ""  # a customer who trades: no lowest-grade note
         refused = company.api("alice").post(
             f"/api/v1/grading/customers/{customer.pk}/assessments",
             {"key": "influence", "value": "leader"},
@@ -138,6 +141,10 @@ def test_grd_6_api_review_access_matrix(
     one = company.customers["A"].pk
     only = client.get(f"/api/v1/grading/reviews/{started.json()['id']}/lines?customer_id={one}")
     assert [line["customer_id"] for line in only.json()] == [one]  # issue 13 item 31
+    assert (only.json()[0]["grade_note"], only.json()[0]["grade_note_label"]) == (
+        "no_trade",
+        "无交易",
+    )
     assert Review.objects.get().state == Review.State.PROPOSED
 
 
@@ -213,3 +220,16 @@ def test_grd_7_8_9_10_over_the_api(company: Company, settings) -> None:  # type:
         assert cells[0]["label"] == "VIP客户" and cells[0]["revisit_every_months"] == 1
     finally:
         active_policy.cache_clear()
+
+
+def test_grd_3_reason_codes_come_with_their_labels(company: Company) -> None:
+    """Issue 13 item 30: "not_evaluated" or "category" alone meant nothing to a reader."""
+    from django.utils import translation
+
+    from zhike.grading.labels import note_label, quota_label
+
+    assert note_label("no_trade") == "无交易" and note_label("") == ""
+    assert quota_label("category") == "超出品种名额" and quota_label("all") == "超出总量名额"
+    with translation.override("en"):
+        assert note_label("new") == "New customer, first year"
+        assert quota_label("all") == "overall quota full"

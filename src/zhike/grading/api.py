@@ -23,6 +23,7 @@ from zhike.workflow.models import ApprovalRequest
 from . import blacklist, events, promotions, reviews, selectors, services
 from .admission import admission_check, admission_status
 from .errors import PermissionDenied
+from .labels import note_label, quota_label
 from .models import AdmissionCheck, BlacklistEntry, Problem, Review
 
 router = Router(tags=["grading"])
@@ -38,8 +39,12 @@ class IndicatorOut(Schema):
 
 class ScoreOut(Schema):
     total: Decimal
-    grade: str
+    computed_grade: str = Field(
+        description="the grade the score table gives for this period now; the grade in "
+        "force is in_force.grade (set when a review is approved)"
+    )
     note: str = Field(description="no_trade / not_evaluated / new: why the grade is the lowest")
+    note_label: str = Field(description="the note in the reader's language")
     indicators: list[IndicatorOut]
 
 
@@ -69,7 +74,9 @@ class CardOut(Schema):
     figures: dict[str, Any]
     score: ScoreOut | None
     tiers_met: list[str]
-    standing: StandingOut | None
+    in_force: StandingOut | None = Field(
+        description="grade and tier in force, from the last approved review; null before one"
+    )
     assessments: dict[str, str]
     history: list[ChangeOut]
 
@@ -84,8 +91,9 @@ def customer_card(request: HttpRequest, customer_id: int) -> dict:
     if card.score is not None:
         score = {
             "total": card.score.total,
-            "grade": card.score.grade,
+            "computed_grade": card.score.grade,
             "note": card.score.note,
+            "note_label": note_label(card.score.note),
             "indicators": [
                 {**vars(i), "value": None if i.value is None else str(i.value)}
                 for i in card.score.indicators
@@ -98,7 +106,7 @@ def customer_card(request: HttpRequest, customer_id: int) -> dict:
         "figures": {k: v for k, v in vars(card.figures).items()},
         "score": score,
         "tiers_met": [level.key for level in card.levels_met.get("tier", [])],
-        "standing": card.standing,
+        "in_force": card.standing,
         "assessments": {k: a.value for k, a in card.assessments.items()},
         "history": card.history,
     }
@@ -192,14 +200,25 @@ class ReviewLineOut(Schema):
     previous_grade: str
     grade: str
     grade_note: str
+    grade_note_label: str
     adjusted_grade: str
     previous_tier: str
     tier: str
     tier_missed: str
     tier_missed_quota: str
+    tier_missed_quota_label: str
     tier_rank: int | None
     adjusted_tier: str
     adjust_comment: str
+
+    @staticmethod
+    def resolve_grade_note_label(line: Any) -> str:
+        return note_label(line.grade_note)
+
+    @staticmethod
+    def resolve_tier_missed_quota_label(line: Any) -> str:
+        return quota_label(line.tier_missed_quota)
+
     previous_size_class: str
     size_class: str
     previous_behaviour: str

@@ -26,11 +26,11 @@ from zhike.trade.services import LineInput, invoice_create, order_create, paymen
 from . import blacklist, reviews, selectors, services
 from .admission import admission_check, admission_status
 from .events import event_downgrade, problem_record
+from .labels import NOTE_LABELS, note_label
 from .models import AdmissionCheck, BlacklistEntry, Problem, Review, Standing
 from .rules import describe
 from .treatment import treatment_for
 
-NOTES = {"no_trade": "无交易", "not_evaluated": "往来未满首次评估期", "new": "新客户首年"}
 LINE_FILTERS = ("changed", "missed", "all")
 
 
@@ -218,7 +218,7 @@ def customer_grading(request: HttpRequest, customer_id: int) -> HttpResponse:
             "customer": customer,
             "card": card,
             "rules": rules,
-            "note": NOTES.get(card.score.note, "") if card.score else "",
+            "note": note_label(card.score.note) if card.score else "",
             "labels": _labels(card, policy),
             "history": _history(card, policy),
             "treatment": treatment_for(card.standing, policy),
@@ -381,7 +381,7 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
             "levels": rules.tier.levels if rules.tier else [],
             "tier_labels": {lv.key: lv.label for lv in rules.tier.levels} if rules.tier else {},
             "grade_labels": {g.key: g.label for g in rules.score.grades} if rules.score else {},
-            "notes": NOTES,
+            "notes": NOTE_LABELS,
         },
     )
 
