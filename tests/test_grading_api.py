@@ -6,7 +6,7 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from zhike.grading.models import Review
+from zhike.grading.models import Review, ReviewLine
 from zhike.grading.reviews import review_compute
 
 from .conftest import Company
@@ -139,12 +139,12 @@ def test_grd_6_api_review_access_matrix(
     expected = {"mgr": 3}.get(persona, 4)
     assert len(lines) == expected
     one = company.customers["A"].pk
+    ReviewLine.objects.filter(customer_id=one).update(grade_note="new", tier_missed_quota="all")
     only = client.get(f"/api/v1/grading/reviews/{started.json()['id']}/lines?customer_id={one}")
     assert [line["customer_id"] for line in only.json()] == [one]  # issue 13 item 31
-    assert (only.json()[0]["grade_note"], only.json()[0]["grade_note_label"]) == (
-        "no_trade",
-        "无交易",
-    )
+    (line,) = only.json()
+    assert (line["grade_note"], line["grade_note_label"]) == ("new", "新客户首年")
+    assert line["tier_missed_quota_label"] == "超出总量名额"
     assert Review.objects.get().state == Review.State.PROPOSED
 
 
