@@ -118,7 +118,7 @@ def test_grd_8_entry_verified_approved_blocks_trade_and_starts_collection(
 
 
 def _months_later(day: date | None, months: int) -> date:
-    from zhike.grading.rules import months_before
+    from zhike.dates import months_before
 
     assert day is not None
     return months_before(day, -months)

@@ -8,10 +8,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from zhike.dates import months_before
 from zhike.grading.errors import GradingError, PermissionDenied
 from zhike.grading.models import Assessment, Review, ReviewLine
 from zhike.grading.reviews import review_compute, review_start
-from zhike.grading.rules import grade_for, levels_met, months_before
+from zhike.grading.rules import grade_for, levels_met
 from zhike.grading.services import assessment_record
 from zhike.policy.loader import load_policy
 from zhike.trade.metrics import customer_figures

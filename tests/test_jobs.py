@@ -158,17 +158,37 @@ def test_arc_6_sweep_on_demand_is_enqueued_only_after_commit(
 ) -> None:
     from unittest import mock
 
-    from zhike.archive.tasks import sweep_stale_customers_task
+    from zhike.celery import app
 
-    task_class = type(sweep_stale_customers_task._get_current_object())  # unwrap the proxy
-    with mock.patch.object(task_class, "delay") as delay:
+    with mock.patch.object(app, "send_task") as send:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             response = company.api("arch").post("/api/v1/customers/data-quality-sweep")
         assert response.status_code == 202
-        delay.assert_not_called()  # nothing leaves before the commit
+        send.assert_not_called()  # nothing leaves before the commit
         assert len(callbacks) == 1
         callbacks[0]()  # the commit
-        delay.assert_called_once_with()
+        send.assert_called_once_with("archive.sweep_stale_customers", args=[])
+    # The name is a registered task: a typo would queue a job no worker runs.
+    app.loader.import_default_modules()  # as a worker does (autodiscovery)
+    assert "archive.sweep_stale_customers" in app.tasks
+
+
+def test_jobs_every_name_services_queue_is_a_registered_task() -> None:
+    """Services queue by name (zhike.jobs); each name must be one of the tasks."""
+    import re
+    from pathlib import Path
+
+    from zhike.celery import app
+
+    app.loader.import_default_modules()
+    root = Path(__file__).resolve().parent.parent / "src" / "zhike"
+    names = {
+        name
+        for path in root.rglob("*.py")
+        for name in re.findall(r'(?:enqueue|send_now)\(\s*"([\w.]+)"', path.read_text("utf-8"))
+    }
+    assert names >= {"archive.run_export", "archive.run_import", "grading.compute_review"}
+    assert names <= set(app.tasks)
 
 
 def test_arc_6_sweep_on_demand_needs_the_right(company: Company) -> None:

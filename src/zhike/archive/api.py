@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, Literal
 
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponseBase
 from django.utils import timezone
 from ninja import Field, File, Query, Router, Schema
@@ -13,6 +12,7 @@ from ninja.responses import Status
 from pydantic import AwareDatetime, ConfigDict
 
 from zhike.api.schema import ErrorOut, Id, In, Out, PageQuery
+from zhike.jobs import enqueue
 from zhike.org.models import User
 from zhike.policy.loader import active_policy
 from zhike.policy.schema import Policy
@@ -32,7 +32,6 @@ from .models import (
     SourceChannel,
 )
 from .relatives import relative_link
-from .tasks import run_import_task
 
 router = Router(tags=["customers"])
 
@@ -486,7 +485,7 @@ def upload_import(request: HttpRequest, file: UploadedFile = File(...)) -> Statu
     confirm it if it has no errors."""
     user: User = request.user  # type: ignore[assignment]
     job = import_jobs.import_upload(by=user, filename=file.name or "upload", chunks=file.chunks())
-    transaction.on_commit(lambda: run_import_task.delay(str(job.pk), False))
+    enqueue("archive.run_import", str(job.pk), False)
     return Status(201, import_job_out(job))
 
 
@@ -499,7 +498,7 @@ def get_import(request: HttpRequest, job_id: str) -> dict:
 def confirm_import(request: HttpRequest, job_id: str) -> dict:
     user: User = request.user  # type: ignore[assignment]
     job = import_jobs.import_confirm(by=user, job_id=str(_import_job(user, job_id).pk))
-    transaction.on_commit(lambda: run_import_task.delay(str(job.pk), True))
+    enqueue("archive.run_import", str(job.pk), True)
     return import_job_out(job)
 
 
@@ -509,7 +508,7 @@ def retry_import(request: HttpRequest, job_id: str) -> dict:
     check; the database was not changed by the interrupted run."""
     user: User = request.user  # type: ignore[assignment]
     job = import_jobs.import_retry(by=user, job_id=str(_import_job(user, job_id).pk))
-    transaction.on_commit(lambda: run_import_task.delay(str(job.pk), False))
+    enqueue("archive.run_import", str(job.pk), False)
     return import_job_out(job)
 
 

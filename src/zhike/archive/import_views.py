@@ -3,12 +3,12 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
+from zhike.jobs import enqueue
 from zhike.org.models import User
 from zhike.policy.loader import active_policy
 
@@ -23,7 +23,6 @@ from .import_jobs import (
 )
 from .import_template import template_xlsx
 from .models import ImportJob
-from .tasks import run_import_task
 
 
 def _run(job: ImportJob, *, commit: bool, size: int) -> None:
@@ -33,7 +32,7 @@ def _run(job: ImportJob, *, commit: bool, size: int) -> None:
             job_id=str(job.pk), commit=commit, policy=active_policy(), now=timezone.now()
         )
     else:
-        transaction.on_commit(lambda: run_import_task.delay(str(job.pk), commit))
+        enqueue("archive.run_import", str(job.pk), commit)
 
 
 @login_required

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from zhike.audit.services import record
 from zhike.db import unique_or
+from zhike.jobs import enqueue
 from zhike.org.models import User
 from zhike.policy.schema import CUSTOMER_FIELDS, Policy
 from zhike.text import has_control_characters
@@ -333,11 +334,9 @@ def request_data_quality_sweep(*, by: User) -> None:
     """Run the data-quality sweep now instead of waiting for the nightly run (s001 二(三):
     the archivist's periodic review). The job is enqueued when the caller's transaction
     commits, so a rolled-back request never starts it."""
-    from .tasks import sweep_stale_customers_task
-
     if not by.has_perm("archive.run_data_quality_sweep"):
         raise PermissionDenied(_("您没有执行资料更新检查的权限"))
-    sweep_stale_customers_task.delay_on_commit()
+    enqueue("archive.sweep_stale_customers")
 
 
 def sweep_stale_customers(*, policy: Policy, now: datetime) -> int:
@@ -542,11 +541,9 @@ def customer_export_request(
     *, by: User, q: str, status: str, fields: Mapping[str, str] | None = None
 ) -> Export:
     """Queue a large export as a job; the user is told in the inbox when it is ready."""
-    from .tasks import run_export_task
-
     filters = {"q": q, "status": status, "fields": dict(fields or {})}
     export = Export.objects.create(id=uuid.uuid4(), user=by, filters=filters)
-    run_export_task.delay_on_commit(str(export.pk))
+    enqueue("archive.run_export", str(export.pk))
     return export
 
 

@@ -10,7 +10,7 @@ import logging
 import math
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from zhike.archive.models import CustomerStatus
 from zhike.audit.services import record
 from zhike.db import unique_or
+from zhike.jobs import enqueue
 from zhike.org.models import User
 from zhike.policy.grading_schema import RULED_AXES, GradingPolicy, RuledAxis
 from zhike.policy.schema import Policy
@@ -33,7 +34,7 @@ from zhike.workflow.notify import notify_many
 from . import rules_sql
 from .errors import Conflict, GradingError, NotFound, PermissionDenied
 from .models import GradeChange, Review, ReviewLine, Standing
-from .rules import months_before
+from .selectors import review_period
 from .treatment import refresh_priorities
 
 APPROVAL_KIND = "grading_review"
@@ -47,12 +48,6 @@ def _locked_review(review_id: int) -> Review:
     if review is None:
         raise NotFound(_("评审不存在"))
     return review
-
-
-def review_period(policy: Policy, period_end: date) -> Period:
-    """The review window: ``period_months`` up to and including ``period_end``."""
-    start = months_before(period_end, policy.grading.period_months) + timedelta(days=1)
-    return Period(start=start, end=period_end)
 
 
 def _check_may_review(by: User) -> None:
@@ -70,8 +65,6 @@ def review_start(
     trigger: str = Review.Trigger.ON_DEMAND,
 ) -> Review:
     """Open a review of every customer; the figures are computed in a job."""
-    from .tasks import compute_review_task
-
     if by is not None:
         _check_may_review(by)
     if policy.grading.score is None and policy.grading.tier is None:
@@ -91,7 +84,7 @@ def review_start(
             created_by=by,
         )
     record(review, "grading.review_started", by=by, details={"period_end": period_end})
-    compute_review_task.delay_on_commit(review.pk)
+    enqueue("grading.compute_review", review.pk)
     return review
 
 

@@ -5,13 +5,13 @@ shows. A review of a whole company runs the same rules as SQL compiled by
 :mod:`zhike.grading.rules_sql`; a differential test holds the two to the same answers.
 """
 
-import calendar
 from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from zhike.dates import months_before
 from zhike.policy.grading_schema import (
     Band,
     Criterion,
@@ -23,14 +23,6 @@ from zhike.policy.grading_schema import (
 )
 
 ZERO = Decimal(0)
-
-
-def months_before(day: date, months: int) -> date:
-    """The same day ``months`` earlier, clamped to the month's end (31 Aug − 6 = 28/29 Feb)."""
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    month += 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def dealt_less_than(first_order_on: date, *, months: int, period_end: date) -> bool:

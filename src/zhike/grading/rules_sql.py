@@ -23,6 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from zhike.dates import months_before
 from zhike.policy.grading_schema import (
     Band,
     Criterion,
@@ -33,7 +34,6 @@ from zhike.policy.grading_schema import (
 )
 
 from .models import Assessment
-from .rules import months_before
 
 POINTS = DecimalField(max_digits=10, decimal_places=2)
 ATTESTED = "yes"

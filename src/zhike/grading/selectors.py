@@ -16,6 +16,11 @@ from .models import Assessment, GradeChange, Review, ReviewLine, Standing
 from .rules import GradeResult, grade_for, levels_met
 
 
+def review_period(policy: Policy, period_end: date) -> Period:
+    """The review window: the policy's ``period_months`` up to and including its end."""
+    return Period.months_to(period_end, policy.grading.period_months)
+
+
 def review_lines_for(user: User, review: Review) -> QuerySet[ReviewLine]:
     """The lines of ``review`` about customers ``user`` may see."""
     return visible_to(user, ReviewLine.objects.filter(review=review))
@@ -46,8 +51,6 @@ class GradingCard:
 
 
 def grading_card(user: User, customer_id: int, *, policy: Policy, today: date) -> GradingCard:
-    from .reviews import review_period
-
     customer = access_customer(user, customer_id)
     rules = policy.grading
     period = review_period(policy, today)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from zhike.archive.models import Customer
 from zhike.archive.selectors import access_customer
 from zhike.audit.services import record
+from zhike.dates import months_before
 from zhike.org.models import User
 from zhike.org.selectors import holds_role
 from zhike.policy.schema import Policy
@@ -22,7 +23,6 @@ from .models import (
     Problem,
     Standing,
 )
-from .rules import months_before
 
 YES_NO = ("yes", "no")
 

@@ -209,7 +209,7 @@ class _ActivePolicy:
         if now - self._checked >= refresh:
             from django.utils import timezone
 
-            from .versions import version_in_force
+            from .selectors import version_in_force
 
             try:
                 version = version_in_force(timezone.localdate())

@@ -18,6 +18,7 @@ from zhike.workflow.models import ApprovalRequest
 from .loader import active_policy, configured_policy_text, parse_policy
 from .models import PolicyVersion
 from .schema import Policy
+from .selectors import version_in_force
 
 APPROVAL_KIND = "policy_change"
 
@@ -83,12 +84,3 @@ def policy_text_in_force(today: date) -> str:
     or preset — what a revision starts from."""
     version = version_in_force(today)
     return version.text if version is not None else configured_policy_text()
-
-
-def version_in_force(today: date) -> PolicyVersion | None:
-    """The newest approved version whose effective date has come."""
-    return (
-        PolicyVersion.objects.filter(state=PolicyVersion.State.APPROVED, effective_date__lte=today)
-        .order_by("-effective_date", "-id")
-        .first()
-    )

@@ -184,12 +184,10 @@ class FiguresOut(Schema):
 
 @router.get("/figures/{id:customer_id}", response=FiguresOut, summary="客户交易指标")
 def figures(request: HttpRequest, customer_id: int, query: Query[FiguresQuery]) -> dict:
-    from zhike.grading.reviews import review_period
-
     user: User = request.user  # type: ignore[assignment]
     access_customer(user, customer_id)
     policy = active_policy()
-    period = review_period(policy, query.end or timezone.localdate())
+    period = Period.months_to(query.end or timezone.localdate(), policy.grading.period_months)
     if query.start is not None:
         period = Period(query.start, period.end)
     values = customer_figures(customer_id, period, volume_unit=policy.grading.volume_unit)

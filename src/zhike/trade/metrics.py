@@ -24,13 +24,14 @@ main_category          主营品种: the category with the largest amount in the
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection
 
 from zhike.archive.models import Customer
+from zhike.dates import months_before
 
 from .models import Invoice, Order, OrderLine, Payment
 
@@ -55,6 +56,12 @@ class Period:
 
     start: date
     end: date
+
+    @classmethod
+    def months_to(cls, end: date, months: int) -> "Period":
+        """``months`` whole months up to and including ``end`` (the grading policy's
+        period_months: 1 Jan … 30 Jun for six months to 30 Jun)."""
+        return cls(start=months_before(end, months) + timedelta(days=1), end=end)
 
 
 def _table(model: Any) -> str:

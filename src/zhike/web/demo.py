@@ -11,8 +11,8 @@ from zhike.archive.coding import reserve_customer_codes
 from zhike.archive.models import Customer
 from zhike.archive.search import search_text
 from zhike.archive.seeding import fake_customer
+from zhike.dates import months_before
 from zhike.grading.reviews import review_apply, review_compute, review_start
-from zhike.grading.rules import months_before
 from zhike.org.models import Department, User
 from zhike.org.services import department_create, ensure_roles, user_create
 from zhike.policy.schema import Duration, Policy

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from zhike.jobs import send_now
 from zhike.org.models import User
 from zhike.policy.schema import Policy
 
@@ -73,10 +74,8 @@ def notify_many(notices: Iterable[Notice], *, policy: Policy | None = None) -> l
 
 
 def _enqueue(ids: list[int], chunk: int = 500) -> None:
-    from .tasks import deliver_task
-
     for start in range(0, len(ids), chunk):
-        deliver_task.delay(ids[start : start + chunk])
+        send_now("workflow.deliver", ids[start : start + chunk])
 
 
 def absolute(link: str) -> str:
