@@ -277,13 +277,16 @@ def test_api_create_with_the_archive_fields(company: Company) -> None:
 
 
 def test_api_list_count_stops_at_the_cap_and_says_so(company: Company, settings) -> None:
+    """A filtered list counts up to the cap; the whole scope is exact (the tallies)."""
     settings.ZHIKE_LIST_COUNT_CAP = 2
     api = company.api("gm")
-    page = api.get("/api/v1/customers?limit=1").json()
+    page = api.get("/api/v1/customers?limit=1&status=potential").json()
     assert page["count"] == 2 and page["count_capped"] is True
-    assert api.get("/api/v1/customers/count").json() == {"count": 4}  # exact on request
+    assert api.get("/api/v1/customers/count?status=potential").json() == {"count": 4}
+    whole = api.get("/api/v1/customers?limit=1").json()
+    assert whole["count"] == 4 and whole["count_capped"] is False  # exact, past the cap
     settings.ZHIKE_LIST_COUNT_CAP = 10
-    page = api.get("/api/v1/customers?limit=1").json()
+    page = api.get("/api/v1/customers?limit=1&status=potential").json()
     assert page["count"] == 4 and page["count_capped"] is False
     listing = company.client("gm").get("/customers/?page=1")
     assert "共 4 个客户" in listing.text
@@ -295,13 +298,19 @@ def test_arc_list_page_carries_its_count_in_the_same_statement(company: Company)
 
     api = company.api("gm")
     with CaptureQueriesContext(connection) as queries:
-        page = api.get("/api/v1/customers?limit=1").json()
+        page = api.get("/api/v1/customers?limit=1&status=potential").json()
     rows = [q["sql"] for q in queries if "archive_customer" in q["sql"]]
     assert len(rows) == 1 and "COUNT(*)" in rows[0]
     assert page["count"] == 4 and len(page["items"]) == 1
     assert "page_count_" not in page["items"][0]
+    # The whole scope: its exact total summed from the tallies, in the same statement.
+    with CaptureQueriesContext(connection) as queries:
+        whole = api.get("/api/v1/customers?limit=1").json()
+    rows = [q["sql"] for q in queries if "archive_customer" in q["sql"]]
+    assert len(rows) == 1 and "archive_customertally" in rows[0] and "COUNT(*)" not in rows[0]
+    assert whole["count"] == 4
     # A page past the end has no row to carry the count: it is counted by itself.
-    past = api.get("/api/v1/customers?limit=2&offset=10").json()
+    past = api.get("/api/v1/customers?limit=2&offset=10&status=potential").json()
     assert past == {"count": 4, "count_capped": False, "items": []}
     # A search counts by reading its matches: only when its first page is full.
     with CaptureQueriesContext(connection) as queries:

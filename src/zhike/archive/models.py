@@ -203,6 +203,27 @@ class Customer(models.Model):
         return f"{self.name}({self.code})"
 
 
+class CustomerTally(models.Model):
+    """客户数量 — live customers per (owner, department), kept by database triggers
+    (archive.tallies): a scope's exact total without counting its rows."""
+
+    # Read through the user's data scope like the customers (org.scopes).
+    scope_owner_field = "owner_key"
+    scope_department_field = "department_key"
+
+    owner_key = models.BigIntegerField()  # the owner's id, 0 for the public pool
+    department_key = models.BigIntegerField()  # the department's id, 0 for none
+    live = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner_key", "department_key"], name="tally_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner_key}/{self.department_key}: {self.live}"
+
+
 class CodeSequence(models.Model):
     """编码序列 — the last number issued per code prefix; codes are never reused (ARC-2)."""
 

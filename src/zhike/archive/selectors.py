@@ -11,7 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.lookups import DataContains as Contains
 from django.db import connection
-from django.db.models import F, Func, Q, QuerySet, TextField, Value
+from django.db.models import F, Func, Q, QuerySet, Subquery, Sum, TextField, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +26,7 @@ from .models import (
     CompanySize,
     Customer,
     CustomerStatus,
+    CustomerTally,
     CustomerType,
     Interaction,
     SourceChannel,
@@ -191,7 +192,24 @@ def _narrowed(
 def customer_count(
     user: User, *, q: str = "", status: str = "", fields: Mapping[str, str] | None = None
 ) -> int:
+    """How many customers match; the whole scope's figure from the maintained tallies."""
+    if not (q.strip() or status or fields):
+        return scope_total(user)
     return filtered_customers(user, q=q, status=status, fields=fields).count()
+
+
+def _tally_sum(user: User) -> Coalesce:
+    """:func:`scope_total` as a column of another query (one statement for a page)."""
+    tallies = visible_to(user, CustomerTally.objects.all()).order_by()
+    total = tallies.values(one=Value(1)).annotate(n=Sum("live")).values("n")[:1]
+    return Coalesce(Subquery(total), 0)
+
+
+def scope_total(user: User) -> int:
+    """The exact number of live customers ``user`` may see, summed from the tallies kept
+    by triggers (archive.tallies): a few hundred rows, whatever the archive's size."""
+    tallies = visible_to(user, CustomerTally.objects.all())
+    return int(tallies.aggregate(n=Coalesce(Sum("live"), 0))["n"])
 
 
 # From this offset on, a page is found by its ids first (see customer_page).
@@ -230,11 +248,15 @@ def customer_page(
     queryset = filtered_customers(user, q=q, status=status, stale=stale, fields=fields)
     capped = queryset.order_by().values("pk")[: cap + 1]
     rows = with_display_names(queryset).order_by("-id")
-    # Browsing counts on an index range, cheaply: the count rides along as a column of
-    # the page's rows, one statement instead of two. A search counts by reading every
-    # match (a scan on SQLite), so it counts only when its first page is full.
+    # The whole scope is counted exactly from the tallies (one small sum). A filtered list
+    # counts on an index range, cheaply: the count rides along as a column of the page's
+    # rows, one statement instead of two. A search counts by reading every match (a scan
+    # on SQLite), so it counts only when its first page is full.
+    whole_scope = not (q.strip() or status or stale or fields)
     carried = not q
-    if carried:
+    if whole_scope:
+        rows = rows.annotate(**{PAGE_COUNT: _tally_sum(user)})
+    elif carried:
         rows = rows.annotate(**{PAGE_COUNT: CountOf(capped)})
     start = offset
     narrow = {"q": q, "status": status, "stale": stale, "fields": fields, "searcher_id": user.pk}
@@ -244,6 +266,9 @@ def customer_page(
     if columns:
         rows = rows.values(*dict.fromkeys(columns), *([PAGE_COUNT] if carried else []))
     items = list(rows[start : start + limit])
+    if whole_scope:  # exact, whatever the cap
+        count = _take_page_count(items) if items else scope_total(user)
+        return CustomerPage(count=count, items=items)
     if carried and items:
         count = _take_page_count(items)
     elif offset == 0 and len(items) < limit:
