@@ -128,3 +128,21 @@ def test_apr_1_requester_resubmits_a_returned_request_from_the_page(
     company.client("alice").post(f"/approvals/{report.pk}/", {"action": "resubmit"})
     report.refresh_from_db()
     assert report.state == ApprovalState.PENDING and report.round == 2
+
+
+def test_srv_5_the_calendar_in_english_names_weekdays_and_holidays_in_english(
+    company: Company,
+) -> None:
+    """Issue 13 item 21: weekday headers (一…日) and holiday names stayed Chinese."""
+    client = company.client("vp")
+    chinese = client.get("/calendar/?year=2026").content.decode()
+    assert "<th>一</th>" in chinese and "春节" in chinese
+    client.cookies["django_language"] = "en"
+    english = client.get("/calendar/?year=2026").content.decode()
+    assert "<th>Mon</th>" in english and "<th>Sun</th>" in english
+    assert "Spring Festival" in english and "春节" not in english
+
+
+def test_srv_5_a_year_no_calendar_can_show_is_this_year(company: Company) -> None:
+    page = company.client("vp").get(f"/calendar/?year={10**30}")
+    assert page.status_code == 200

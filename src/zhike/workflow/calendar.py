@@ -163,14 +163,23 @@ class BusinessCalendar:
         return total
 
 
+def holiday_name(key: str, *, chinese: bool) -> str:
+    """An official holiday's name from the package's key ("Spring Festival"): 春节 in
+    Chinese, the key itself in English."""
+    if not chinese:
+        return key
+    names = {h.value: h.chinese for h in chinese_calendar.constants.Holiday}
+    return names.get(key, key)
+
+
 def days_off_and_workdays(year: int) -> tuple[list[tuple[date, str]], list[date]]:
-    """The official holidays (with names) and make-up workdays of ``year``, for the admin."""
+    """The official holidays (with their package keys, see :func:`holiday_name`) and the
+    make-up workdays of ``year``, for the admin."""
     first, last = _DATA_YEARS
     if not first <= year <= last:
         return [], []
-    chinese = {h.value: h.chinese for h in chinese_calendar.constants.Holiday}
     holidays = [
-        (day, chinese.get(name, name))
+        (day, name)
         for day, name in sorted(chinese_calendar.constants.holidays.items())
         if day.year == year
     ]

@@ -6,14 +6,15 @@ from datetime import date
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import pgettext_lazy
 
 from zhike.org.models import User
 from zhike.policy.loader import active_policy
 
 from . import selectors
 from .approvals import ApprovalError, approval_act, approval_resubmit
-from .calendar import days_off_and_workdays, official_data_years
+from .calendar import days_off_and_workdays, holiday_name, official_data_years
 from .models import ApprovalRequest, ApprovalState, CalendarOverride, StepState
 
 BOXES = ("waiting", "submitted", "history")
@@ -88,16 +89,31 @@ def approval_detail(request: HttpRequest, request_id: int) -> HttpResponse:
     return render(request, template, context)
 
 
+# Monday first, as Chinese calendars are printed.
+WEEKDAYS = [
+    pgettext_lazy("weekday", "一"),
+    pgettext_lazy("weekday", "二"),
+    pgettext_lazy("weekday", "三"),
+    pgettext_lazy("weekday", "四"),
+    pgettext_lazy("weekday", "五"),
+    pgettext_lazy("weekday", "六"),
+    pgettext_lazy("weekday", "日"),
+]
+
+
 @login_required
 @permission_required("workflow.view_calendaroverride", raise_exception=True)
 def calendar_page(request: HttpRequest) -> HttpResponse:
     """The year's official holidays, make-up workdays and company overrides (SRV-5)."""
-    try:
-        year = int(request.GET.get("year", timezone.localdate().year))
+    this_year = timezone.localdate().year
+    try:  # a year a calendar can show; anything else is this year
+        year = int(request.GET.get("year", this_year))
     except ValueError:
-        year = timezone.localdate().year
+        year = this_year
+    year = year if 1900 <= year <= 2200 else this_year
     holidays, makeup = days_off_and_workdays(year)
-    holiday_names = dict(holidays)
+    chinese = translation.get_language().startswith("zh")
+    holiday_names = {day: holiday_name(key, chinese=chinese) for day, key in holidays}
     overrides = {
         o.day: o for o in CalendarOverride.objects.filter(day__year=year, department__isnull=True)
     }
@@ -128,6 +144,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
         "workflow/calendar.html",
         {
             "year": year,
+            "weekdays": WEEKDAYS,
             "months": months,
             "overrides": sorted(overrides.values(), key=lambda o: o.day),
             "beyond_data": not first <= year <= last,
