@@ -79,17 +79,20 @@ def search_filter(q: str, *, searcher_id: int | None = None) -> Q:
     needle = normalize_query(q)
     if not needle.isdigit() or not needle.isascii():
         return text_filter(q)
+    own = Q(owner_id=searcher_id) if searcher_id is not None else Q(pk__in=[])
+    if len(needle) < PHONE_TAIL:
+        return own & text_filter(q)
     # Phones are whole fields of the key, each followed by "|" or the key's end.
-    tail = Q(search_text__contains=needle + "|") | Q(search_text__endswith=needle)
     if len(needle) == PHONE_TAIL:
-        matches = tail
+        safe = Q(search_text__contains=needle + "|") | Q(search_text__endswith=needle)
     elif len(needle) >= PHONE_MIN:
-        matches = Q(search_text__contains=f"|{needle}|") | Q(search_text__endswith=f"|{needle}")
+        safe = Q(search_text__contains=f"|{needle}|") | Q(search_text__endswith=f"|{needle}")
     else:
-        matches = Q(pk__in=[])
-    if searcher_id is not None:
-        matches |= Q(owner_id=searcher_id) & text_filter(q)
-    return matches
+        safe = Q(pk__in=[])
+    # Every branch contains the digits: one trigram scan for them, the branches as its
+    # recheck (an OR of three LIKEs was three index scans: the tail search at 35 % of the
+    # floor instead of 51 %).
+    return Q(search_text__contains=needle) & (safe | own)
 
 
 def text_filter(q: str) -> Q:
