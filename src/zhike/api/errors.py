@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -65,6 +65,14 @@ OTHER_FIELD_MESSAGE = "格式错误"
 
 def error_body(code: str, message: str, errors: list[dict[str, str]] | None = None) -> dict:
     return {"code": code, "message": message, "errors": errors or []}
+
+
+def error_response(code: str, message: str, status: int) -> JsonResponse:
+    """The error shape as a response, for answers given outside the API's handlers
+    (middleware, django-axes' lockout)."""
+    return JsonResponse(
+        error_body(code, message), status=status, json_dumps_params={"ensure_ascii": False}
+    )
 
 
 def _field_errors(detail: list[dict[str, Any]]) -> list[dict[str, str]]:

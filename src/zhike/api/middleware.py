@@ -3,8 +3,10 @@ the API's error shape too, so clients handle every 4xx the same way."""
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+
+from .errors import error_response
 
 API_PREFIX = "/api/"
 MESSAGES = {
@@ -25,11 +27,7 @@ class ApiErrorShapeMiddleware:
             and response.get("Content-Type", "").split(";")[0] != "application/json"
         ):
             code, message = MESSAGES[response.status_code]
-            shaped = JsonResponse(
-                {"code": code, "message": _(message), "errors": []},
-                status=response.status_code,
-                json_dumps_params={"ensure_ascii": False},
-            )
+            shaped = error_response(code, _(message), response.status_code)
             if response.has_header("Allow"):
                 shaped["Allow"] = response["Allow"]
             return shaped

@@ -4,11 +4,12 @@ no control character in a query string or a plain form."""
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from zhike.api.errors import error_response
 from zhike.text import has_control_characters
 
 
@@ -51,9 +52,5 @@ class RefuseBadInputMiddleware:
     @staticmethod
     def _refuse(request: HttpRequest, message: str) -> HttpResponse:
         if request.path.startswith("/api/"):
-            return JsonResponse(
-                {"code": "invalid", "message": message, "errors": []},
-                status=400,
-                json_dumps_params={"ensure_ascii": False},
-            )
+            return error_response("invalid", message, 400)
         return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")

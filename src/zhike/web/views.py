@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from zhike.api.errors import error_response
 from zhike.archive.selectors import customer_count
 from zhike.org.models import User
 from zhike.org.tokens import lockout_message
@@ -42,8 +43,7 @@ def locked_out(
     """django-axes' answer to a locked-out sign-in on the web: the login page again, saying
     when to retry (429); the API's token endpoint gets 429 in the API's error shape."""
     if request.path.startswith("/api/"):
-        body = {"code": "throttled", "message": lockout_message(), "errors": []}
-        return JsonResponse(body, status=429, json_dumps_params={"ensure_ascii": False})
+        return error_response("throttled", lockout_message(), 429)
     form = AuthenticationForm(request, data=request.POST or None)
     context = {"form": form, "locked_out": lockout_message(), "next": request.POST.get("next", "")}
     return render(request, "web/login.html", context, status=429)
