@@ -203,16 +203,18 @@ def customer_count(
 
 def _tally_sum(user: User) -> Coalesce:
     """:func:`scope_total` as a column of another query (one statement for a page)."""
-    tallies = visible_to(user, CustomerTally.objects.all()).order_by()
-    total = tallies.values(one=Value(1)).annotate(n=Sum("live")).values("n")[:1]
+    total = _tallies(user).values(one=Value(1)).annotate(n=Sum("live")).values("n")[:1]
     return Coalesce(Subquery(total), 0)
+
+
+def _tallies(user: User) -> QuerySet[CustomerTally]:
+    return visible_to(user, CustomerTally.objects.all()).order_by()
 
 
 def scope_total(user: User) -> int:
     """The exact number of live customers ``user`` may see, summed from the tallies kept
     by triggers (archive.tallies): a few hundred rows, whatever the archive's size."""
-    tallies = visible_to(user, CustomerTally.objects.all())
-    return int(tallies.aggregate(n=Coalesce(Sum("live"), 0))["n"])
+    return int(_tallies(user).aggregate(n=Coalesce(Sum("live"), 0))["n"])
 
 
 # From this offset on, a page is found by its ids first (see customer_page).
