@@ -3,7 +3,9 @@
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
 from django.test import Client
+from django.utils import translation
 
 from zhike.archive.models import Customer
 from zhike.org.models import Department, User
@@ -31,6 +33,15 @@ PERSONAS: dict[str, tuple[str, tuple[str, ...]]] = {
     "arch": ("office", ("archivist",)),
     "office": ("east", ("office_director",)),
 }
+
+
+@pytest.fixture(autouse=True)
+def company_language():  # type: ignore[no-untyped-def]
+    """Each test starts in the company's language: a request in English activates English
+    in the test's thread (as in a server thread), and the next test must not inherit it."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @dataclass

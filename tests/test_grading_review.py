@@ -239,3 +239,22 @@ also_in_a_real_transaction(
     globals(),
     test_grd_6_review_adjust_approve_apply,
 )
+
+
+def test_grd_6_review_and_its_approval_are_titled_in_the_readers_language(
+    company: Company, general
+) -> None:  # type: ignore[no-untyped-def]
+    review = proposed(company, general)
+    request = review_submit(
+        by=company.users["mgr"], review_id=review.pk, policy=general, now=timezone.now()
+    )
+    assert review.title == "2026-06-30 客户分级评审"
+    client = company.client("mgr")
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "Grading review to 2026-06-30" in client.get("/grading/reviews/").text
+    assert client.get("/api/v1/grading/reviews").json()[0]["title"] == (
+        "Grading review to 2026-06-30"
+    )
+    vp = company.client("vp")
+    vp.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "Grading review to 2026-06-30" in vp.get(f"/approvals/{request.pk}/").text

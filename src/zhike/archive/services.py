@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from zhike.audit.services import record
 from zhike.db import unique_or
+from zhike.deferred import deferred, stored_text, stored_title
 from zhike.jobs import enqueue
 from zhike.org.models import User
 from zhike.policy.schema import CUSTOMER_FIELDS, Policy
@@ -367,9 +368,14 @@ def sweep_stale_customers(*, policy: Policy, now: datetime) -> int:
                     Notice(
                         recipient_id=owner_id,
                         kind="archive.stale",
-                        title=_("%(count)s 个客户超过 %(days)s 天未更新资料")
-                        % {"count": claimed, "days": days},
-                        body=_("请及时更新客户资料(客户资料更新制度)。"),
+                        **stored_title(
+                            deferred(
+                                "%(count)s 个客户超过 %(days)s 天未更新资料",
+                                count=claimed,
+                                days=days,
+                            )
+                        ),
+                        **stored_text("body", deferred("请及时更新客户资料(客户资料更新制度)。")),
                         link="/customers/?stale=1",
                     )
                 ],
@@ -514,7 +520,7 @@ def _ask_for_an_update(*, customer_id: int, kind: str, now: datetime, policy: Po
             assignee=customer.owner,
             start=now,
             policy=policy,
-            title=_("更新客户资料:%(name)s") % {"name": customer.name},
+            title=deferred("更新客户资料:%(name)s", name=customer.name),
             subject=customer,
             link=f"/customers/{customer.pk}/",
         )
@@ -576,7 +582,7 @@ def run_export(*, export_id: str, now: datetime) -> bool:
             Notice(
                 recipient=export.user,
                 kind="archive.export_ready",
-                title=_("客户导出已完成(%(rows)s 条)") % {"rows": count},
+                **stored_title(deferred("客户导出已完成(%(rows)s 条)", rows=count)),
                 link=f"/exports/{export.pk}/",
             )
         ]

@@ -134,7 +134,7 @@ def assess(request: HttpRequest, customer_id: int, payload: AssessmentIn) -> Sta
 
 class ReviewOut(Schema):
     id: int
-    title: str
+    title: str = Field(description="in the reader's language")
     trigger: str
     state: str
     period_start: date
@@ -143,6 +143,10 @@ class ReviewOut(Schema):
     summary: dict[str, Any]
     created_at: datetime
     applied_at: datetime | None
+
+    @staticmethod
+    def resolve_title(review: Review) -> str:
+        return review.display_title
 
 
 def _reviewer(request: HttpRequest) -> User:

@@ -19,6 +19,7 @@ from zhike.archive.selectors import access_customer
 from zhike.archive.services import customer_set_blacklisted
 from zhike.audit.services import record
 from zhike.db import unique_or
+from zhike.deferred import deferred, stored_title
 from zhike.org.models import User
 from zhike.org.selectors import holds_role, people_with_role
 from zhike.policy.schema import Policy
@@ -70,7 +71,7 @@ def blacklist_propose(
             Notice(
                 recipient=v,
                 kind="grading.blacklist_proposed",
-                title=_("请核实:拟将客户列入黑名单 %(name)s") % {"name": customer.name},
+                **stored_title(deferred("请核实:拟将客户列入黑名单 %(name)s", name=customer.name)),
                 body=entry.reason,
                 link=_link(entry),
             )
@@ -119,7 +120,7 @@ def blacklist_verify(
     approval_submit(
         kind=ENTRY_KIND,
         subject=entry,
-        title=_("客户列入黑名单:%(name)s") % {"name": entry.customer.name},
+        title=deferred("客户列入黑名单:%(name)s", name=entry.customer.name),
         by=by,
         policy=policy,
         now=now,
@@ -157,8 +158,11 @@ def _open_collection(entry: BlacklistEntry, *, policy: Policy, now: datetime) ->
         if not people:
             continue
         deadline_open(
-            title=_("黑名单客户欠款催收:%(name)s,欠款 %(amount)s 元")
-            % {"name": entry.customer.name, "amount": f"{entry.arrears:,.2f}"},
+            title=deferred(
+                "黑名单客户欠款催收:%(name)s,欠款 %(amount)s 元",
+                name=entry.customer.name,
+                amount=f"{entry.arrears:,.2f}",
+            ),
             assignee=people[0],
             start=now,
             within=rule.collection_within,
@@ -224,7 +228,7 @@ def blacklist_readmit_request(
     approval_submit(
         kind=REENTRY_KIND,
         subject=entry,
-        title=_("黑名单客户重新准入:%(name)s") % {"name": entry.customer.name},
+        title=deferred("黑名单客户重新准入:%(name)s", name=entry.customer.name),
         by=by,
         policy=policy,
         now=now,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from zhike.archive.selectors import access_customer
 from zhike.audit.services import record
+from zhike.deferred import deferred, stored_title
 from zhike.org.models import User
 from zhike.org.selectors import people_with_role
 from zhike.policy.grading_schema import EventDowngrade
@@ -69,7 +70,7 @@ def problem_record(
         assignees = people_with_role(rule.assignee_role, near=customer.department)
         if assignees:
             problem.deadline = deadline_open(
-                title=_("客户出现问题,须在期限内降级:%(name)s") % {"name": customer.name},
+                title=deferred("客户出现问题,须在期限内降级:%(name)s", name=customer.name),
                 assignee=assignees[0],
                 start=now,
                 within=rule.within,
@@ -87,7 +88,9 @@ def problem_record(
                 Notice(
                     recipient=leader,
                     kind="grading.severe_problem",
-                    title=_("客户问题造成重大损失或声誉损害:%(name)s") % {"name": customer.name},
+                    **stored_title(
+                        deferred("客户问题造成重大损失或声誉损害:%(name)s", name=customer.name)
+                    ),
                     body=description,
                     link=f"/customers/{customer.pk}/grading/",
                 )

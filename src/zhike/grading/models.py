@@ -5,10 +5,11 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from zhike.deferred import DeferredTitle
 from zhike.trade.models import money
 
 
-class Review(models.Model):
+class Review(DeferredTitle):
     """客户分级评审 — one review: every customer's proposed grade and tier with reasons,
     adjusted by reviewers, approved, then applied at once (GRD-6). The filed review is kept
     (s000: 评审结果报送营销事业部统一备案) with the policy it was computed by (POL-3)."""
@@ -60,7 +61,7 @@ class Review(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.display_title
 
 
 class ReviewLine(models.Model):

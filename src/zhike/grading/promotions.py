@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from zhike.audit.services import record
 from zhike.db import unique_or
+from zhike.deferred import deferred
 from zhike.org.models import User
 from zhike.policy.schema import Policy
 from zhike.trade.models import Order
@@ -59,8 +60,11 @@ def order_promotion_request(
     approval_submit(
         kind=APPROVAL_KIND,
         subject=promotion,
-        title=_("A类订单申请:%(number)s(%(name)s)")
-        % {"number": order.number, "name": order.customer.name},
+        title=deferred(
+            "A类订单申请:%(number)s(%(name)s)",
+            number=order.number,
+            name=order.customer.name,
+        ),
         by=by,
         policy=policy,
         now=now,

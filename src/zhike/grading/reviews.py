@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from zhike.archive.models import CustomerStatus
 from zhike.audit.services import record
 from zhike.db import unique_or
+from zhike.deferred import deferred, stored_title
 from zhike.jobs import enqueue
 from zhike.org.models import User
 from zhike.policy.grading_schema import RULED_AXES, GradingPolicy, RuledAxis
@@ -75,7 +76,7 @@ def review_start(
     period = review_period(policy, period_end)
     with unique_or(already):  # two starts at once: the constraint keeps one open
         review = Review.objects.create(
-            title=_("%(end)s 客户分级评审") % {"end": period_end.isoformat()},
+            **stored_title(deferred("%(end)s 客户分级评审", end=period_end.isoformat())),
             trigger=trigger,
             period_start=period.start,
             period_end=period.end,
@@ -481,7 +482,12 @@ def review_submit(*, by: User, review_id: int, policy: Policy, now: datetime) ->
         request = approval_resubmit(request_id=returned.pk, by=by, policy=policy, now=now)
     else:
         request = approval_submit(
-            kind=APPROVAL_KIND, subject=review, title=review.title, by=by, policy=policy, now=now
+            kind=APPROVAL_KIND,
+            subject=review,
+            title=review.title_source,
+            by=by,
+            policy=policy,
+            now=now,
         )
     review.state = Review.State.SUBMITTED
     review.save(update_fields=["state"])
@@ -496,7 +502,7 @@ def on_review_approved(request: ApprovalRequest) -> None:
             Notice(
                 recipient=request.requester,
                 kind="grading.review_applied",
-                title=_("分级评审已生效:%(t)s") % {"t": review.title},
+                **stored_title(deferred("分级评审已生效:%(t)s", t=review.title_source)),
                 link=f"/grading/reviews/{review.pk}/",
             )
         ]
@@ -581,7 +587,7 @@ def start_scheduled_review(*, policy: Policy, today: date, now: datetime) -> Rev
             Notice(
                 recipient=reviewer,
                 kind="grading.review_scheduled",
-                title=_("定期客户分级评审已开始:%(t)s") % {"t": review.title},
+                **stored_title(deferred("定期客户分级评审已开始:%(t)s", t=review.title_source)),
                 link=f"/grading/reviews/{review.pk}/",
             )
             for reviewer in reviewers

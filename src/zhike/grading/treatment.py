@@ -19,9 +19,9 @@ from django.db.models import (
     Value,
     When,
 )
-from django.utils.translation import gettext as _
 
 from zhike.archive.models import Customer
+from zhike.deferred import deferred, stored_title
 from zhike.org.models import User
 from zhike.org.selectors import people_with_role
 from zhike.policy.grading_schema import TreatmentCell
@@ -104,8 +104,14 @@ def schedule_revisits(*, policy: Policy, today: date) -> int:
                 batch.append(
                     Deadline(
                         rule=REVISIT,
-                        title=_("客户回访(%(cell)s,每 %(n)s 个月):%(name)s")
-                        % {"cell": cell.label, "n": cell.revisit_every_months, "name": name},
+                        **stored_title(
+                            deferred(
+                                "客户回访(%(cell)s,每 %(n)s 个月):%(name)s",
+                                cell=cell.label,
+                                n=cell.revisit_every_months,
+                                name=name,
+                            )
+                        ),
                         link=f"/customers/{customer_id}/",
                         content_type=customer_type,
                         object_id=customer_id,
@@ -139,12 +145,12 @@ def schedule_reports(*, policy: Policy, today: date) -> int:
             continue
         _start, end = revisit_period(today, cell.report_every_months)
         due = datetime.combine(end, time(18), tzinfo=zone)
-        title = _("定期汇报(%(cell)s,每 %(n)s 个月)") % {
-            "cell": cell.label,
-            "n": cell.report_every_months,
-        }
+        title = deferred(
+            "定期汇报(%(cell)s,每 %(n)s 个月)", cell=cell.label, n=cell.report_every_months
+        )
+        prefix = stored_title(title)["title"]
         already = set(
-            Deadline.objects.filter(rule=REPORT, due_at=due, title__startswith=title).values_list(
+            Deadline.objects.filter(rule=REPORT, due_at=due, title__startswith=prefix).values_list(
                 "assignee_id", flat=True
             )
         )
@@ -157,7 +163,7 @@ def schedule_reports(*, policy: Policy, today: date) -> int:
         created += [
             Deadline(
                 rule=REPORT,
-                title=_("%(title)s:%(n)s 位客户") % {"title": title, "n": count},
+                **stored_title(deferred("%(title)s:%(n)s 位客户", title=title, n=count)),
                 link="/grading/treatment/",
                 assignee_id=owner_id,
                 due_at=due,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from zhike.archive.errors import Conflict, PermissionDenied
 from zhike.audit.services import record
 from zhike.db import unique_or
+from zhike.deferred import deferred
 from zhike.org.models import User
 from zhike.workflow.approvals import ApprovalError, approval_submit
 from zhike.workflow.models import ApprovalRequest
@@ -57,7 +58,7 @@ def policy_version_submit(
     approval_submit(
         kind=APPROVAL_KIND,
         subject=version,
-        title=_("管理制度修订:%(name)s %(v)s") % {"name": meta.name, "v": meta.version},
+        title=deferred("管理制度修订:%(name)s %(v)s", name=meta.name, v=meta.version),
         by=by,
         policy=policy,
         now=now,

@@ -65,7 +65,7 @@ class InboxOut(Schema):
 def _deadline(d: Deadline) -> dict:
     return {
         "id": d.pk,
-        "title": d.title,
+        "title": d.display_title,
         "link": d.link,
         "due_at": d.due_at,
         "escalation_level": d.escalation_level,
@@ -77,7 +77,7 @@ def _waiting(step: ApprovalStep) -> dict:
     r = step.request
     return {
         "request_id": r.pk,
-        "title": r.title,
+        "title": r.display_title,
         "step": step.label,
         "requester": str(r.requester),
         "submitted_at": r.created_at,
@@ -89,8 +89,8 @@ def _notice(n: Notice) -> dict:
     return {
         "id": n.pk,
         "kind": n.kind,
-        "title": n.title,
-        "body": n.body,
+        "title": n.display_title,
+        "body": n.display_body,
         "link": n.link,
         "created_at": n.created_at,
     }
@@ -157,7 +157,7 @@ def approval_out(r: ApprovalRequest) -> dict:
     return {
         "id": r.pk,
         "kind": r.kind,
-        "title": r.title,
+        "title": r.display_title,
         "state": r.state,
         "state_label": str(r.get_state_display()),
         "requester": str(r.requester),
@@ -212,7 +212,7 @@ def list_approvals(request: HttpRequest, filters: Query[ApprovalListFilters]) ->
     return [
         {
             "id": r.pk,
-            "title": r.title,
+            "title": r.display_title,
             "state": r.state,
             "requester": str(r.requester),
             "created_at": r.created_at,

@@ -20,6 +20,7 @@ from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from zhike.audit.services import record
+from zhike.deferred import Deferred, deferred, stored_text, stored_title
 from zhike.org.models import User
 from zhike.org.selectors import people_with_role
 from zhike.policy.schema import ApprovalKind, Policy
@@ -117,7 +118,7 @@ def _activate(
     step.save(update_fields=["state"])
     for person in candidates:
         deadline_open(
-            title=_("审批:%(title)s") % {"title": request.title},
+            title=deferred("审批:%(title)s", title=request.title_source),
             assignee=person,
             start=now,
             within=rule.step_deadline,
@@ -133,9 +134,15 @@ def _activate(
                 recipient=p,
                 kind="approval.waiting",
                 link=_link(request),
-                title=_("待您审批:%(title)s") % {"title": request.title},
-                body=_("%(who)s 提交,当前步骤:%(step)s")
-                % {"who": request.requester, "step": step.label},
+                **stored_title(deferred("待您审批:%(title)s", title=request.title_source)),
+                **stored_text(
+                    "body",
+                    deferred(
+                        "%(who)s 提交,当前步骤:%(step)s",
+                        who=str(request.requester),
+                        step=step.label,
+                    ),
+                ),
             )
             for p in candidates
         ],
@@ -148,7 +155,7 @@ def approval_submit(
     *,
     kind: str,
     subject: Model,
-    title: str,
+    title: str | Deferred,
     by: User,
     policy: Policy,
     now: datetime,
@@ -158,7 +165,7 @@ def approval_submit(
     rule = _rule(policy, kind)
     request = ApprovalRequest.objects.create(
         kind=kind,
-        title=title,
+        **stored_title(title),
         content_type=ContentType.objects.get_for_model(subject),
         object_id=subject.pk,
         requester=by,
@@ -239,14 +246,14 @@ def approval_act(
             return request
         request.state = ApprovalState.APPROVED
         callback = handler.on_approved
-        outcome = _("已批准")
+        outcome = deferred("已批准")
     else:
         request.steps.filter(round=request.round, state=StepState.WAITING).update(
             state=StepState.CANCELLED
         )
         request.state = ApprovalState.REJECTED if action == "reject" else ApprovalState.RETURNED
         callback = handler.on_rejected if action == "reject" else handler.on_returned
-        outcome = _("已驳回") if action == "reject" else _("已退回修改")
+        outcome = deferred("已驳回") if action == "reject" else deferred("已退回修改")
     if request.state != ApprovalState.RETURNED:
         request.decided_at = now
     request.save(update_fields=["state", "decided_at"])
@@ -257,8 +264,13 @@ def approval_act(
                 kind=f"approval.{request.state}",
                 link=_link(request),
                 body=comment,
-                title=_("您的申请%(outcome)s:%(title)s")
-                % {"outcome": outcome, "title": request.title},
+                **stored_title(
+                    deferred(
+                        "您的申请%(outcome)s:%(title)s",
+                        outcome=outcome,
+                        title=request.title_source,
+                    )
+                ),
             )
         ],
         policy=policy,

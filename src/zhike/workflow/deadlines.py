@@ -14,8 +14,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Case, F, Model, Value, When
 from django.db.models.functions import Coalesce
-from django.utils.translation import gettext as _
 
+from zhike.deferred import Deferred, deferred, stored_title
 from zhike.org.models import Department, User
 from zhike.org.selectors import people_with_role
 from zhike.policy.schema import Duration, Policy
@@ -27,7 +27,7 @@ from .selectors import company_calendar, due_after
 
 def deadline_open(
     *,
-    title: str,
+    title: str | Deferred,
     assignee: User,
     start: datetime,
     within: Duration,
@@ -44,7 +44,7 @@ def deadline_open(
     return Deadline.objects.create(
         escalation_level=_own_level(assignee, policy.escalation[escalation].roles),
         rule=rule,
-        title=title,
+        **stored_title(title),
         link=link,
         content_type=ContentType.objects.get_for_model(subject) if subject else None,
         object_id=subject.pk if subject else None,
@@ -72,7 +72,7 @@ def deadline_open_by_rule(
     assignee: User,
     start: datetime,
     policy: Policy,
-    title: str = "",
+    title: str | Deferred = "",
     subject: Model | None = None,
     link: str = "",
 ) -> Deadline:
@@ -163,6 +163,7 @@ def sweep_overdue(*, policy: Policy, now: datetime, batch_size: int = 2000) -> S
                     Deadline.objects.filter(claim=token).values_list(
                         "overdue_since",
                         "title",
+                        "title_text",
                         "link",
                         "escalation_level",
                         "assignee_id",
@@ -171,12 +172,11 @@ def sweep_overdue(*, policy: Policy, now: datetime, batch_size: int = 2000) -> S
                         "assignee__department_id",
                     )
                 )
-                overdue_title = _("已逾期:%(title)s")
-                escalated_title = _("逾期升级(第 %(level)s 级):%(who)s 的“%(title)s”")
                 notices = []
                 for (
                     since,
                     title,
+                    title_text,
                     link,
                     level,
                     assignee_id,
@@ -185,12 +185,13 @@ def sweep_overdue(*, policy: Policy, now: datetime, batch_size: int = 2000) -> S
                     department_id,
                 ) in claimed:
                     result.by_level[level] = result.by_level.get(level, 0) + 1
+                    about = Deferred.from_json(title_text) if title_text else title
                     if since == now:  # its first escalation: the assignee is told first
                         notices.append(
                             Notice(
                                 recipient_id=assignee_id,
                                 kind="deadline.overdue",
-                                title=overdue_title % {"title": title},
+                                **stored_title(deferred("已逾期:%(title)s", title=about)),
                                 link=link,
                             )
                         )
@@ -207,8 +208,14 @@ def sweep_overdue(*, policy: Policy, now: datetime, batch_size: int = 2000) -> S
                             Notice(
                                 recipient_id=person.pk,
                                 kind="deadline.escalated",
-                                title=escalated_title
-                                % {"level": level, "who": who, "title": title},
+                                **stored_title(
+                                    deferred(
+                                        "逾期升级(第 %(level)s 级):%(who)s 的“%(title)s”",
+                                        level=level,
+                                        who=who,
+                                        title=about,
+                                    )
+                                ),
                                 link=link,
                             )
                         )

@@ -9,8 +9,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from zhike.deferred import DeferredTitle, rendered
 
-class Notice(models.Model):
+
+class Notice(DeferredTitle):
     """通知 — a message to one person in their in-app inbox (NTF-1)."""
 
     recipient = models.ForeignKey(
@@ -22,6 +24,7 @@ class Notice(models.Model):
     kind = models.CharField(_("类型"), max_length=50)
     title = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"), blank=True)
+    body_text = models.JSONField(null=True, blank=True, editable=False)
     link = models.CharField(_("链接"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
@@ -32,7 +35,11 @@ class Notice(models.Model):
         indexes = [models.Index(fields=["recipient", "read_at", "-id"])]
 
     def __str__(self) -> str:
-        return self.title
+        return self.display_title
+
+    @property
+    def display_body(self) -> str:
+        return rendered(self.body, self.body_text)
 
 
 class CalendarOverride(models.Model):
@@ -113,7 +120,7 @@ class ApprovalState(models.TextChoices):
     RETURNED = "returned", _("退回修改")
 
 
-class ApprovalRequest(models.Model):
+class ApprovalRequest(DeferredTitle):
     """审批单 — one approval of any object (APR-1): a chain of steps from the policy."""
 
     kind = models.CharField(_("类型"), max_length=50)
@@ -148,7 +155,7 @@ class ApprovalRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.display_title
 
 
 class StepState(models.TextChoices):
@@ -203,7 +210,7 @@ class DeadlineState(models.TextChoices):
     CANCELLED = "cancelled", _("已取消")
 
 
-class Deadline(models.Model):
+class Deadline(DeferredTitle):
     """期限 — something a person must do by a moment; overdue ones escalate (SRV-5, NTF-1).
 
     The sweep claims rows with ``claim``: one UPDATE marks the rows it takes, so two sweeps
@@ -254,7 +261,7 @@ class Deadline(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.display_title
 
     def is_overdue(self, now: datetime) -> bool:
         return self.state == DeadlineState.OPEN and self.due_at < now
