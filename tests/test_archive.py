@@ -9,7 +9,6 @@ from django.db import connection
 from django.utils import timezone
 from stdnum.cn import uscc as stdnum_uscc
 
-from zhike.archive.errors import ArchiveError
 from zhike.archive.models import Customer
 from zhike.archive.services import (
     contact_add,
@@ -25,6 +24,7 @@ from zhike.archive.validators import (
     normalize_uscc,
     uscc_check_char,
 )
+from zhike.errors import RuleError
 from zhike.policy.loader import load_policy as _load_policy
 
 from .base import also_in_a_real_transaction
@@ -149,7 +149,7 @@ def test_arc_3_bad_input_names_the_field_and_saves_nothing(
         ({"name": "甲", "customer_type": "alien"}, "customer_type"),
         ({"name": " "}, "name"),
     ]:
-        with pytest.raises(ArchiveError) as caught:
+        with pytest.raises(RuleError) as caught:
             customer_create(by=company.users["alice"], data=data, policy=general_policy)
         assert caught.value.field == field
     assert Customer.objects.count() == before
@@ -247,7 +247,7 @@ def test_arc_7_same_uscc_is_refused_naming_the_owner(
     company: Company, searchable, general_policy
 ) -> None:
     code = searchable["hb"].uscc
-    with pytest.raises(ArchiveError) as caught:
+    with pytest.raises(RuleError) as caught:
         customer_create(
             by=company.users["bob"], policy=general_policy, data={"name": "河北纪元", "uscc": code}
         )
@@ -255,7 +255,7 @@ def test_arc_7_same_uscc_is_refused_naming_the_owner(
     # Bob may not see alice's customer: its name is masked, its owner named.
     assert "河北****公司" in caught.value.message
     assert str(company.users["alice"]) in caught.value.message
-    with pytest.raises(ArchiveError) as again:
+    with pytest.raises(RuleError) as again:
         customer_create(
             by=company.users["alice"],
             policy=general_policy,
@@ -292,7 +292,7 @@ def test_eng_6_interactions_move_last_contact_forward_only(company: Company) -> 
     )
     customer.refresh_from_db()
     assert customer.last_contact_at == now - timedelta(days=1)
-    with pytest.raises(ArchiveError) as caught:
+    with pytest.raises(RuleError) as caught:
         interaction_record(
             policy=POLICY,
             by=alice,
@@ -304,7 +304,7 @@ def test_eng_6_interactions_move_last_contact_forward_only(company: Company) -> 
 
 
 def test_eng_6_timeline_only_inside_scope(company: Company) -> None:
-    with pytest.raises(ArchiveError) as caught:
+    with pytest.raises(RuleError) as caught:
         interaction_record(
             policy=POLICY,
             by=company.users["bob"],
@@ -402,12 +402,12 @@ def test_arc_7_merge_keeps_every_contact_follow_up_history_and_code(
 
 def test_arc_7_merge_refuses_out_of_scope_and_self(company: Company) -> None:
     a, b = company.customers["A"], company.customers["B"]
-    with pytest.raises(ArchiveError) as caught:
+    with pytest.raises(RuleError) as caught:
         from zhike.archive.services import customer_merge
 
         customer_merge(by=company.users["alice"], keep_id=a.pk, merge_id=b.pk)
     assert caught.value.code == "not_found"
-    with pytest.raises(ArchiveError):
+    with pytest.raises(RuleError):
         customer_merge(by=company.users["alice"], keep_id=a.pk, merge_id=a.pk)
 
 
@@ -466,7 +466,7 @@ def test_arc_8_linking_needs_both_customers_in_scope(company: Company) -> None:
 
 def test_arc_6_status_requires_the_policys_fields(company: Company, general_policy) -> None:
     alice = company.users["alice"]
-    with pytest.raises(ArchiveError) as caught:
+    with pytest.raises(RuleError) as caught:
         customer_create(
             by=alice,
             policy=general_policy,
@@ -477,7 +477,7 @@ def test_arc_6_status_requires_the_policys_fields(company: Company, general_poli
     customer = customer_create(
         by=alice, policy=general_policy, data={"name": "潜在公司", "phone": "13900000000"}
     )
-    with pytest.raises(ArchiveError):
+    with pytest.raises(RuleError):
         customer_update(
             policy=general_policy, by=alice, customer_id=customer.pk, data={"status": "deal"}
         )
@@ -526,7 +526,7 @@ def test_arc_3_key_person_profile_follows_the_template(company: Company, general
         ({"birthday": "五月一日"}, "profile.birthday"),
         ({"marriage": "保密"}, "profile.marriage"),
     ]:
-        with pytest.raises(ArchiveError) as caught:
+        with pytest.raises(RuleError) as caught:
             contact_add(
                 policy=general_policy,
                 by=alice,
@@ -571,7 +571,7 @@ def test_arc_5_lifecycle_transitions(
         customer.refresh_from_db()
         assert customer.status == new
     else:
-        with pytest.raises(ArchiveError) as caught:
+        with pytest.raises(RuleError) as caught:
             customer_update(
                 policy=general_policy,
                 by=company.users["alice"],
@@ -583,7 +583,7 @@ def test_arc_5_lifecycle_transitions(
 
 
 def test_arc_5_new_customers_cannot_start_blacklisted(company: Company, general_policy) -> None:
-    with pytest.raises(ArchiveError, match="黑名单"):
+    with pytest.raises(RuleError, match="黑名单"):
         customer_create(
             by=company.users["alice"],
             policy=general_policy,

@@ -4,6 +4,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from zhike.archive.models import Customer, CustomerStatus
+from zhike.errors import RuleError
 
 from .conftest import Company
 
@@ -26,11 +27,10 @@ def test_arc_5_null_for_a_required_choice_is_refused_and_nothing_changes(
 
 
 def test_arc_5_an_empty_status_is_refused_by_the_service(company: Company) -> None:
-    from zhike.archive.errors import ArchiveError
     from zhike.archive.services import customer_update
     from zhike.policy.loader import load_policy
 
-    with pytest.raises(ArchiveError, match="请选择状态") as caught:
+    with pytest.raises(RuleError, match="请选择状态") as caught:
         customer_update(
             by=company.users["alice"],
             customer_id=company.customers["A"].pk,

@@ -3,10 +3,10 @@
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from zhike.archive.errors import ArchiveError
 from zhike.archive.services import customer_update
 from zhike.audit.models import AppendOnlyError, Event
 from zhike.audit.services import events_for
+from zhike.errors import RuleError
 from zhike.policy.loader import load_policy as _load_policy
 
 from .conftest import Company
@@ -51,7 +51,7 @@ def test_audit_event_rolls_back_with_the_change(company: Company) -> None:
 
 def test_audit_refused_update_leaves_no_event(company: Company) -> None:
     customer = company.customers["A"]
-    with pytest.raises(ArchiveError):
+    with pytest.raises(RuleError):
         customer_update(
             policy=POLICY, by=company.users["alice"], customer_id=customer.pk, data={"owner": 1}
         )

@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from zhike.archive import import_jobs
-from zhike.archive.errors import ArchiveError
 from zhike.archive.models import Customer, ImportJob
+from zhike.errors import RuleError
 from zhike.policy.loader import load_policy, parse_policy
 
 from .conftest import Company
@@ -65,9 +65,9 @@ def test_imp_1_a_job_that_beats_is_not_taken_for_dead(company: Company, settings
 def test_imp_1_only_an_interrupted_job_may_run_again(company: Company) -> None:
     job = upload(company)
     run(job, commit=False)
-    with pytest.raises(ArchiveError, match="只有中断的导入可以重新运行"):
+    with pytest.raises(RuleError, match="只有中断的导入可以重新运行"):
         import_jobs.import_retry(by=company.users["alice"], job_id=str(job.pk))
-    with pytest.raises(ArchiveError, match="不存在"):
+    with pytest.raises(RuleError, match="不存在"):
         import_jobs.import_retry(by=company.users["bob"], job_id=str(job.pk))
 
 
@@ -75,7 +75,7 @@ def test_imp_1_an_upload_over_the_limit_is_refused_and_not_kept(company: Company
     settings.ZHIKE_IMPORT_MAX_BYTES = 1 << 20
     folder = Path(settings.VAR_DIR) / "imports"
     before = set(folder.glob("*"))
-    with pytest.raises(ArchiveError, match="文件超过 1 MB"):
+    with pytest.raises(RuleError, match="文件超过 1 MB"):
         import_jobs.import_upload(
             by=company.users["alice"], filename="big.csv", chunks=[b"x" * (600 << 10)] * 2
         )

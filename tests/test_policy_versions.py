@@ -11,8 +11,8 @@ from zhike.archive.errors import Conflict
 from zhike.grading.reviews import review_start
 from zhike.policy.loader import PolicyError, active_policy, load_policy
 from zhike.policy.models import PolicyVersion
+from zhike.policy.revisions.services import policy_version_submit
 from zhike.policy.selectors import version_in_force
-from zhike.policy.versions import policy_version_submit
 from zhike.workflow.approvals import ApprovalError, approval_act
 from zhike.workflow.models import ApprovalRequest
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 import zhike.converters  # noqa: F401  (registers <id:…> before the URLs below)
-from zhike.api.api import api
+from zhike.api_v1 import api
 from zhike.web import views
 
 urlpatterns = [

@@ -12,8 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from zhike.archive.errors import ArchiveError
-from zhike.workflow.approvals import ApprovalError
+from zhike.errors import RuleError
 
 logger = logging.getLogger("zhike.api")
 
@@ -102,13 +101,10 @@ def install(api: NinjaAPI) -> None:
     def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         return respond(request, 401, error_body("unauthenticated", _("请先登录或提供有效令牌")))
 
-    @api.exception_handler(ArchiveError)
-    @api.exception_handler(ApprovalError)
-    def business(request: HttpRequest, exc: ArchiveError | ApprovalError) -> HttpResponse:
+    @api.exception_handler(RuleError)
+    def business(request: HttpRequest, exc: RuleError) -> HttpResponse:
         status = STATUS_FOR_CODE.get(exc.code, 400)
-        errors = [{"field": f, "message": m} for f, m in getattr(exc, "errors", [])] or (
-            [{"field": exc.field, "message": exc.message}] if exc.field else []
-        )
+        errors = [{"field": f, "message": m} for f, m in exc.errors]
         return respond(request, status, error_body(exc.code, exc.message, errors))
 
     @api.exception_handler(Http404)

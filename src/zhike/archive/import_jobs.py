@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from zhike.errors import RuleError
 from zhike.org.models import User
 from zhike.policy.schema import Policy
 from zhike.spreadsheets import ImportFileError
@@ -107,7 +108,7 @@ def run_import_job(*, job_id: str, commit: bool, policy: Policy, now: datetime) 
             commit=commit,
             progress=progress,
         )
-    except (ImportFileError, ArchiveError) as exc:
+    except (ImportFileError, RuleError) as exc:
         ImportJob.objects.filter(pk=job_id, state=start).update(
             state=ImportJob.State.FAILED, report={"file_error": str(exc)}, ended_at=timezone.now()
         )

@@ -8,11 +8,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
+from zhike.errors import RuleError
 from zhike.jobs import enqueue
 from zhike.org.models import User
 from zhike.policy.loader import active_policy
 
-from .errors import ArchiveError
 from .import_jobs import (
     import_confirm,
     import_file_path,
@@ -50,7 +50,7 @@ def customer_import(request: HttpRequest) -> HttpResponse:
                 job = import_upload(
                     by=user, filename=upload.name or "upload", chunks=upload.chunks()
                 )
-            except ArchiveError as exc:
+            except RuleError as exc:
                 error = exc.message
             else:
                 _run(job, commit=False, size=upload.size or 0)
@@ -80,7 +80,7 @@ def import_detail(request: HttpRequest, job_id: str) -> HttpResponse:
                 job = import_retry(by=job.user, job_id=str(job.pk))
             else:
                 job = import_confirm(by=job.user, job_id=str(job.pk))
-        except ArchiveError as exc:
+        except RuleError as exc:
             messages.error(request, exc.message)
         else:
             _run(job, commit=not retry, size=import_file_path(job).stat().st_size)

@@ -21,13 +21,14 @@ from django.utils import timezone
 
 from zhike.audit.models import Event
 from zhike.db import AnyOf, bulk_load, insert_rows, reserve_ids
+from zhike.errors import RuleError
 from zhike.org.models import User
 from zhike.policy.schema import CUSTOMER_FIELDS, Policy
 from zhike.spreadsheets import Layout, ParsedRow, RowError, read_rows
 from zhike.streams import read_ahead
 
 from .coding import reserve_customer_codes
-from .errors import ArchiveError, PermissionDenied
+from .errors import PermissionDenied
 from .import_template import CHOICES, COLUMNS, REQUIRED, label_to_value
 from .models import Customer
 from .selectors import customers_for, mask_name
@@ -114,7 +115,7 @@ def _clean_row(
         return RowError(parsed.row, layout.column_of("name"), "客户名称不能为空")
     try:
         values = clean_customer_data(data)
-    except ArchiveError as exc:
+    except RuleError as exc:
         return RowError(parsed.row, layout.column_of(exc.field or "name"), exc.message)
     # The keys a row is matched by (see _match): a second row with the same key would
     # update the customer the first one creates, or within a batch create it twice.
@@ -199,7 +200,7 @@ def _match(checked: Checked, *, by: User, policy: Policy, layout: Layout) -> lis
         try:
             check_status_change(existing.status if existing else None, values.get("status"))
             check_required({**current, **values}, policy=policy)
-        except ArchiveError as exc:
+        except RuleError as exc:
             checked.errors.append(
                 RowError(row, layout.column_of(exc.field or "status"), exc.message)
             )

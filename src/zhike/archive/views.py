@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhike.api.schema import MAX_OFFSET
+from zhike.errors import RuleError
 from zhike.org.models import User
 from zhike.org.scopes import users_in_scope
 from zhike.policy.loader import active_policy
@@ -144,7 +145,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         try:  # SEC-5: the full numbers, for this page only, audited
             privacy.phone_reveal(by=user, customer_id=customer.pk)
             full_phone = True
-        except ArchiveError as exc:
+        except RuleError as exc:
             error = exc.message
     elif request.method == "POST":
         error = _post_to_tab(request, user, customer.pk, tab)
@@ -201,7 +202,7 @@ def _post_to_tab(request: HttpRequest, user: User, customer_id: int, tab: str) -
                 data=data,
                 now=timezone.now(),
             )
-    except ArchiveError as exc:
+    except RuleError as exc:
         return exc.message
     return ""
 
@@ -226,7 +227,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
             customer = services.customer_create(
                 by=user, data=form.cleaned_data, policy=active_policy()
             )
-        except ArchiveError as exc:
+        except RuleError as exc:
             _show_errors(form, exc)
         else:
             messages.success(request, _("已新建客户 %(name)s") % {"name": customer.name})
@@ -234,7 +235,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
     return render(request, "archive/customer_form.html", {"form": form, "customer": None})
 
 
-def _show_errors(form: CustomerForm, exc: ArchiveError) -> None:
+def _show_errors(form: CustomerForm, exc: RuleError) -> None:
     """Every field's error from the service on the form at once (ARC-3)."""
     for field, message in exc.errors or [("", exc.message)]:
         form.add_error(field if field in form.fields else None, message)
@@ -266,7 +267,7 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
             services.customer_update(
                 by=user, customer_id=customer.pk, data=changed, policy=active_policy()
             )
-        except ArchiveError as exc:
+        except RuleError as exc:
             _show_errors(form, exc)
         else:
             messages.success(request, _("已保存"))
@@ -327,12 +328,12 @@ def customer_merge(request: HttpRequest, customer_id: int) -> HttpResponse:
             duplicate = _access(user, found.pk)
         if duplicate is not None and duplicate.pk == keep.pk:
             raise ArchiveError(_("不能把客户合并到它自己"))
-    except (Http404, ArchiveError) as exc:
+    except (Http404, RuleError) as exc:
         error, duplicate = getattr(exc, "message", _("客户不存在或无权查看")), None
     if request.method == "POST" and duplicate is not None:
         try:
             services.customer_merge(by=user, keep_id=keep.pk, merge_id=duplicate.pk)
-        except ArchiveError as exc:
+        except RuleError as exc:
             error = exc.message
         else:
             messages.success(
@@ -373,7 +374,7 @@ def saved_views(request: HttpRequest) -> HttpResponse:
     params = {k: request.POST.get(k, "") for k in services.SAVED_VIEW_KEYS}
     try:
         view = services.saved_view_save(by=user, name=request.POST.get("name", ""), params=params)
-    except ArchiveError as exc:
+    except RuleError as exc:
         messages.error(request, exc.message)
         return redirect("customer-list")
     messages.success(request, _("已保存常用筛选:%(name)s") % {"name": view.name})

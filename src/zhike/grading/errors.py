@@ -1,9 +1,9 @@
 """Errors of the grading module; the API and views show ``message`` to the user."""
 
-from zhike.archive.errors import ArchiveError, Conflict, NotFound, PermissionDenied
+from zhike.errors import Conflict, NotFound, PermissionDenied, RuleError
 
 __all__ = ["Conflict", "GradingError", "NotFound", "PermissionDenied"]
 
 
-class GradingError(ArchiveError):
+class GradingError(RuleError):
     """A grading operation was refused (wrong state, unknown grade, quota full…)."""

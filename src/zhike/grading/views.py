@@ -13,8 +13,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhike.archive.errors import ArchiveError
 from zhike.archive.selectors import access_customer
+from zhike.errors import RuleError
 from zhike.org.models import User
 from zhike.org.scopes import visible_to
 from zhike.policy.grading_schema import RULED_AXES
@@ -170,14 +170,14 @@ def customer_grading(request: HttpRequest, customer_id: int) -> HttpResponse:
     policy = active_policy()
     try:
         customer = access_customer(user, customer_id)
-    except ArchiveError:
+    except RuleError:
         raise Http404 from None
     error = ""
     if request.method == "POST":
         try:
             _act(request, user, customer.pk, policy)
             return redirect("customer-grading", customer_id=customer.pk)
-        except ArchiveError as exc:
+        except RuleError as exc:
             error = exc.message
         except ValueError:
             error = _("请检查日期(如 2026-03-01)和数字的格式")
@@ -315,7 +315,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
                     by=user, policy=active_policy(), period_end=period_end, now=timezone.now()
                 )
                 return redirect("review-detail", review_id=review.pk)
-            except ArchiveError as exc:
+            except RuleError as exc:
                 error = exc.message
     return render(
         request,
@@ -351,7 +351,7 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
                     comment=request.POST.get("comment", ""),
                 )
             return redirect(request.get_full_path())
-        except (ArchiveError, ValueError) as exc:
+        except (RuleError, ValueError) as exc:
             error = getattr(exc, "message", str(exc))
     policy = Policy.model_validate(review.policy)
     show = request.GET.get("show", "changed")
@@ -436,7 +436,7 @@ def admission_attachment(request: HttpRequest, check_id: int) -> FileResponse:
         raise Http404
     try:
         access_customer(user, check.customer_id)
-    except ArchiveError:
+    except RuleError:
         raise Http404 from None
     name = Path(check.attachment.name or "evidence").name
     return FileResponse(check.attachment.open("rb"), as_attachment=True, filename=name)

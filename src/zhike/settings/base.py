@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "zhike.org",
     "zhike.policy",
     "zhike.workflow",
+    "zhike.policy.revisions",
     "zhike.archive",
     "zhike.trade",
     "zhike.grading",

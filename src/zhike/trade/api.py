@@ -12,8 +12,8 @@ from ninja.responses import Status
 from pydantic import ConfigDict
 
 from zhike.api.schema import Id, In, PageQuery
-from zhike.archive.errors import PermissionDenied
 from zhike.archive.selectors import access_customer
+from zhike.errors import PermissionDenied
 from zhike.org.models import User
 from zhike.policy.loader import active_policy
 

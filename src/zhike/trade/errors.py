@@ -1,7 +1,7 @@
 """Errors of the trade ledger; the API and views show ``message`` to the user."""
 
-from zhike.archive.errors import ArchiveError
+from zhike.errors import RuleError
 
 
-class TradeError(ArchiveError):
+class TradeError(RuleError):
     """A ledger entry was refused (bad amounts, a customer who may not trade…)."""

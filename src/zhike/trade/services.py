@@ -8,11 +8,11 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
-from zhike.archive.errors import Conflict, PermissionDenied
 from zhike.archive.models import Customer
 from zhike.archive.selectors import access_customer
 from zhike.audit.services import record
 from zhike.db import unique_or
+from zhike.errors import Conflict, PermissionDenied
 from zhike.org.models import User
 from zhike.policy.schema import Policy
 

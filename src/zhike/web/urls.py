@@ -4,7 +4,7 @@ from django.urls import path
 from zhike.archive import import_views
 from zhike.archive import views as archive_views
 from zhike.grading import views as grading_views
-from zhike.policy import views as policy_views
+from zhike.policy.revisions import views as policy_views
 from zhike.trade import views as trade_views
 from zhike.workflow import views as workflow_views
 

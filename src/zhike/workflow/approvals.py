@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from zhike.audit.services import record
 from zhike.deferred import Deferred, deferred, stored_text, stored_title
+from zhike.errors import RuleError
 from zhike.org.models import User
 from zhike.org.selectors import people_with_role
 from zhike.policy.schema import ApprovalKind, Policy
@@ -33,13 +34,8 @@ from .selectors import absent_colleagues_of
 Action = Literal["approve", "reject", "return"]
 
 
-class ApprovalError(Exception):
-    code = "invalid"
-
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class ApprovalError(RuleError):
+    """An approval operation was refused (unknown kind, wrong state, not the approver…)."""
 
 
 class ApprovalForbidden(ApprovalError):

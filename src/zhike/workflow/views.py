@@ -9,11 +9,12 @@ from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.translation import pgettext_lazy
 
+from zhike.errors import RuleError
 from zhike.org.models import User
 from zhike.policy.loader import active_policy
 
 from . import selectors
-from .approvals import ApprovalError, approval_act, approval_resubmit
+from .approvals import approval_act, approval_resubmit
 from .calendar import days_off_and_workdays, holiday_name, official_data_years
 from .models import ApprovalRequest, ApprovalState, CalendarOverride, StepState
 
@@ -79,7 +80,7 @@ def approval_detail(request: HttpRequest, request_id: int) -> HttpResponse:
                     policy=active_policy(),
                     now=timezone.now(),
                 )
-        except ApprovalError as exc:
+        except RuleError as exc:
             error = exc.message
         approval.refresh_from_db()
     context = _detail_context(user, approval, error)

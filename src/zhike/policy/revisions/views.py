@@ -8,12 +8,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zhike.errors import RuleError
 from zhike.org.models import User
-from zhike.workflow.approvals import ApprovalError
 
-from .loader import PolicyError, active_policy
-from .models import PolicyVersion
-from .versions import may_revise, policy_text_in_force, policy_version_submit
+from ..loader import PolicyError, active_policy
+from ..models import PolicyVersion
+from .services import may_revise, policy_text_in_force, policy_version_submit
 
 MAX_UPLOAD = 500_000  # bytes: a policy file is a few kilobytes
 
@@ -40,7 +40,7 @@ def policy_page(request: HttpRequest) -> HttpResponse:
             except PolicyError as exc:
                 context["problems"] = exc.problems
                 error = _("管理制度文件无效,请按下列问题修改后重新提交:")
-            except ApprovalError as exc:
+            except RuleError as exc:
                 error = exc.message
             else:
                 messages.success(

@@ -5,7 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
-from zhike.org.tokens import user_for_token
+from .tokens import user_for_token
 
 
 class BearerToken(HttpBearer):

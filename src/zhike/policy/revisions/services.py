@@ -1,6 +1,9 @@
-"""Policy versions (POL-3): a revised policy is submitted as TOML, validated, approved
+"""Policy revisions (POL-3): a revised policy is submitted as TOML, validated, approved
 through the workflow core's ``policy_change`` chain, and in force from its effective date.
-"""
+
+This app sits above workflow, the rest of the policy package below it: workflow reads the
+policy (schema, loader) and a revision goes through workflow's approvals, so the two halves
+are two apps and neither app imports the other back."""
 
 from datetime import date, datetime
 
@@ -8,18 +11,18 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhike.archive.errors import Conflict, PermissionDenied
 from zhike.audit.services import record
 from zhike.db import unique_or
 from zhike.deferred import deferred
+from zhike.errors import Conflict, PermissionDenied
 from zhike.org.models import User
 from zhike.workflow.approvals import ApprovalError, approval_submit
 from zhike.workflow.models import ApprovalRequest
 
-from .loader import active_policy, configured_policy_text, parse_policy
-from .models import PolicyVersion
-from .schema import Policy
-from .selectors import version_in_force
+from ..loader import active_policy, configured_policy_text, parse_policy
+from ..models import PolicyVersion
+from ..schema import Policy
+from ..selectors import version_in_force
 
 APPROVAL_KIND = "policy_change"
 

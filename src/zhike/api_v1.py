@@ -1,4 +1,6 @@
-"""The REST API at /api/v1: one NinjaAPI, one router per domain app."""
+"""The REST API at /api/v1: one NinjaAPI, one router per domain app. It sits above the
+apps (as urls.py does); zhike.api is the toolkit the apps' routers share and imports no
+app."""
 
 from typing import Any
 
@@ -7,16 +9,16 @@ from django.http import HttpRequest
 from ninja.renderers import BaseRenderer
 
 import zhike.converters  # noqa: F401  (<id:…> in the routers' paths)
+from zhike.api import errors
+from zhike.api.openapi import DocumentedErrorsAPI
 from zhike.archive.api import router as customers_router
 from zhike.grading.api import router as grading_router
 from zhike.org.api import router as auth_router
+from zhike.org.api_auth import API_AUTH
 from zhike.policy.api import router as policy_router
+from zhike.policy.revisions.api import router as policy_versions_router
 from zhike.trade.api import router as trade_router
 from zhike.workflow.api import approvals_router, inbox_router
-
-from . import errors
-from .auth import API_AUTH
-from .openapi import DocumentedErrorsAPI
 
 
 class Utf8JSONRenderer(BaseRenderer):
@@ -47,3 +49,4 @@ api.add_router("/approvals", approvals_router)
 api.add_router("/trade", trade_router)
 api.add_router("/grading", grading_router)
 api.add_router("/policy", policy_router)
+api.add_router("/policy/versions", policy_versions_router)
