@@ -3,6 +3,8 @@ operation; the API (api.errors) and the views translate them. Each app subclasse
 ``RuleError`` for its own (ArchiveError, GradingError, TradeError, ApprovalError…), so that
 no app imports another only for its errors."""
 
+from typing import Self
+
 from django.utils.translation import gettext_lazy as _
 
 
@@ -25,7 +27,7 @@ class RuleError(Exception):
         self.errors = errors if errors is not None else ([(field, message)] if field else [])
 
     @classmethod
-    def of_fields(cls, errors: list[tuple[str, str]]) -> "RuleError":
+    def of_fields(cls, errors: list[tuple[str, str]]) -> Self:
         """One error for several fields; its message and field are the first one's."""
         field, message = errors[0]
         return cls(message, field=field, errors=errors)

@@ -11,8 +11,9 @@ class GradingConfig(AppConfig):
         from zhike.policy.loader import active_policy
         from zhike.trade.trading import register_trade_guard
         from zhike.workflow.approvals import ApprovalHandler, register_approval_handler
+        from zhike.workflow.selectors import register_inbox_priority
 
-        from . import blacklist, promotions, reviews, services
+        from . import blacklist, promotions, reviews, selectors, services
         from .admission import admission_guard
 
         register_approval_handler(
@@ -47,3 +48,5 @@ class GradingConfig(AppConfig):
         )
         register_trade_guard(admission_guard)
         register_merge_hook(services.move_grading)
+        # The inbox puts the items of more important customers first (GRD-10).
+        register_inbox_priority(selectors.customer_priority)

@@ -3,8 +3,10 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import QuerySet
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Case, Expression, OuterRef, QuerySet, Subquery, When
 
+from zhike.archive.models import Customer
 from zhike.archive.selectors import access_customer
 from zhike.org.models import User
 from zhike.org.scopes import visible_to
@@ -14,6 +16,17 @@ from zhike.trade.metrics import CustomerFigures, Period, customer_figures
 
 from .models import Assessment, GradeChange, Review, ReviewLine, Standing
 from .rules import GradeResult, grade_for, levels_met
+
+
+def customer_priority(
+    *, content_type: str = "content_type", object_id: str = "object_id"
+) -> Expression:
+    """GRD-10's treatment priority (1 first) of the customer a deadline is about, as an
+    expression over the deadline's generic reference (content_type, object_id); NULL for rows about
+    something else or about a customer without a grade. Workflow orders its inbox by it."""
+    customer_type = ContentType.objects.get_for_model(Customer)
+    of_customer = Standing.objects.filter(customer_id=OuterRef("object_id")).values("priority")
+    return Case(When(content_type_id=customer_type.pk, then=Subquery(of_customer[:1])))
 
 
 def review_period(policy: Policy, period_end: date) -> Period:

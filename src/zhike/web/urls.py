@@ -6,6 +6,7 @@ from zhike.archive import views as archive_views
 from zhike.grading import views as grading_views
 from zhike.policy.revisions import views as policy_views
 from zhike.trade import views as trade_views
+from zhike.workflow import inbox_views
 from zhike.workflow import views as workflow_views
 
 from . import views
@@ -51,6 +52,11 @@ urlpatterns = [
     path("grading/treatment/", grading_views.treatment_matrix, name="treatment-matrix"),
     path("grading/blacklist/", grading_views.blacklist_page, name="blacklist"),
     path("grading/reviews/<id:review_id>/", grading_views.review_detail, name="review-detail"),
+    path("notices/", inbox_views.notices_page, name="notices"),
+    path("notices/read-all/", inbox_views.notices_read_all, name="notices-read-all"),
+    path("notices/<id:notice_id>/", inbox_views.notice_open, name="notice-open"),
+    path("todos/", inbox_views.todo_create, name="todo-create"),
+    path("todos/<id:todo_id>/done/", inbox_views.todo_close, name="todo-done"),
     path("approvals/", workflow_views.approvals_page, name="approvals"),
     path("approvals/<id:request_id>/", workflow_views.approval_detail, name="approval-detail"),
     path("calendar/", workflow_views.calendar_page, name="calendar"),

@@ -6,15 +6,18 @@ from typing import Literal
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
 from pydantic import ConfigDict
 
-from zhike.api.schema import In
+from zhike.api.schema import In, PageQuery
 from zhike.org.models import User
 from zhike.policy.loader import active_policy
 
 from . import selectors
 from .approvals import approval_act, approval_resubmit
 from .models import ApprovalRequest, ApprovalStep, Deadline, Notice
+from .notices import notice_mark_read, notices_mark_all_read
+from .todos import todo_add, todo_done
 
 inbox_router = Router(tags=["inbox"])
 approvals_router = Router(tags=["approvals"])
@@ -27,6 +30,7 @@ class DeadlineOut(Schema):
     due_at: datetime
     escalation_level: int
     beyond_calendar_data: bool
+    personal: bool = Field(description="a personal to-do (closes by hand); else a rule's item")
 
 
 class WaitingOut(Schema):
@@ -45,6 +49,7 @@ class NoticeOut(Schema):
     body: str
     link: str
     created_at: datetime
+    read_at: datetime | None
 
 
 class Counts(Schema):
@@ -70,6 +75,7 @@ def _deadline(d: Deadline) -> dict:
         "due_at": d.due_at,
         "escalation_level": d.escalation_level,
         "beyond_calendar_data": d.beyond_calendar_data,
+        "personal": d.is_personal,
     }
 
 
@@ -93,6 +99,7 @@ def _notice(n: Notice) -> dict:
         "body": n.display_body,
         "link": n.link,
         "created_at": n.created_at,
+        "read_at": n.read_at,
     }
 
 
@@ -114,15 +121,59 @@ def inbox(request: HttpRequest) -> dict:
     }
 
 
+@inbox_router.get("/notices", response=list[NoticeOut], summary="我的通知(全部,新的在前)")
+def list_notices(request: HttpRequest, page: Query[PageQuery]) -> list[dict]:
+    user: User = request.user  # type: ignore[assignment]
+    rows = selectors.notices_of(user)[page.window]
+    return [_notice(n) for n in rows]
+
+
 @inbox_router.post("/notices/{id:notice_id}/read", response=NoticeOut, summary="标记已读")
 def mark_read(request: HttpRequest, notice_id: int) -> dict:
-    from .notices import notice_mark_read
-
     user: User = request.user  # type: ignore[assignment]
     notice = notice_mark_read(user=user, notice_id=notice_id, now=timezone.now())
     if notice is None:
         raise Http404
     return _notice(notice)
+
+
+class MarkedOut(Schema):
+    marked: int
+
+
+@inbox_router.post("/notices/read-all", response=MarkedOut, summary="全部已读")
+def mark_all_read(request: HttpRequest) -> dict:
+    user: User = request.user  # type: ignore[assignment]
+    return {"marked": notices_mark_all_read(user=user, now=timezone.now())}
+
+
+class TodoIn(In):
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(max_length=200, description="待办事项")
+    due_at: datetime = Field(description="到期时间(带时区,如 2026-12-01T18:00:00+08:00)")
+
+
+@inbox_router.post("/todos", response={201: DeadlineOut}, summary="新建个人待办")
+def add_todo(request: HttpRequest, payload: TodoIn) -> Status:
+    user: User = request.user  # type: ignore[assignment]
+    todo = todo_add(
+        by=user,
+        title=payload.title,
+        due_at=payload.due_at,
+        now=timezone.now(),
+        policy=active_policy(),
+    )
+    return Status(201, _deadline(todo))
+
+
+@inbox_router.post(
+    "/todos/{id:todo_id}/done",
+    response=DeadlineOut,
+    summary="完成个人待办(规则产生的事项须办理相应业务)",
+)
+def finish_todo(request: HttpRequest, todo_id: int) -> dict:
+    user: User = request.user  # type: ignore[assignment]
+    return _deadline(todo_done(by=user, todo_id=todo_id, now=timezone.now()))
 
 
 class StepOut(Schema):

@@ -28,6 +28,7 @@ from zhike.policy.schema import ApprovalKind, Policy
 
 from .deadlines import deadline_open, deadlines_close
 from .models import ApprovalRequest, ApprovalState, ApprovalStep, Notice, StepState
+from .notices import notices_about_settled
 from .notify import notify_many
 from .selectors import absent_colleagues_of
 
@@ -124,12 +125,15 @@ def _activate(
             subject=step,
             link=_link(request),
         )
+    step_type = ContentType.objects.get_for_model(ApprovalStep)
     notify_many(
         [
             Notice(
                 recipient=p,
                 kind="approval.waiting",
                 link=_link(request),
+                content_type=step_type,
+                object_id=step.pk,
                 **stored_title(deferred("待您审批:%(title)s", title=request.title_source)),
                 **stored_text(
                     "body",
@@ -220,6 +224,8 @@ def approval_act(
     step.comment, step.acted_at = comment, now
     step.save()
     deadlines_close(subject=step, now=now)
+    # The other candidates' "待您审批" notices are moot once anyone decided the step.
+    notices_about_settled(subject=step, now=now)
     record(
         request,
         f"approval.{action}",

@@ -26,13 +26,25 @@ class Notice(DeferredTitle):
     body = models.TextField(_("内容"), blank=True)
     body_text = models.JSONField(null=True, blank=True, editable=False)
     link = models.CharField(_("链接"), max_length=300, blank=True)
+    # What the notice is about (an approval step, …): deciding it marks the notice read.
+    content_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    object_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("通知")
         verbose_name_plural = _("通知")
-        indexes = [models.Index(fields=["recipient", "read_at", "-id"])]
+        indexes = [
+            models.Index(fields=["recipient", "read_at", "-id"]),
+            models.Index(
+                fields=["content_type", "object_id"],
+                condition=models.Q(read_at__isnull=True),
+                name="notice_unread_about",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.display_title
@@ -210,6 +222,10 @@ class DeadlineState(models.TextChoices):
     CANCELLED = "cancelled", _("已取消")
 
 
+# The rule of a person's own to-do (workflow.todos): closed by hand, never escalated.
+PERSONAL_RULE = "personal"
+
+
 class Deadline(DeferredTitle):
     """期限 — something a person must do by a moment; overdue ones escalate (SRV-5, NTF-1).
 
@@ -262,6 +278,10 @@ class Deadline(DeferredTitle):
 
     def __str__(self) -> str:
         return self.display_title
+
+    @property
+    def is_personal(self) -> bool:
+        return self.rule == PERSONAL_RULE
 
     def is_overdue(self, now: datetime) -> bool:
         return self.state == DeadlineState.OPEN and self.due_at < now

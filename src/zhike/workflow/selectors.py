@@ -1,11 +1,12 @@
 """Reads of the workflow core: calendars, the inbox, approvals waiting for a person."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Expression, F, Q, QuerySet
 
 from zhike.db import CountOf
 from zhike.org.models import Department, User
@@ -112,9 +113,28 @@ class Inbox:
     unread_count: int
 
 
+# The treatment priority of the customer an inbox item is about (GRD-10): an expression
+# over the deadline's row, registered by the grading app (workflow cannot know grades).
+_priority: Callable[[], Expression] | None = None
+
+
+def register_inbox_priority(expression: Callable[[], Expression]) -> None:
+    global _priority
+    _priority = expression
+
+
 def inbox_for(user: User, *, now: datetime, limit: int = 20) -> Inbox:
-    """NTF-1: a person's overdue and due items, approvals waiting and unread notices."""
-    open_items = Deadline.objects.filter(assignee=user, state=DeadlineState.OPEN).order_by("due_at")
+    """NTF-1: a person's overdue and due items, approvals waiting and unread notices.
+
+    Items about more important customers come first (the registered priority, 1 first),
+    then by due time."""
+    open_items = Deadline.objects.filter(assignee=user, state=DeadlineState.OPEN)
+    if _priority is not None:
+        open_items = open_items.annotate(customer_priority=_priority()).order_by(
+            F("customer_priority").asc(nulls_last=True), "due_at", "id"
+        )
+    else:
+        open_items = open_items.order_by("due_at", "id")
     return Inbox(
         overdue=list(open_items.filter(due_at__lt=now)[:limit]),
         due=list(open_items.filter(due_at__gte=now)[:limit]),
@@ -155,3 +175,8 @@ def navigation_badges(user: User, *, now: datetime) -> Badges:
         .get()
     )
     return Badges(inbox=counts["overdue"] + counts["unread"], approvals=counts["waiting"])
+
+
+def notices_of(user: User) -> QuerySet[Notice]:
+    """All of a person's notices, newest first (the notices page pages through them)."""
+    return Notice.objects.filter(recipient=user).order_by("-id")
