@@ -234,13 +234,18 @@ def test_api_contacts_and_interactions_round_trip(company: Company) -> None:
     assert added.status_code == 201
     assert added.json()["phone"] == "13800005555"
     logged = api.post(
-        f"/api/v1/customers/{target.pk}/interactions",
-        {"kind": "visit", "content": "拜访并演示", "next_step": "报价"},
+        "/api/v1/follow-ups",
+        {
+            "customer_id": target.pk,
+            "kind": "visit",
+            "content": "拜访并演示新品",
+            "next_step": "报价",
+        },
         content_type=JSON,
     )
     assert logged.status_code == 201 and logged.json()["kind_label"] == "拜访"
-    timeline = api.get(f"/api/v1/customers/{target.pk}/interactions").json()
-    assert [i["content"] for i in timeline] == ["拜访并演示"]
+    timeline = api.get(f"/api/v1/follow-ups?customer_id={target.pk}").json()
+    assert [i["content"] for i in timeline] == ["拜访并演示新品"]
     detail = api.get(f"/api/v1/customers/{target.pk}").json()
     assert detail["last_contact_at"] is not None
     bad = api.post(

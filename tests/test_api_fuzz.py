@@ -94,8 +94,13 @@ def test_api_ids_beyond_64_bits_and_negative_offsets_are_4xx(company: Company) -
     assert api.get("/api/v1/trade/orders?offset=-1").status_code == 400
     assert api.get(f"/api/v1/trade/orders?customer_id={2**63}").status_code == 400
     naive = api.post(
-        f"/api/v1/customers/{company.customers['A'].pk}/interactions",
-        {"kind": "call", "content": "x", "occurred_at": "2026-01-01T09:00:00"},
+        "/api/v1/follow-ups",
+        {
+            "customer_id": company.customers["A"].pk,
+            "kind": "call",
+            "content": "x",
+            "occurred_at": "2026-01-01T09:00:00",
+        },
         content_type="application/json",
     )
     assert naive.status_code == 400

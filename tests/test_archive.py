@@ -14,7 +14,6 @@ from zhike.archive.services import (
     contact_add,
     customer_create,
     customer_update,
-    interaction_record,
 )
 from zhike.archive.validators import (
     USCC_CHARSET,
@@ -24,6 +23,7 @@ from zhike.archive.validators import (
     normalize_uscc,
     uscc_check_char,
 )
+from zhike.engagement.services import follow_up_record
 from zhike.errors import RuleError
 from zhike.policy.loader import load_policy as _load_policy
 
@@ -271,46 +271,46 @@ def test_eng_6_interactions_move_last_contact_forward_only(company: Company) -> 
     now = timezone.now()
     customer = company.customers["A"]
     alice = company.users["alice"]
-    interaction_record(
+    follow_up_record(
         policy=POLICY,
         by=alice,
         customer_id=customer.pk,
         now=now,
-        data={
+        **{
             "kind": "visit",
             "content": "上门拜访,介绍新品",
             "next_step": "寄样品",
             "occurred_at": now - timedelta(days=1),
         },
     )
-    interaction_record(
+    follow_up_record(
         policy=POLICY,
         by=alice,
         customer_id=customer.pk,
         now=now,
-        data={"kind": "call", "content": "补记上周的电话", "occurred_at": now - timedelta(days=7)},
+        **{"kind": "call", "content": "补记上周的电话", "occurred_at": now - timedelta(days=7)},
     )
     customer.refresh_from_db()
     assert customer.last_contact_at == now - timedelta(days=1)
     with pytest.raises(RuleError) as caught:
-        interaction_record(
+        follow_up_record(
             policy=POLICY,
             by=alice,
             customer_id=customer.pk,
             now=now,
-            data={"kind": "call", "content": ""},
+            **{"kind": "call", "content": ""},
         )
     assert caught.value.field == "content"
 
 
 def test_eng_6_timeline_only_inside_scope(company: Company) -> None:
     with pytest.raises(RuleError) as caught:
-        interaction_record(
+        follow_up_record(
             policy=POLICY,
             by=company.users["bob"],
             customer_id=company.customers["A"].pk,
             now=timezone.now(),
-            data={"kind": "call", "content": "x"},
+            **{"kind": "call", "content": "x"},
         )
     assert caught.value.code == "not_found"
 
@@ -372,12 +372,12 @@ def test_arc_7_merge_keeps_every_contact_follow_up_history_and_code(
         ),
     )
     contact_add(policy=POLICY, by=alice, customer_id=duplicate.pk, data={"name": "解先生"})
-    interaction_record(
+    follow_up_record(
         policy=POLICY,
         by=alice,
         customer_id=duplicate.pk,
         now=timezone.now(),
-        data={"kind": "visit", "content": "首次拜访"},
+        **{"kind": "visit", "content": "首次拜访,介绍产品"},
     )
     api = company.api("alice")
     merged = api.post(
@@ -390,7 +390,7 @@ def test_arc_7_merge_keeps_every_contact_follow_up_history_and_code(
     assert keep.address == "长安区中山路 1 号"  # filled from the duplicate
     assert keep.phone == "031185551234"  # its own phone is kept, not overwritten
     assert [c.name for c in keep.contacts.all()] == ["解先生"]
-    assert keep.interactions.count() == 1 and keep.last_contact_at is not None
+    assert keep.follow_ups.count() == 1 and keep.last_contact_at is not None
     # The old code still finds the kept customer; the duplicate is gone from lists.
     assert found(company, "alice", duplicate.code.lower()) == {"河北纪元光电有限公司"}
     assert api.get(f"/api/v1/customers/{duplicate.pk}").status_code == 404
@@ -598,21 +598,21 @@ def test_arc_6_important_interaction_obliges_the_owner_to_update(
 
     alice, target = company.users["alice"], company.customers["A"]
     now = timezone.now()
-    interaction_record(
+    follow_up_record(
         policy=general_policy,
         by=alice,
         customer_id=target.pk,
         now=now,
-        data={"kind": "call", "content": "电话问候"},
+        **{"kind": "call", "content": "电话问候"},
     )
     assert not Deadline.objects.exists()  # a call is not an important interaction here
     for _ in range(2):
-        interaction_record(
+        follow_up_record(
             policy=general_policy,
             by=alice,
             customer_id=target.pk,
             now=now,
-            data={"kind": "visit", "content": "上门拜访,客户提出新需求"},
+            **{"kind": "visit", "content": "上门拜访,客户提出新需求"},
         )
     deadline = Deadline.objects.get(rule="data_update")  # once, not twice
     assert deadline.assignee == alice and deadline.state == "open"

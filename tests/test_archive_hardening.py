@@ -146,15 +146,15 @@ def test_arc_list_bad_page_owner_and_saved_view_ids_are_not_server_errors(
     assert client.post("/customers/views/", {"delete": str(10**30)}).status_code == 302
 
 
-@pytest.mark.parametrize("next_date", ["2026-13-45", "abc"])
-def test_eng_6_a_bad_next_date_is_said_on_the_form(company: Company, next_date: str) -> None:
-    from zhike.archive.models import Interaction
+@pytest.mark.parametrize("next_at", ["2026-13-45", "abc", "2026-12-01T25:00"])
+def test_eng_6_a_bad_next_time_is_said_on_the_form(company: Company, next_at: str) -> None:
+    from zhike.engagement.models import FollowUp
 
     customer = company.customers["A"]
     page = company.client("alice").post(
-        f"/customers/{customer.pk}/?tab=timeline",
-        {"kind": "call", "content": "电话", "next_date": next_date},
+        f"/customers/{customer.pk}/follow-ups/",
+        {"kind": "call", "content": "电话", "next_at": next_at},
     )
     assert page.status_code == 200
-    assert "日期格式应为 YYYY-MM-DD" in page.text
-    assert not Interaction.objects.filter(customer=customer).exists()
+    assert "时间格式应为 2026-12-01 09:30" in page.text
+    assert not FollowUp.objects.filter(customer=customer).exists()

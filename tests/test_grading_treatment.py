@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
-from zhike.archive.services import interaction_record
+from zhike.engagement.services import follow_up_record
 from zhike.grading.models import Standing
 from zhike.grading.treatment import (
     refresh_priorities,
@@ -57,10 +57,10 @@ def test_grd_10_revisit_deadlines_each_period(company: Company, manufacturer) ->
     assert created == 3
     assert schedule_revisits(policy=manufacturer, today=today) == 0  # idempotent
     # The manager's visit closes the manager's revisit, not the vice president's.
-    interaction_record(
+    follow_up_record(
         by=company.users["mgr"],
         customer_id=customer.pk,
-        data={"kind": "visit", "content": "季度回访,了解明年采购计划"},
+        **{"kind": "visit", "content": "季度回访,了解明年采购计划"},
         now=timezone.now(),
         policy=manufacturer,
     )

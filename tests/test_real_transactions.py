@@ -54,6 +54,7 @@ CALLED_INSIDE_A_TRANSACTION = {
     ("grading/reviews.py", "_locked_review"),  # review_adjust, review_submit
     ("archive/services.py", "customer_set_blacklisted"),  # blacklist handlers
     ("archive/coding.py", "reserve_customer_codes"),  # checks in_atomic_block itself
+    ("engagement/services.py", "_own_planned"),  # follow_up_complete, follow_up_cancel
 }
 
 

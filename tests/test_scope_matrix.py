@@ -5,8 +5,10 @@ E: carol/east, P: unowned pool customer without department):
 """
 
 import pytest
+from django.utils import timezone
 
 from zhike.org.models import User
+from zhike.policy.loader import load_policy
 
 from .conftest import Company
 
@@ -151,12 +153,16 @@ def test_org_2_unauthenticated_api_is_401(company: Company) -> None:
 
 @pytest.mark.parametrize("customer", CUSTOMERS)
 @pytest.mark.parametrize("persona", PERSONAS)
-@pytest.mark.parametrize("part", ["contacts", "interactions"])
+@pytest.mark.parametrize("part", ["contacts", "follow-ups"])
 def test_org_2_contacts_and_timeline_follow_the_scope(
     company: Company, persona: str, customer: str, part: str
 ) -> None:
     target = company.customers[customer]
-    response = company.api(persona).get(f"/api/v1/customers/{target.pk}/{part}")
+    url = {
+        "contacts": f"/api/v1/customers/{target.pk}/contacts",
+        "follow-ups": f"/api/v1/follow-ups?customer_id={target.pk}",
+    }[part]
+    response = company.api(persona).get(url)
     assert response.status_code == (200 if customer in VISIBLE[persona] else 404)
 
 
@@ -165,7 +171,7 @@ def test_org_2_contacts_and_timeline_follow_the_scope(
 FOLLOW_UP = CAN_CHANGE
 PROPOSE_BLACKLIST = CAN_CHANGE
 WRITES = {
-    "interactions": (FOLLOW_UP, {"kind": "call", "content": "电话回访"}),
+    "follow-ups": (FOLLOW_UP, {"kind": "call", "content": "电话回访客户"}),
     "contacts": (CAN_CHANGE, {"name": "王经理", "phone": "13912345678"}),
 }
 
@@ -176,14 +182,18 @@ WRITES = {
 def test_org_2_writes_need_the_right_and_the_scope(
     company: Company, persona: str, customer: str, part: str
 ) -> None:
-    from zhike.archive.models import Contact, Interaction
+    from zhike.archive.models import Contact
+    from zhike.engagement.models import FollowUp
 
     allowed, body = WRITES[part]
     target = company.customers[customer]
-    model = Interaction if part == "interactions" else Contact
-    response = company.api(persona).post(
-        f"/api/v1/customers/{target.pk}/{part}", body, content_type="application/json"
+    model = FollowUp if part == "follow-ups" else Contact
+    url, body = (
+        ("/api/v1/follow-ups", {**body, "customer_id": target.pk})
+        if part == "follow-ups"
+        else (f"/api/v1/customers/{target.pk}/contacts", body)
     )
+    response = company.api(persona).post(url, body, content_type="application/json")
     target.refresh_from_db()
     if customer not in VISIBLE[persona]:
         assert response.status_code == 404
@@ -194,7 +204,7 @@ def test_org_2_writes_need_the_right_and_the_scope(
         assert response.status_code == 201
     written = model.objects.filter(customer=target).exists()
     assert written == (customer in VISIBLE[persona] and persona in allowed)
-    if part == "interactions":
+    if part == "follow-ups":
         assert (target.last_contact_at is not None) == written
 
 
@@ -228,5 +238,40 @@ def test_org_2_the_timeline_form_shows_only_to_who_may_record(
     target = company.customers["A"]
     if "A" not in VISIBLE[persona]:
         return
-    page = company.client(persona).get(f"/customers/{target.pk}/?tab=timeline")
-    assert ("记录跟进" in page.text) == (persona in FOLLOW_UP)
+    page = company.client(persona).get(f"/customers/{target.pk}/follow-ups/")
+    assert page.status_code == 200
+    assert ('name="content"' in page.text) == (persona in FOLLOW_UP)
+    # ... and a post without the right saves nothing.
+    company.client(persona).post(
+        f"/customers/{target.pk}/follow-ups/", {"kind": "call", "content": "电话回访客户"}
+    )
+    assert target.follow_ups.exists() == (persona in FOLLOW_UP)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_org_2_follow_up_pages_outside_the_scope_are_not_found(
+    company: Company, persona: str
+) -> None:
+    from zhike.engagement.services import follow_up_record
+
+    target = company.customers["A"]
+    visit = follow_up_record(
+        by=company.users["alice"],
+        customer_id=target.pk,
+        kind="visit",
+        content="上门拜访,介绍新品",
+        now=timezone.now(),
+        policy=load_policy("general"),
+    )
+    client, api = company.client(persona), company.api(persona)
+    visible = "A" in VISIBLE[persona]
+    assert client.get(f"/customers/{target.pk}/follow-ups/").status_code == (
+        200 if visible else 404
+    )
+    assert client.get(f"/follow-ups/{visit.pk}/").status_code == (200 if visible else 404)
+    assert api.get(f"/api/v1/follow-ups/{visit.pk}").status_code == (200 if visible else 404)
+    report = api.post(
+        f"/api/v1/follow-ups/{visit.pk}/report", {"summary": "别人的拜访"}, "application/json"
+    )
+    # Only the visit's own author reports it: everyone else is refused or told it is missing.
+    assert report.status_code == (201 if persona == "alice" else 403 if visible else 404)

@@ -4,7 +4,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from zhike.archive.models import Customer, Interaction
+from zhike.archive.models import Customer
+from zhike.engagement.models import FollowUp
 
 from .conftest import Company
 
@@ -16,7 +17,7 @@ def test_seed_makes_searchable_customers_spread_over_salespeople(company: Compan
     assert Customer.objects.count() == before + 300 == before + seeded.count()
     owners = set(seeded.values_list("owner__username", flat=True))
     assert {"alice", "bob", "carol"} <= owners
-    assert Interaction.objects.count() == 300  # one follow-up each at --interactions 1
+    assert FollowUp.objects.count() == 300  # one follow-up each at --interactions 1
     sample = seeded.filter(customer_type="enterprise").first()
     assert sample is not None
     response = company.api("gm").get("/api/v1/customers", {"q": sample.code})

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from zhike.archive.models import Customer
+from zhike.engagement.services import follow_up_record
 from zhike.policy.loader import load_policy as _load_policy
 
 from .conftest import Company
@@ -206,12 +207,15 @@ def test_arc_360_page_tabs_contacts_and_timeline(company: Company) -> None:
         url + "?tab=contacts", {"name": "甲", "phone": "123"}, headers={"HX-Request": "true"}
     )
     assert "电话号码" in bad.text
+    tab = client.get(url + "?tab=timeline", headers={"HX-Request": "true"}).text
+    assert f'hx-get="/customers/{target.pk}/follow-ups/"' in tab
     logged = client.post(
-        url + "?tab=timeline",
+        f"/customers/{target.pk}/follow-ups/",
         {"kind": "call", "content": "电话回访", "next_step": "下周拜访"},
         headers={"HX-Request": "true"},
     )
-    assert "电话回访" in logged.text and "下周拜访" in logged.text
+    assert logged.text.lstrip().startswith('<div id="follow-ups">')
+    assert "电话回访" in logged.text and "下周拜访" in logged.text and "已记录跟进" in logged.text
     history = client.get(url + "?tab=history").text
     assert "添加联系人" in history
     page = client.get(url).text
@@ -254,24 +258,30 @@ def test_arc_360_tabs_have_pinned_query_counts(
 ) -> None:
     from django.utils import timezone
 
-    from zhike.archive.services import contact_add, interaction_record
+    from zhike.archive.services import contact_add
 
     target = company.customers["A"]
     alice = company.users["alice"]
     for i in range(10):  # rows, so that an N+1 would show
         contact_add(policy=POLICY, by=alice, customer_id=target.pk, data={"name": f"联系人{i}"})
-        interaction_record(
+        follow_up_record(
             policy=POLICY,
             by=alice,
             customer_id=target.pk,
             now=timezone.now(),
-            data={"kind": "call", "content": f"第{i}次"},
+            **{"kind": "call", "content": f"第{i}次"},
         )
     client = company.client("alice")
     url = f"/customers/{target.pk}/?tab={tab}"
     client.get(url)
     with django_assert_max_num_queries(PINNED_TAB_QUERIES[tab]):
         assert client.get(url).status_code == 200
+    if tab == "timeline":  # the tab's follow-ups come from engagement's fragment
+        fragment = f"/customers/{target.pk}/follow-ups/"
+        client.get(fragment, headers={"HX-Request": "true"})
+        with django_assert_max_num_queries(9):
+            page = client.get(fragment, headers={"HX-Request": "true"})
+        assert page.status_code == 200 and page.text.count('class="state-done"') == 10
 
 
 def test_web_the_api_docs_link_is_in_the_user_menu_not_the_main_navigation(

@@ -1,8 +1,24 @@
-"""Calendar-month arithmetic shared by the ledger and grading (no working days here: those
-are workflow.calendar's)."""
+"""Calendar-month arithmetic shared by the ledger and grading, and the forms' moments (no
+working days here: those are workflow.calendar's)."""
 
 import calendar
-from datetime import date
+from datetime import date, datetime, time
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+
+def form_moment(raw: str, *, day_ends_at: time = time(18)) -> datetime | None:
+    """A moment typed in a form: "2026-12-01T09:30" (a datetime-local field), "2026-12-01
+    09:30", or a day alone (``day_ends_at`` that day), in the company's time zone; None
+    when empty. Raises ValueError for anything else."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    moment = parse_datetime(raw)
+    if moment is None:
+        moment = datetime.combine(date.fromisoformat(raw), day_ends_at)
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
 def months_before(day: date, months: int) -> date:

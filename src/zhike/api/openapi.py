@@ -26,7 +26,13 @@ def _errors_of(path: str, method: str, operation: dict[str, Any]) -> list[int]:
     statuses = [400] if has_input or method in WRITES else []
     if secured:
         statuses += [401, 403, 429]
-    if "{" in path or method in WRITES:
+    # A record named in the path, or by a required *_id query parameter (the follow-ups of
+    # customer_id), may be missing or out of scope.
+    names_a_record = any(
+        p.get("required") and str(p.get("name", "")).endswith("_id")
+        for p in operation.get("parameters", [])
+    )
+    if "{" in path or method in WRITES or names_a_record:
         statuses.append(404)
     if method in WRITES:
         statuses += [409, 413]

@@ -1,7 +1,7 @@
 """/api/v1/customers — the archive over HTTP. Calls selectors and services only."""
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponseBase
@@ -9,9 +9,9 @@ from django.utils import timezone
 from ninja import Field, File, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
-from pydantic import AwareDatetime, ConfigDict
+from pydantic import ConfigDict
 
-from zhike.api.schema import ErrorOut, Id, In, Out, PageQuery
+from zhike.api.schema import ErrorOut, Id, In, Out
 from zhike.jobs import enqueue
 from zhike.org.models import User
 from zhike.policy.loader import active_policy
@@ -26,8 +26,6 @@ from .models import (
     CustomerType,
     Export,
     ImportJob,
-    Interaction,
-    InteractionKind,
     RelationKind,
     SourceChannel,
 )
@@ -385,65 +383,6 @@ def add_contact(request: HttpRequest, customer_id: int, payload: ContactIn) -> S
     )
     customer = selectors.access_customer(user, customer_id)
     return Status(201, contact_out(contact, user, customer))
-
-
-class InteractionIn(In):
-    model_config = ConfigDict(extra="forbid")
-    kind: InteractionKind
-    content: str = Field(min_length=1, max_length=5000)
-    channel: str = Field(default="", max_length=50)
-    next_step: str = Field(default="", max_length=200)
-    next_date: date | None = None
-    occurred_at: AwareDatetime | None = Field(
-        default=None, description="ISO 8601 with its time zone, e.g. 2026-12-01T09:30:00+08:00"
-    )
-
-
-class InteractionOut(Schema):
-    id: int
-    kind: InteractionKind
-    kind_label: str
-    channel: str
-    content: str
-    next_step: str
-    next_date: date | None
-    occurred_at: datetime
-    by: str
-
-
-def interaction_out(item: Interaction) -> dict:
-    return {
-        "id": item.pk,
-        "kind": item.kind,
-        "kind_label": str(item.get_kind_display()),
-        "channel": item.channel,
-        "content": item.content,
-        "next_step": item.next_step,
-        "next_date": item.next_date,
-        "occurred_at": item.occurred_at,
-        "by": str(item.by),
-    }
-
-
-@router.get("/{id:customer_id}/interactions", response=list[InteractionOut], summary="跟进记录")
-def list_interactions(request: HttpRequest, customer_id: int, page: Query[PageQuery]) -> list[dict]:
-    user: User = request.user  # type: ignore[assignment]
-    customer = selectors.access_customer(user, customer_id)
-    items = selectors.timeline(customer)[page.window]
-    return [interaction_out(i) for i in items]
-
-
-@router.post("/{id:customer_id}/interactions", response={201: InteractionOut}, summary="记录跟进")
-def add_interaction(request: HttpRequest, customer_id: int, payload: InteractionIn) -> Status:
-    user: User = request.user  # type: ignore[assignment]
-    item = services.interaction_record(
-        policy=active_policy(),
-        by=user,
-        customer_id=customer_id,
-        data=payload.model_dump(),
-        now=timezone.now(),
-    )
-    return Status(201, interaction_out(item))
 
 
 # --- Import and export jobs (IMP-1, IMP-2) --------------------------------------------------

@@ -104,7 +104,10 @@ class Customer(models.Model):
     id_number_cipher = models.TextField(blank=True, editable=False)
     id_number_hash = models.CharField(max_length=64, blank=True, editable=False)
     tags = models.ManyToManyField(Tag, verbose_name=_("标签"), blank=True, related_name="customers")
+    # ENG-6: the last qualifying contact (the policy says which follow-ups qualify) and the
+    # next one planned; engagement's services keep both through archive.services.
     last_contact_at = models.DateTimeField(_("最近联系"), null=True, blank=True)
+    next_contact_at = models.DateTimeField(_("下次联系"), null=True, blank=True)
     # Set when this record was merged into another (ARC-7): it stays as a tombstone so its
     # code is never reused and its history is kept; lists and lookups skip it.
     merged_into = models.ForeignKey(
@@ -257,40 +260,6 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class InteractionKind(models.TextChoices):
-    CALL = "call", _("电话")
-    VISIT = "visit", _("拜访")
-    MESSAGE = "message", _("消息")
-    MEETING = "meeting", _("会议")
-
-
-class Interaction(models.Model):
-    """跟进记录 — one call, visit, message or meeting with the customer (ENG-6)."""
-
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="interactions")
-    kind = models.CharField(_("方式"), max_length=20, choices=InteractionKind.choices)
-    channel = models.CharField(_("渠道"), max_length=50, blank=True)
-    content = models.TextField(_("内容"))
-    next_step = models.CharField(_("下一步"), max_length=200, blank=True)
-    next_date = models.DateField(_("下次跟进日期"), null=True, blank=True)
-    occurred_at = models.DateTimeField(_("时间"))
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("记录人"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("跟进记录")
-        verbose_name_plural = _("跟进记录")
-        indexes = [models.Index(fields=["customer", "-occurred_at"], name="interaction_timeline")]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"
 
 
 class Export(models.Model):

@@ -16,7 +16,7 @@ from zhike.org.models import User
 from zhike.policy.schema import Policy
 
 from .coding import reserve_customer_codes
-from .models import CompanySize, Customer, CustomerStatus, CustomerType, Interaction, SourceChannel
+from .models import CompanySize, Customer, CustomerStatus, CustomerType, SourceChannel
 from .search import search_text
 
 PROVINCES = {
@@ -190,11 +190,12 @@ def seed_customers(
     policy: Policy,
     now: datetime,
     seed: int = 1,
-    interactions_per_customer: float = 0.5,
     batch_size: int = 5000,
     progress: Callable[[int], None] | None = None,
+    each_batch: Callable[[list[Customer], random.Random], None] | None = None,
 ) -> int:
-    """Insert ``count`` customers (and follow-ups) in batches; returns the number made."""
+    """Insert ``count`` customers in batches; returns the number made. ``each_batch`` adds
+    what other apps keep about the new customers (follow-ups) in the batch's transaction."""
     rng = random.Random(seed)  # noqa: S311 — fake data
     made = 0
     for size in _batches(count, batch_size):
@@ -222,18 +223,8 @@ def seed_customers(
                     )
                 )
             created = Customer.objects.bulk_create(rows, batch_size=batch_size)
-            follow_ups = [
-                Interaction(
-                    customer=customer,
-                    kind=rng.choice(["call", "visit", "message", "meeting"]),
-                    content="电话回访,了解近期采购需求",
-                    by=customer.owner or owners[0],
-                    occurred_at=customer.last_contact_at or now,
-                )
-                for customer in created
-                if rng.random() < interactions_per_customer
-            ]
-            Interaction.objects.bulk_create(follow_ups, batch_size=batch_size)
+            if each_batch is not None:
+                each_batch(created, rng)
         made += size
         if progress:
             progress(made)

@@ -28,7 +28,6 @@ from .models import (
     CustomerStatus,
     CustomerTally,
     CustomerType,
-    Interaction,
     SourceChannel,
 )
 from .search import normalize_query
@@ -453,11 +452,6 @@ def customer_history(customer: Customer, *, user: User, limit: int = 50) -> list
             )
         )
     return entries
-
-
-def timeline(customer: Customer) -> QuerySet[Interaction]:
-    """The customer's follow-ups, newest first (ENG-6). The caller has checked scope."""
-    return customer.interactions.select_related("by").order_by("-occurred_at", "-id")
 
 
 LEGAL_SUFFIXES = (

@@ -3,7 +3,7 @@
 import re
 import uuid
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -34,8 +34,6 @@ from .models import (
     CustomerStatus,
     CustomerType,
     Export,
-    Interaction,
-    InteractionKind,
     SavedView,
     SourceChannel,
     Tag,
@@ -440,59 +438,31 @@ def contact_add(*, by: User, customer_id: int, data: dict[str, Any], policy: Pol
     return contact
 
 
-@transaction.atomic
-def interaction_record(
-    *, by: User, customer_id: int, data: dict[str, Any], now: datetime, policy: Policy
-) -> Interaction:
-    """Record a call, visit, message or meeting (ENG-6). ``last_contact_at`` moves forward
-    only (compare-and-set), so a late entry of an old visit does not turn the clock back."""
-    access_customer(by, customer_id)
-    if not by.has_perm("archive.add_interaction"):
-        raise PermissionDenied(_("您没有记录跟进的权限"))
-    kind = data.get("kind", "")
-    if kind not in InteractionKind.values:
-        raise ArchiveError(_("请选择跟进方式"), field="kind")
-    content = str(data.get("content", "")).strip()
-    if not content:
-        raise ArchiveError(_("跟进内容不能为空"), field="content")
-    occurred_at = data.get("occurred_at") or now
-    if occurred_at > now:
-        raise ArchiveError(_("跟进时间不能晚于现在"), field="occurred_at")
-    interaction = Interaction.objects.create(
-        customer_id=customer_id,
-        kind=kind,
-        channel=str(data.get("channel", "")).strip(),
-        content=content,
-        next_step=str(data.get("next_step", "")).strip(),
-        next_date=_next_date(data.get("next_date")),
-        occurred_at=occurred_at,
-        by=by,
-    )
-    Customer.objects.filter(pk=customer_id).filter(
-        Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=occurred_at)
-    ).update(last_contact_at=occurred_at)
+def contact_recorded(
+    *,
+    customer_id: int,
+    kind: str,
+    contacted_at: datetime | None,
+    next_contact_at: datetime | None,
+    now: datetime,
+    policy: Policy,
+) -> None:
+    """A follow-up was done (engagement calls this in its transaction): the customer's
+    ``last_contact_at`` moves forward to ``contacted_at`` when the follow-up qualifies as
+    contact — compare-and-set, so a late entry of an old visit does not turn the clock
+    back —, ``next_contact_at`` is what is planned next, and an important kind obliges
+    the owner to update the archive (ARC-6)."""
+    if contacted_at is not None:
+        Customer.objects.filter(pk=customer_id).filter(
+            Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=contacted_at)
+        ).update(last_contact_at=contacted_at)
+    Customer.objects.filter(pk=customer_id).update(next_contact_at=next_contact_at)
     _ask_for_an_update(customer_id=customer_id, kind=kind, now=now, policy=policy)
-    if kind == InteractionKind.VISIT:  # a visit by the deadline's assignee is the revisit
-        from zhike.workflow.models import Deadline, DeadlineState
-
-        Deadline.objects.filter(
-            rule="revisit",
-            object_id=customer_id,
-            content_type__model="customer",
-            assignee=by,
-            state=DeadlineState.OPEN,
-        ).update(state=DeadlineState.DONE, closed_at=now, next_escalation_at=None)
-    return interaction
 
 
-def _next_date(value: object) -> date | None:
-    """The follow-up's next date: a date, or the form's YYYY-MM-DD."""
-    if value is None or value == "" or isinstance(value, date):
-        return value or None  # type: ignore[return-value]
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise ArchiveError(_("日期格式应为 YYYY-MM-DD"), field="next_date") from None
+def next_contact_planned(*, customer_id: int, at: datetime | None) -> None:
+    """The customer's next planned contact changed (a plan made, done or cancelled)."""
+    Customer.objects.filter(pk=customer_id).update(next_contact_at=at)
 
 
 def _ask_for_an_update(*, customer_id: int, kind: str, now: datetime, policy: Policy) -> None:
@@ -634,8 +604,7 @@ def customer_merge(*, by: User, keep_id: int, merge_id: int) -> Customer:
     if "uscc" in filled:
         Customer.objects.filter(pk=duplicate.pk).update(uscc="")  # the unique code moves over
     Contact.objects.filter(customer=duplicate).update(customer=keep)
-    Interaction.objects.filter(customer=duplicate).update(customer=keep)
-    run_merge_hooks(keep, duplicate)  # the ledger, grading: their records move too
+    run_merge_hooks(keep, duplicate)  # follow-ups, the ledger, grading: their records move too
     for field_name, value in filled.items():
         setattr(keep, field_name, value)
     if duplicate.last_contact_at and (

@@ -30,7 +30,6 @@ from .models import (
     CustomerStatus,
     CustomerType,
     Export,
-    InteractionKind,
     SourceChannel,
 )
 from .validators import InvalidIdentifier, clean_phone
@@ -157,9 +156,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "error": error,
         "phone": selectors.display_phone(customer.phone, full=full_phone),
         "can_change": user.has_perm("archive.change_customer"),
-        "can_follow_up": user.has_perm("archive.add_interaction"),
         "may_reveal": not full_phone and selectors.may_reveal_phone(user),
-        "interaction_kinds": InteractionKind.choices,
         "completeness": services.completeness(customer, active_policy()),
         "profile_template": active_policy().archive.contact_profile,
     }
@@ -169,8 +166,6 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         context["contacts"] = [
             (c, selectors.display_phone(c.phone, full=full_phone)) for c in customer.contacts.all()
         ]
-    elif tab == "timeline":
-        context["interactions"] = list(selectors.timeline(customer)[:100])
     elif tab == "history":
         context["events"] = selectors.customer_history(customer, user=user)
     template = "archive/customer_detail.html"
@@ -180,7 +175,8 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 
 def _post_to_tab(request: HttpRequest, user: User, customer_id: int, tab: str) -> str:
-    """Add a contact or a follow-up from the 360° page; returns the error to show."""
+    """Set tags or add a contact from the 360° page; returns the error to show. Follow-ups
+    are engagement's (its timeline view fills the 跟进 tab)."""
     data: dict[str, Any] = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
     try:
         if tab == "basic":
@@ -191,16 +187,6 @@ def _post_to_tab(request: HttpRequest, user: User, customer_id: int, tab: str) -
             data["is_key_person"] = data.get("is_key_person") == "on"
             services.contact_add(
                 by=user, customer_id=customer_id, data=data, policy=active_policy()
-            )
-        elif tab == "timeline":
-            data.pop("occurred_at", None)
-            data["next_date"] = data.get("next_date") or None
-            services.interaction_record(
-                policy=active_policy(),
-                by=user,
-                customer_id=customer_id,
-                data=data,
-                now=timezone.now(),
             )
     except RuleError as exc:
         return exc.message
@@ -353,7 +339,7 @@ def customer_merge(request: HttpRequest, customer_id: int) -> HttpResponse:
             "error": error,
             "can_merge": user.has_perm("archive.change_customer"),
             "pair": [
-                (c, c.contacts.count(), c.interactions.count())
+                (c, c.contacts.count(), c.follow_ups.count())
                 for c in ([keep, duplicate] if duplicate else [])
             ],
         },

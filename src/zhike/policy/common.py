@@ -1,6 +1,6 @@
 """Building blocks every policy section shares."""
 
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -21,6 +21,10 @@ ROLE_CODES = frozenset(
         "office_director",
     }
 )
+
+
+# The kinds of follow-up (跟进方式, ENG-6), as the engagement app stores them.
+FollowUpKindCode = Literal["call", "visit", "wechat", "meeting", "email", "other"]
 
 
 def known_role(code: str) -> str:

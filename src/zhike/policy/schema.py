@@ -10,7 +10,8 @@ from typing import Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
-from .common import ROLE_CODES, Duration, Section, known_role
+from .common import ROLE_CODES, Duration, FollowUpKindCode, Section, known_role
+from .engagement_schema import EngagementPolicy
 from .grading_schema import GradingPolicy
 
 __all__ = ["ROLE_CODES", "Duration", "Section"]
@@ -69,7 +70,7 @@ class DataQuality(Section):
     )
     # s001 二(三): after an important interaction the owner updates the archive within the
     # `[deadlines.data_update]` allowance; these kinds count as important.
-    update_after: list[Literal["call", "visit", "message", "meeting"]] = ["visit", "meeting"]
+    update_after: list[FollowUpKindCode] = ["visit", "meeting"]
 
     @model_validator(mode="after")
     def known_fields(self) -> Self:
@@ -208,6 +209,7 @@ class Policy(Section):
     notifications: NotificationPolicy = NotificationPolicy()
     trade: TradePolicy = TradePolicy()
     grading: GradingPolicy = GradingPolicy()
+    engagement: EngagementPolicy = EngagementPolicy()
 
     @model_validator(mode="after")
     def chains_exist(self) -> Self:

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "zhike.policy",
     "zhike.workflow",
     "zhike.policy.revisions",
+    "zhike.engagement",
     "zhike.archive",
     "zhike.trade",
     "zhike.grading",

@@ -12,6 +12,8 @@ from zhike.archive.models import Customer
 from zhike.archive.search import search_text
 from zhike.archive.seeding import fake_customer
 from zhike.dates import months_before
+from zhike.engagement.seeding import follow_ups_for
+from zhike.engagement.services import follow_up_record
 from zhike.grading.reviews import review_apply, review_compute, review_start
 from zhike.org.models import Department, User
 from zhike.org.services import department_create, ensure_roles, user_create
@@ -108,6 +110,12 @@ def load_demo(*, policy: Policy, customers: int = 2000, seed: int = 2026) -> dic
     for days, ids in by_age.items():
         moment = now - timedelta(days=days, hours=rng.randrange(24))
         Customer.objects.filter(pk__in=ids).update(updated_at=moment, created_at=moment)
+    # A follow-up history: last contacts over the past 120 days, a follow-up at each.
+    contacted = [c for c in created if c.owner_id and rng.random() < 0.6]
+    for customer in contacted:
+        customer.last_contact_at = now - timedelta(days=rng.randrange(120), hours=rng.randrange(9))
+    Customer.objects.bulk_update(contacted, ["last_contact_at"], batch_size=500)
+    follow_ups_for(per_customer=1.0, owners=owners)(contacted, rng)
     load_demo_workflow(users=users, customers=created, policy=policy, now=now)
     load_demo_grading(rng, users=users, customers=created, policy=policy, now=now)
     return users
@@ -149,7 +157,7 @@ def load_demo_workflow(
 
     # A small demo (`--customers 0`) may leave a salesperson without customers: then there
     # is nothing to file approvals about.
-    if any(len(by_owner.get(users[u].pk, [])) < 2 for u in ("sales1", "sales2", "sales3", "sup1")):
+    if any(len(by_owner.get(users[u].pk, [])) < 4 for u in ("sales1", "sales2", "sales3", "sup1")):
         return
 
     report = approval_submit(
@@ -185,11 +193,32 @@ def load_demo_workflow(
         policy=policy,
         now=now,
     )
+    # Visits made days ago whose reports are due (ENG-4): real 拜访报告 deadlines that the
+    # report closes; the sweep below escalates the overdue ones.
+    for username, days_ago in [("sales1", 6), ("sales1", 0), ("sales3", 5)]:
+        follow_up_record(
+            by=users[username],
+            customer_id=first_of(username, 1 if days_ago else 2).pk,
+            kind="visit",
+            content="上门拜访采购负责人,介绍新品,了解明年采购计划",
+            outcome="客户有意向,要求报价",
+            next_step="发送报价单",
+            occurred_at=now - timedelta(days=days_ago, hours=2),
+            now=now,
+            policy=policy,
+        )
+    follow_up_record(
+        by=users["sales1"],
+        customer_id=first_of("sales1", 3).pk,
+        kind="visit",
+        planned=True,
+        content="回访:确认样品试用情况",
+        occurred_at=now + timedelta(days=1),
+        now=now,
+        policy=policy,
+    )
     for username, days_ago, title in [
-        ("sales1", 6, "拜访报告"),
-        ("sales1", 0, "拜访报告"),
         ("sales2", 4, "客户资料更新"),
-        ("sales3", 5, "拜访报告"),
         ("sup1", 0, "月度拜访计划审核"),
     ]:
         customer = first_of(username, 1)

@@ -3,6 +3,7 @@ from django.urls import path
 
 from zhike.archive import import_views
 from zhike.archive import views as archive_views
+from zhike.engagement import views as engagement_views
 from zhike.grading import views as grading_views
 from zhike.policy.revisions import views as policy_views
 from zhike.trade import views as trade_views
@@ -52,6 +53,19 @@ urlpatterns = [
     path("grading/treatment/", grading_views.treatment_matrix, name="treatment-matrix"),
     path("grading/blacklist/", grading_views.blacklist_page, name="blacklist"),
     path("grading/reviews/<id:review_id>/", grading_views.review_detail, name="review-detail"),
+    path(
+        "customers/<id:customer_id>/follow-ups/",
+        engagement_views.customer_follow_ups,
+        name="customer-follow-ups",
+    ),
+    path(
+        "follow-ups/<id:follow_up_id>/", engagement_views.follow_up_detail, name="follow-up-detail"
+    ),
+    path(
+        "follow-ups/attachments/<id:attachment_id>/",
+        engagement_views.attachment_file,
+        name="follow-up-attachment",
+    ),
     path("notices/", inbox_views.notices_page, name="notices"),
     path("notices/read-all/", inbox_views.notices_read_all, name="notices-read-all"),
     path("notices/<id:notice_id>/", inbox_views.notice_open, name="notice-open"),

@@ -92,9 +92,15 @@ def deadline_open_by_rule(
 
 
 def deadlines_close(
-    *, subject: Model, now: datetime, rule: str | None = None, cancelled: bool = False
+    *,
+    subject: Model,
+    now: datetime,
+    rule: str | None = None,
+    cancelled: bool = False,
+    assignee: User | None = None,
 ) -> int:
-    """Close the open deadlines about ``subject`` (the work is done, or moot)."""
+    """Close the open deadlines about ``subject`` (the work is done, or moot); only
+    ``assignee``'s when given."""
     items = Deadline.objects.filter(
         content_type=ContentType.objects.get_for_model(subject),
         object_id=subject.pk,
@@ -102,6 +108,8 @@ def deadlines_close(
     )
     if rule is not None:
         items = items.filter(rule=rule)
+    if assignee is not None:
+        items = items.filter(assignee=assignee)
     return items.update(
         state=DeadlineState.CANCELLED if cancelled else DeadlineState.DONE,
         closed_at=now,

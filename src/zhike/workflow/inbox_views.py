@@ -1,16 +1,16 @@
 """Pages of a person's inbox (NTF-1): notices (open one, read all) and personal to-dos."""
 
-from datetime import datetime, time
+from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from zhike.dates import form_moment
 from zhike.errors import RuleError
 from zhike.org.models import User
 from zhike.policy.loader import active_policy
@@ -61,18 +61,10 @@ def notices_read_all(request: HttpRequest) -> HttpResponse:
 
 
 def _due_at(request: HttpRequest) -> datetime | None:
-    """The form's due time: "YYYY-MM-DDTHH:MM" (datetime-local), or a date alone (end of
-    the working day), in the company's time zone."""
-    raw = request.POST.get("due_at", "").strip()
-    if not raw:
+    try:
+        return form_moment(request.POST.get("due_at", ""))
+    except ValueError:
         return None
-    moment = parse_datetime(raw)
-    if moment is None:
-        try:
-            moment = datetime.combine(datetime.fromisoformat(raw).date(), time(18))
-        except ValueError:
-            return None
-    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
 @login_required

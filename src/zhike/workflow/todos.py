@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
+from zhike.deferred import Deferred, stored_title
 from zhike.errors import NotFound, RuleError
 from zhike.org.models import User
 from zhike.policy.schema import Policy
@@ -58,6 +59,33 @@ def todo_add(
         assignee=by,
         due_at=due_at,
         next_escalation_at=None,  # a personal reminder is nobody else's business
+        escalation="",
+        policy_version=policy.policy.version,
+    )
+
+
+def reminder_open(
+    *,
+    rule: str,
+    title: "str | Deferred",
+    assignee: User,
+    due_at: datetime,
+    subject: Model,
+    policy: Policy,
+    link: str = "",
+) -> Deadline:
+    """A rule's reminder at a set time (a follow-up's next step, a planned visit): in the
+    inbox like any deadline, closed by the work it names, and never escalated — nobody
+    above has to chase a person's own plans."""
+    return Deadline.objects.create(
+        rule=rule,
+        **stored_title(title),
+        link=link,
+        content_type=ContentType.objects.get_for_model(subject),
+        object_id=subject.pk,
+        assignee=assignee,
+        due_at=due_at,
+        next_escalation_at=None,
         escalation="",
         policy_version=policy.policy.version,
     )

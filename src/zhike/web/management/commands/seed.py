@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from zhike.archive.seeding import seed_customers
+from zhike.engagement.seeding import follow_ups_for
 from zhike.org.models import User
 from zhike.policy.loader import active_policy
 
@@ -42,8 +43,8 @@ class Command(BaseCommand):
             policy=active_policy(),
             now=timezone.now(),
             seed=options["seed"],
-            interactions_per_customer=options["interactions"],
             progress=progress,
+            each_batch=follow_ups_for(per_customer=options["interactions"], owners=owners),
         )
         elapsed = time.perf_counter() - started
         self.stdout.write(f"\n{made:,} customers in {elapsed:.1f} s ({made / elapsed:,.0f}/s)")

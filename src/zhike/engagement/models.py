@@ -1,0 +1,126 @@
+"""客户开发与维护 (ENG): follow-ups planned and done (ENG-6), the visit report a done visit
+owes (ENG-4), and a follow-up's photos and files."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class FollowUpKind(models.TextChoices):
+    CALL = "call", _("电话")
+    VISIT = "visit", _("拜访")
+    WECHAT = "wechat", _("微信")
+    MEETING = "meeting", _("会议")
+    EMAIL = "email", _("邮件")
+    OTHER = "other", _("其他")
+
+
+class FollowUpState(models.TextChoices):
+    PLANNED = "planned", _("计划中")
+    DONE = "done", _("已完成")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class FollowUp(models.Model):
+    """跟进记录 — one call, visit, WeChat, meeting or e-mail with a customer (ENG-6):
+    planned first (a visit to make on a day), or recorded when done, with what came of it
+    and the next step. ``occurred_at`` is the moment on the timeline: the planned time
+    while planned, the actual time once done."""
+
+    scope_owner_field = "customer__owner"
+    scope_department_field = "customer__department"
+
+    customer = models.ForeignKey(
+        "archive.Customer", on_delete=models.CASCADE, related_name="follow_ups"
+    )
+    kind = models.CharField(_("方式"), max_length=20, choices=FollowUpKind.choices)
+    state = models.CharField(
+        _("状态"), max_length=20, choices=FollowUpState.choices, default=FollowUpState.DONE
+    )
+    channel = models.CharField(_("渠道"), max_length=50, blank=True)
+    content = models.TextField(_("内容"), blank=True)
+    outcome = models.TextField(_("结果"), blank=True)
+    next_step = models.CharField(_("下一步"), max_length=200, blank=True)
+    next_at = models.DateTimeField(_("下次跟进时间"), null=True, blank=True)
+    planned_at = models.DateTimeField(_("计划时间"), null=True, blank=True)
+    occurred_at = models.DateTimeField(_("时间"))
+    # 外勤签到: where the phone was when the visit was checked in (the browser's
+    # geolocation; no map service), if the policy asks for it.
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    accuracy_m = models.PositiveIntegerField(_("定位精度(米)"), null=True, blank=True)
+    located_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("跟进记录")
+        verbose_name_plural = _("跟进记录")
+        indexes = [
+            models.Index(fields=["customer", "-occurred_at"], name="interaction_timeline"),
+            models.Index(fields=["by", "state", "occurred_at"], name="follow_up_by_state"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=FollowUpKind.values), name="follow_up_kind_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=FollowUpState.values),
+                name="follow_up_state_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"
+
+    @property
+    def located(self) -> bool:
+        return self.latitude is not None
+
+
+class VisitReport(models.Model):
+    """拜访报告 (ENG-4, s003-4) — what a done visit found, due within the policy's days;
+    the follow-ups it promises become to-dos of the reporter."""
+
+    visit = models.OneToOneField(FollowUp, on_delete=models.CASCADE, related_name="report")
+    summary = models.TextField(_("拜访情况"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("报告人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("提交时间"))
+
+    class Meta:
+        verbose_name = _("拜访报告")
+        verbose_name_plural = _("拜访报告")
+
+    def __str__(self) -> str:
+        return f"{self.visit}"
+
+
+class Attachment(models.Model):
+    """A photo or file of a follow-up, kept through Django's storage API (local files by
+    default, any storage backend in production)."""
+
+    follow_up = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("文件"), upload_to="follow-ups/%Y/%m/")
+    name = models.CharField(_("文件名"), max_length=200)
+    size = models.PositiveIntegerField(_("大小"))
+    content_type = models.CharField(max_length=100)
+    is_image = models.BooleanField(default=False)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,488 @@
+"""ENG-6 follow-ups planned → done, ENG-4 visit reports, and the to-dos they open and close:
+the salesperson's daily loop (issue 19 items 1, 2, 4)."""
+
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image
+
+from zhike.engagement.attachments import attachment_add
+from zhike.engagement.errors import EngagementError
+from zhike.engagement.models import Attachment, FollowUp, VisitReport
+from zhike.engagement.services import (
+    Location,
+    Promise,
+    follow_up_cancel,
+    follow_up_complete,
+    follow_up_record,
+    visit_report_submit,
+)
+from zhike.errors import Conflict, NotFound, PermissionDenied
+from zhike.policy.loader import parse_policy
+from zhike.workflow.deadlines import sweep_overdue
+from zhike.workflow.models import Deadline, DeadlineState, Notice
+
+from .base import ON_POSTGRESQL, RealTransactionTestCase, also_in_a_real_transaction
+from .concurrency import run_in_threads
+from .conftest import Company, build_company
+
+
+def visit(company: Company, policy, *, days_ago: float = 0, who: str = "alice", **kw) -> FollowUp:  # type: ignore[no-untyped-def]
+    now = kw.pop("now", timezone.now())
+    return follow_up_record(
+        by=company.users[who],
+        customer_id=kw.pop("customer", company.customers["A"]).pk,
+        kind=kw.pop("kind", "visit"),
+        content=kw.pop("content", "上门拜访采购部,介绍新品"),
+        occurred_at=now - timedelta(days=days_ago),
+        now=now,
+        policy=policy,
+        **kw,
+    )
+
+
+def open_items(user, rule: str) -> list[Deadline]:  # type: ignore[no-untyped-def]
+    return list(Deadline.objects.filter(assignee=user, rule=rule, state=DeadlineState.OPEN))
+
+
+# --- ENG-6: follow-ups ------------------------------------------------------------------------
+
+
+def test_eng_6_a_follow_up_moves_last_contact_forward_only(
+    company: Company, general_policy
+) -> None:
+    now, customer = timezone.now(), company.customers["A"]
+    visit(company, general_policy, days_ago=1, now=now)
+    visit(company, general_policy, days_ago=7, kind="call", content="补记上周的电话沟通", now=now)
+    customer.refresh_from_db()
+    assert customer.last_contact_at == now - timedelta(days=1)
+
+
+def test_eng_6_only_qualifying_contact_counts(company: Company, general_policy) -> None:
+    customer = company.customers["A"]
+    visit(company, general_policy, kind="call", content="未接")  # too short to count
+    visit(company, general_policy, kind="email", content="发送了产品目录和报价单")  # not a kind
+    customer.refresh_from_db()
+    assert customer.last_contact_at is None
+    # The policy decides: a company that counts e-mails says so.
+    text = (
+        '[policy]\nname = "t"\nversion = "t-1"\neffective_date = 2026-01-01\nextends = "general"\n'
+    )
+    text += '[engagement.qualifying_contact]\nkinds = ["email"]\nmin_content_chars = 2\n'
+    visit(company, parse_policy(text, "test"), kind="email", content="发送报价")
+    customer.refresh_from_db()
+    assert customer.last_contact_at is not None
+
+
+def test_eng_6_the_next_step_becomes_a_to_do_the_next_contact_closes(
+    company: Company, general_policy
+) -> None:
+    alice, customer, now = company.users["alice"], company.customers["A"], timezone.now()
+    visit(
+        company,
+        general_policy,
+        kind="call",
+        content="电话沟通样品",
+        next_step="寄样品",
+        next_at=now + timedelta(days=3),
+        now=now,
+    )
+    [reminder] = open_items(alice, "follow_up_next")
+    assert reminder.due_at == now + timedelta(days=3) and "寄样品" in reminder.title
+    customer.refresh_from_db()
+    assert customer.next_contact_at == now + timedelta(days=3)
+    # A personal reminder: it never escalates.
+    sweep_overdue(policy=general_policy, now=now + timedelta(days=30))
+    reminder.refresh_from_db()
+    assert reminder.escalation_level == 0 and not Notice.objects.exists()
+    # The next follow-up on that customer is what it asked for: it closes, no third to-do.
+    visit(company, general_policy, kind="call", content="样品已寄出,客户确认收到")
+    assert open_items(alice, "follow_up_next") == []
+    customer.refresh_from_db()
+    assert customer.next_contact_at is None
+
+
+def test_eng_6_a_planned_visit_is_a_to_do_until_done(company: Company, general_policy) -> None:
+    alice, now = company.users["alice"], timezone.now()
+    plan = follow_up_record(
+        by=alice,
+        customer_id=company.customers["A"].pk,
+        kind="visit",
+        planned=True,
+        content="回访:确认样品试用情况",
+        occurred_at=now + timedelta(days=1),
+        now=now,
+        policy=general_policy,
+    )
+    assert plan.state == "planned"
+    [reminder] = open_items(alice, "follow_up_planned")
+    assert reminder.due_at == plan.occurred_at
+    company.customers["A"].refresh_from_db()
+    assert company.customers["A"].next_contact_at == plan.occurred_at
+    later = now + timedelta(days=1, hours=2)
+    done = follow_up_complete(
+        by=alice,
+        follow_up_id=plan.pk,
+        content="",
+        outcome="试用满意,准备下单",
+        location=Location(Decimal("30.274085"), Decimal("120.155070"), 35, later),
+        now=later,
+        policy=general_policy,
+    )
+    assert done.state == "done" and done.content == "回访:确认样品试用情况"
+    assert done.located and done.accuracy_m == 35
+    assert open_items(alice, "follow_up_planned") == []
+    # A done visit owes its report (ENG-4).
+    assert len(open_items(alice, "visit_report")) == 1
+    with pytest.raises(EngagementError, match="已完成或已取消"):
+        follow_up_cancel(by=alice, follow_up_id=plan.pk, now=later)
+
+
+def test_eng_6_cancelling_a_plan_closes_its_to_do(company: Company, general_policy) -> None:
+    alice, now = company.users["alice"], timezone.now()
+    plan = follow_up_record(
+        by=alice,
+        customer_id=company.customers["A"].pk,
+        kind="call",
+        planned=True,
+        content="电话确认交期",
+        occurred_at=now + timedelta(hours=5),
+        now=now,
+        policy=general_policy,
+    )
+    follow_up_cancel(by=alice, follow_up_id=plan.pk, now=now)
+    item = Deadline.objects.get(rule="follow_up_planned")
+    assert item.state == DeadlineState.CANCELLED
+    company.customers["A"].refresh_from_db()
+    assert company.customers["A"].next_contact_at is None
+
+
+def test_eng_6_bad_follow_ups_say_every_problem_and_save_nothing(
+    company: Company, general_policy
+) -> None:
+    now = timezone.now()
+    with pytest.raises(EngagementError) as caught:
+        follow_up_record(
+            by=company.users["alice"],
+            customer_id=company.customers["A"].pk,
+            kind="fax",
+            content="  ",
+            next_at=now - timedelta(hours=1),
+            location=Location(Decimal("91"), Decimal("0"), 10, now),
+            now=now,
+            policy=general_policy,
+        )
+    fields = {f for f, _m in caught.value.errors}
+    assert fields == {"kind", "content", "next_at", "location"}
+    with pytest.raises(EngagementError) as planned:
+        follow_up_record(
+            by=company.users["alice"],
+            customer_id=company.customers["A"].pk,
+            kind="visit",
+            planned=True,
+            content="拜访",
+            occurred_at=now - timedelta(days=1),
+            now=now,
+            policy=general_policy,
+        )
+    assert planned.value.errors == [("occurred_at", "计划时间不能早于现在")]
+    api = company.api("alice").post(
+        "/api/v1/follow-ups",
+        {
+            "customer_id": company.customers["A"].pk,
+            "kind": "call",
+            "content": "",
+            "next_at": (now - timedelta(days=1)).isoformat(),
+        },
+        "application/json",
+    )
+    assert api.status_code == 400
+    assert [e["field"] for e in api.json()["errors"]] == ["content", "next_at"]
+    assert "跟进内容不能为空" in api.json()["errors"][0]["message"]
+    assert not FollowUp.objects.exists() and not Deadline.objects.exists()
+
+
+def test_eng_6_outside_the_scope_nothing_is_recorded(company: Company, general_policy) -> None:
+    from zhike.errors import CustomerNotFound
+
+    with pytest.raises(CustomerNotFound):
+        visit(company, general_policy, who="bob")
+    answer = company.api("bob").post(
+        "/api/v1/follow-ups",
+        {"customer_id": company.customers["A"].pk, "kind": "call", "content": "电话回访客户"},
+        "application/json",
+    )
+    assert answer.status_code == 404 and not FollowUp.objects.exists()
+
+
+def test_eng_6_check_in_required_by_the_policy(company: Company, general_policy) -> None:
+    text = (
+        '[policy]\nname = "t"\nversion = "t-2"\neffective_date = 2026-01-01\nextends = "general"\n'
+    )
+    text += '[engagement]\ncheck_in = "require"\n'
+    strict = parse_policy(text, "test")
+    with pytest.raises(EngagementError, match="签到"):
+        visit(company, strict)
+    visit(company, strict, kind="call", content="电话不需要签到的")  # only visits
+    now = timezone.now()
+    done = visit(company, strict, location=Location(Decimal("39.9"), Decimal("116.4"), 20, now))
+    assert done.latitude == Decimal("39.900000")
+
+
+def test_eng_6_recording_on_the_web_with_a_check_in(company: Company) -> None:
+    customer = company.customers["A"]
+    client = company.client("alice")
+    page = client.get(f"/customers/{customer.pk}/follow-ups/")
+    assert "外勤签到" in page.text and "data-check-in" in page.text
+    response = client.post(
+        f"/customers/{customer.pk}/follow-ups/",
+        {
+            "kind": "visit",
+            "content": "拜访王经理,了解明年预算",
+            "next_step": "发报价",
+            "next_at": (timezone.localtime() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"),
+            "latitude": "30.274085",
+            "longitude": "120.155070",
+            "accuracy_m": "25",
+            "located_at": timezone.now().isoformat(),
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert "已记录跟进" in response.text and "待提交拜访报告" in response.text
+    item = FollowUp.objects.get()
+    assert item.accuracy_m == 25 and item.next_step == "发报价"
+    # The workbench shows the report to write and the next step.
+    bench = client.get("/").text
+    assert "拜访报告:甲方阿尔法科技" in bench and "发报价" in bench
+
+
+# --- ENG-4: visit reports -----------------------------------------------------------------------
+
+
+def test_eng_4_a_report_on_day_3_is_overdue_and_escalated_once(
+    company: Company, general_policy
+) -> None:
+    alice = company.users["alice"]
+    # A visit on Wednesday 2026-12-02: the report is due two working days later.
+    made = timezone.make_aware(timezone.datetime(2026, 12, 2, 10, 0))
+    follow_up_record(
+        by=alice,
+        customer_id=company.customers["A"].pk,
+        kind="visit",
+        content="上门拜访,介绍新品",
+        occurred_at=made,
+        now=made,
+        policy=general_policy,
+    )
+    [report] = open_items(alice, "visit_report")
+    assert timezone.localtime(report.due_at).date() == timezone.datetime(2026, 12, 4).date()
+    day_3 = made + timedelta(days=2, hours=8)  # Friday evening, after the due time
+    first = sweep_overdue(policy=general_policy, now=day_3)
+    again = sweep_overdue(policy=general_policy, now=day_3 + timedelta(minutes=5))
+    assert first.escalated == 1 and again.escalated == 0
+    report.refresh_from_db()
+    assert report.escalation_level == 1
+    assert Notice.objects.filter(recipient=alice, kind="deadline.overdue").count() == 1
+    assert Notice.objects.filter(recipient=company.users["sup"], kind="deadline.escalated").exists()
+
+
+def test_eng_4_submitting_the_report_closes_it_and_promises_become_to_dos(
+    company: Company, general_policy
+) -> None:
+    alice, now = company.users["alice"], timezone.now()
+    made = visit(company, general_policy, days_ago=1)
+    report = visit_report_submit(
+        by=alice,
+        visit_id=made.pk,
+        summary="见了采购王经理,明年预算增加两成,关注交期",
+        promises=[Promise("周三前寄样品", now + timedelta(days=2))],
+        now=now,
+        policy=general_policy,
+    )
+    assert report.visit == made
+    assert open_items(alice, "visit_report") == []
+    [promise] = open_items(alice, "personal")
+    assert "周三前寄样品" in promise.title and promise.object_id == company.customers["A"].pk
+    with pytest.raises(Conflict):
+        visit_report_submit(
+            by=alice, visit_id=made.pk, summary="再交一次", now=now, policy=general_policy
+        )
+
+
+def test_eng_4_bad_reports_are_refused(company: Company, general_policy) -> None:
+    now, alice = timezone.now(), company.users["alice"]
+    made = visit(company, general_policy)
+    call = visit(company, general_policy, kind="call", content="电话沟通交期问题")
+    with pytest.raises(EngagementError) as caught:
+        visit_report_submit(
+            by=alice,
+            visit_id=made.pk,
+            summary=" ",
+            promises=[Promise("", now - timedelta(days=1))],
+            now=now,
+            policy=general_policy,
+        )
+    assert {f for f, _m in caught.value.errors} == {
+        "summary",
+        "promises.0.title",
+        "promises.0.due_at",
+    }
+    with pytest.raises(EngagementError, match="只有已完成的拜访"):
+        visit_report_submit(by=alice, visit_id=call.pk, summary="x", now=now, policy=general_policy)
+    # Someone else's visit: the supervisor sees it but may not report it.
+    with pytest.raises(PermissionDenied, match="只能为自己的拜访"):
+        visit_report_submit(
+            by=company.users["sup"],
+            visit_id=made.pk,
+            summary="代写",
+            now=now,
+            policy=general_policy,
+        )
+    with pytest.raises(NotFound):
+        visit_report_submit(by=alice, visit_id=10**12, summary="x", now=now, policy=general_policy)
+    assert not VisitReport.objects.exists()
+    assert len(open_items(alice, "visit_report")) == 1
+
+
+def test_eng_4_the_report_on_the_web(company: Company, general_policy) -> None:
+    made = visit(company, general_policy, days_ago=1)
+    client = company.client("alice")
+    page = client.get(f"/follow-ups/{made.pk}/")
+    assert "提交拜访报告" in page.text
+    due = (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(
+        f"/follow-ups/{made.pk}/",
+        {
+            "action": "report",
+            "summary": "客户满意,准备下单",
+            "promise_0": "寄合同",
+            "promise_0_due": due,
+        },
+        follow=True,
+    )
+    assert "客户满意,准备下单" in response.text and "提交拜访报告" not in response.text
+    assert "寄合同" in client.get("/").text
+    bad = client.post(f"/follow-ups/{made.pk}/", {"action": "report", "summary": "重复"})
+    assert "已提交过报告" in bad.text
+    # The supervisor reads the visit but has no report form.
+    assert "提交拜访报告" not in company.client("sup").get(f"/follow-ups/{made.pk}/").text
+
+
+# --- Photos and files -----------------------------------------------------------------------------
+
+
+def png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_eng_6_photos_must_be_images_and_within_the_size(
+    company: Company, general_policy, tmp_path, settings
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    alice, made = company.users["alice"], visit(company, general_policy)
+    photo = attachment_add(
+        by=alice,
+        follow_up_id=made.pk,
+        policy=general_policy,
+        photo=True,
+        upload=SimpleUploadedFile("门头.png", png(), "image/png"),
+    )
+    assert photo.is_image and photo.content_type == "image/png"
+    with pytest.raises(EngagementError, match="照片须为"):
+        attachment_add(
+            by=alice,
+            follow_up_id=made.pk,
+            policy=general_policy,
+            photo=True,
+            upload=SimpleUploadedFile("photo.jpg", b"MZ\x90\x00not an image", "image/jpeg"),
+        )
+    with pytest.raises(EngagementError, match="只能上传"):
+        attachment_add(
+            by=alice,
+            follow_up_id=made.pk,
+            policy=general_policy,
+            upload=SimpleUploadedFile("报价.pdf", b"<html>not a pdf", "application/pdf"),
+        )
+    big = SimpleUploadedFile("big.png", png() + b"\0" * (10 * 1024 * 1024), "image/png")
+    with pytest.raises(EngagementError, match="不能超过 10 MB"):
+        attachment_add(by=alice, follow_up_id=made.pk, policy=general_policy, upload=big)
+    with pytest.raises(PermissionDenied):
+        attachment_add(
+            by=company.users["sup"],
+            follow_up_id=made.pk,
+            policy=general_policy,
+            upload=SimpleUploadedFile("x.png", png(), "image/png"),
+        )
+    assert Attachment.objects.count() == 1
+    # Served to who may see the follow-up, not to others.
+    assert company.client("alice").get(f"/follow-ups/attachments/{photo.pk}/").status_code == 200
+    assert company.client("bob").get(f"/follow-ups/attachments/{photo.pk}/").status_code == 404
+    api = company.api("alice").post(
+        f"/api/v1/follow-ups/{made.pk}/attachments?photo=true",
+        {"file": SimpleUploadedFile("a.txt", b"hello", "text/plain")},
+    )
+    assert api.status_code == 400 and api.json()["errors"][0]["field"] == "file"
+
+
+def test_eng_6_content_type_and_rights_carry_over_from_the_archive(company: Company) -> None:
+    """engagement 0002: a database from before the move has archive.interaction's content
+    type and permissions; they become engagement.followup's, with every role's grant."""
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    from zhike.org.models import Role
+
+    ContentType.objects.filter(app_label="engagement", model="followup").delete()
+    old = ContentType.objects.create(app_label="archive", model="interaction")
+    right = Permission.objects.create(codename="add_interaction", name="x", content_type=old)
+    Role.objects.get(code="salesperson").permissions.add(right)
+    ContentType.objects.clear_cache()
+    migration = importlib.import_module("zhike.engagement.migrations.0002_follow_up")
+    migration.carry_over_rights(apps, None)
+    ContentType.objects.clear_cache()
+    alice = type(company.users["alice"]).objects.get(pk=company.users["alice"].pk)
+    assert alice.has_perm("engagement.add_followup")
+
+
+also_in_a_real_transaction(
+    globals(),
+    test_eng_6_the_next_step_becomes_a_to_do_the_next_contact_closes,
+    test_eng_6_a_planned_visit_is_a_to_do_until_done,
+    test_eng_4_submitting_the_report_closes_it_and_promises_become_to_dos,
+)
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="20 writers need PostgreSQL's row locks")
+class ParallelReportTests(RealTransactionTestCase):
+    def test_eng_4_twenty_parallel_reports_one_report(self) -> None:
+        from zhike.policy.loader import load_policy
+
+        company, policy = build_company(), load_policy("general")
+        made = visit(company, policy, days_ago=1)
+        outcomes: list[str] = []
+
+        def submit(i: int) -> None:
+            try:
+                visit_report_submit(
+                    by=company.users["alice"],
+                    visit_id=made.pk,
+                    summary=f"报告 {i}",
+                    now=timezone.now(),
+                    policy=policy,
+                )
+                outcomes.append("ok")
+            except Conflict:
+                outcomes.append("conflict")
+
+        self.assertEqual(run_in_threads(20, submit), [])
+        self.assertEqual(sorted(outcomes), ["conflict"] * 19 + ["ok"])
+        self.assertEqual(VisitReport.objects.count(), 1)
