@@ -486,3 +486,56 @@ class ParallelReportTests(RealTransactionTestCase):
         self.assertEqual(run_in_threads(20, submit), [])
         self.assertEqual(sorted(outcomes), ["conflict"] * 19 + ["ok"])
         self.assertEqual(VisitReport.objects.count(), 1)
+
+
+# --- ENG-5: visit frequency by grade ------------------------------------------------------------
+
+
+def _standing(customer, tier: str):  # type: ignore[no-untyped-def]
+    from zhike.grading.models import Standing
+
+    return Standing.objects.create(customer=customer, tier=tier, since=timezone.now())
+
+
+def test_eng_5_the_general_matrix_visits_vip_customers_monthly_by_their_owner(
+    company: Company, general_policy
+) -> None:
+    from zhike.grading.treatment import schedule_revisits
+
+    cell = next(c for c in general_policy.grading.treatment.cells if c.when == {"tier": "core"})
+    assert cell.revisit_every_months == 1 and cell.revisit_roles == ["salesperson"]
+    _standing(company.customers["A"], "core")
+    _standing(company.customers["B"], "ordinary")  # no revisit duty
+    today = timezone.localdate()
+    assert schedule_revisits(policy=general_policy, today=today) == 1
+    assert schedule_revisits(policy=general_policy, today=today) == 0  # once a month
+    duty = Deadline.objects.get(rule="revisit")
+    assert duty.assignee == company.users["alice"]  # the owner, not any salesperson
+    # Next month: a new duty, one, not two.
+    later = today.replace(day=1) + timedelta(days=40)
+    assert schedule_revisits(policy=general_policy, today=later) == 1
+    # A visit by the owner fulfils it.
+    visit(company, general_policy)
+    assert Deadline.objects.filter(rule="revisit", state=DeadlineState.OPEN).count() == 0
+
+
+def test_eng_5_who_is_behind_for_the_supervisor(company: Company, general_policy) -> None:
+    from zhike.engagement.behind import who_is_behind
+
+    from .factories import CustomerFactory
+
+    alice, now = company.users["alice"], timezone.now()
+    fresh = CustomerFactory(owner=alice, last_contact_at=now - timedelta(days=3))
+    stale = CustomerFactory(owner=alice, last_contact_at=now - timedelta(days=45))
+    never = CustomerFactory(owner=alice)
+    for customer in (fresh, stale, never):
+        _standing(customer, "core")
+    _standing(CustomerFactory(owner=company.users["bob"]), "core")  # another department
+    _standing(CustomerFactory(owner=alice), "ordinary")  # no visit required
+    rows = who_is_behind(company.users["sup"], policy=general_policy, now=now)
+    assert [(r.name, r.uncontacted) for r in rows] == [(str(alice.display_name or "alice"), 2)]
+    # The salesperson sees only their own; a page lists the customers owed a visit.
+    page = company.client("sup").get(f"/visits/behind/?user={alice.pk}")
+    assert page.status_code == 200
+    assert stale.name in page.text and never.name in page.text and fresh.name not in page.text
+    assert who_is_behind(company.users["bob"], policy=general_policy, now=now)[0].uncontacted == 1

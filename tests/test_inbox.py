@@ -35,7 +35,7 @@ def a_todo(company: Company, general_policy, who: str = "alice", **kw) -> Deadli
 def test_ntf_1_a_personal_todo_closes_with_one_click(company: Company) -> None:
     client = company.client("alice")
     due = (timezone.localtime() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
-    response = client.post("/todos/", {"title": "  周五前 给客户发报价 ", "due_at": due})
+    response = client.post("/todos/new/", {"title": "  周五前 给客户发报价 ", "due_at": due})
     assert response.status_code == 302
     todo = Deadline.objects.get(assignee=company.users["alice"], rule="personal")
     assert todo.title == "周五前 给客户发报价"
@@ -81,7 +81,7 @@ def test_ntf_1_bad_todos_say_why_and_save_nothing(company: Company, general_poli
     assert answer.status_code == 400
     assert [e["field"] for e in answer.json()["errors"]] == ["title", "due_at"]
     assert "到期时间不能早于现在" in answer.json()["errors"][1]["message"]
-    web = company.client("alice").post("/todos/", {"title": "x", "due_at": "明天"}, follow=True)
+    web = company.client("alice").post("/todos/new/", {"title": "x", "due_at": "明天"}, follow=True)
     assert "请填写到期时间" in web.text
     assert not Deadline.objects.filter(rule="personal").exists()
 
@@ -226,3 +226,19 @@ def test_ntf_1_important_customers_first_then_due_time(company: Company, general
 
 
 also_in_a_real_transaction(globals(), test_ntf_1_api_todo_round_trip_and_done_twice_is_done_once)
+
+
+def test_ntf_1_the_workbench_counts_everything_and_the_todos_page_lists_it(
+    company: Company, general_policy
+) -> None:
+    now = timezone.now()
+    for i in range(12):
+        a_todo(
+            company, general_policy, title=f"第 {i:02d} 件事", due_at=now + timedelta(hours=i + 1)
+        )
+    client = company.client("alice")
+    bench = client.get("/").text
+    assert '<span class="count">12</span>' in bench and "全部待办" in bench
+    assert "第 11 件事" not in bench  # the workbench shows the first ten
+    page = client.get("/todos/").text
+    assert all(f"第 {i:02d} 件事" in page for i in range(12))

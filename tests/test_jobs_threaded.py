@@ -10,6 +10,7 @@ its own.
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -103,6 +104,21 @@ def test_imp_export_queued_through_zhike_demo_is_run_by_its_worker(tmp_path: Pat
     finally:
         demo.terminate()
         demo.wait(timeout=30)
+    # Ending the demo ends its job worker too (it was left running on SIGTERM).
+    log.seek(0)
+    found = re.search(r"job worker started \(pid (\d+)\)", log.read())
+    assert found, _tail(log)
+    assert not _alive(int(found.group(1)))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie has ended; only its parent (gone too) could have reaped it.
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split(") ")[1][0] != "Z"
 
 
 def _tail(log: IO[str]) -> str:

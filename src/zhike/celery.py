@@ -34,6 +34,10 @@ app.conf.beat_schedule = {
         "task": "grading.start_scheduled_review",
         "schedule": crontab(hour=0, minute=30),
     },
+    "engagement-plan-duties": {
+        "task": "engagement.open_plan_duties",
+        "schedule": crontab(hour=6, minute=10),
+    },
     "grading-schedule-revisits": {
         "task": "grading.schedule_revisits",
         "schedule": crontab(hour=6, minute=0),

@@ -8,7 +8,19 @@ class EngagementConfig(AppConfig):
 
     def ready(self) -> None:
         from zhike.archive.merging import register_merge_hook
+        from zhike.policy.loader import active_policy
+        from zhike.workflow.approvals import ApprovalHandler, register_approval_handler
 
+        from . import plans
         from .services import move_follow_ups
 
         register_merge_hook(move_follow_ups)
+        # The approval engine calls back with the request only: the policy in force decides.
+        register_approval_handler(
+            plans.APPROVAL_KIND,
+            ApprovalHandler(
+                on_approved=lambda r: plans.on_plan_approved(r, policy=active_policy()),
+                on_rejected=plans.on_plan_rejected,
+                on_returned=plans.on_plan_returned,
+            ),
+        )

@@ -124,3 +124,70 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class VisitPlan(models.Model):
+    """拜访计划书 (ENG-3, s003-4: 销售人员每月底提出次月拜访计划书,呈部门主管审核) — one
+    salesperson's plan for one month, approved through the workflow core."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        SUBMITTED = "submitted", _("审批中")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("已驳回")
+        RETURNED = "returned", _("退回修改")
+
+    scope_owner_field = "owner"
+    scope_department_field = "owner__department"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("业务员"),
+        on_delete=models.PROTECT,
+        related_name="visit_plans",
+    )
+    month = models.DateField(_("月份"), help_text=_("该月第一天"))
+    state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.DRAFT)
+    note = models.TextField(_("说明"), blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("拜访计划")
+        verbose_name_plural = _("拜访计划")
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "month"], name="visit_plan_once_a_month"),
+            models.CheckConstraint(
+                condition=models.Q(
+                    state__in=["draft", "submitted", "approved", "rejected", "returned"]
+                ),
+                name="visit_plan_state_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner} {self.month:%Y-%m}"
+
+
+class VisitPlanLine(models.Model):
+    """One customer in a visit plan: when, why, what to achieve and bring, what it costs."""
+
+    plan = models.ForeignKey(VisitPlan, on_delete=models.CASCADE, related_name="lines")
+    customer = models.ForeignKey("archive.Customer", on_delete=models.CASCADE, related_name="+")
+    planned_on = models.DateField(_("计划日期"))
+    purpose = models.CharField(_("拜访目的"), max_length=200)
+    target = models.CharField(_("目标"), max_length=200, blank=True)
+    items = models.CharField(_("携带物品"), max_length=200, blank=True)
+    expense = models.DecimalField(_("预计费用(元)"), max_digits=10, decimal_places=2, default=0)
+    follow_up = models.OneToOneField(
+        FollowUp, null=True, blank=True, on_delete=models.SET_NULL, related_name="plan_line"
+    )
+
+    class Meta:
+        verbose_name = _("拜访计划明细")
+        verbose_name_plural = _("拜访计划明细")
+        ordering = ["planned_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.planned_on} {self.customer_id}"

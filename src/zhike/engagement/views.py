@@ -94,7 +94,10 @@ def customer_follow_ups(request: HttpRequest, customer_id: int) -> HttpResponse:
         page = min(max(1, int(request.GET.get("page", "1"))), 500)
     except ValueError:
         page = 1
-    context = _timeline_context(user, customer_id, page) | {"customer": customer}
+    context = _timeline_context(user, customer_id, page) | {
+        "customer": customer,
+        "open_form": request.GET.get("record") == "1",
+    }
     if request.method == "POST":
         planned = request.POST.get("planned") == "1"
         try:
@@ -230,3 +233,23 @@ def attachment_file(request: HttpRequest, attachment_id: int) -> FileResponse:
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+def visits_behind(request: HttpRequest) -> HttpResponse:
+    """ENG-5: who is behind with the required visits; one person's customers owed a visit."""
+    from .behind import uncontacted, who_is_behind
+
+    user, now, policy = _user(request), timezone.now(), active_policy()
+    rows = who_is_behind(user, policy=policy, now=now)
+    chosen = next((r for r in rows if str(r.user_id) == request.GET.get("user", "")), None)
+    customers = []
+    if chosen is not None:
+        customers = list(
+            uncontacted(user, policy=policy, now=now)
+            .filter(customer__owner_id=chosen.user_id)
+            .select_related("customer")
+            .order_by("priority", "customer__last_contact_at")[:100]
+        )
+    context = {"rows": rows, "chosen": chosen, "customers": customers}
+    return render(request, "engagement/behind.html", context)

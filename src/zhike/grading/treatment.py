@@ -31,6 +31,9 @@ from zhike.workflow.models import Deadline
 from .models import Standing
 
 REVISIT = "revisit"
+# In ``revisit_roles``, "salesperson" means the customer's own salesperson (its owner), not
+# whichever salesperson is nearest: s000's 走访 is the account's own.
+OWNER_ROLE = "salesperson"
 
 
 def treatment_for(standing: Standing | None, policy: Policy) -> TreatmentCell | None:
@@ -86,20 +89,27 @@ def schedule_revisits(*, policy: Policy, today: date) -> int:
         customers = (
             Standing.objects.filter(**cell.when)
             .filter(~Exists(opened))
-            .values_list("customer_id", "customer__name", "customer__department_id")
+            .values_list(
+                "customer_id", "customer__name", "customer__department_id", "customer__owner_id"
+            )
         )
         batch: list[Deadline] = []
-        for customer_id, name, department_id in customers.iterator(chunk_size=2000):
+        for customer_id, name, department_id, owner_id in customers.iterator(chunk_size=2000):
             for role in cell.revisit_roles:
-                key = (role, department_id)
-                if key not in nearest:
-                    from zhike.org.models import Department
+                assignee_id: int | None
+                if role == OWNER_ROLE:  # the salesperson who owns the customer visits it
+                    assignee_id = owner_id
+                else:
+                    key = (role, department_id)
+                    if key not in nearest:
+                        from zhike.org.models import Department
 
-                    department = Department.objects.filter(pk=department_id).first()
-                    people = people_with_role(role, near=department)
-                    nearest[key] = people[0] if people else None
-                assignee = nearest[key]
-                if assignee is None:
+                        department = Department.objects.filter(pk=department_id).first()
+                        people = people_with_role(role, near=department)
+                        nearest[key] = people[0] if people else None
+                    person = nearest[key]
+                    assignee_id = person.pk if person is not None else None
+                if assignee_id is None:
                     continue
                 batch.append(
                     Deadline(
@@ -115,7 +125,7 @@ def schedule_revisits(*, policy: Policy, today: date) -> int:
                         link=f"/customers/{customer_id}/",
                         content_type=customer_type,
                         object_id=customer_id,
-                        assignee=assignee,
+                        assignee_id=assignee_id,
                         due_at=due,
                         next_escalation_at=due,
                         policy_version=policy.policy.version,

@@ -3,9 +3,9 @@ allowance is a deadline rule (``[deadlines.visit_report]``), like every other al
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from .common import FollowUpKindCode, Section
+from .common import FollowUpKindCode, Section, known_role
 
 
 class QualifyingContact(Section):
@@ -26,3 +26,9 @@ class EngagementPolicy(Section):
     check_in: Literal["off", "ask", "require"] = "ask"
     check_in_kinds: list[FollowUpKindCode] = ["visit"]
     attachment_max_mb: int = Field(default=10, ge=1, le=100)
+    # ENG-3 s003-4: 每月底提出下月拜访计划书 — next month's plan is due on this day of the
+    # month (a later day than the month has means its last day), 18:00.
+    visit_plan_due_day: int = Field(default=25, ge=1, le=31)
+    visit_plan_roles: list[str] = ["salesperson"]
+
+    _roles = field_validator("visit_plan_roles")(lambda roles: [known_role(r) for r in roles])

@@ -322,6 +322,20 @@ class GradingPolicy(Section):
             raise ValueError("review_months 取 1–12 / months are 1–12")
         return sorted(set(months))
 
+    # The levels' own definitions first: a problem there is the one to fix first.
+    @model_validator(mode="after")
+    def attestations_declared(self) -> Self:
+        declared = {a.key for a in self.attestations}
+        for axis in (getattr(self, name) for name in RULED_AXES):
+            for level in axis.levels if axis else []:
+                for key in _attestation_keys(level.criteria):
+                    if key not in declared:
+                        raise ValueError(
+                            f"{level.key}: 认定项 {key!r} 未在 [[grading.attestations]] 中声明 "
+                            f"/ attestation {key!r} is not declared"
+                        )
+        return self
+
     @model_validator(mode="after")
     def treatment_levels_exist(self) -> Self:
         if self.treatment is None:
@@ -336,7 +350,9 @@ class GradingPolicy(Section):
                 if value not in known[axis]:
                     raise ValueError(
                         f"treatment「{cell.label}」: {axis} = {value!r} 不是已配置的级别 "
-                        f"/ not a level of {axis}; 可选 one of {known[axis]}"
+                        f"/ not a level of {axis}; 可选 one of {known[axis]}。重新定义了级别时,"
+                        "请同时重写 [[grading.treatment.cells]],或写 treatment = {} 不用待遇矩阵"
+                        " / restate the matrix for your levels, or set treatment = {}"
                     )
         return self
 
@@ -355,19 +371,6 @@ class GradingPolicy(Section):
                 f"event_downgrade.levels: {unknown} 不是 {rule.axis} 的级别 "
                 f"/ not levels of {rule.axis}; 可选 one of {known}"
             )
-        return self
-
-    @model_validator(mode="after")
-    def attestations_declared(self) -> Self:
-        declared = {a.key for a in self.attestations}
-        for axis in (getattr(self, name) for name in RULED_AXES):
-            for level in axis.levels if axis else []:
-                for key in _attestation_keys(level.criteria):
-                    if key not in declared:
-                        raise ValueError(
-                            f"{level.key}: 认定项 {key!r} 未在 [[grading.attestations]] 中声明 "
-                            f"/ attestation {key!r} is not declared"
-                        )
         return self
 
 

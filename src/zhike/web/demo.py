@@ -15,6 +15,7 @@ from zhike.dates import months_before
 from zhike.engagement.seeding import follow_ups_for
 from zhike.engagement.services import follow_up_record
 from zhike.grading.reviews import review_apply, review_compute, review_start
+from zhike.grading.treatment import schedule_revisits
 from zhike.org.models import Department, User
 from zhike.org.services import department_create, ensure_roles, user_create
 from zhike.policy.schema import Duration, Policy
@@ -140,6 +141,8 @@ def load_demo_grading(
     review_compute(review_id=last.pk, now=now)
     last.refresh_from_db()
     review_apply(review=last, now=now)
+    # GRD-10 / ENG-5: this period's revisit duties, from the applied grades.
+    schedule_revisits(policy=policy, today=timezone.localdate(now))
     current = review_start(by=manager, policy=policy, period_end=timezone.localdate(now), now=now)
     review_compute(review_id=current.pk, now=now)
 

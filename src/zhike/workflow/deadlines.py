@@ -42,7 +42,7 @@ def deadline_open(
         raise ValueError(f"unknown escalation chain {escalation!r}")
     moment = due_after(company_calendar(policy, assignee.department), start, within)
     return Deadline.objects.create(
-        escalation_level=_own_level(assignee, policy.escalation[escalation].roles),
+        escalation_level=own_level(assignee, policy.escalation[escalation].roles),
         rule=rule,
         **stored_title(title),
         link=link,
@@ -57,7 +57,7 @@ def deadline_open(
     )
 
 
-def _own_level(assignee: User, roles: list[str]) -> int:
+def own_level(assignee: User, roles: list[str]) -> int:
     """Where the assignee already stands in the chain: an escalation goes up from there,
     never to someone below (a sales manager's overdue item goes to the vice president, not
     to the supervisor). At the top, only the overdue notice is left."""

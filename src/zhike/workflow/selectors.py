@@ -6,7 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Expression, F, Q, QuerySet
+from django.db.models import Count, Expression, F, Q, QuerySet
 
 from zhike.db import CountOf
 from zhike.org.models import Department, User
@@ -111,6 +111,8 @@ class Inbox:
     approvals: list[ApprovalStep]
     notices: list[Notice]
     unread_count: int
+    overdue_count: int = 0
+    due_count: int = 0
 
 
 # The treatment priority of the customer an inbox item is about (GRD-10): an expression
@@ -128,13 +130,7 @@ def inbox_for(user: User, *, now: datetime, limit: int = 20) -> Inbox:
 
     Items about more important customers come first (the registered priority, 1 first),
     then by due time."""
-    open_items = Deadline.objects.filter(assignee=user, state=DeadlineState.OPEN)
-    if _priority is not None:
-        open_items = open_items.annotate(customer_priority=_priority()).order_by(
-            F("customer_priority").asc(nulls_last=True), "due_at", "id"
-        )
-    else:
-        open_items = open_items.order_by("due_at", "id")
+    open_items = open_items_of(user)
     return Inbox(
         overdue=list(open_items.filter(due_at__lt=now)[:limit]),
         due=list(open_items.filter(due_at__gte=now)[:limit]),
@@ -143,7 +139,21 @@ def inbox_for(user: User, *, now: datetime, limit: int = 20) -> Inbox:
             Notice.objects.filter(recipient=user, read_at__isnull=True).order_by("-id")[:limit]
         ),
         unread_count=unread_count(user),
+        **Deadline.objects.filter(assignee=user, state=DeadlineState.OPEN).aggregate(
+            overdue_count=Count("pk", filter=Q(due_at__lt=now)),
+            due_count=Count("pk", filter=Q(due_at__gte=now)),
+        ),
     )
+
+
+def open_items_of(user: User) -> QuerySet[Deadline]:
+    """All of a person's open items in the inbox's order (the 全部待办 page)."""
+    items = Deadline.objects.filter(assignee=user, state=DeadlineState.OPEN)
+    if _priority is not None:
+        return items.annotate(customer_priority=_priority()).order_by(
+            F("customer_priority").asc(nulls_last=True), "due_at", "id"
+        )
+    return items.order_by("due_at", "id")
 
 
 def unread_count(user: User) -> int:
