@@ -24,7 +24,7 @@ from zhike.engagement.services import (
 from zhike.errors import Conflict, NotFound, PermissionDenied
 from zhike.policy.loader import parse_policy
 from zhike.workflow.deadlines import sweep_overdue
-from zhike.workflow.models import Deadline, DeadlineState, Notice
+from zhike.workflow.models import ApprovalRequest, Deadline, DeadlineState, Notice
 
 from .base import ON_POSTGRESQL, RealTransactionTestCase, also_in_a_real_transaction
 from .concurrency import run_in_threads
@@ -487,6 +487,33 @@ class ParallelReportTests(RealTransactionTestCase):
         self.assertEqual(sorted(outcomes), ["conflict"] * 19 + ["ok"])
         self.assertEqual(VisitReport.objects.count(), 1)
 
+    def test_eng_3_twenty_parallel_first_saves_one_plan(self) -> None:
+        from zhike.engagement.models import VisitPlan
+        from zhike.engagement.plans import visit_plan_save
+
+        company = build_company()
+        now = timezone.now()
+        month = (timezone.localdate(now).replace(day=1) + timedelta(days=32)).replace(day=1)
+        outcomes: list[str] = []
+
+        def save(i: int) -> None:
+            try:
+                visit_plan_save(
+                    by=company.users["alice"],
+                    month=month,
+                    lines=_plan_lines(company, month),
+                    now=now,
+                    note=f"第 {i} 次",
+                )
+                outcomes.append("ok")
+            except Conflict:
+                outcomes.append("conflict")
+
+        self.assertEqual(run_in_threads(20, save), [])
+        self.assertEqual(VisitPlan.objects.count(), 1)
+        self.assertEqual(VisitPlan.objects.get().lines.count(), 2)
+        self.assertIn("ok", outcomes)
+
 
 # --- ENG-5: visit frequency by grade ------------------------------------------------------------
 
@@ -539,3 +566,153 @@ def test_eng_5_who_is_behind_for_the_supervisor(company: Company, general_policy
     assert page.status_code == 200
     assert stale.name in page.text and never.name in page.text and fresh.name not in page.text
     assert who_is_behind(company.users["bob"], policy=general_policy, now=now)[0].uncontacted == 1
+
+
+# --- ENG-3: visit plans -------------------------------------------------------------------------
+
+
+def _plan_lines(company: Company, month) -> list:  # type: ignore[no-untyped-def]
+    from zhike.engagement.plans import PlanLine
+
+    return [
+        PlanLine(company.customers["A"].pk, month.replace(day=8), "介绍新品", target="拿到试用"),
+        PlanLine(company.customers["A"].pk, month.replace(day=20), "回访试用情况"),
+    ]
+
+
+def test_eng_3_the_plan_due_day_follows_the_policy(company: Company, general_policy) -> None:
+    from datetime import date
+
+    from zhike.engagement.plans import due_moment, open_plan_duties
+
+    today = date(2026, 12, 1)
+    assert timezone.localtime(due_moment(date(2027, 1, 1), general_policy)).date() == date(
+        2026, 12, 25
+    )
+    text = (
+        '[policy]\nname = "t"\nversion = "t-3"\neffective_date = 2026-01-01\nextends = "general"\n'
+    )
+    text += "[engagement]\nvisit_plan_due_day = 31\n"
+    month_end = parse_policy(text, "test")
+    assert timezone.localtime(due_moment(date(2027, 3, 1), month_end)).date() == date(2027, 2, 28)
+    # One duty per salesperson, once; it escalates when missed.
+    made = open_plan_duties(policy=general_policy, today=today)
+    assert made == 3  # alice, bob, carol
+    assert open_plan_duties(policy=general_policy, today=today) == 0
+    duty = Deadline.objects.get(assignee=company.users["alice"], rule="visit_plan")
+    assert timezone.localtime(duty.due_at).date() == date(2026, 12, 25)
+    sweep_overdue(policy=general_policy, now=duty.due_at + timedelta(hours=1))
+    duty.refresh_from_db()
+    assert duty.escalation_level == 1
+    assert Notice.objects.filter(recipient=company.users["sup"], kind="deadline.escalated").exists()
+
+
+def test_eng_3_submit_approve_and_plan_against_actual(company: Company, general_policy) -> None:
+    from datetime import date
+
+    from zhike.engagement.plans import (
+        open_plan_duties,
+        plan_against_actual,
+        visit_plan_save,
+        visit_plan_submit,
+    )
+    from zhike.workflow.approvals import approval_act
+
+    alice, sup = company.users["alice"], company.users["sup"]
+    now = timezone.now()
+    month = date(now.year + now.month // 12, now.month % 12 + 1, 1)
+    open_plan_duties(policy=general_policy, today=timezone.localdate(now))
+    plan = visit_plan_save(by=alice, month=month, lines=_plan_lines(company, month), now=now)
+    plan = visit_plan_submit(by=alice, plan_id=plan.pk, now=now, policy=general_policy)
+    assert plan.state == "submitted"
+    assert open_items(alice, "visit_plan") == []  # the duty is fulfilled
+    request = ApprovalRequest.objects.get(kind="visit_plan")
+    approval_act(
+        request_id=request.pk, by=sup, action="approve", comment="", policy=general_policy, now=now
+    )
+    plan.refresh_from_db()
+    assert plan.state == "approved"
+    planned = list(FollowUp.objects.filter(state="planned", by=alice).order_by("occurred_at"))
+    assert [timezone.localtime(f.occurred_at).day for f in planned] == [8, 20]
+    # One of the two planned visits takes place.
+    follow_up_complete(
+        by=alice,
+        follow_up_id=planned[0].pk,
+        content="",
+        now=planned[0].occurred_at + timedelta(hours=1),
+        policy=general_policy,
+    )
+    [row] = plan_against_actual(sup, month=month)
+    assert (row.name, row.planned, row.done, row.visits) == (str(alice), 2, 1, 1)
+    # Approved plans are not edited.
+    with pytest.raises(EngagementError, match="不能再修改"):
+        visit_plan_save(by=alice, month=month, lines=_plan_lines(company, month), now=now)
+
+
+def test_eng_3_bad_plans_are_refused_with_every_reason(company: Company, general_policy) -> None:
+    from datetime import date
+
+    from zhike.engagement.models import VisitPlan
+    from zhike.engagement.plans import PlanLine, visit_plan_save
+
+    alice, now = company.users["alice"], timezone.now()
+    month = date(now.year + now.month // 12, now.month % 12 + 1, 1)
+    with pytest.raises(EngagementError) as caught:
+        visit_plan_save(
+            by=alice,
+            month=month,
+            lines=[
+                PlanLine(company.customers["B"].pk, month, "别人的客户"),  # outside the scope
+                PlanLine(company.customers["A"].pk, month - timedelta(days=3), " "),
+            ],
+            now=now,
+        )
+    assert caught.value.errors == [
+        ("lines.0.customer_id", "客户不存在或无权查看"),
+        ("lines.1.planned_on", f"计划日期须在 {month:%Y-%m} 内"),
+        ("lines.1.purpose", "请填写拜访目的"),
+    ]
+    api = company.api("alice").post(
+        "/api/v1/visit-plans",
+        {
+            "month": month.isoformat(),
+            "lines": [
+                {
+                    "customer_id": company.customers["B"].pk,
+                    "planned_on": month.isoformat(),
+                    "purpose": "x",
+                }
+            ],
+        },
+        "application/json",
+    )
+    assert api.status_code == 400 and api.json()["errors"][0]["field"] == "lines.0.customer_id"
+    assert not VisitPlan.objects.exists()
+
+
+def test_eng_3_the_plan_on_the_web(company: Company) -> None:
+    from zhike.engagement.models import VisitPlan
+
+    client = company.client("alice")
+    page = client.get("/visits/plans/")
+    assert page.status_code == 200 and "提交审核" in page.text
+    now = timezone.localdate()
+    month = now.replace(day=1) + timedelta(days=32)
+    day = month.replace(day=10).isoformat()
+    code = company.customers["A"].code
+    bad = client.post(
+        f"/visits/plans/?month={month:%Y-%m}",
+        {"customer_0": "NO-SUCH", "day_0": day, "purpose_0": "x", "action": "save"},
+    )
+    assert "第 1 行:客户不存在或无权查看" in bad.text and 'value="NO-SUCH"' in bad.text
+    done = client.post(
+        f"/visits/plans/?month={month:%Y-%m}",
+        {"customer_0": code, "day_0": day, "purpose_0": "介绍新品", "action": "submit"},
+        follow=True,
+    )
+    assert "拜访计划已提交主管审核" in done.text
+    assert VisitPlan.objects.get().state == "submitted"
+    assert "拜访计划" in company.client("sup").get("/approvals/").text
+
+
+also_in_a_real_transaction(globals(), test_eng_3_submit_approve_and_plan_against_actual)

@@ -55,6 +55,7 @@ CALLED_INSIDE_A_TRANSACTION = {
     ("archive/services.py", "customer_set_blacklisted"),  # blacklist handlers
     ("archive/coding.py", "reserve_customer_codes"),  # checks in_atomic_block itself
     ("engagement/services.py", "_own_planned"),  # follow_up_complete, follow_up_cancel
+    ("engagement/plans.py", "on_plan_approved"),  # approval handler: approval_act
 }
 
 

@@ -223,6 +223,7 @@ class PlanAgainstActual:
     user_id: int
     name: str
     state: str  # the plan's state, "" when there is none
+    state_label: str
     planned: int
     done: int  # planned visits that took place
     visits: int  # all visits done in the month
@@ -271,6 +272,7 @@ def plan_against_actual(user: User, *, month: date) -> list[PlanAgainstActual]:
             user_id=pk,
             name=str(plans[pk].owner) if pk in plans else visits_by[pk][0],
             state=plans[pk].state if pk in plans else "",
+            state_label=str(plans[pk].get_state_display()) if pk in plans else "",
             planned=lines.get(pk, 0),
             done=done.get(pk, 0),
             visits=visits_by.get(pk, ("", 0))[1],

@@ -12,6 +12,7 @@ from zhike.archive.models import Customer
 from zhike.archive.search import search_text
 from zhike.archive.seeding import fake_customer
 from zhike.dates import months_before
+from zhike.engagement.plans import open_plan_duties
 from zhike.engagement.seeding import follow_ups_for
 from zhike.engagement.services import follow_up_record
 from zhike.grading.reviews import review_apply, review_compute, review_start
@@ -235,4 +236,6 @@ def load_demo_workflow(
             subject=customer,
             link=f"/customers/{customer.pk}/",
         )
+    # ENG-3: next month's visit plans are due (the daily job opens these duties).
+    open_plan_duties(policy=policy, today=timezone.localdate(now))
     sweep_overdue(policy=policy, now=now)

@@ -3,6 +3,7 @@ from django.urls import path
 
 from zhike.archive import import_views
 from zhike.archive import views as archive_views
+from zhike.engagement import plan_views
 from zhike.engagement import views as engagement_views
 from zhike.grading import views as grading_views
 from zhike.policy.revisions import views as policy_views
@@ -67,6 +68,7 @@ urlpatterns = [
         name="follow-up-attachment",
     ),
     path("visits/behind/", engagement_views.visits_behind, name="visits-behind"),
+    path("visits/plans/", plan_views.visit_plans, name="visit-plans"),
     path("notices/", inbox_views.notices_page, name="notices"),
     path("notices/read-all/", inbox_views.notices_read_all, name="notices-read-all"),
     path("notices/<id:notice_id>/", inbox_views.notice_open, name="notice-open"),

@@ -6,56 +6,122 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('archive', '0021_next_contact'),
-        ('engagement', '0002_follow_up'),
+        ("archive", "0021_next_contact"),
+        ("engagement", "0002_follow_up"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='VisitPlan',
+            name="VisitPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(help_text='该月第一天', verbose_name='月份')),
-                ('state', models.CharField(choices=[('draft', '草稿'), ('submitted', '审批中'), ('approved', '已批准'), ('rejected', '已驳回'), ('returned', '退回修改')], default='draft', max_length=20, verbose_name='状态')),
-                ('note', models.TextField(blank=True, verbose_name='说明')),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='visit_plans', to=settings.AUTH_USER_MODEL, verbose_name='业务员')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.DateField(help_text="该月第一天", verbose_name="月份")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "草稿"),
+                            ("submitted", "审批中"),
+                            ("approved", "已批准"),
+                            ("rejected", "已驳回"),
+                            ("returned", "退回修改"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="说明")),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="visit_plans",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="业务员",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '拜访计划',
-                'verbose_name_plural': '拜访计划',
+                "verbose_name": "拜访计划",
+                "verbose_name_plural": "拜访计划",
             },
         ),
         migrations.CreateModel(
-            name='VisitPlanLine',
+            name="VisitPlanLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('planned_on', models.DateField(verbose_name='计划日期')),
-                ('purpose', models.CharField(max_length=200, verbose_name='拜访目的')),
-                ('target', models.CharField(blank=True, max_length=200, verbose_name='目标')),
-                ('items', models.CharField(blank=True, max_length=200, verbose_name='携带物品')),
-                ('expense', models.DecimalField(decimal_places=2, default=0, max_digits=10, verbose_name='预计费用(元)')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='archive.customer')),
-                ('follow_up', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='plan_line', to='engagement.followup')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='engagement.visitplan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("planned_on", models.DateField(verbose_name="计划日期")),
+                ("purpose", models.CharField(max_length=200, verbose_name="拜访目的")),
+                ("target", models.CharField(blank=True, max_length=200, verbose_name="目标")),
+                ("items", models.CharField(blank=True, max_length=200, verbose_name="携带物品")),
+                (
+                    "expense",
+                    models.DecimalField(
+                        decimal_places=2, default=0, max_digits=10, verbose_name="预计费用(元)"
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="archive.customer",
+                    ),
+                ),
+                (
+                    "follow_up",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="plan_line",
+                        to="engagement.followup",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="engagement.visitplan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '拜访计划明细',
-                'verbose_name_plural': '拜访计划明细',
-                'ordering': ['planned_on', 'id'],
+                "verbose_name": "拜访计划明细",
+                "verbose_name_plural": "拜访计划明细",
+                "ordering": ["planned_on", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='visitplan',
-            constraint=models.UniqueConstraint(fields=('owner', 'month'), name='visit_plan_once_a_month'),
+            model_name="visitplan",
+            constraint=models.UniqueConstraint(
+                fields=("owner", "month"), name="visit_plan_once_a_month"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='visitplan',
-            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['draft', 'submitted', 'approved', 'rejected', 'returned'])), name='visit_plan_state_known'),
+            model_name="visitplan",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("state__in", ["draft", "submitted", "approved", "rejected", "returned"])
+                ),
+                name="visit_plan_state_known",
+            ),
         ),
     ]

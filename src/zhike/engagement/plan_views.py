@@ -1,0 +1,148 @@
+"""拜访计划 pages (ENG-3): next month's plan, typed on a phone or a desk, and plan against
+actual for the people a supervisor sees."""
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zhike.archive.models import Customer
+from zhike.errors import RuleError
+from zhike.org.models import User
+from zhike.org.scopes import visible_to
+from zhike.policy.loader import active_policy
+
+from .models import VisitPlan
+from .plans import (
+    PlanLine,
+    due_moment,
+    month_after,
+    plan_against_actual,
+    visit_plan_save,
+    visit_plan_submit,
+)
+
+ROWS = 12  # lines on the form; more by saving and adding again
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _month(raw: str, default: date) -> date:
+    try:
+        year, month = (int(p) for p in raw.split("-")[:2])
+        return date(year, month, 1)
+    except ValueError:
+        return default
+
+
+def _lines(request: HttpRequest, user: User) -> tuple[list[PlanLine], list[tuple[str, str]]]:
+    """The form's rows: a customer by its code (the datalist offers one's own), a date, a
+    purpose. Empty rows are skipped."""
+    post, lines, problems = request.POST, [], []
+    codes = [post.get(f"customer_{i}", "").strip() for i in range(ROWS)]
+    found = dict(
+        visible_to(user, Customer.objects.filter(code__in=[c for c in codes if c])).values_list(
+            "code", "pk"
+        )
+    )
+    for i, code in enumerate(codes):
+        if not code:
+            continue
+        try:
+            day = date.fromisoformat(post.get(f"day_{i}", ""))
+        except ValueError:
+            problems.append((f"lines.{i}.planned_on", _("第 %(n)s 行:请填写日期") % {"n": i + 1}))
+            continue
+        try:
+            expense = Decimal(post.get(f"expense_{i}") or "0")
+        except InvalidOperation:
+            problems.append((f"lines.{i}.expense", _("第 %(n)s 行:费用应为数字") % {"n": i + 1}))
+            continue
+        if code not in found:
+            problems.append(
+                (f"lines.{i}.customer_id", _("第 %(n)s 行:客户不存在或无权查看") % {"n": i + 1})
+            )
+            continue
+        lines.append(
+            PlanLine(
+                customer_id=found[code],
+                planned_on=day,
+                purpose=post.get(f"purpose_{i}", ""),
+                target=post.get(f"target_{i}", ""),
+                items=post.get(f"items_{i}", ""),
+                expense=expense,
+            )
+        )
+    return lines, problems
+
+
+@login_required
+def visit_plans(request: HttpRequest) -> HttpResponse:
+    user, now, policy = _user(request), timezone.now(), active_policy()
+    today = timezone.localdate(now)
+    month = _month(request.GET.get("month", ""), month_after(today))
+    plan = (
+        VisitPlan.objects.filter(owner=user, month=month)
+        .prefetch_related("lines__customer")
+        .first()
+    )
+    errors: list[str] = []
+    if request.method == "POST":
+        lines, problems = _lines(request, user)
+        try:
+            if problems:
+                raise RuleError.of_fields(problems)
+            plan = visit_plan_save(
+                by=user, month=month, lines=lines, note=request.POST.get("note", ""), now=now
+            )
+            if request.POST.get("action") == "submit":
+                visit_plan_submit(by=user, plan_id=plan.pk, now=now, policy=policy)
+                messages.success(request, _("拜访计划已提交主管审核"))
+            else:
+                messages.success(request, _("拜访计划已保存"))
+            return redirect(f"{request.path}?month={month:%Y-%m}")
+        except RuleError as exc:
+            errors = [m for _f, m in exc.errors] or [exc.message]
+    if errors:  # what was typed stays on the form
+        post = request.POST
+        rows = [
+            {
+                k: post.get(f"{k}_{i}", "")
+                for k in ("customer", "day", "purpose", "target", "items", "expense")
+            }
+            for i in range(ROWS)
+        ]
+    else:
+        rows = [
+            {
+                "customer": line.customer.code,
+                "day": line.planned_on.isoformat(),
+                "purpose": line.purpose,
+                "target": line.target,
+                "items": line.items,
+                "expense": str(line.expense) if line.expense else "",
+            }
+            for line in (plan.lines.all() if plan else [])
+        ]
+        rows += [{}] * max(0, ROWS - len(rows))
+    own = visible_to(user, Customer.objects.filter(owner=user, merged_into__isnull=True))
+    context = {
+        "month": month,
+        "previous": date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1),
+        "next": month_after(month),
+        "plan": plan,
+        "editable": plan is None or plan.state in ("draft", "returned"),
+        "rows": rows,
+        "errors": errors,
+        "due": due_moment(month, policy),
+        "my_customers": own.order_by("-last_contact_at").values_list("code", "name")[:300],
+        "against": plan_against_actual(user, month=month),
+    }
+    return render(request, "engagement/plans.html", context)
