@@ -702,12 +702,18 @@ def test_eng_3_the_plan_on_the_web(company: Company) -> None:
     code = company.customers["A"].code
     bad = client.post(
         f"/visits/plans/?month={month:%Y-%m}",
-        {"customer_0": "NO-SUCH", "day_0": day, "purpose_0": "x", "action": "save"},
+        {"rows": "3", "customer_0": "NO-SUCH", "day_0": day, "purpose_0": "x", "action": "save"},
     )
     assert "第 1 行:客户不存在或无权查看" in bad.text and 'value="NO-SUCH"' in bad.text
     done = client.post(
         f"/visits/plans/?month={month:%Y-%m}",
-        {"customer_0": code, "day_0": day, "purpose_0": "介绍新品", "action": "submit"},
+        {
+            "rows": "3",
+            "customer_0": code,
+            "day_0": day,
+            "purpose_0": "介绍新品",
+            "action": "submit",
+        },
         follow=True,
     )
     assert "拜访计划已提交主管审核" in done.text

@@ -1,6 +1,7 @@
 """The web shell: Chinese first, English available, htmx partials, no CDN, CSP."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client
@@ -293,3 +294,46 @@ def test_web_the_api_docs_link_is_in_the_user_menu_not_the_main_navigation(
     assert "/api/v1/docs" not in nav
     menu = page[page.index('class="usermenu"') :]
     assert "/api/v1/docs" in menu[: menu.index("</details>")]
+
+
+def test_eng_360_the_summary_shows_grade_trade_open_items_and_key_persons(
+    company: Company, django_assert_max_num_queries
+) -> None:
+    from django.utils import timezone
+
+    from zhike.archive.services import contact_add
+    from zhike.grading.models import Standing
+    from zhike.policy.loader import load_policy
+
+    policy = load_policy("general")
+    target = company.customers["A"]
+    Standing.objects.create(
+        customer=target, grade="A", tier="core", priority=2, since=timezone.now()
+    )
+    contact_add(
+        policy=policy,
+        by=company.users["alice"],
+        customer_id=target.pk,
+        data={"name": "曾经理", "is_key_person": True, "profile": {"birthday": "1980-05-01"}},
+    )
+    follow_up_record(
+        by=company.users["alice"],
+        customer_id=target.pk,
+        kind="call",
+        content="电话沟通样品事宜",
+        next_step="寄样品",
+        next_at=timezone.now() + timedelta(days=2),
+        now=timezone.now(),
+        policy=policy,
+    )
+    client = company.client("alice")
+    assert (
+        f'hx-get="/customers/{target.pk}/summary/"' in client.get(f"/customers/{target.pk}/").text
+    )
+    client.get(f"/customers/{target.pk}/summary/")
+    with django_assert_max_num_queries(12):
+        page = client.get(f"/customers/{target.pk}/summary/").text
+    assert "核心客户" in page and f"/customers/{target.pk}/grading/" in page
+    assert "跟进:甲方阿尔法科技(寄样品)" in page and "曾经理" in page and "1980-05-01" in page
+    assert "下次联系" in page
+    assert company.client("bob").get(f"/customers/{target.pk}/summary/").status_code == 404

@@ -19,6 +19,7 @@ from zhike.policy.loader import active_policy
 
 from .models import VisitPlan
 from .plans import (
+    MAX_LINES,
     PlanLine,
     due_moment,
     month_after,
@@ -27,7 +28,7 @@ from .plans import (
     visit_plan_submit,
 )
 
-ROWS = 12  # lines on the form; more by saving and adding again
+BLANK_ROWS = 3  # empty lines under the plan's own; save to get three more
 
 
 def _user(request: HttpRequest) -> User:
@@ -46,7 +47,7 @@ def _lines(request: HttpRequest, user: User) -> tuple[list[PlanLine], list[tuple
     """The form's rows: a customer by its code (the datalist offers one's own), a date, a
     purpose. Empty rows are skipped."""
     post, lines, problems = request.POST, [], []
-    codes = [post.get(f"customer_{i}", "").strip() for i in range(ROWS)]
+    codes = [post.get(f"customer_{i}", "").strip() for i in range(_row_count(request))]
     found = dict(
         visible_to(user, Customer.objects.filter(code__in=[c for c in codes if c])).values_list(
             "code", "pk"
@@ -83,6 +84,13 @@ def _lines(request: HttpRequest, user: User) -> tuple[list[PlanLine], list[tuple
     return lines, problems
 
 
+def _row_count(request: HttpRequest) -> int:
+    try:
+        return min(max(0, int(request.POST.get("rows", "0"))), MAX_LINES + BLANK_ROWS)
+    except ValueError:
+        return 0
+
+
 @login_required
 def visit_plans(request: HttpRequest) -> HttpResponse:
     user, now, policy = _user(request), timezone.now(), active_policy()
@@ -117,7 +125,7 @@ def visit_plans(request: HttpRequest) -> HttpResponse:
                 k: post.get(f"{k}_{i}", "")
                 for k in ("customer", "day", "purpose", "target", "items", "expense")
             }
-            for i in range(ROWS)
+            for i in range(_row_count(request))
         ]
     else:
         rows = [
@@ -131,7 +139,7 @@ def visit_plans(request: HttpRequest) -> HttpResponse:
             }
             for line in (plan.lines.all() if plan else [])
         ]
-        rows += [{}] * max(0, ROWS - len(rows))
+        rows += [{}] * BLANK_ROWS
     own = visible_to(user, Customer.objects.filter(owner=user, merged_into__isnull=True))
     context = {
         "month": month,

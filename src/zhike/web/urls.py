@@ -11,7 +11,7 @@ from zhike.trade import views as trade_views
 from zhike.workflow import inbox_views
 from zhike.workflow import views as workflow_views
 
-from . import views
+from . import hub, views
 
 urlpatterns = [
     path("", views.workbench, name="workbench"),
@@ -67,6 +67,7 @@ urlpatterns = [
         engagement_views.attachment_file,
         name="follow-up-attachment",
     ),
+    path("customers/<id:customer_id>/summary/", hub.customer_summary, name="customer-summary"),
     path("visits/behind/", engagement_views.visits_behind, name="visits-behind"),
     path("visits/plans/", plan_views.visit_plans, name="visit-plans"),
     path("notices/", inbox_views.notices_page, name="notices"),

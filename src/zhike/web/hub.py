@@ -1,0 +1,74 @@
+"""The 360° page's summary (issue 19 item 8): what the other apps know about a customer —
+grade and tier with a link to their reasons, this year's trade and receivables, the open
+items about it and the next contact, its key persons. The archive's page loads it by URL:
+the archive sits below grading, trade and engagement and may not import them."""
+
+from datetime import date
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from zhike.archive.models import Customer
+from zhike.archive.selectors import access_customer
+from zhike.errors import CustomerNotFound
+from zhike.grading.selectors import standing_of
+from zhike.org.models import User
+from zhike.policy.loader import active_policy
+from zhike.policy.schema import Policy
+from zhike.trade.metrics import Period, customer_figures
+from zhike.workflow.models import Deadline, DeadlineState
+
+OPEN_ITEMS = 5
+
+
+def _label(policy: Policy, axis: str, key: str) -> str:
+    """A level's label in the policy (战略客户 for "strategic"); the key if unknown."""
+    grading = policy.grading
+    if axis == "grade":
+        grades = grading.score.grades if grading.score else []
+        return next((g.label for g in grades if g.key == key), key)
+    rule = getattr(grading, axis, None)
+    return next((lv.label for lv in (rule.levels if rule else []) if lv.key == key), key)
+
+
+@login_required
+def customer_summary(request: HttpRequest, customer_id: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    try:
+        customer = access_customer(user, customer_id)
+    except CustomerNotFound:
+        raise Http404 from None
+    policy = active_policy()
+    today = timezone.localdate()
+    standing = standing_of(customer.pk)
+    badges = []
+    if standing is not None:
+        for axis in ("grade", "tier", "size_class"):
+            key = getattr(standing, axis)
+            if key:
+                badges.append((axis, _label(policy, axis, key)))
+    figures = customer_figures(
+        customer.pk,
+        Period(start=date(today.year, 1, 1), end=today),
+        volume_unit=policy.grading.volume_unit,
+    )
+    items = Deadline.objects.filter(
+        content_type=ContentType.objects.get_for_model(Customer),
+        object_id=customer.pk,
+        state=DeadlineState.OPEN,
+    ).select_related("assignee")
+    context = {
+        "customer": customer,
+        "badges": badges,
+        "priority": standing.priority if standing else None,
+        "figures": figures,
+        "year": today.year,
+        "items": list(items.order_by("due_at")[:OPEN_ITEMS]),
+        "more_items": max(0, items.count() - OPEN_ITEMS),
+        "key_persons": list(customer.contacts.filter(is_key_person=True)[:5]),
+        "now": timezone.now(),
+    }
+    return render(request, "web/customer_summary.html", context)
