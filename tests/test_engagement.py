@@ -722,3 +722,38 @@ def test_eng_3_the_plan_on_the_web(company: Company) -> None:
 
 
 also_in_a_real_transaction(globals(), test_eng_3_submit_approve_and_plan_against_actual)
+
+
+# --- ENG-11: the daily report -------------------------------------------------------------------
+
+
+def test_eng_11_yesterday_from_the_data_today_typed_the_team_on_one_page(
+    company: Company, general_policy
+) -> None:
+    from datetime import datetime, time
+
+    from zhike.engagement.daily import daily_report_save, team_day
+
+    from .factories import trade
+
+    alice, today = company.users["alice"], timezone.localdate()
+    yesterday_noon = timezone.make_aware(datetime.combine(today - timedelta(days=1), time(12)))
+    visit(company, general_policy, now=yesterday_noon + timedelta(hours=1), days_ago=0)
+    visit(company, general_policy, kind="call", content="今天上午的电话沟通")  # today: not counted
+    trade(company.customers["A"], on=today - timedelta(days=1), amount=12000)
+    daily_report_save(by=alice, day=today, plan="上午拜访甲方,下午整理报价")
+    daily_report_save(by=alice, day=today, plan="上午拜访甲方,下午寄样品")  # replaces
+    lines = {
+        line.name: line for line in team_day(company.users["sup"], day=today, roles=["salesperson"])
+    }
+    mine = lines[str(alice)]
+    assert (mine.visits, mine.deals, mine.deal_amount) == (1, 1, Decimal("12000"))
+    assert mine.plan == "上午拜访甲方,下午寄样品"
+    with pytest.raises(EngagementError, match="请填写今日计划"):
+        daily_report_save(by=alice, day=today, plan="  ")
+    page = company.client("sup").get("/visits/daily/").text
+    assert "团队日报" in page and "上午拜访甲方,下午寄样品" in page
+    # A salesperson sees only their own day.
+    assert "团队日报" not in company.client("bob").get("/visits/daily/").text
+    web = company.client("alice").post("/visits/daily/", {"plan": ""})
+    assert "请填写今日计划" in web.text

@@ -191,3 +191,31 @@ class VisitPlanLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.planned_on} {self.customer_id}"
+
+
+class DailyReport(models.Model):
+    """日报 (ENG-11, s000 销售部 3: 早会): yesterday's visits and deals come from the data;
+    today's plan is what the salesperson types."""
+
+    scope_owner_field = "owner"
+    scope_department_field = "owner__department"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("业务员"),
+        on_delete=models.PROTECT,
+        related_name="daily_reports",
+    )
+    day = models.DateField(_("日期"))
+    plan = models.TextField(_("今日计划"))
+    submitted_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("日报")
+        verbose_name_plural = _("日报")
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "day"], name="daily_report_once_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner} {self.day}"

@@ -154,3 +154,32 @@ def visit_plans(request: HttpRequest) -> HttpResponse:
         "against": plan_against_actual(user, month=month),
     }
     return render(request, "engagement/plans.html", context)
+
+
+@login_required
+def daily_report(request: HttpRequest) -> HttpResponse:
+    """ENG-11: my plan for today beside yesterday's figures; the team's on the same page."""
+    from .daily import daily_report_save, team_day
+    from .models import DailyReport
+
+    user, today = _user(request), timezone.localdate()
+    error = ""
+    if request.method == "POST":
+        try:
+            daily_report_save(by=user, day=today, plan=request.POST.get("plan", ""))
+        except RuleError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("今日计划已保存"))
+            return redirect("daily-report")
+    mine = DailyReport.objects.filter(owner=user, day=today).first()
+    team = team_day(user, day=today, roles=active_policy().engagement.visit_plan_roles)
+    context = {
+        "today": today,
+        "mine": mine,
+        "error": error,
+        "typed": request.POST.get("plan", "") if error else (mine.plan if mine else ""),
+        "me": next((line for line in team if line.user_id == user.pk), None),
+        "team": [line for line in team if line.user_id != user.pk],
+    }
+    return render(request, "engagement/daily.html", context)
