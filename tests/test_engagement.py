@@ -757,3 +757,131 @@ def test_eng_11_yesterday_from_the_data_today_typed_the_team_on_one_page(
     assert "团队日报" not in company.client("bob").get("/visits/daily/").text
     web = company.client("alice").post("/visits/daily/", {"plan": ""})
     assert "请填写今日计划" in web.text
+
+
+# --- ENG-9: reporting duty by grade ---------------------------------------------------------------
+
+
+def _report_duty(company: Company, policy, tier: str = "strategic"):  # type: ignore[no-untyped-def]
+    from zhike.grading.treatment import schedule_reports
+
+    _standing(company.customers["A"], tier)
+    schedule_reports(policy=policy, today=timezone.localdate())
+    return Deadline.objects.get(rule="grading_report", assignee=company.users["alice"])
+
+
+def test_eng_9_a_monthly_duty_once_a_month_not_twice(company: Company, general_policy) -> None:
+    from zhike.grading.treatment import schedule_reports
+
+    duty = _report_duty(company, general_policy)  # strategic: monthly
+    assert "1 位客户" in duty.title
+    assert schedule_reports(policy=general_policy, today=timezone.localdate()) == 0
+    later = timezone.localdate().replace(day=1) + timedelta(days=40)
+    assert schedule_reports(policy=general_policy, today=later) == 1
+    assert Deadline.objects.filter(rule="grading_report").count() == 2
+
+
+def test_eng_9_a_periodic_report_climbs_the_chain_with_each_levels_limit(
+    company: Company, general_policy
+) -> None:
+    from zhike.engagement.reports import periodic_report_submit
+    from zhike.workflow.approvals import approval_act
+
+    duty = _report_duty(company, general_policy)
+    now = timezone.now()
+    report = periodic_report_submit(
+        by=company.users["alice"],
+        duty_id=duty.pk,
+        body="战略客户本月经营正常,回款及时",
+        now=now,
+        policy=general_policy,
+    )
+    duty.refresh_from_db()
+    assert duty.state == DeadlineState.DONE
+    request = ApprovalRequest.objects.get(kind="grade_report", object_id=report.pk)
+    steps = list(request.steps.order_by("position"))
+    assert [s.role for s in steps] == [
+        "supervisor",
+        "sales_manager",
+        "vice_president",
+        "general_manager",
+    ]
+    for person, step in zip(["sup", "mgr", "vp", "gm"], steps, strict=True):
+        item = Deadline.objects.get(object_id=step.pk, rule="approval.grade_report")
+        assert item.assignee == company.users[person]
+        # the policy's own limit for this level (3, 3, 3 and 5 working days)
+        assert item.due_at > now + timedelta(days=2)
+        approval_act(
+            request_id=request.pk,
+            by=company.users[person],
+            action="approve",
+            comment="",
+            policy=general_policy,
+            now=now,
+        )
+    request.refresh_from_db()
+    assert request.state == "approved"
+
+
+def test_eng_9_an_emergency_report_tells_every_level_at_once(
+    company: Company, general_policy
+) -> None:
+    from zhike.engagement.reports import emergency_report
+
+    emergency_report(
+        by=company.users["alice"],
+        customer_id=company.customers["A"].pk,
+        body="客户通知本月货款拒付",
+        now=timezone.now(),
+        policy=general_policy,
+    )
+    told = set(
+        Notice.objects.filter(kind="report.emergency").values_list("recipient__username", flat=True)
+    )
+    assert told == {"sup", "mgr", "vp", "gm"}
+    # The API: the same, and a customer outside the scope is not found.
+    api = company.api("bob").post(
+        "/api/v1/reports/emergency",
+        {"customer_id": company.customers["A"].pk, "body": "拒付"},
+        "application/json",
+    )
+    assert api.status_code == 404
+
+
+def test_eng_9_bad_reports_are_refused_and_nothing_is_saved(
+    company: Company, general_policy
+) -> None:
+    from zhike.engagement.models import CustomerReport
+    from zhike.engagement.reports import periodic_report_submit
+
+    duty = _report_duty(company, general_policy)
+    with pytest.raises(EngagementError, match="请填写汇报内容"):
+        periodic_report_submit(
+            by=company.users["alice"],
+            duty_id=duty.pk,
+            body=" ",
+            now=timezone.now(),
+            policy=general_policy,
+        )
+    with pytest.raises(NotFound):
+        periodic_report_submit(
+            by=company.users["bob"],
+            duty_id=duty.pk,
+            body="替别人汇报",
+            now=timezone.now(),
+            policy=general_policy,
+        )
+    api = company.api("alice").post(
+        "/api/v1/reports/periodic", {"duty_id": duty.pk, "body": ""}, "application/json"
+    )
+    assert api.status_code == 400 and api.json()["errors"][0]["field"] == "body"
+    assert not CustomerReport.objects.exists()
+    duty.refresh_from_db()
+    assert duty.state == DeadlineState.OPEN
+    page = company.client("alice").get("/visits/reports/")
+    assert duty.display_title in page.text and "紧急汇报" in page.text
+
+
+also_in_a_real_transaction(
+    globals(), test_eng_9_a_periodic_report_climbs_the_chain_with_each_levels_limit
+)

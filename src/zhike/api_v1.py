@@ -14,6 +14,7 @@ from zhike.api.openapi import DocumentedErrorsAPI
 from zhike.archive.api import router as customers_router
 from zhike.engagement.api import router as follow_ups_router
 from zhike.engagement.plan_api import router as visit_plans_router
+from zhike.engagement.report_api import router as reports_router
 from zhike.grading.api import router as grading_router
 from zhike.org.api import router as auth_router
 from zhike.org.api_auth import API_AUTH
@@ -48,6 +49,7 @@ api.add_router("/auth", auth_router)
 api.add_router("/customers", customers_router)
 api.add_router("/follow-ups", follow_ups_router)
 api.add_router("/visit-plans", visit_plans_router)
+api.add_router("/reports", reports_router)
 api.add_router("/inbox", inbox_router)
 api.add_router("/approvals", approvals_router)
 api.add_router("/trade", trade_router)

@@ -219,3 +219,42 @@ class DailyReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.owner} {self.day}"
+
+
+class CustomerReport(models.Model):
+    """书面汇报 (ENG-9, s004 汇报的种类): a periodic report on the customers of one treatment
+    cell, routed salesperson → supervisor → manager → vice president → general manager;
+    or an emergency report on one customer (拒付货款), sent to every level at once."""
+
+    class Kind(models.TextChoices):
+        PERIODIC = "periodic", _("定期汇报")
+        EMERGENCY = "emergency", _("紧急汇报")
+
+    scope_owner_field = "by"
+    scope_department_field = "by__department"
+
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("汇报人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    customer = models.ForeignKey(
+        "archive.Customer", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    subject = models.CharField(_("事由"), max_length=200)
+    body = models.TextField(_("汇报内容"))
+    submitted_at = models.DateTimeField(_("提交时间"))
+
+    class Meta:
+        verbose_name = _("客户汇报")
+        verbose_name_plural = _("客户汇报")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["periodic", "emergency"]), name="report_kind_known"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.subject

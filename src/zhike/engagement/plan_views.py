@@ -183,3 +183,45 @@ def daily_report(request: HttpRequest) -> HttpResponse:
         "team": [line for line in team if line.user_id != user.pk],
     }
     return render(request, "engagement/daily.html", context)
+
+
+@login_required
+def customer_reports(request: HttpRequest) -> HttpResponse:
+    """ENG-9: my open 定期汇报 duties, each with its form, and the emergency report."""
+    from zhike.grading.treatment import REPORT
+    from zhike.workflow.models import Deadline, DeadlineState
+
+    from .reports import emergency_report, periodic_report_submit
+
+    user, now, policy = _user(request), timezone.now(), active_policy()
+    error = ""
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "emergency":
+                code = request.POST.get("customer", "").strip()
+                customer = visible_to(user, Customer.objects.filter(code=code)).first()
+                if customer is None:
+                    raise RuleError(_("客户不存在或无权查看"), field="customer")
+                emergency_report(
+                    by=user,
+                    customer_id=customer.pk,
+                    body=request.POST.get("body", ""),
+                    now=now,
+                    policy=policy,
+                )
+                messages.success(request, _("紧急汇报已同时发给各级领导"))
+            else:
+                periodic_report_submit(
+                    by=user,
+                    duty_id=int(request.POST.get("duty", "0") or 0),
+                    body=request.POST.get("body", ""),
+                    now=now,
+                    policy=policy,
+                )
+                messages.success(request, _("定期汇报已提交,将逐级上报"))
+            return redirect("customer-reports")
+        except (RuleError, ValueError) as exc:
+            error = getattr(exc, "message", _("提交的数据有误"))
+    duties = Deadline.objects.filter(assignee=user, rule=REPORT, state=DeadlineState.OPEN)
+    context = {"duties": list(duties.order_by("due_at")[:20]), "error": error, "form": request.POST}
+    return render(request, "engagement/reports.html", context)

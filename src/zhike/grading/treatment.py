@@ -174,7 +174,7 @@ def schedule_reports(*, policy: Policy, today: date) -> int:
             Deadline(
                 rule=REPORT,
                 **stored_title(deferred("%(title)s:%(n)s 位客户", title=title, n=count)),
-                link="/grading/treatment/",
+                link="/visits/reports/",
                 assignee_id=owner_id,
                 due_at=due,
                 next_escalation_at=due,

@@ -147,6 +147,9 @@ class ApprovalStepRule(Section):
     min_amount: Decimal | None = Field(
         default=None, ge=0, description="step applies only when the amount reaches this"
     )
+    deadline: Duration | None = Field(
+        default=None, description="this step's own allowance (else the kind's step_deadline)"
+    )
 
     _role = field_validator("role")(known_role)
 

@@ -71,6 +71,7 @@ urlpatterns = [
     path("visits/behind/", engagement_views.visits_behind, name="visits-behind"),
     path("visits/plans/", plan_views.visit_plans, name="visit-plans"),
     path("visits/daily/", plan_views.daily_report, name="daily-report"),
+    path("visits/reports/", plan_views.customer_reports, name="customer-reports"),
     path("notices/", inbox_views.notices_page, name="notices"),
     path("notices/read-all/", inbox_views.notices_read_all, name="notices-read-all"),
     path("notices/<id:notice_id>/", inbox_views.notice_open, name="notice-open"),

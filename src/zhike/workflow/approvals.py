@@ -24,7 +24,7 @@ from zhike.deferred import Deferred, deferred, stored_text, stored_title
 from zhike.errors import RuleError
 from zhike.org.models import User
 from zhike.org.selectors import people_with_role
-from zhike.policy.schema import ApprovalKind, Policy
+from zhike.policy.schema import ApprovalKind, Duration, Policy
 
 from .deadlines import deadline_open, deadlines_close
 from .models import ApprovalRequest, ApprovalState, ApprovalStep, Notice, StepState
@@ -66,6 +66,19 @@ def _rule(policy: Policy, kind: str) -> ApprovalKind:
         return policy.approvals[kind]
     except KeyError:
         raise ApprovalError(_("管理制度中没有配置审批类型 %(kind)s") % {"kind": kind}) from None
+
+
+def _allowance(step: ApprovalStep, rule: ApprovalKind) -> Duration:
+    """The step's own allowance (ENG-9: each level's day limit), else the kind's."""
+    own = next(
+        (
+            s.deadline
+            for s in rule.steps
+            if s.role == step.role and (s.label or s.role) == step.label
+        ),
+        None,
+    )
+    return own or rule.step_deadline
 
 
 def _link(request: ApprovalRequest) -> str:
@@ -118,7 +131,7 @@ def _activate(
             title=deferred("审批:%(title)s", title=request.title_source),
             assignee=person,
             start=now,
-            within=rule.step_deadline,
+            within=_allowance(step, rule),
             policy=policy,
             rule=f"approval.{request.kind}",
             escalation=rule.escalation,
