@@ -885,3 +885,54 @@ def test_eng_9_bad_reports_are_refused_and_nothing_is_saved(
 also_in_a_real_transaction(
     globals(), test_eng_9_a_periodic_report_climbs_the_chain_with_each_levels_limit
 )
+
+
+# --- The 360° timeline (issue 19 item 8) ----------------------------------------------------------
+
+
+def test_eng_6_one_timeline_of_follow_ups_grade_and_archive_changes_paged_by_time(
+    company: Company, general_policy
+) -> None:
+    from zhike.archive.services import customer_update
+    from zhike.engagement.timeline import customer_timeline
+    from zhike.grading.models import GradeChange
+
+    alice, customer, now = company.users["alice"], company.customers["A"], timezone.now()
+    for i in range(30):
+        visit(
+            company, general_policy, kind="call", content=f"第 {i:02d} 次电话回访", days_ago=30 - i
+        )
+    GradeChange.objects.create(
+        customer=customer,
+        axis="tier",
+        old="ordinary",
+        new="core",
+        source="review",
+        at=now - timedelta(days=10, hours=1),
+    )
+    customer_update(
+        policy=general_policy, by=alice, customer_id=customer.pk, data={"industry": "化工"}
+    )
+    first = customer_timeline(alice, customer.pk, policy=general_policy, size=20)
+    kinds = [e.kind for e in first.entries]
+    assert kinds[0] == "change" and "grade" in kinds and kinds.count("follow_up") == 18
+    assert [e.at for e in first.entries] == sorted((e.at for e in first.entries), reverse=True)
+    grade = next(e for e in first.entries if e.kind == "grade")
+    assert grade.label == "一般客户 → 核心客户"
+    seen, page = list(first.entries), first
+    while page.next_before is not None:
+        page = customer_timeline(
+            alice, customer.pk, policy=general_policy, before=page.next_before, size=20
+        )
+        seen += page.entries
+    follow_ups = [e.follow_up.pk for e in seen if e.kind == "follow_up"]
+    assert len(follow_ups) == len(set(follow_ups)) == 30  # every one, once
+    # On the web: the cursor pages; a cursor that is not a time is the first page.
+    client = company.client("alice")
+    html = client.get(f"/customers/{customer.pk}/follow-ups/").text
+    assert ("更早的记录" in html and "等级变动" not in html) or "核心客户" in html
+    assert (
+        client.get(f"/customers/{customer.pk}/follow-ups/?before=2026-13-45T00:00").status_code
+        == 200
+    )
+    assert client.get(f"/customers/{customer.pk}/follow-ups/?before=abc").status_code == 200

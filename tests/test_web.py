@@ -280,7 +280,9 @@ def test_arc_360_tabs_have_pinned_query_counts(
     if tab == "timeline":  # the tab's follow-ups come from engagement's fragment
         fragment = f"/customers/{target.pk}/follow-ups/"
         client.get(fragment, headers={"HX-Request": "true"})
-        with django_assert_max_num_queries(9):
+        # follow-ups (+ attachments), grade changes, archive changes (+ merged ids): one
+        # query each, whatever the number of rows
+        with django_assert_max_num_queries(12):
             page = client.get(fragment, headers={"HX-Request": "true"})
         assert page.status_code == 200 and page.text.count('class="state-done"') == 10
 

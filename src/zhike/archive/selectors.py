@@ -418,9 +418,12 @@ def _readable(field: str, value: object, *, full_phone: bool = True) -> str:
     return "" if value is None else str(value)
 
 
-def customer_history(customer: Customer, *, user: User, limit: int = 50) -> list[HistoryEntry]:
-    """The customer's latest changes (ARC-9), newest first, phone numbers masked as
-    everywhere else for ``user`` (SEC-5). The caller has checked scope."""
+def customer_history(
+    customer: Customer, *, user: User, limit: int = 50, before: datetime | None = None
+) -> list[HistoryEntry]:
+    """The customer's latest changes (ARC-9), newest first (those before ``before``, when
+    given: the 360° timeline pages by time), phone numbers masked as everywhere else for
+    ``user`` (SEC-5). The caller has checked scope."""
     full_phone = can_see_full_phone(user, customer.owner_id)
     entries = []
     ids = [customer.pk, *customer.merged.values_list("pk", flat=True)]
@@ -431,6 +434,8 @@ def customer_history(customer: Customer, *, user: User, limit: int = 50) -> list
         .select_related("actor")
         .order_by("-id")
     )
+    if before is not None:
+        events = events.filter(created_at__lt=before)
     for event in events[:limit]:
         changes = [
             (

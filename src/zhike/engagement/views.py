@@ -21,6 +21,7 @@ from zhike.policy.loader import active_policy
 from . import attachments, selectors, services
 from .errors import NotFound
 from .models import Attachment, FollowUp, FollowUpKind, FollowUpState
+from .timeline import customer_timeline
 
 PAGE = 20
 
@@ -64,14 +65,14 @@ def _errors(exc: RuleError | FormProblem) -> dict[str, str]:
     }
 
 
-def _timeline_context(user: User, customer_id: int, page: int) -> dict:
-    rows = list(selectors.timeline(user, customer_id)[(page - 1) * PAGE : page * PAGE + 1])
+def _timeline_context(user: User, customer_id: int, before: datetime | None) -> dict:
     policy = active_policy()
+    page = customer_timeline(user, customer_id, policy=policy, before=before, size=PAGE)
     return {
         "customer_id": customer_id,
-        "follow_ups": rows[:PAGE],
-        "page": page,
-        "has_next": len(rows) > PAGE,
+        "entries": page.entries,
+        "next_before": page.next_before,
+        "paged": before is not None,
         "kinds": FollowUpKind.choices,
         "can_record": user.has_perm(services.RECORD),
         "check_in": policy.engagement.check_in,
@@ -79,6 +80,17 @@ def _timeline_context(user: User, customer_id: int, page: int) -> dict:
         "errors": {},
         "form": {},
     }
+
+
+def _cursor(raw: str) -> datetime | None:
+    """The timeline's page cursor (an ISO moment); anything unreadable is the first page."""
+    try:
+        moment = parse_datetime(raw) if raw else None
+    except ValueError:
+        return None
+    if moment is not None and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
 
 
 @login_required
@@ -90,11 +102,8 @@ def customer_follow_ups(request: HttpRequest, customer_id: int) -> HttpResponse:
         customer = access_customer(user, customer_id)
     except CustomerNotFound:
         raise Http404 from None
-    try:
-        page = min(max(1, int(request.GET.get("page", "1"))), 500)
-    except ValueError:
-        page = 1
-    context = _timeline_context(user, customer_id, page) | {
+    before = _cursor(request.GET.get("before", ""))
+    context = _timeline_context(user, customer_id, before) | {
         "customer": customer,
         "open_form": request.GET.get("record") == "1",
     }
@@ -118,7 +127,7 @@ def customer_follow_ups(request: HttpRequest, customer_id: int) -> HttpResponse:
         except (RuleError, FormProblem) as exc:
             context |= {"errors": _errors(exc), "form": request.POST}
         else:
-            context = _timeline_context(user, customer_id, 1) | {
+            context = _timeline_context(user, customer_id, None) | {
                 "customer": customer,
                 "saved": _("已保存跟进计划") if planned else _("已记录跟进"),
             }
