@@ -372,6 +372,16 @@ def test_eng_4_the_report_on_the_web(company: Company, general_policy) -> None:
     assert "提交拜访报告" not in company.client("sup").get(f"/follow-ups/{made.pk}/").text
 
 
+def test_eng_4_only_the_author_is_asked_for_the_report_on_the_timeline(
+    company: Company, general_policy
+) -> None:
+    visit(company, general_policy, days_ago=1)
+    fragment = f"/customers/{company.customers['A'].pk}/follow-ups/"
+    assert "待提交拜访报告" in company.client("alice").get(fragment).text
+    supervisors = company.client("sup").get(fragment).text
+    assert "待提交拜访报告" not in supervisors and "未提交拜访报告" in supervisors
+
+
 # --- Photos and files -----------------------------------------------------------------------------
 
 
