@@ -923,7 +923,7 @@ def test_eng_6_one_timeline_of_follow_ups_grade_and_archive_changes_paged_by_tim
     customer_update(
         policy=general_policy, by=alice, customer_id=customer.pk, data={"industry": "化工"}
     )
-    first = customer_timeline(alice, customer.pk, policy=general_policy, size=20)
+    first = customer_timeline(alice, customer, policy=general_policy, size=20)
     kinds = [e.kind for e in first.entries]
     assert kinds[0] == "change" and "grade" in kinds and kinds.count("follow_up") == 18
     assert [e.at for e in first.entries] == sorted((e.at for e in first.entries), reverse=True)
@@ -932,7 +932,7 @@ def test_eng_6_one_timeline_of_follow_ups_grade_and_archive_changes_paged_by_tim
     seen, page = list(first.entries), first
     while page.next_before is not None:
         page = customer_timeline(
-            alice, customer.pk, policy=general_policy, before=page.next_before, size=20
+            alice, customer, policy=general_policy, before=page.next_before, size=20
         )
         seen += page.entries
     follow_ups = [e.follow_up.pk for e in seen if e.kind == "follow_up"]

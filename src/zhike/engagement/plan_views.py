@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhike.archive.models import Customer
+from zhike.dates import months_before
 from zhike.errors import RuleError
 from zhike.org.models import User
 from zhike.org.scopes import visible_to
@@ -143,7 +144,7 @@ def visit_plans(request: HttpRequest) -> HttpResponse:
     own = visible_to(user, Customer.objects.filter(owner=user, merged_into__isnull=True))
     context = {
         "month": month,
-        "previous": date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1),
+        "previous": months_before(month, 1),
         "next": month_after(month),
         "plan": plan,
         "editable": plan is None or plan.state in ("draft", "returned"),

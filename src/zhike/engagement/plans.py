@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhike.archive.selectors import access_customer
+from zhike.dates import months_before
 from zhike.db import unique_or
 from zhike.deferred import deferred, stored_title
 from zhike.errors import CustomerNotFound
@@ -46,12 +47,13 @@ class PlanLine:
 
 
 def month_after(day: date) -> date:
-    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    """The first day of the month after ``day``'s."""
+    return months_before(day.replace(day=1), -1)
 
 
 def due_moment(month: date, policy: Policy) -> datetime:
     """When the plan for ``month`` is due: the policy's day of the month before, 18:00."""
-    before = date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
+    before = months_before(month, 1)
     last = calendar.monthrange(before.year, before.month)[1]
     day = min(policy.engagement.visit_plan_due_day, last)
     return timezone.make_aware(datetime.combine(before.replace(day=day), time(18)))

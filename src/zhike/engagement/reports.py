@@ -22,9 +22,6 @@ from .models import CustomerReport
 
 APPROVAL_KIND = "grade_report"  # [approvals.grade_report]
 BODY_MAX = 10_000
-# Who hears an emergency at once (s004: 以最迅速方式在最短时间内向主管上级汇报): the chain
-# a periodic report climbs, all of it.
-EMERGENCY_ROLES = ("supervisor", "sales_manager", "vice_president", "general_manager")
 
 
 def _body(text: str) -> str:
@@ -81,9 +78,13 @@ def emergency_report(
         body=_body(body),
         submitted_at=now,
     )
+    # Who hears it at once (s004: 以最迅速方式在最短时间内向主管上级汇报): every level of
+    # the chain the policy routes a periodic report through.
+    chain = policy.approvals.get(APPROVAL_KIND)
+    roles = [step.role for step in chain.steps] if chain else []
     leaders = {
         person
-        for role in EMERGENCY_ROLES
+        for role in roles
         for person in people_with_role(role, near=by.department, exclude=by)
     }
     notify_many(

@@ -19,6 +19,11 @@ def timeline(user: User, customer_id: int) -> QuerySet[FollowUp]:
     """A customer's follow-ups, newest first (planned ones at their planned time), with
     their author, report and attachments in three queries for a page."""
     access_customer(user, customer_id)
+    return follow_ups_of(customer_id)
+
+
+def follow_ups_of(customer_id: int) -> QuerySet[FollowUp]:
+    """:func:`timeline` for a customer whose access the caller has checked."""
     return (
         FollowUp.objects.filter(customer_id=customer_id)
         .select_related("by", "report")

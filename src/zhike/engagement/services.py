@@ -57,9 +57,25 @@ def _problems_of_location(location: Location | None) -> list[tuple[str, str]]:
     return []
 
 
-def _check_in_missing(kind: str, location: Location | None, policy: Policy) -> bool:
+def _next_and_place_problems(
+    kind: str,
+    next_at: datetime | None,
+    location: Location | None,
+    *,
+    now: datetime,
+    policy: Policy,
+    done: bool,
+) -> list[tuple[str, str]]:
+    """The next time is ahead; the check-in is valid, and present on a done visit when the
+    policy requires it."""
+    problems = []
+    if next_at is not None and next_at < now:
+        problems.append(("next_at", _("下次跟进时间不能早于现在")))
+    problems += _problems_of_location(location)
     rule = policy.engagement
-    return rule.check_in == "require" and kind in rule.check_in_kinds and location is None
+    if done and rule.check_in == "require" and kind in rule.check_in_kinds and location is None:
+        problems.append(("location", _("管理制度要求拜访时签到:请允许浏览器获取位置后再提交")))
+    return problems
 
 
 def _may_record(by: User, customer_id: int) -> Customer:
@@ -105,11 +121,9 @@ def follow_up_record(
             problems.append(("occurred_at", _("计划时间不能早于现在")))
     elif occurred_at is not None and occurred_at > now:
         problems.append(("occurred_at", _("跟进时间不能晚于现在")))
-    if next_at is not None and next_at < now:
-        problems.append(("next_at", _("下次跟进时间不能早于现在")))
-    problems += _problems_of_location(location)
-    if not planned and _check_in_missing(kind, location, policy):
-        problems.append(("location", _("管理制度要求拜访时签到:请允许浏览器获取位置后再提交")))
+    problems += _next_and_place_problems(
+        kind, next_at, location, now=now, policy=policy, done=not planned
+    )
     if problems:
         raise EngagementError.of_fields(problems)
     follow_up = FollowUp.objects.create(
@@ -257,11 +271,9 @@ def follow_up_complete(
     problems: list[tuple[str, str]] = []
     if occurred_at is not None and occurred_at > now:
         problems.append(("occurred_at", _("跟进时间不能晚于现在")))
-    if next_at is not None and next_at < now:
-        problems.append(("next_at", _("下次跟进时间不能早于现在")))
-    problems += _problems_of_location(location)
-    if _check_in_missing(follow_up.kind, location, policy):
-        problems.append(("location", _("管理制度要求拜访时签到:请允许浏览器获取位置后再提交")))
+    problems += _next_and_place_problems(
+        follow_up.kind, next_at, location, now=now, policy=policy, done=True
+    )
     if problems:
         raise EngagementError.of_fields(problems)
     follow_up.state = FollowUpState.DONE

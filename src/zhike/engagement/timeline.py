@@ -6,13 +6,15 @@ by its own index)."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from zhike.archive.selectors import access_customer, customer_history
+from zhike.archive.models import Customer
+from zhike.archive.selectors import customer_history
+from zhike.grading.labels import level_label
 from zhike.grading.models import GradeChange
 from zhike.org.models import User
 from zhike.policy.schema import Policy
 
 from .models import FollowUp
-from .selectors import timeline as follow_ups
+from .selectors import follow_ups_of
 
 
 @dataclass(frozen=True)
@@ -33,11 +35,16 @@ class Page:
 
 
 def customer_timeline(
-    user: User, customer_id: int, *, policy: Policy, before: datetime | None = None, size: int = 20
+    user: User,
+    customer: Customer,
+    *,
+    policy: Policy,
+    before: datetime | None = None,
+    size: int = 20,
 ) -> Page:
-    customer = access_customer(user, customer_id)
-    items = follow_ups(user, customer_id)
-    grades = GradeChange.objects.filter(customer_id=customer_id).select_related("by")
+    """``customer`` is one ``user`` may see (the caller's ``access_customer``)."""
+    items = follow_ups_of(customer.pk)
+    grades = GradeChange.objects.filter(customer_id=customer.pk).select_related("by")
     if before is not None:
         items = items.filter(occurred_at__lt=before)
         grades = grades.filter(at__lt=before)
@@ -62,11 +69,5 @@ def customer_timeline(
 
 
 def _level_change(change: GradeChange, policy: Policy) -> str:
-    grading = policy.grading
-    if change.axis == "grade":
-        levels = {g.key: g.label for g in (grading.score.grades if grading.score else [])}
-    else:
-        rule = getattr(grading, change.axis, None)
-        levels = {lv.key: lv.label for lv in (rule.levels if rule else [])}
-    old = levels.get(change.old, change.old) or "—"
-    return f"{old} → {levels.get(change.new, change.new)}"
+    old = level_label(policy, change.axis, change.old) if change.old else "—"
+    return f"{old} → {level_label(policy, change.axis, change.new)}"

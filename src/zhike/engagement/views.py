@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from zhike.archive.models import Customer
 from zhike.archive.selectors import access_customer
 from zhike.dates import form_moment
 from zhike.errors import CustomerNotFound, RuleError
@@ -65,11 +66,11 @@ def _errors(exc: RuleError | FormProblem) -> dict[str, str]:
     }
 
 
-def _timeline_context(user: User, customer_id: int, before: datetime | None) -> dict:
+def _timeline_context(user: User, customer: Customer, before: datetime | None) -> dict:
     policy = active_policy()
-    page = customer_timeline(user, customer_id, policy=policy, before=before, size=PAGE)
+    page = customer_timeline(user, customer, policy=policy, before=before, size=PAGE)
     return {
-        "customer_id": customer_id,
+        "customer_id": customer.pk,
         "entries": page.entries,
         "next_before": page.next_before,
         "paged": before is not None,
@@ -103,7 +104,7 @@ def customer_follow_ups(request: HttpRequest, customer_id: int) -> HttpResponse:
     except CustomerNotFound:
         raise Http404 from None
     before = _cursor(request.GET.get("before", ""))
-    context = _timeline_context(user, customer_id, before) | {
+    context = _timeline_context(user, customer, before) | {
         "customer": customer,
         "open_form": request.GET.get("record") == "1",
     }
@@ -127,7 +128,7 @@ def customer_follow_ups(request: HttpRequest, customer_id: int) -> HttpResponse:
         except (RuleError, FormProblem) as exc:
             context |= {"errors": _errors(exc), "form": request.POST}
         else:
-            context = _timeline_context(user, customer_id, None) | {
+            context = _timeline_context(user, customer, None) | {
                 "customer": customer,
                 "saved": _("已保存跟进计划") if planned else _("已记录跟进"),
             }

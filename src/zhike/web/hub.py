@@ -14,24 +14,14 @@ from django.utils import timezone
 from zhike.archive.models import Customer
 from zhike.archive.selectors import access_customer
 from zhike.errors import CustomerNotFound
+from zhike.grading.labels import level_label
 from zhike.grading.selectors import standing_of
 from zhike.org.models import User
 from zhike.policy.loader import active_policy
-from zhike.policy.schema import Policy
 from zhike.trade.metrics import Period, customer_figures
 from zhike.workflow.models import Deadline, DeadlineState
 
 OPEN_ITEMS = 5
-
-
-def _label(policy: Policy, axis: str, key: str) -> str:
-    """A level's label in the policy (战略客户 for "strategic"); the key if unknown."""
-    grading = policy.grading
-    if axis == "grade":
-        grades = grading.score.grades if grading.score else []
-        return next((g.label for g in grades if g.key == key), key)
-    rule = getattr(grading, axis, None)
-    return next((lv.label for lv in (rule.levels if rule else []) if lv.key == key), key)
 
 
 @login_required
@@ -49,7 +39,7 @@ def customer_summary(request: HttpRequest, customer_id: int) -> HttpResponse:
         for axis in ("grade", "tier", "size_class"):
             key = getattr(standing, axis)
             if key:
-                badges.append((axis, _label(policy, axis, key)))
+                badges.append((axis, level_label(policy, axis, key)))
     figures = customer_figures(
         customer.pk,
         Period(start=date(today.year, 1, 1), end=today),
