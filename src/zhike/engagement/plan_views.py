@@ -172,7 +172,7 @@ def daily_report(request: HttpRequest) -> HttpResponse:
             error = exc.message
         else:
             messages.success(request, _("今日计划已保存"))
-            return redirect("daily-report")
+            return redirect("visits-daily")
     mine = DailyReport.objects.filter(owner=user, day=today).first()
     team = team_day(user, day=today, roles=active_policy().engagement.visit_plan_roles)
     context = {
@@ -220,7 +220,7 @@ def customer_reports(request: HttpRequest) -> HttpResponse:
                     policy=policy,
                 )
                 messages.success(request, _("定期汇报已提交,将逐级上报"))
-            return redirect("customer-reports")
+            return redirect("visits-reports")
         except (RuleError, ValueError) as exc:
             error = getattr(exc, "message", _("提交的数据有误"))
     duties = Deadline.objects.filter(assignee=user, rule=REPORT, state=DeadlineState.OPEN)
