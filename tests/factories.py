@@ -52,6 +52,7 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     owner = factory.SubFactory(UserFactory)
     department = factory.LazyAttribute(lambda c: c.owner.department if c.owner else None)
     created_by = factory.LazyAttribute(lambda c: c.owner)
+    owned_since = factory.LazyAttribute(lambda c: timezone.now() if c.owner else None)
     search_text = factory.LazyAttribute(
         lambda c: search_text(name=c.name, person=False, code=c.code, phones=[c.phone])
     )

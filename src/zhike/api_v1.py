@@ -18,6 +18,7 @@ from zhike.engagement.report_api import router as reports_router
 from zhike.grading.api import router as grading_router
 from zhike.org.api import router as auth_router
 from zhike.org.api_auth import API_AUTH
+from zhike.ownership.api import router as ownership_router
 from zhike.policy.api import router as policy_router
 from zhike.policy.revisions.api import router as policy_versions_router
 from zhike.trade.api import router as trade_router
@@ -54,5 +55,6 @@ api.add_router("/inbox", inbox_router)
 api.add_router("/approvals", approvals_router)
 api.add_router("/trade", trade_router)
 api.add_router("/grading", grading_router)
+api.add_router("/ownership", ownership_router)
 api.add_router("/policy", policy_router)
 api.add_router("/policy/versions", policy_versions_router)

@@ -42,6 +42,10 @@ app.conf.beat_schedule = {
         "task": "grading.schedule_revisits",
         "schedule": crontab(hour=6, minute=0),
     },
+    "ownership-lapse-sweep": {
+        "task": "ownership.sweep_lapses",
+        "schedule": crontab(hour=1, minute=0),  # before the working day: warnings are read
+    },
     "workflow-escalation-sweep": {
         "task": "workflow.sweep_overdue",
         "schedule": 300.0,  # every 5 minutes: escalation is measured in hours and days

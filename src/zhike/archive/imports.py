@@ -30,7 +30,7 @@ from zhike.streams import read_ahead
 from .coding import reserve_customer_codes
 from .errors import PermissionDenied
 from .import_template import CHOICES, COLUMNS, REQUIRED, label_to_value
-from .models import Customer
+from .models import Customer, OwnershipChange, OwnershipKind
 from .selectors import customers_for, mask_name
 from .services import (
     check_required,
@@ -246,6 +246,7 @@ def _write_batch(
                 "id": ids[i] if ids else None,
                 "code": code,
                 "owner_id": by.pk,
+                "owned_since": now,
                 "department_id": by.department_id,
                 "created_by_id": by.pk,
             }
@@ -304,6 +305,22 @@ def _write_batch(
             version=F("version") + 1
         )
     insert_rows(Event, events)
+    # OWN-8: the importer registered each new customer (one history row each, like a form).
+    insert_rows(
+        OwnershipChange,
+        (
+            {
+                "customer_id": row["id"],
+                "kind": OwnershipKind.REGISTERED.value,
+                "to_user_id": by.pk,
+                "by_id": by.pk,
+                "at": now,
+                "reason": "导入",
+                "policy_version": policy.policy.version,
+            }
+            for row in created
+        ),
+    )
     report.created += len(created)
     report.updated += len(changed)
 

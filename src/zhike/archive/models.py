@@ -1,8 +1,12 @@
 """Customer archive (客户档案). A first model, just enough to prove data scoping; the
 archive issue extends it with the information groups of ARC-3."""
 
+from typing import Any, NoReturn
+
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -62,6 +66,9 @@ class Tag(models.Model):
 
 
 LIVE = models.Q(merged_into__isnull=True)
+# The ownership clock (OWN-1): the later of the last qualifying contact and the start of
+# the current ownership — a customer just claimed from the pool is not already overdue.
+CONTACT_CLOCK = Greatest(Coalesce("last_contact_at", "owned_since"), "owned_since")
 
 
 class Customer(models.Model):
@@ -108,6 +115,10 @@ class Customer(models.Model):
     # next one planned; engagement's services keep both through archive.services.
     last_contact_at = models.DateTimeField(_("最近联系"), null=True, blank=True)
     next_contact_at = models.DateTimeField(_("下次联系"), null=True, blank=True)
+    # OWN-1: since when the current owner holds the customer (registration, claim or
+    # transfer; written with its OwnershipChange row). The ownership clock runs from the
+    # later of this and the last qualifying contact (CONTACT_CLOCK), never from updated_at.
+    owned_since = models.DateTimeField(_("归属起始"), null=True, blank=True, editable=False)
     # Set when this record was merged into another (ARC-7): it stays as a tombstone so its
     # code is never reused and its history is kept; lists and lookups skip it.
     merged_into = models.ForeignKey(
@@ -150,6 +161,9 @@ class Customer(models.Model):
     version = models.PositiveIntegerField(_("版本"), default=1)
     # When the data-quality sweep last told the owner this record was stale (ARC-6).
     stale_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the lapse sweep last told the owner this customer is about to go back to the
+    # pool (OWN-1): a warning later than the clock is this spell's, so it is given once.
+    lapse_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("客户")
@@ -171,6 +185,15 @@ class Customer(models.Model):
                 fields=["owner", "status", "-id"], name="customer_owner_status", condition=LIVE
             ),
             models.Index(fields=["updated_at"], name="customer_updated"),
+            # The lapse sweep (OWN-1) reads each owner's customers by their clock, and "my
+            # customers about to lapse" is the same range: a scan of those due, not of the
+            # owner's 300,000 (bench/ownership_sweep.py).
+            models.Index(
+                models.F("owner"),
+                CONTACT_CLOCK,
+                name="customer_contact_clock",
+                condition=LIVE & models.Q(owner__isnull=False),
+            ),
             # An import matches each batch's rows to existing customers by name and phone
             # (IMP-1): a scan of a million rows per 2,000-row batch without it (620 ms).
             models.Index(fields=["name"], name="customer_name"),
@@ -373,3 +396,91 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class OwnershipKind(models.TextChoices):
+    REGISTERED = "registered", _("登记")
+    CLAIMED = "claimed", _("领取")
+    RELEASED = "released", _("退回公海")
+    LAPSED = "lapsed", _("超期收回")
+    ASSIGNED = "assigned", _("分配")
+    TRANSFERRED = "transferred", _("转移")
+    LOCKED = "locked", _("锁定")
+    UNLOCKED = "unlocked", _("解锁")
+    MERGED = "merged", _("合并")
+
+
+class AppendOnly(models.QuerySet["OwnershipChange"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise TypeError("ownership history is append-only")
+
+    def delete(self) -> NoReturn:
+        raise TypeError("ownership history is append-only")
+
+
+class OwnershipChange(models.Model):
+    """归属记录 (OWN-8) — one append-only row per registration, claim, release, lapse,
+    assignment, transfer and lock: who held it before and after, who did it (empty: a rule
+    did), when and why. Cooldowns, embargoes and days owned are read from here, never from
+    ``updated_at``. Archive owns ``Customer.owner``; the ownership app writes most rows."""
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="ownership_changes"
+    )
+    kind = models.CharField(_("类型"), max_length=12, choices=OwnershipKind.choices)
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("原负责人"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("新负责人"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    reason = models.CharField(_("原因"), max_length=200, blank=True)
+    rule = models.CharField(_("规则"), max_length=60, blank=True)  # e.g. ownership.lapse_days
+    pool = models.CharField(_("公海"), max_length=30, blank=True)  # the pool's code
+    policy_version = models.CharField(max_length=50, blank=True)
+
+    objects = AppendOnly.as_manager()
+
+    class Meta:
+        verbose_name = _("归属记录")
+        verbose_name_plural = _("归属记录")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "-at"], name="ownership_customer"),
+            # A previous owner's cooldown: their last loss of this customer.
+            models.Index(fields=["from_user", "customer", "-at"], name="ownership_from"),
+            # Claims per day per person.
+            models.Index(fields=["to_user", "kind", "-at"], name="ownership_to_kind"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=OwnershipKind.values), name="ownership_kind_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.kind} {self.from_user_id}→{self.to_user_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise TypeError("ownership history is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError("ownership history is append-only")

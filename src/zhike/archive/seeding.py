@@ -217,6 +217,10 @@ def seed_customers(
                         owner=owner,
                         department_id=owner.department_id if owner else None,
                         created_by=owner,
+                        # Held for a year or two before the seed's contacts (OWN-1's clock).
+                        owned_since=now - timedelta(days=200 + rng.randrange(500))
+                        if owner
+                        else None,
                         search_text=key,
                         last_contact_at=now - timedelta(days=rng.randrange(200)),
                         **data,

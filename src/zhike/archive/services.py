@@ -34,6 +34,8 @@ from .models import (
     CustomerStatus,
     CustomerType,
     Export,
+    OwnershipChange,
+    OwnershipKind,
     SavedView,
     SourceChannel,
     Tag,
@@ -143,10 +145,11 @@ def customer_create(
     check_status_change(None, cleaned.get("status"))
     check_required(cleaned, policy=policy)
     id_number = cleaned.pop("id_number", "")
-    today = timezone.localdate(now or timezone.now())
+    now = now or timezone.now()
     customer = Customer(
-        code=next_customer_code(policy.archive.coding, today=today),
+        code=next_customer_code(policy.archive.coding, today=timezone.localdate(now)),
         owner=by,
+        owned_since=now,
         department=by.department,
         created_by=by,
         **cleaned,
@@ -157,6 +160,14 @@ def customer_create(
         customer.save()
     details = {"code": customer.code, **cleaned, **({"id_number": HIDDEN} if id_number else {})}
     record(customer, "customer.created", by=by, details=details)
+    OwnershipChange.objects.create(
+        customer=customer,
+        kind=OwnershipKind.REGISTERED,
+        to_user=by,
+        by=by,
+        at=now,
+        policy_version=policy.policy.version,
+    )
     return customer
 
 

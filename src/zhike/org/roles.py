@@ -23,6 +23,9 @@ CALENDAR = "workflow.view_calendaroverride"
 ORDER = "trade.add_order"
 MONEY = ("trade.add_invoice", "trade.add_payment")
 REVIEW = "grading.run_review"
+CLAIM = "ownership.claim_customer"  # OWN-4: take a customer from the pool
+LOCK = "ownership.lock_customer"
+ASSIGN = "ownership.assign_customer"  # assign, transfer, take back (OWN-3, OWN-8)
 # What the roles that work a customer's record may do beside changing it.
 WORK = (FOLLOW_UP, PROPOSE_BLACKLIST, REPORT_PROBLEM)
 
@@ -36,34 +39,42 @@ class RoleDefinition:
 
 
 ROLES: tuple[RoleDefinition, ...] = (
-    RoleDefinition("salesperson", _("业务员"), DataScope.OWN, (VIEW, ADD, CHANGE, *WORK, ORDER)),
     RoleDefinition(
-        "supervisor", _("营销主管"), DataScope.DEPARTMENT, (VIEW, ADD, CHANGE, *WORK, PHONE, ORDER)
+        "salesperson",
+        _("业务员"),
+        DataScope.OWN,
+        (VIEW, ADD, CHANGE, *WORK, ORDER, CLAIM, LOCK),
+    ),
+    RoleDefinition(
+        "supervisor",
+        _("营销主管"),
+        DataScope.DEPARTMENT,
+        (VIEW, ADD, CHANGE, *WORK, PHONE, ORDER, CLAIM, LOCK, ASSIGN),
     ),
     RoleDefinition(
         "sales_manager",
         _("业务部经理"),
         DataScope.DEPARTMENT_TREE,
-        (VIEW, ADD, CHANGE, *WORK, PHONE, ORDER, REVIEW),
+        (VIEW, ADD, CHANGE, *WORK, PHONE, ORDER, REVIEW, CLAIM, LOCK, ASSIGN),
     ),
     RoleDefinition(
         "vice_president",
         _("主管副总经理"),
         DataScope.ALL,
-        (VIEW, CHANGE, *WORK, PHONE, CALENDAR, REVIEW),
+        (VIEW, CHANGE, *WORK, PHONE, CALENDAR, REVIEW, ASSIGN),
     ),
     RoleDefinition(
         "general_manager",
         _("总经理"),
         DataScope.ALL,
-        (VIEW, CHANGE, *WORK, PHONE, CALENDAR, REVIEW),
+        (VIEW, CHANGE, *WORK, PHONE, CALENDAR, REVIEW, ASSIGN),
     ),
     RoleDefinition("service_agent", _("客服专员"), DataScope.ALL, (VIEW, REPORT_PROBLEM)),
     RoleDefinition(
         "crm_manager",
         _("客户关系经理"),
         DataScope.ALL,
-        (VIEW, ADD, CHANGE, *WORK, PHONE, SWEEP, CALENDAR, REVIEW),
+        (VIEW, ADD, CHANGE, *WORK, PHONE, SWEEP, CALENDAR, REVIEW, ASSIGN),
     ),
     RoleDefinition("finance", _("财务"), DataScope.ALL, (VIEW, *MONEY, REPORT_PROBLEM)),
     RoleDefinition("technical", _("技术部"), DataScope.OWN, (VIEW,)),
@@ -78,6 +89,6 @@ ROLES: tuple[RoleDefinition, ...] = (
         "office_director",
         _("办事处主任"),
         DataScope.DEPARTMENT_TREE,
-        (VIEW, ADD, CHANGE, *WORK, PHONE, ORDER),
+        (VIEW, ADD, CHANGE, *WORK, PHONE, ORDER, CLAIM, LOCK, ASSIGN),
     ),
 )

@@ -13,6 +13,7 @@ from pydantic import Field, field_validator, model_validator
 from .common import ROLE_CODES, Duration, FollowUpKindCode, Section, known_role
 from .engagement_schema import EngagementPolicy
 from .grading_schema import GradingPolicy
+from .ownership_schema import OwnershipPolicy
 
 __all__ = ["ROLE_CODES", "Duration", "Section"]
 
@@ -213,6 +214,7 @@ class Policy(Section):
     trade: TradePolicy = TradePolicy()
     grading: GradingPolicy = GradingPolicy()
     engagement: EngagementPolicy = EngagementPolicy()
+    ownership: OwnershipPolicy = OwnershipPolicy()
 
     @model_validator(mode="after")
     def chains_exist(self) -> Self:

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "zhike.archive",
     "zhike.trade",
     "zhike.grading",
+    "zhike.ownership",
     "zhike.api",
     "zhike.web",
 ]

@@ -112,6 +112,7 @@ def load_demo(*, policy: Policy, customers: int = 2000, seed: int = 2026) -> dic
     for days, ids in by_age.items():
         moment = now - timedelta(days=days, hours=rng.randrange(24))
         Customer.objects.filter(pk__in=ids).update(updated_at=moment, created_at=moment)
+        Customer.objects.filter(pk__in=ids, owner__isnull=False).update(owned_since=moment)
     # A follow-up history: last contacts over the past 120 days, a follow-up at each.
     contacted = [c for c in created if c.owner_id and rng.random() < 0.6]
     for customer in contacted:

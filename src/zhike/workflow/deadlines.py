@@ -117,6 +117,28 @@ def deadlines_close(
     )
 
 
+def deadlines_hand_over(
+    *,
+    model: type[Model],
+    object_ids: list[int],
+    to_user_id: int | None,
+    from_user_ids: list[int] | None = None,
+) -> int:
+    """Give the open deadlines about these records to ``to_user_id``: a customer changed
+    hands, and its open to-dos follow it to the new owner or the pool's admin. Only those
+    of ``from_user_ids`` when given; ``to_user_id`` None leaves them where they are."""
+    if to_user_id is None or not object_ids:
+        return 0
+    items = Deadline.objects.filter(
+        content_type=ContentType.objects.get_for_model(model),
+        object_id__in=object_ids,
+        state=DeadlineState.OPEN,
+    )
+    if from_user_ids is not None:
+        items = items.filter(assignee_id__in=from_user_ids)
+    return items.exclude(assignee_id=to_user_id).update(assignee_id=to_user_id)
+
+
 @dataclass
 class SweepResult:
     escalated: int = 0

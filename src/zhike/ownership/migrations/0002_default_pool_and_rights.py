@@ -1,0 +1,56 @@
+"""The company's default pool, and the seed roles' ownership rights.
+
+``ensure_roles`` sets a role's permissions only when it creates the role, so a site
+installed before these permissions existed gets them here (they are new: no admin can
+have removed them). The pool's code is the policy's ``ownership.default_pool`` default.
+"""
+
+from django.apps.registry import Apps
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+
+NEW = {
+    "ownership.claim_customer": [
+        "salesperson",
+        "supervisor",
+        "sales_manager",
+        "office_director",
+    ],
+    "ownership.lock_customer": ["salesperson", "supervisor", "sales_manager", "office_director"],
+    "ownership.assign_customer": [
+        "supervisor",
+        "sales_manager",
+        "vice_president",
+        "general_manager",
+        "crm_manager",
+        "office_director",
+    ],
+}
+
+
+def forwards(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+    apps.get_model("ownership", "Pool").objects.get_or_create(
+        code="public", defaults={"name": "公海"}
+    )
+    app_config = apps.get_app_config("ownership")
+    app_config.models_module = True  # type: ignore[assignment]
+    create_permissions(app_config, verbosity=0, apps=apps)
+    app_config.models_module = None
+    Role = apps.get_model("org", "Role")
+    Permission = apps.get_model("auth", "Permission")
+    for name, codes in NEW.items():
+        app_label, codename = name.split(".")
+        permission = Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        for role in Role.objects.filter(code__in=codes):
+            role.permissions.add(permission)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("ownership", "0001_initial"),
+        ("org", "0001_initial"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+    ]
+
+    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]

@@ -1,0 +1,106 @@
+"""The public pool (公海) and what ownership keeps beside ``Customer.owner``.
+
+The history of every change of owner is ``archive.OwnershipChange`` (archive owns the
+field); this app's services are the only code that changes an owner after registration.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Pool(models.Model):
+    """公海 — a pool of customers without an owner. Its departments (and those below)
+    are its members and the source of the customers released into it; a pool with no
+    department is the company's. Admins distribute its customers and receive the open
+    to-dos of customers released into it."""
+
+    code = models.SlugField(_("编码"), max_length=30, unique=True)
+    name = models.CharField(_("名称"), max_length=60)
+    departments = models.ManyToManyField(
+        "org.Department", verbose_name=_("适用部门"), blank=True, related_name="pools"
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("其他成员"), blank=True, related_name="+"
+    )
+    admins = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("管理员"), blank=True, related_name="+"
+    )
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("公海")
+        verbose_name_plural = _("公海")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PoolEntry(models.Model):
+    """A customer in a pool: since when, from whom and why. The row exists while the
+    customer has no owner; a claim or an assignment removes it. An unowned customer
+    without a row (an import without owner, data from before pools) is in the default
+    pool since it was created."""
+
+    customer = models.OneToOneField(
+        "archive.Customer", on_delete=models.CASCADE, primary_key=True, related_name="pool_entry"
+    )
+    pool = models.ForeignKey(Pool, on_delete=models.PROTECT, related_name="entries")
+    since = models.DateTimeField(_("进入公海"))
+    previous_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("原负责人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.CharField(_("原因"), max_length=200, blank=True)
+    # The new-to-pool embargo (Cordys): nobody may claim it before this moment.
+    claimable_from = models.DateTimeField(_("可领取时间"))
+
+    class Meta:
+        verbose_name = _("公海客户")
+        verbose_name_plural = _("公海客户")
+        indexes = [models.Index(fields=["pool", "-since"], name="pool_entry_since")]
+        permissions = [
+            ("claim_customer", _("可领取公海客户")),
+            ("assign_customer", _("可分配、转移和收回客户")),
+            ("lock_customer", _("可锁定客户")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pool_id}: {self.customer_id}"
+
+
+class Lock(models.Model):
+    """锁定 — a customer its owner keeps regardless of the lapse rules (a key account under
+    negotiation), with the reason; caps per person come from the policy."""
+
+    customer = models.OneToOneField(
+        "archive.Customer", on_delete=models.CASCADE, primary_key=True, related_name="lock"
+    )
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(_("原因"), max_length=200)
+    at = models.DateTimeField(_("锁定时间"))
+
+    class Meta:
+        verbose_name = _("锁定客户")
+        verbose_name_plural = _("锁定客户")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}"
+
+
+class Quota(models.Model):
+    """One row per person that claims or is given customers: the row is locked (SELECT …
+    FOR UPDATE) while the caps are checked, so one person's parallel claims are counted
+    one after the other and a cap of 5 gives exactly 5."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.user_id}"

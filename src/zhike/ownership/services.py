@@ -1,0 +1,553 @@
+"""Claims, releases, assignments and locks (OWN-1, OWN-3, OWN-4, OWN-8, ARC-8): the only
+code that changes a customer's owner after registration.
+
+Every change is a compare-and-set on the owner it read (``UPDATE … WHERE owner_id IS
+NULL`` for a claim), so two people never both win; caps are counted under a lock on the
+claimant's own ``Quota`` row, so one person's parallel claims are counted one at a time.
+Each change writes its ``OwnershipChange`` row and an audit event in the same transaction.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zhike.archive.models import Customer, CustomerTally, OwnershipChange, OwnershipKind
+from zhike.archive.relatives import group_owner
+from zhike.archive.selectors import customers_for
+from zhike.audit.models import Event
+from zhike.db import insert_rows
+from zhike.org.models import User
+from zhike.org.scopes import users_in_scope
+from zhike.policy.schema import Policy
+from zhike.workflow.deadlines import deadlines_hand_over
+
+from .errors import CustomerNotFound, OwnershipError, PermissionDenied, Taken
+from .models import Lock, Pool, PoolEntry, Quota
+from .pools import pool_of_customer, pool_of_department, pools_of
+
+CLAIM = "ownership.claim_customer"
+ASSIGN = "ownership.assign_customer"
+LOCK = "ownership.lock_customer"
+BATCH = 2000  # customers per statement of a bulk transfer
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """The outcome of a claim: who owns the customer now, and why if not the claimant."""
+
+    customer: Customer
+    owner: User
+    reason: str = ""
+
+
+def _lock_quota(user: User) -> None:
+    """Serialise ``user``'s own claims and assignments: SELECT … FOR UPDATE on its row."""
+    Quota.objects.bulk_create([Quota(user=user)], ignore_conflicts=True)
+    Quota.objects.select_for_update().get(user=user)
+
+
+def _owned_count(user: User) -> int:
+    """Live customers ``user`` owns, from the trigger-kept tallies (no count of 300,000)."""
+    total = CustomerTally.objects.filter(owner_key=user.pk).aggregate(n=Sum("live"))["n"]
+    return int(total or 0)
+
+
+def _day_start(now: datetime) -> datetime:
+    local = timezone.localtime(now)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _check_caps(user: User, *, adding: int, claiming: bool, policy: Policy, now: datetime) -> None:
+    """The per-person caps, read under the user's quota lock."""
+    rules = policy.ownership
+    if rules.max_owned and _owned_count(user) + adding > rules.max_owned:
+        raise OwnershipError(
+            _("已达到可拥有客户数上限(%(max)s 个)") % {"max": rules.max_owned},
+            rule="ownership.max_owned",
+        )
+    if claiming and rules.claims_per_day:
+        today = OwnershipChange.objects.filter(
+            to_user=user, kind=OwnershipKind.CLAIMED, at__gte=_day_start(now)
+        ).count()
+        if today + adding > rules.claims_per_day:
+            raise OwnershipError(
+                _("今天已领取 %(count)s 个客户,达到每日上限") % {"count": today},
+                rule="ownership.claims_per_day",
+            )
+
+
+def _check_cooldown(user: User, customer_id: int, *, policy: Policy, now: datetime) -> None:
+    """The previous owner may not take the customer back within ``cooldown_days`` of
+    losing it: read from the history, not from the customer's last edit."""
+    days = policy.ownership.cooldown_days
+    if not days:
+        return
+    lost = (
+        OwnershipChange.objects.filter(from_user=user, customer_id=customer_id)
+        .exclude(to_user=user)
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
+    if lost is not None and lost > now - timedelta(days=days):
+        free = timezone.localtime(lost + timedelta(days=days))
+        raise OwnershipError(
+            _("您在 %(days)s 天内失去过该客户,%(time)s 后才能重新领取")
+            % {"days": days, "time": free.strftime("%Y-%m-%d %H:%M")},
+            rule="ownership.cooldown_days",
+        )
+
+
+def _events(customer_ids: list[int], action: str, *, by: User | None, details: dict) -> None:
+    content_type = ContentType.objects.get_for_model(Customer)
+    insert_rows(
+        Event,
+        (
+            {
+                "actor_id": by.pk if by is not None else None,
+                "action": action,
+                "content_type_id": content_type.pk,
+                "object_id": pk,
+                "details": details,
+            }
+            for pk in customer_ids
+        ),
+    )
+
+
+def _history(
+    rows: Sequence[tuple[int, int | None]],
+    *,
+    kind: str,
+    to_user: User | None,
+    by: User | None,
+    now: datetime,
+    reason: str,
+    policy: Policy,
+    rule: str = "",
+    pool: str = "",
+) -> None:
+    """One OwnershipChange per (customer id, previous owner id)."""
+    insert_rows(
+        OwnershipChange,
+        (
+            {
+                "customer_id": pk,
+                "kind": kind,
+                "from_user_id": from_id,
+                "to_user_id": to_user.pk if to_user is not None else None,
+                "by_id": by.pk if by is not None else None,
+                "at": now,
+                "reason": reason[:200],
+                "rule": rule,
+                "pool": pool,
+                "policy_version": policy.policy.version,
+            }
+            for pk, from_id in rows
+        ),
+    )
+
+
+def _take(customer_id: int, owner: User, *, now: datetime) -> bool:
+    """The compare-and-set of a claim: only a customer still without owner is taken."""
+    return bool(
+        Customer.objects.filter(
+            pk=customer_id, owner__isnull=True, merged_into__isnull=True
+        ).update(
+            owner=owner,
+            department_id=owner.department_id,
+            owned_since=now,
+            lapse_warned_at=None,
+            updated_at=now,
+            version=F("version") + 1,
+        )
+    )
+
+
+@transaction.atomic
+def customer_claim(*, by: User, customer_id: int, policy: Policy, now: datetime) -> Claimed:
+    """领取 (OWN-4): take a customer from a pool ``by`` belongs to.
+
+    Refusals name their rule and change nothing; a customer outside the claimant's pools
+    and scope is "not found", whatever its state, so a claim never tells whose it is."""
+    if not by.has_perm(CLAIM):
+        raise PermissionDenied(_("您没有领取公海客户的权限"))
+    _lock_quota(by)
+    customer = (
+        Customer.objects.filter(pk=customer_id, merged_into__isnull=True)
+        .select_related("pool_entry__pool")
+        .first()
+    )
+    if customer is None:
+        raise CustomerNotFound()
+    if customer.owner_id is not None:
+        if customer.owner_id == by.pk:
+            raise OwnershipError(_("您已是该客户的负责人"), rule="ownership.claim")
+        if not customers_for(by).filter(pk=customer_id).exists():
+            raise CustomerNotFound()
+        raise Taken(_("该客户已被领取"))
+    pool = pool_of_customer(customer, policy.ownership)
+    if not pools_of(by).filter(pk=pool.pk).exists():
+        raise CustomerNotFound()
+    entry = getattr(customer, "pool_entry", None)
+    if entry is not None and entry.claimable_from > now:
+        free = timezone.localtime(entry.claimable_from).strftime("%Y-%m-%d %H:%M")
+        raise OwnershipError(
+            _("该客户刚进入公海,%(time)s 后才能领取") % {"time": free},
+            rule="ownership.embargo_hours",
+        )
+    _check_cooldown(by, customer_id, policy=policy, now=now)
+
+    # ARC-8 (s000 销售部 3): a direct relative of another salesperson's customer is that
+    # salesperson's customer.
+    relative_owner = group_owner(customer_id) if policy.ownership.relatives != "ignore" else None
+    if relative_owner is not None and relative_owner.pk != by.pk:
+        if policy.ownership.relatives == "refuse" or not relative_owner.is_active:
+            raise OwnershipError(
+                _("该客户的直系亲属已由其他业务员登记,按制度视为同一客户,不能领取"),
+                rule="ownership.relatives",
+            )
+        reason = _("直系亲属已是该业务员的客户(视为同一客户)")
+        _move(
+            [(customer_id, None)],
+            to_user=relative_owner,
+            by=by,
+            kind=OwnershipKind.ASSIGNED,
+            reason=reason,
+            rule="ownership.relatives",
+            policy=policy,
+            now=now,
+        )
+        customer.refresh_from_db()
+        return Claimed(customer, relative_owner, reason)
+
+    _check_caps(by, adding=1, claiming=True, policy=policy, now=now)
+    if not _take(customer_id, by, now=now):
+        raise Taken(_("该客户已被领取"))
+    PoolEntry.objects.filter(customer_id=customer_id).delete()
+    _history(
+        [(customer_id, None)],
+        kind=OwnershipKind.CLAIMED,
+        to_user=by,
+        by=by,
+        now=now,
+        reason="",
+        policy=policy,
+        pool=pool.code,
+    )
+    _events([customer_id], "ownership.claimed", by=by, details={"pool": pool.code})
+    deadlines_hand_over(model=Customer, object_ids=[customer_id], to_user_id=by.pk)
+    customer.refresh_from_db()
+    return Claimed(customer, by)
+
+
+def put_in_pool(
+    rows: list[tuple[int, int | None]],
+    *,
+    pool: Pool,
+    by: User | None,
+    kind: str,
+    reason: str,
+    rule: str,
+    policy: Policy,
+    now: datetime,
+) -> None:
+    """Record customers already set free (owner NULL) as in ``pool``: entries, history,
+    audit; their open to-dos go to the pool's first admin. Follow-ups, plans and history
+    stay with the customer."""
+    embargo = now + timedelta(hours=policy.ownership.embargo_hours)
+    ids = [pk for pk, _owner in rows]
+    PoolEntry.objects.filter(customer_id__in=ids).delete()
+    PoolEntry.objects.bulk_create(
+        [
+            PoolEntry(
+                customer_id=pk,
+                pool=pool,
+                since=now,
+                previous_owner_id=owner,
+                reason=reason[:200],
+                claimable_from=embargo,
+            )
+            for pk, owner in rows
+        ],
+        batch_size=BATCH,
+    )
+    Lock.objects.filter(customer_id__in=ids).delete()
+    _history(
+        rows,
+        kind=kind,
+        to_user=None,
+        by=by,
+        now=now,
+        reason=reason,
+        policy=policy,
+        rule=rule,
+        pool=pool.code,
+    )
+    _events(ids, f"ownership.{kind}", by=by, details={"pool": pool.code, "reason": reason})
+    admin = pool.admins.filter(is_active=True).order_by("pk").first()
+    deadlines_hand_over(model=Customer, object_ids=ids, to_user_id=admin.pk if admin else None)
+
+
+@transaction.atomic
+def customer_release(
+    *, by: User, customer_id: int, reason: str, policy: Policy, now: datetime
+) -> Pool:
+    """退回公海 / 收回: the owner gives a customer back, or a manager takes it back."""
+    reason = reason.strip()
+    if not reason:
+        raise OwnershipError(_("请填写退回公海的原因"), rule="reason")
+    customer = customers_for(by).filter(pk=customer_id).select_for_update(of=("self",)).first()
+    if customer is None:
+        raise CustomerNotFound()
+    if customer.owner_id is None:
+        raise OwnershipError(_("该客户已在公海"), rule="ownership.release")
+    if customer.owner_id != by.pk and not by.has_perm(ASSIGN):
+        raise PermissionDenied(_("只有负责人或有分配权限的管理人员可以退回该客户"))
+    owner_id = customer.owner_id
+    pool = pool_of_department(customer.department_id, policy.ownership)
+    freed = Customer.objects.filter(pk=customer_id, owner_id=owner_id).update(
+        owner=None,
+        owned_since=None,
+        lapse_warned_at=None,
+        updated_at=now,
+        version=F("version") + 1,
+    )
+    if not freed:
+        raise Taken(_("该客户刚被他人改动,请刷新后重试"))
+    put_in_pool(
+        [(customer_id, owner_id)],
+        pool=pool,
+        by=by,
+        kind=OwnershipKind.RELEASED,
+        reason=reason,
+        rule="",
+        policy=policy,
+        now=now,
+    )
+    return pool
+
+
+def _move(
+    rows: Sequence[tuple[int, int | None]],
+    *,
+    to_user: User,
+    by: User,
+    kind: str,
+    reason: str,
+    rule: str,
+    policy: Policy,
+    now: datetime,
+) -> int:
+    """Give these customers (locked by the caller, with the owners read) to ``to_user``:
+    compare-and-set per previous owner, then history, audit and their open to-dos."""
+    by_owner: dict[int | None, list[int]] = {}
+    for pk, owner in rows:
+        by_owner.setdefault(owner, []).append(pk)
+    moved: list[tuple[int, int | None]] = []
+    for owner, ids in by_owner.items():
+        still = Q(owner__isnull=True) if owner is None else Q(owner_id=owner)
+        count = Customer.objects.filter(still, pk__in=ids, merged_into__isnull=True).update(
+            owner=to_user,
+            department_id=to_user.department_id,
+            owned_since=now,
+            lapse_warned_at=None,
+            updated_at=now,
+            version=F("version") + 1,
+        )
+        if count != len(ids):
+            raise Taken(_("有客户刚被他人改动,请刷新后重试"))
+        moved += [(pk, owner) for pk in ids]
+    ids = [pk for pk, _owner in moved]
+    PoolEntry.objects.filter(customer_id__in=ids).delete()
+    _history(
+        moved, kind=kind, to_user=to_user, by=by, now=now, reason=reason, policy=policy, rule=rule
+    )
+    _events(ids, f"ownership.{kind}", by=by, details={"to": to_user.pk, "reason": reason})
+    deadlines_hand_over(model=Customer, object_ids=ids, to_user_id=to_user.pk)
+    return len(moved)
+
+
+def _assignable(by: User) -> QuerySet[Customer]:
+    """Customers ``by`` may assign: those in its data scope (owned or not) and those in
+    the pools it belongs to."""
+    pools = list(pools_of(by).values_list("pk", flat=True))
+    return Customer.objects.filter(
+        Q(pk__in=customers_for(by).values("pk"))
+        | Q(owner__isnull=True, pool_entry__pool__in=pools)
+        | Q(owner__isnull=True, pool_entry__isnull=True),
+        merged_into__isnull=True,
+    )
+
+
+def _check_recipient(by: User, to_user_id: int) -> User:
+    to_user = users_in_scope(by).filter(pk=to_user_id).first()
+    if to_user is None:
+        raise OwnershipError(_("只能分配给您管辖范围内在职的人员"), rule="ownership.assign.to_user")
+    if not to_user.has_perm(CLAIM):
+        raise OwnershipError(
+            _("%(name)s 不负责客户(没有领取客户的权限)") % {"name": to_user},
+            rule="ownership.assign.to_user",
+        )
+    return to_user
+
+
+@transaction.atomic
+def customers_assign(
+    *,
+    by: User,
+    customer_ids: list[int],
+    to_user_id: int,
+    reason: str,
+    policy: Policy,
+    now: datetime,
+) -> int:
+    """分配 / 转移 (OWN-3, OWN-8): a manager gives customers — from the pool or from
+    another salesperson — to ``to_user``, with the reason. All or nothing."""
+    if not by.has_perm(ASSIGN):
+        raise PermissionDenied(_("您没有分配客户的权限"))
+    reason = reason.strip()
+    if not reason:
+        raise OwnershipError(_("请填写分配或转移的原因"), rule="reason")
+    ids = sorted(set(customer_ids))
+    if not ids:
+        raise OwnershipError(_("请选择客户"), rule="customer_ids")
+    if len(ids) > BATCH:
+        raise OwnershipError(_("一次最多分配 %(max)s 个客户") % {"max": BATCH}, rule="customer_ids")
+    to_user = _check_recipient(by, to_user_id)
+    rows = list(
+        _assignable(by)
+        .filter(pk__in=ids)
+        .select_for_update(of=("self",))
+        .order_by("pk")
+        .values_list("pk", "owner_id")
+    )
+    if len(rows) != len(ids):
+        raise CustomerNotFound()
+    rows = [(pk, owner) for pk, owner in rows if owner != to_user.pk]
+    if not rows:
+        return 0
+    _lock_quota(to_user)
+    _check_caps(to_user, adding=len(rows), claiming=False, policy=policy, now=now)
+    from_pool = [r for r in rows if r[1] is None]
+    from_people = [r for r in rows if r[1] is not None]
+    count = 0
+    if from_pool:
+        count += _move(
+            from_pool,
+            to_user=to_user,
+            by=by,
+            kind=OwnershipKind.ASSIGNED,
+            reason=reason,
+            rule="",
+            policy=policy,
+            now=now,
+        )
+    if from_people:
+        count += _move(
+            from_people,
+            to_user=to_user,
+            by=by,
+            kind=OwnershipKind.TRANSFERRED,
+            reason=reason,
+            rule="",
+            policy=policy,
+            now=now,
+        )
+    return count
+
+
+def customers_hand_over(
+    *, by: User, from_user_id: int, to_user_id: int, reason: str, policy: Policy, now: datetime
+) -> int:
+    """离职交接: every customer of ``from_user`` that ``by`` may see goes to ``to_user``,
+    one transaction per 2,000 (a salesperson with 300,000 customers is not one lock)."""
+    if from_user_id == to_user_id:
+        raise OwnershipError(_("交接双方不能是同一人"), rule="to_user_id")
+    if not by.has_perm(ASSIGN):
+        raise PermissionDenied(_("您没有分配客户的权限"))
+    _check_recipient(by, to_user_id)
+    moved = 0
+    while True:
+        batch = list(
+            customers_for(by)
+            .filter(owner_id=from_user_id)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:BATCH]
+        )
+        if not batch:
+            return moved
+        moved += customers_assign(
+            by=by,
+            customer_ids=batch,
+            to_user_id=to_user_id,
+            reason=reason,
+            policy=policy,
+            now=now,
+        )
+
+
+@transaction.atomic
+def customer_lock(
+    *, by: User, customer_id: int, reason: str, policy: Policy, now: datetime
+) -> Lock:
+    """锁定: the customer is kept whatever the lapse rules say, within the owner's cap."""
+    reason = reason.strip()
+    if not reason:
+        raise OwnershipError(_("请填写锁定原因"), rule="reason")
+    customer = customers_for(by).filter(pk=customer_id).select_related("owner").first()
+    if customer is None:
+        raise CustomerNotFound()
+    if customer.owner is None:
+        raise OwnershipError(_("公海客户不能锁定,请先领取"), rule="ownership.lock")
+    if not ((customer.owner_id == by.pk and by.has_perm(LOCK)) or by.has_perm(ASSIGN)):
+        raise PermissionDenied(_("只有负责人或有分配权限的管理人员可以锁定该客户"))
+    _lock_quota(customer.owner)
+    cap = policy.ownership.max_locked
+    if cap and Lock.objects.filter(customer__owner=customer.owner).count() >= cap:
+        raise OwnershipError(
+            _("锁定客户已达上限(%(max)s 个)") % {"max": cap}, rule="ownership.max_locked"
+        )
+    try:
+        with transaction.atomic():
+            lock = Lock.objects.create(customer=customer, by=by, reason=reason[:200], at=now)
+    except IntegrityError:
+        raise OwnershipError(_("该客户已锁定"), rule="ownership.lock") from None
+    _history(
+        [(customer_id, customer.owner_id)],
+        kind=OwnershipKind.LOCKED,
+        to_user=customer.owner,
+        by=by,
+        now=now,
+        reason=reason,
+        policy=policy,
+    )
+    _events([customer_id], "ownership.locked", by=by, details={"reason": reason})
+    return lock
+
+
+@transaction.atomic
+def customer_unlock(*, by: User, customer_id: int, policy: Policy, now: datetime) -> None:
+    customer = customers_for(by).filter(pk=customer_id).select_related("owner").first()
+    if customer is None:
+        raise CustomerNotFound()
+    if not ((customer.owner_id == by.pk and by.has_perm(LOCK)) or by.has_perm(ASSIGN)):
+        raise PermissionDenied(_("只有负责人或有分配权限的管理人员可以解锁该客户"))
+    if not Lock.objects.filter(customer_id=customer_id).delete()[0]:
+        raise OwnershipError(_("该客户未锁定"), rule="ownership.lock")
+    _history(
+        [(customer_id, customer.owner_id)],
+        kind=OwnershipKind.UNLOCKED,
+        to_user=customer.owner,
+        by=by,
+        now=now,
+        reason="",
+        policy=policy,
+    )
+    _events([customer_id], "ownership.unlocked", by=by, details={})
