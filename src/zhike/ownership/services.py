@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhike.archive.models import Customer, CustomerTally, OwnershipChange, OwnershipKind
-from zhike.archive.relatives import group_owner
+from zhike.archive.relatives import relatives_group
 from zhike.archive.selectors import customers_for
 from zhike.audit.models import Event
 from zhike.db import insert_rows
@@ -170,6 +170,35 @@ def _take(customer_id: int, owner: User, *, now: datetime) -> bool:
     )
 
 
+def _relatives_owner(customer_id: int) -> User | None:
+    """The owner of the customer's relatives (not of the customer itself): the owner of
+    the one registered first, as ``archive.relatives.group_owner`` decides."""
+    others = relatives_group(customer_id) - {customer_id}
+    if not others:
+        return None
+    first = (
+        Customer.objects.filter(pk__in=others, owner__isnull=False, merged_into__isnull=True)
+        .select_related("owner")
+        .order_by("created_at", "id")
+        .first()
+    )
+    return first.owner if first else None
+
+
+def _left_a_pool(customer_id: int) -> bool:
+    """Whether the customer's last change of owner took it out of a pool: the loser of a
+    race is told it was taken (and nothing else: no name, no owner), while a customer that
+    never was in a pool stays "not found" to anyone outside its scope."""
+    last = (
+        OwnershipChange.objects.filter(customer_id=customer_id)
+        .exclude(kind__in=[OwnershipKind.LOCKED, OwnershipKind.UNLOCKED])
+        .order_by("-at", "-id")
+        .values_list("kind", "from_user_id")
+        .first()
+    )
+    return last is not None and last[1] is None and last[0] != OwnershipKind.REGISTERED
+
+
 @transaction.atomic
 def customer_claim(*, by: User, customer_id: int, policy: Policy, now: datetime) -> Claimed:
     """领取 (OWN-4): take a customer from a pool ``by`` belongs to.
@@ -189,9 +218,9 @@ def customer_claim(*, by: User, customer_id: int, policy: Policy, now: datetime)
     if customer.owner_id is not None:
         if customer.owner_id == by.pk:
             raise OwnershipError(_("您已是该客户的负责人"), rule="ownership.claim")
-        if not customers_for(by).filter(pk=customer_id).exists():
-            raise CustomerNotFound()
-        raise Taken(_("该客户已被领取"))
+        if customers_for(by).filter(pk=customer_id).exists() or _left_a_pool(customer_id):
+            raise Taken(_("该客户已被领取"))
+        raise CustomerNotFound()
     pool = pool_of_customer(customer, policy.ownership)
     if not pools_of(by).filter(pk=pool.pk).exists():
         raise CustomerNotFound()
@@ -206,7 +235,9 @@ def customer_claim(*, by: User, customer_id: int, policy: Policy, now: datetime)
 
     # ARC-8 (s000 销售部 3): a direct relative of another salesperson's customer is that
     # salesperson's customer.
-    relative_owner = group_owner(customer_id) if policy.ownership.relatives != "ignore" else None
+    relative_owner = (
+        _relatives_owner(customer_id) if policy.ownership.relatives != "ignore" else None
+    )
     if relative_owner is not None and relative_owner.pk != by.pk:
         if policy.ownership.relatives == "refuse" or not relative_owner.is_active:
             raise OwnershipError(
