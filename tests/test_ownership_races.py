@@ -65,9 +65,7 @@ class ClaimRaceTests(RealTransactionTestCase):
 
         def claim(i: int) -> None:
             try:
-                customer_claim(
-                    by=alice, customer_id=pool[i].pk, policy=CAPPED, now=timezone.now()
-                )
+                customer_claim(by=alice, customer_id=pool[i].pk, policy=CAPPED, now=timezone.now())
             except OwnershipError as exc:
                 refused.append(exc.rule)
 
@@ -93,6 +91,7 @@ class SweepRaceTests(RealTransactionTestCase):
             )
             for i in range(120)
         ]
+
         def sweep(_i: int) -> None:
             sweep_lapses(policy=REAL_ESTATE, now=now)
 

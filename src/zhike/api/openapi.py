@@ -18,6 +18,9 @@ ERRORS: dict[int, str] = {
     429: "操作过于频繁,稍后再试 / too many attempts; try again later",
 }
 WRITES = {"post", "put", "patch", "delete"}
+# Query parameters that name a record by its code (the pool of /ownership/pool): an
+# unknown or foreign one is a 404, as an id is.
+RECORD_CODES = {"pool"}
 
 
 def _errors_of(path: str, method: str, operation: dict[str, Any]) -> list[int]:
@@ -29,7 +32,8 @@ def _errors_of(path: str, method: str, operation: dict[str, Any]) -> list[int]:
     # A record named in the path, or by a required *_id query parameter (the follow-ups of
     # customer_id), may be missing or out of scope.
     names_a_record = any(
-        p.get("required") and str(p.get("name", "")).endswith("_id")
+        (p.get("required") and str(p.get("name", "")).endswith("_id"))
+        or p.get("name") in RECORD_CODES
         for p in operation.get("parameters", [])
     )
     if "{" in path or method in WRITES or names_a_record:

@@ -12,9 +12,10 @@ from zhike.archive.selectors import access_customer, customers_for
 from zhike.org.models import User
 from zhike.policy.schema import Policy
 
-from .errors import NotFound
+from .errors import NotFound, PermissionDenied
 from .models import Lock, Pool
 from .pools import in_pool, pools_of
+from .services import ASSIGN, CLAIM
 
 
 def my_pools(user: User) -> list[Pool]:
@@ -24,6 +25,8 @@ def my_pools(user: User) -> list[Pool]:
 def pool_customers(user: User, *, pool_code: str, policy: Policy) -> QuerySet[Customer]:
     """One of the user's pools, newest in the pool first (its entry's time, else the
     record's). Each row carries ``pool_since``, ``pool_reason`` and ``pool_claimable``."""
+    if not (user.has_perm(CLAIM) or user.has_perm(ASSIGN)):
+        raise PermissionDenied(_("您没有查看公海的权限"))
     pool = pools_of(user).filter(code=pool_code).first()
     if pool is None:
         raise NotFound(_("公海不存在或您不是其成员"))
