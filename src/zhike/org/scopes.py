@@ -78,12 +78,13 @@ def scope_branches(user: "User", model: type[Model]) -> list[Q] | None:
     return _scope_branches(user, owner=owner, department=dept)
 
 
-def users_in_scope(user: "User") -> "QuerySet[User]":
+def users_in_scope(user: "User", *, inactive: bool = False) -> "QuerySet[User]":
     """The active users whose customers ``user`` may see by its roles' scopes (itself
-    included): the choices of a 负责人 filter."""
+    included): the choices of a 负责人 filter. ``inactive`` adds the deactivated ones (a
+    leaver whose customers are handed over)."""
     from .models import User
 
-    users = User.objects.filter(is_active=True)
+    users = User.objects.all() if inactive else User.objects.filter(is_active=True)
     branches = _scope_branches(user, owner="pk", department="department")
     return users if branches is None else users.filter(reduce(operator.or_, branches))
 

@@ -4,7 +4,7 @@ customers a manager may reassign (OWN-3). Always through the user's scope or poo
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from zhike.archive.models import CONTACT_CLOCK, Customer, OwnershipChange
@@ -33,7 +33,7 @@ def pool_customers(user: User, *, pool_code: str, policy: Policy) -> QuerySet[Cu
     return (
         in_pool(pool, policy.ownership)
         .select_related("pool_entry", "pool_entry__previous_owner")
-        .order_by("-pool_entry__since", "-id")
+        .order_by(F("pool_entry__since").desc(nulls_last=True), "-id")
     )
 
 
@@ -56,32 +56,41 @@ def days_left(clock: datetime, lapse_days: int, now: datetime) -> int:
 def my_keeping(user: User, *, policy: Policy, now: datetime, limit: int = 50) -> list[Keeping]:
     """The user's own customers, the longest without contact first: the ones about to go
     back to the pool, with the days left (one index range on (owner, clock))."""
-    rows = list(
+    rows = (
         Customer.objects.filter(owner=user, merged_into__isnull=True)
         .annotate(clock=CONTACT_CLOCK)
         .select_related("standing", "lock")
         .order_by(CONTACT_CLOCK.asc(), "pk")[:limit]
     )
+    return [_keeping(customer, customer.clock, policy, now) for customer in rows]
+
+
+def keeping_of(customer: Customer, *, policy: Policy, now: datetime) -> Keeping | None:
+    """How long this customer is kept by its owner (None: in the pool)."""
+    if customer.owner_id is None or customer.owned_since is None:
+        return None
+    clock = max(customer.owned_since, customer.last_contact_at or customer.owned_since)
+    return _keeping(customer, clock, policy, now)
+
+
+def _keeping(customer: Customer, clock: datetime, policy: Policy, now: datetime) -> Keeping:
     rules = policy.ownership
-    exempt = set(rules.exempt_statuses)
-    out = []
-    for customer in rows:
-        standing = getattr(customer, "standing", None)
-        lapse, _deal, _pool = rules.keep_for(
-            {"grade": standing.grade, "tier": standing.tier} if standing else {}
-        )
-        locked = getattr(customer, "lock", None) is not None
-        if not rules.enabled or not lapse:
-            left, rule = None, _("不按联系收回")
-        elif locked:
-            left, rule = None, _("已锁定")
-        elif customer.status in exempt:
-            left, rule = None, _("成交客户不收回")
-        else:
-            left = days_left(customer.clock, lapse, now)
-            rule = _("连续 %(days)s 天无有效联系退回公海") % {"days": lapse}
-        out.append(Keeping(customer, customer.clock, left, rule, locked))
-    return out
+    standing = getattr(customer, "standing", None)
+    lapse, _deal, _pool = rules.keep_for(
+        {"grade": standing.grade, "tier": standing.tier} if standing else {}
+    )
+    locked = getattr(customer, "lock", None) is not None
+    left: int | None = None
+    if not rules.enabled or not lapse:
+        rule = _("不按联系收回")
+    elif locked:
+        rule = _("已锁定")
+    elif customer.status in rules.exempt_statuses:
+        rule = _("成交客户不收回")
+    else:
+        left = days_left(clock, lapse, now)
+        rule = _("连续 %(days)s 天无有效联系退回公海") % {"days": lapse}
+    return Keeping(customer, clock, left, rule, locked)
 
 
 def history_of(user: User, customer_id: int) -> QuerySet[OwnershipChange]:

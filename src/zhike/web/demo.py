@@ -19,6 +19,7 @@ from zhike.grading.reviews import review_apply, review_compute, review_start
 from zhike.grading.treatment import schedule_revisits
 from zhike.org.models import Department, User
 from zhike.org.services import department_create, ensure_roles, user_create
+from zhike.ownership.seeding import load_demo_ownership
 from zhike.policy.schema import Duration, Policy
 from zhike.trade.seeding import seed_ledger
 from zhike.workflow.approvals import approval_act, approval_submit
@@ -121,6 +122,7 @@ def load_demo(*, policy: Policy, customers: int = 2000, seed: int = 2026) -> dic
     follow_ups_for(per_customer=1.0, owners=owners)(contacted, rng)
     load_demo_workflow(users=users, customers=created, policy=policy, now=now)
     load_demo_grading(rng, users=users, customers=created, policy=policy, now=now)
+    load_demo_ownership(rng, users=users, departments=departments, policy=policy, now=now)
     return users
 
 

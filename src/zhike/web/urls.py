@@ -6,6 +6,7 @@ from zhike.archive import views as archive_views
 from zhike.engagement import plan_views
 from zhike.engagement import views as engagement_views
 from zhike.grading import views as grading_views
+from zhike.ownership import views as ownership_views
 from zhike.policy.revisions import views as policy_views
 from zhike.trade import views as trade_views
 from zhike.workflow import inbox_views
@@ -69,6 +70,17 @@ urlpatterns = [
     ),
     path("customers/<id:customer_id>/summary/", hub.customer_summary, name="customer-summary"),
     path("visits/behind/", engagement_views.visits_behind, name="visits-behind"),
+    path("ownership/pool/", ownership_views.pool_page, name="ownership-pool"),
+    path("ownership/pool/<id:customer_id>/claim/", ownership_views.claim, name="ownership-claim"),
+    path("ownership/assign/", ownership_views.assign, name="ownership-assign"),
+    path("ownership/mine/", ownership_views.mine, name="ownership-mine"),
+    path("ownership/history/", ownership_views.my_history, name="ownership-history"),
+    path("ownership/reassign/", ownership_views.reassign_page, name="ownership-reassign"),
+    path(
+        "ownership/customers/<id:customer_id>/",
+        ownership_views.customer_ownership,
+        name="ownership-customer",
+    ),
     path("visits/plans/", plan_views.visit_plans, name="visits-plans"),
     path("visits/daily/", plan_views.daily_report, name="visits-daily"),
     path("visits/reports/", plan_views.customer_reports, name="visits-reports"),
