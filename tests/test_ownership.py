@@ -29,6 +29,7 @@ from zhike.workflow.models import DeadlineState, Notice
 
 from .base import also_in_a_real_transaction
 from .conftest import Company
+from .factories import CustomerFactory
 
 REAL_ESTATE = load_policy("real-estate")  # s000: 7 days without contact → the pool
 
@@ -528,3 +529,20 @@ also_in_a_real_transaction(
     test_own_4_a_claim_takes_the_customer_and_is_recorded,
     test_own_8_a_transfer_is_recorded_with_its_reason_and_moves_the_todos,
 )
+
+
+def test_own_1_my_customers_show_the_days_left_and_the_rule(company: Company) -> None:
+    from zhike.ownership.selectors import keeping_of, my_keeping
+
+    alice, now = company.users["alice"], timezone.now()
+    held(company.customers["A"], days=30, contact_days=5)
+    locked = CustomerFactory(owner=alice, owned_since=now - timedelta(days=30))
+    Lock.objects.create(customer=locked, by=alice, reason="重点", at=now)
+    rows = my_keeping(alice, policy=REAL_ESTATE, now=now)
+    assert [(k.customer.pk, k.days_left) for k in rows] == [
+        (locked.pk, None),  # the longest without contact first: never contacted
+        (company.customers["A"].pk, 2),
+    ]
+    assert rows[0].rule == "已锁定" and rows[1].rule == "连续 7 天无有效联系退回公海"
+    single = keeping_of(company.customers["A"], policy=REAL_ESTATE, now=now)
+    assert single is not None and single.days_left == 2

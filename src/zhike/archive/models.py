@@ -424,8 +424,10 @@ class OwnershipChange(models.Model):
     did), when and why. Cooldowns, embargoes and days owned are read from here, never from
     ``updated_at``. Archive owns ``Customer.owner``; the ownership app writes most rows."""
 
+    # A record the administrator deletes (a mistaken entry; the product merges instead)
+    # takes its ownership history with it, as its follow-ups and contacts go.
     customer = models.ForeignKey(
-        Customer, on_delete=models.PROTECT, related_name="ownership_changes"
+        Customer, on_delete=models.CASCADE, related_name="ownership_changes"
     )
     kind = models.CharField(_("类型"), max_length=12, choices=OwnershipKind.choices)
     from_user = models.ForeignKey(

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from zhike.archive.models import CONTACT_CLOCK, Customer, OwnershipChange
 from zhike.archive.selectors import access_customer, customers_for
+from zhike.grading.models import Standing
 from zhike.org.models import User
 from zhike.policy.schema import Policy
 
@@ -62,24 +63,46 @@ def my_keeping(user: User, *, policy: Policy, now: datetime, limit: int = 50) ->
         .select_related("standing", "lock")
         .order_by(CONTACT_CLOCK.asc(), "pk")[:limit]
     )
-    return [_keeping(customer, customer.clock, policy, now) for customer in rows]
+    return [
+        _keeping(
+            customer,
+            customer.clock,
+            policy,
+            now,
+            standing=getattr(customer, "standing", None),
+            locked=getattr(customer, "lock", None) is not None,
+        )
+        for customer in rows
+    ]
 
 
-def keeping_of(customer: Customer, *, policy: Policy, now: datetime) -> Keeping | None:
-    """How long this customer is kept by its owner (None: in the pool)."""
+def keeping_of(
+    customer: Customer, *, policy: Policy, now: datetime, standing: Standing | None = None
+) -> Keeping | None:
+    """How long this customer is kept by its owner (None: in the pool). ``standing``:
+    the customer's grade and tier when the caller has read them already."""
     if customer.owner_id is None or customer.owned_since is None:
         return None
     clock = max(customer.owned_since, customer.last_contact_at or customer.owned_since)
-    return _keeping(customer, clock, policy, now)
+    locked = Lock.objects.filter(customer_id=customer.pk).exists()
+    if standing is None:
+        standing = Standing.objects.filter(customer_id=customer.pk).first()
+    return _keeping(customer, clock, policy, now, standing=standing, locked=locked)
 
 
-def _keeping(customer: Customer, clock: datetime, policy: Policy, now: datetime) -> Keeping:
+def _keeping(
+    customer: Customer,
+    clock: datetime,
+    policy: Policy,
+    now: datetime,
+    *,
+    standing: Standing | None,
+    locked: bool,
+) -> Keeping:
     rules = policy.ownership
-    standing = getattr(customer, "standing", None)
     lapse, _deal, _pool = rules.keep_for(
         {"grade": standing.grade, "tier": standing.tier} if standing else {}
     )
-    locked = getattr(customer, "lock", None) is not None
     left: int | None = None
     if not rules.enabled or not lapse:
         rule = _("不按联系收回")

@@ -17,7 +17,7 @@ from zhike.errors import CustomerNotFound
 from zhike.grading.labels import level_label
 from zhike.grading.selectors import standing_of
 from zhike.org.models import User
-from zhike.ownership.selectors import is_locked, keeping_of
+from zhike.ownership.selectors import keeping_of
 from zhike.policy.loader import active_policy
 from zhike.trade.metrics import Period, customer_figures
 from zhike.workflow.models import Deadline, DeadlineState
@@ -60,8 +60,7 @@ def customer_summary(request: HttpRequest, customer_id: int) -> HttpResponse:
         "items": list(items.order_by("due_at")[:OPEN_ITEMS]),
         "more_items": max(0, items.count() - OPEN_ITEMS),
         "key_persons": list(customer.contacts.filter(is_key_person=True)[:5]),
-        "keeping": keeping_of(customer, policy=policy, now=timezone.now()),
-        "locked": is_locked(customer.pk) is not None,
+        "keeping": keeping_of(customer, policy=policy, now=timezone.now(), standing=standing),
         "now": timezone.now(),
     }
     return render(request, "web/customer_summary.html", context)

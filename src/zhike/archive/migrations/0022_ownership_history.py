@@ -116,7 +116,7 @@ class Migration(migrations.Migration):
             model_name="ownershipchange",
             name="customer",
             field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
+                on_delete=django.db.models.deletion.CASCADE,
                 related_name="ownership_changes",
                 to="archive.customer",
             ),

@@ -1,0 +1,254 @@
+"""The lapse sweep (OWN-1) over a million customers of which 100,000 lapse, next to the same
+release written as hand SQL in one run; then a second sweep (nothing due) and the claim's
+latency under 8 concurrent claimants (issue 14, "Done when").
+
+    createdb -h 127.0.0.1 -U postgres zhike_own
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/zhike_own \
+        uv run python bench/ownership_sweep.py --customers 1000000
+
+Builds its own data with set-based SQL the first time (200 salespeople; owned 400 days;
+the last qualifying contact ``id % 100`` days ago, so with ``lapse_days = 90`` one in ten
+lapses and ``notice_days = 3`` warns three in a hundred), and puts it back after each run.
+Prints a table and writes bench/results/ownership_sweep.json with the command used.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhike.settings.dev")
+os.environ.setdefault("ZHIKE_DEBUG", "0")
+
+POLICY = """
+[policy]
+name = "bench"
+version = "bench-1"
+effective_date = 2026-01-01
+extends = "real-estate"
+
+[ownership]
+enabled = true
+lapse_days = 90
+notice_days = 3
+exempt_statuses = []
+"""
+PEOPLE = 200
+
+
+def build(count: int) -> None:
+    from django.db import connection
+
+    from zhike.org.models import User
+    from zhike.org.services import department_create, ensure_roles, user_create
+
+    ensure_roles()
+    if User.objects.filter(username="own-0").exists():
+        return
+    dept = department_create(name="销售部", code="own-sales")
+    for i in range(PEOPLE):
+        user_create(username=f"own-{i}", password="x", department=dept, roles=["salesperson"])
+    user_create(username="own-claim", password="x", department=dept, roles=["salesperson"])
+    first = User.objects.get(username="own-0").pk
+    print(f"building {count:,} customers …", flush=True)
+    with connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO archive_customer (code, name, status, phone, customer_type, source,"
+            " referrer_name, industry, size, province, city, district, address, uscc,"
+            " id_number_cipher, id_number_hash, search_text, owner_id, department_id,"
+            " created_by_id, created_at, updated_at, version, owned_since, last_contact_at)"
+            " SELECT 'OWN' || lpad(g::text, 9, '0'), '归属测试客户' || g, 'intent',"
+            " '138' || lpad(g::text, 8, '0'), 'enterprise', '', '', '', '', '', '', '', '', '',"
+            " '', '', '', %s + g %% %s, %s, %s + g %% %s, now() - interval '400 days', now(),"
+            " 1, now() - interval '400 days', now() - (g %% 100) * interval '1 day'"
+            " - interval '1 hour' FROM generate_series(1, %s) g",
+            [first, PEOPLE, dept.pk, first, PEOPLE, count],
+        )
+        cur.execute("ANALYZE archive_customer")
+
+
+def restore() -> None:
+    """Put every lapsed customer back with its owner, as before the sweep."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "UPDATE archive_customer c SET owner_id = h.from_user_id, owned_since = now()"
+            " - interval '400 days', lapse_warned_at = NULL FROM archive_ownershipchange h"
+            " WHERE h.customer_id = c.id AND h.kind = 'lapsed'"
+        )
+        cur.execute("UPDATE archive_customer SET lapse_warned_at = NULL")
+        for table in ("ownership_poolentry", "archive_ownershipchange", "workflow_notice"):
+            cur.execute(f"DELETE FROM {table}")  # noqa: S608 — fixed names
+        cur.execute("VACUUM ANALYZE archive_customer")
+
+
+def hand_sql(now: object, pool_id: int) -> int:
+    """The same release as zhike's, as five statements: free the due customers, give them
+    a pool entry, a history row and an audit event each, warn the owners of those due
+    within the notice days."""
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(
+            "CREATE TEMP TABLE freed ON COMMIT DROP AS WITH due AS ("
+            " SELECT id, owner_id FROM archive_customer WHERE owner_id IS NOT NULL"
+            " AND merged_into_id IS NULL AND GREATEST(COALESCE(last_contact_at, owned_since),"
+            " owned_since) < %s - interval '90 days' FOR UPDATE)"
+            " UPDATE archive_customer c SET owner_id = NULL, owned_since = NULL,"
+            " lapse_warned_at = NULL, updated_at = %s, version = c.version + 1 FROM due"
+            " WHERE c.id = due.id RETURNING c.id, due.owner_id",
+            [now, now],
+        )
+        cur.execute(
+            "INSERT INTO ownership_poolentry (customer_id, pool_id, since, previous_owner_id,"
+            " reason, claimable_from) SELECT id, %s, %s, owner_id, '连续 90 天无有效联系', %s"
+            " FROM freed",
+            [pool_id, now, now],
+        )
+        cur.execute(
+            "INSERT INTO archive_ownershipchange (customer_id, kind, from_user_id, at, reason,"
+            " rule, pool, policy_version) SELECT id, 'lapsed', owner_id, %s,"
+            " '连续 90 天无有效联系', 'ownership.lapse_days', 'public', 'bench-1' FROM freed",
+            [now],
+        )
+        cur.execute(
+            "INSERT INTO audit_event (action, content_type_id, object_id, details, created_at)"
+            " SELECT 'ownership.lapsed', (SELECT id FROM django_content_type WHERE"
+            " app_label = 'archive' AND model = 'customer'), id, '{}', %s FROM freed",
+            [now],
+        )
+        cur.execute(
+            "UPDATE archive_customer SET lapse_warned_at = %s WHERE owner_id IS NOT NULL"
+            " AND GREATEST(COALESCE(last_contact_at, owned_since), owned_since)"
+            " < %s - interval '87 days'",
+            [now, now],
+        )
+        cur.execute("SELECT count(*) FROM freed")
+        return int(cur.fetchone()[0])
+
+
+def claims(concurrency: int, per_thread: int) -> dict[str, float]:
+    """Claim latency: ``concurrency`` people claiming different pool customers at once."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from zhike.org.models import User
+    from zhike.ownership.models import PoolEntry
+    from zhike.ownership.services import customer_claim
+    from zhike.policy.loader import parse_policy
+
+    policy = parse_policy(POLICY, "bench")
+    people = list(User.objects.filter(username__startswith="own-").exclude(username="own-claim"))
+    pool = list(
+        PoolEntry.objects.order_by("customer_id").values_list("customer_id", flat=True)[
+            : concurrency * per_thread
+        ]
+    )
+    samples: list[float] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(concurrency)
+
+    def run(i: int) -> None:
+        mine = pool[i * per_thread : (i + 1) * per_thread]
+        barrier.wait()
+        for pk in mine:
+            start = time.perf_counter()
+            customer_claim(by=people[i], customer_id=pk, policy=policy, now=timezone.now())
+            with lock:
+                samples.append((time.perf_counter() - start) * 1000)
+        connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    samples.sort()
+    return {
+        "claims": len(samples),
+        "p50_ms": round(statistics.median(samples), 2),
+        "p99_ms": round(samples[min(len(samples) - 1, int(len(samples) * 0.99))], 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--claimants", type=int, default=8)
+    parser.add_argument("--claims", type=int, default=100, help="claims per claimant")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from zhike.ownership.pools import default_pool
+    from zhike.ownership.sweep import sweep_lapses
+    from zhike.policy.loader import parse_policy
+
+    call_command("migrate", verbosity=0)
+    build(args.customers)
+    policy = parse_policy(POLICY, "bench")
+    pool = default_pool(policy.ownership)
+    restore()
+    results: dict[str, dict] = {}
+
+    now = timezone.now()
+    start = time.perf_counter()
+    outcome = sweep_lapses(policy=policy, now=now)
+    results["zhike sweep_lapses"] = {
+        "seconds": round(time.perf_counter() - start, 2),
+        "released": outcome.released,
+        "warned": outcome.warned,
+    }
+    start = time.perf_counter()
+    second = sweep_lapses(policy=policy, now=now)
+    results["second run (nothing due)"] = {
+        "seconds": round(time.perf_counter() - start, 3),
+        "released": second.released,
+        "warned": second.warned,
+    }
+    results["claims under concurrency"] = claims(args.claimants, args.claims)
+
+    restore()
+    start = time.perf_counter()
+    freed = hand_sql(now, pool.pk)
+    results["hand SQL (5 statements)"] = {
+        "seconds": round(time.perf_counter() - start, 2),
+        "released": freed,
+        "warned": None,
+    }
+    restore()
+
+    zhike, raw = results["zhike sweep_lapses"]["seconds"], results["hand SQL (5 statements)"]
+    ratio = round(zhike / raw["seconds"], 2) if raw["seconds"] else None
+    print(f"\n{connection.vendor}, {args.customers:,} customers, {PEOPLE} owners")
+    for name, r in results.items():
+        print(f"{name:28} {json.dumps(r, ensure_ascii=False)}")
+    print(f"zhike / hand SQL: {ratio}×")
+    command = " ".join(["python", *sys.argv])
+    print(f"\ncommand: DATABASE_URL=… {command}")
+    out = ROOT / "bench" / "results" / "ownership_sweep.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(
+        json.dumps(
+            {"command": command, "vendor": connection.vendor, "ratio": ratio, "results": results},
+            ensure_ascii=False,
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
+
+
+if __name__ == "__main__":
+    main()
