@@ -61,6 +61,10 @@ class OrderOut(Schema):
     signed_on: date
     amount: Decimal
     note: str
+    credited_to_id: int | None = Field(
+        description="OWN-2: whose performance and commission the deal is (empty: the closer)"
+    )
+    credit_reason: str
     lines: list[OrderLineOut]
 
 
@@ -72,6 +76,8 @@ def order_out(order: Order) -> dict:
         "signed_on": order.signed_on,
         "amount": order.amount,
         "note": order.note,
+        "credited_to_id": order.credited_to_id,
+        "credit_reason": order.credit_reason,
         "lines": list(order.lines.all()),
     }
 

@@ -34,6 +34,17 @@ class Order(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
+    # OWN-2 (s000 销售部 2, 4): whose performance and commission the deal is — the owner
+    # who holds the confirmation right (the customer's, or its relatives' group's), even
+    # when another salesperson closed it; the reason says why it is not the closer.
+    credited_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("业绩归属"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+    )
+    credit_reason = models.CharField(_("归属原因"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

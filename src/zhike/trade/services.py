@@ -9,6 +9,7 @@ from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
 from zhike.archive.models import Customer
+from zhike.archive.relatives import group_owner
 from zhike.archive.selectors import access_customer
 from zhike.audit.services import record
 from zhike.db import unique_or
@@ -38,6 +39,19 @@ def _customer_for_update(by: User, customer_id: int, *, permission: str) -> Cust
         raise PermissionDenied(_("您没有录入该类台账的权限"))
     access_customer(by, customer_id)  # scope check: same error for missing and hidden
     return Customer.objects.select_for_update().get(pk=customer_id)
+
+
+def credit_for(customer: Customer, *, closer: User) -> tuple[User, str]:
+    """OWN-2: who is credited with a deal, and why when it is not the closer. The owner
+    of the customer holds the confirmation right while it is theirs (a lapsed customer
+    has no owner: the closer is credited); a direct relative of another's customer is
+    that owner's (ARC-8, s000 销售部 3)."""
+    holder = group_owner(customer.pk)
+    if holder is None or holder.pk == closer.pk or not holder.is_active:
+        return closer, ""
+    if holder.pk == customer.owner_id:
+        return holder, _("客户确认期内由他人成交,业绩和佣金归有确认权的业务员")
+    return holder, _("成交客户是其直系亲属的客户,视为同一客户")
 
 
 @transaction.atomic
@@ -78,6 +92,7 @@ def order_create(
                 amount=(line.quantity * line.price).quantize(CENT),
             )
         )
+    credited_to, credit_reason = credit_for(customer, closer=by)
     with unique_or(taken):  # the same number entered for two customers at once
         order = Order.objects.create(
             customer=customer,
@@ -86,11 +101,14 @@ def order_create(
             amount=sum((r.amount for r in rows), Decimal(0)),
             note=note,
             created_by=by,
+            credited_to=credited_to,
+            credit_reason=credit_reason,
         )
     for row in rows:
         row.order = order
     OrderLine.objects.bulk_create(rows)
-    record(customer, "trade.order", by=by, details={"number": number, "amount": order.amount})
+    details = {"number": number, "amount": order.amount, "credited_to": credited_to.pk}
+    record(customer, "trade.order", by=by, details=details)
     return order
 
 
