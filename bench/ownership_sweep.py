@@ -83,7 +83,9 @@ def restore() -> None:
             " - interval '400 days', lapse_warned_at = NULL FROM archive_ownershipchange h"
             " WHERE h.customer_id = c.id AND h.kind = 'lapsed'"
         )
-        cur.execute("UPDATE archive_customer SET lapse_warned_at = NULL")
+        cur.execute(
+            "UPDATE archive_customer SET lapse_warned_at = NULL WHERE lapse_warned_at IS NOT NULL"
+        )
         for table in ("ownership_poolentry", "archive_ownershipchange", "workflow_notice"):
             cur.execute(f"DELETE FROM {table}")  # noqa: S608 — fixed names
         cur.execute("VACUUM ANALYZE archive_customer")
@@ -96,14 +98,16 @@ def hand_sql(now: object, pool_id: int) -> int:
     from django.db import connection, transaction
 
     with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("CREATE TEMP TABLE freed (id bigint, owner_id bigint) ON COMMIT DROP")
         cur.execute(
-            "CREATE TEMP TABLE freed ON COMMIT DROP AS WITH due AS ("
+            "WITH due AS ("
             " SELECT id, owner_id FROM archive_customer WHERE owner_id IS NOT NULL"
             " AND merged_into_id IS NULL AND GREATEST(COALESCE(last_contact_at, owned_since),"
-            " owned_since) < %s - interval '90 days' FOR UPDATE)"
+            " owned_since) < %s - interval '90 days' FOR UPDATE), upd AS ("
             " UPDATE archive_customer c SET owner_id = NULL, owned_since = NULL,"
             " lapse_warned_at = NULL, updated_at = %s, version = c.version + 1 FROM due"
-            " WHERE c.id = due.id RETURNING c.id, due.owner_id",
+            " WHERE c.id = due.id RETURNING c.id, due.owner_id)"
+            " INSERT INTO freed SELECT * FROM upd",
             [now, now],
         )
         cur.execute(
@@ -218,7 +222,9 @@ def main() -> None:
         "released": second.released,
         "warned": second.warned,
     }
+    print(results, flush=True)
     results["claims under concurrency"] = claims(args.claimants, args.claims)
+    print(results["claims under concurrency"], flush=True)
 
     restore()
     start = time.perf_counter()

@@ -104,3 +104,76 @@ class Quota(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}"
+
+
+class DutyStatus(models.TextChoices):
+    FREE = "free", _("空闲")
+    BUSY = "busy", _("接待中")
+    ABSENT = "absent", _("不在")
+
+
+class Duty(models.Model):
+    """当日值班 (OWN-5, s003-5) — one person's place in a department's reception order for
+    one day: their position, whether they are free, and how many walk-ins they took. The
+    next visitor goes to the free person who took fewest, then by position, so one who was
+    skipped (busy or away) keeps their turn for when they are free again."""
+
+    department = models.ForeignKey("org.Department", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("日期"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveSmallIntegerField(_("顺序"))
+    status = models.CharField(
+        _("状态"), max_length=10, choices=DutyStatus.choices, default=DutyStatus.FREE
+    )
+    taken = models.PositiveIntegerField(_("已接待"), default=0)
+
+    class Meta:
+        verbose_name = _("接待值班")
+        verbose_name_plural = _("接待值班")
+        ordering = ["department", "day", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["department", "day", "user"], name="duty_once"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=DutyStatus.values), name="duty_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.position}: {self.user_id}"
+
+
+class WalkinReason(models.TextChoices):
+    ROTATION = "rotation", _("按轮值顺序")
+    ASKED = "asked", _("客户指定")
+    RETURNING = "returning", _("老客户归原负责人")
+
+
+class Walkin(models.Model):
+    """来访登记 — one visitor at the front desk: who received them and why."""
+
+    department = models.ForeignKey("org.Department", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("来访时间"))
+    visitor = models.CharField(_("来访人"), max_length=100)
+    phone = models.CharField(_("电话"), max_length=32, blank=True)
+    customer = models.ForeignKey(
+        "archive.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("接待人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.CharField(_("分配原因"), max_length=10, choices=WalkinReason.choices)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("来访登记")
+        verbose_name_plural = _("来访登记")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["department", "-at"], name="walkin_department_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.visitor}"

@@ -259,8 +259,11 @@ def customer_claim(*, by: User, customer_id: int, policy: Policy, now: datetime)
         return Claimed(customer, relative_owner, reason)
 
     _check_caps(by, adding=1, claiming=True, policy=policy, now=now)
-    if not _take(customer_id, by, now=now):
-        raise Taken(_("该客户已被领取"))
+    # The compare-and-set comes last: its UPDATE also moves the customer tallies' rows
+    # (kept by triggers), which every claim from the same pool touches. Taken last, their
+    # lock is held only until commit, not through the writes below (measured: 8 parallel
+    # claimants queued on it, p50 270 ms; bench/ownership_sweep.py). A lost race raises
+    # and rolls the writes back.
     PoolEntry.objects.filter(customer_id=customer_id).delete()
     _history(
         [(customer_id, None)],
@@ -274,6 +277,8 @@ def customer_claim(*, by: User, customer_id: int, policy: Policy, now: datetime)
     )
     _events([customer_id], "ownership.claimed", by=by, details={"pool": pool.code})
     deadlines_hand_over(model=Customer, object_ids=[customer_id], to_user_id=by.pk)
+    if not _take(customer_id, by, now=now):
+        raise Taken(_("该客户已被领取"))
     customer.refresh_from_db()
     return Claimed(customer, by)
 

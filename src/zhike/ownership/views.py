@@ -20,7 +20,8 @@ from zhike.org.models import User
 from zhike.org.scopes import users_in_scope
 from zhike.policy.loader import active_policy
 
-from . import selectors, services
+from . import reception, selectors, services
+from .models import DutyStatus
 from .services import ASSIGN, CLAIM
 
 PAGE = 50
@@ -247,3 +248,75 @@ def reassign_page(request: HttpRequest) -> HttpResponse:
         ),
     }
     return render(request, "ownership/reassign.html", context)
+
+
+@login_required
+def reception_page(request: HttpRequest) -> HttpResponse:
+    """OWN-5: the front desk's board (a tablet or a phone): today's order with each
+    person's state, the walk-in form, today's register; the roster for managers."""
+    user, now = _user(request), timezone.now()
+    today = timezone.localdate(now)
+    departments = reception.desks_of(user)
+    if not departments:
+        return render(request, "ownership/reception.html", {"refused": True}, status=403)
+    chosen = _ids([request.GET.get("department", "")])
+    department = next((d for d in departments if chosen and d.pk == chosen[0]), departments[0])
+    if request.method == "POST":
+        form = request.POST
+        if form.get("action") == "status":
+            duty = (_ids([form.get("duty", "")]) or [0])[0]
+            _attempt(
+                request,
+                lambda: reception.duty_status_set(by=user, duty_id=duty, status=form["status"]),
+                _("状态已更新"),
+            )
+        elif form.get("action") == "roster":
+            order = sorted(
+                (int(form[f"pos_{pk}"]), pk)
+                for pk in _ids(form.getlist("person"))
+                if form.get(f"pos_{pk}", "").isdigit()
+            )
+            _attempt(
+                request,
+                lambda: reception.duty_set(
+                    by=user,
+                    department_id=department.pk,
+                    day=today,
+                    user_ids=[pk for _pos, pk in order],
+                ),
+                _("今日值班已安排"),
+            )
+        else:
+            received: list[reception.Received] = []
+            _attempt(
+                request,
+                lambda: received.append(
+                    reception.walkin_register(
+                        by=user,
+                        department_id=department.pk,
+                        visitor=form.get("visitor", ""),
+                        phone=form.get("phone", ""),
+                        asked_for_id=next(iter(_ids([form.get("asked_for", "")])), None),
+                        now=now,
+                    )
+                ),
+                _("来访已登记"),
+            )
+            if received:
+                messages.info(
+                    request,
+                    _("请 %(name)s 接待(%(reason)s)")
+                    % {"name": received[0].walkin.received_by, "reason": received[0].reason},
+                )
+        return redirect(f"{request.path}?department={department.pk}")
+    duties = list(reception.duties_of(department.pk, today))
+    context = {
+        "departments": departments,
+        "department": department,
+        "duties": duties,
+        "walkins": list(reception.walkins_of(department.pk, today)[:50]),
+        "people": reception.eligible(department.pk),
+        "positions": {d.user_id: d.position for d in duties},
+        "statuses": DutyStatus.choices,
+    }
+    return render(request, "ownership/reception.html", context)

@@ -76,6 +76,7 @@ urlpatterns = [
     path("ownership/mine/", ownership_views.mine, name="ownership-mine"),
     path("ownership/history/", ownership_views.my_history, name="ownership-history"),
     path("ownership/reassign/", ownership_views.reassign_page, name="ownership-reassign"),
+    path("ownership/reception/", ownership_views.reception_page, name="ownership-reception"),
     path(
         "ownership/customers/<id:customer_id>/",
         ownership_views.customer_ownership,

@@ -6,21 +6,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('trade', '0001_initial'),
+        ("trade", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='order',
-            name='credit_reason',
-            field=models.CharField(blank=True, max_length=200, verbose_name='归属原因'),
+            model_name="order",
+            name="credit_reason",
+            field=models.CharField(blank=True, max_length=200, verbose_name="归属原因"),
         ),
         migrations.AddField(
-            model_name='order',
-            name='credited_to',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='业绩归属'),
+            model_name="order",
+            name="credited_to",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="业绩归属",
+            ),
         ),
     ]
