@@ -87,7 +87,7 @@ def restore() -> None:
             "UPDATE archive_customer SET lapse_warned_at = NULL WHERE lapse_warned_at IS NOT NULL"
         )
         for table in ("ownership_poolentry", "archive_ownershipchange", "workflow_notice"):
-            cur.execute(f"DELETE FROM {table}")  # noqa: S608 — fixed names
+            cur.execute(f"DELETE FROM {table}")  # fixed names
         cur.execute("VACUUM ANALYZE archive_customer")
 
 
