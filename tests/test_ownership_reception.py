@@ -128,3 +128,41 @@ class ReceptionRaceTests(RealTransactionTestCase):
         self.assertEqual(errors, [])
         receivers = sorted(Walkin.objects.values_list("received_by_id", flat=True))
         self.assertEqual(receivers, sorted(p.pk for p in people))
+
+
+def test_own_5_through_the_api(company: Company) -> None:
+    people, dept = desk(company)
+    api = company.api("sup")
+    walkin = api.post(
+        "/api/v1/ownership/reception/walkins",
+        {"department_id": dept, "visitor": "王先生"},
+        content_type="application/json",
+    )
+    assert walkin.status_code == 201 and walkin.json()["received_by_id"] == people[0].pk
+    board = api.get(f"/api/v1/ownership/reception/board?department_id={dept}").json()
+    assert [d["status"] for d in board["duties"]] == ["busy", "free", "free"]
+    assert board["walkins"][0]["reason_label"] == "按轮值顺序"
+    assert (
+        company.api("alice")
+        .get(f"/api/v1/ownership/reception/board?department_id={dept}")
+        .status_code
+        == 403
+    )
+    missing = api.post(
+        "/api/v1/ownership/reception/walkins",
+        {"department_id": 987654, "visitor": "某"},
+        content_type="application/json",
+    )
+    assert missing.status_code == 404
+
+
+def test_own_5_the_board_page(company: Company) -> None:
+    _people, dept = desk(company)
+    client = company.client("sup")
+    page = client.get("/ownership/reception/")
+    assert page.status_code == 200 and "今日轮值" in page.text
+    done = client.post(
+        f"/ownership/reception/?department={dept}", {"visitor": "李女士"}, follow=True
+    )
+    assert "请 " in done.text and "接待" in done.text
+    assert company.client("alice").get("/ownership/reception/").status_code == 403

@@ -19,6 +19,7 @@ from zhike.grading.api import router as grading_router
 from zhike.org.api import router as auth_router
 from zhike.org.api_auth import API_AUTH
 from zhike.ownership.api import router as ownership_router
+from zhike.ownership.reception_api import router as reception_router
 from zhike.policy.api import router as policy_router
 from zhike.policy.revisions.api import router as policy_versions_router
 from zhike.trade.api import router as trade_router
@@ -56,5 +57,6 @@ api.add_router("/approvals", approvals_router)
 api.add_router("/trade", trade_router)
 api.add_router("/grading", grading_router)
 api.add_router("/ownership", ownership_router)
+api.add_router("/ownership/reception", reception_router)
 api.add_router("/policy", policy_router)
 api.add_router("/policy/versions", policy_versions_router)

@@ -20,7 +20,7 @@ from zhike.org.models import DataScope, Department, User
 from zhike.org.scopes import department_tree_ids, user_scopes
 from zhike.text import has_control_characters
 
-from .errors import OwnershipError, PermissionDenied
+from .errors import NotFound, OwnershipError, PermissionDenied
 from .models import Duty, DutyStatus, Walkin, WalkinReason
 from .services import ASSIGN, CLAIM
 
@@ -28,6 +28,8 @@ from .services import ASSIGN, CLAIM
 def _may_run(user: User, department_id: int) -> bool:
     """Whether ``user`` runs this department's front desk: a manager (assign right) whose
     scope reaches the department."""
+    if not Department.objects.filter(pk=department_id).exists():
+        raise NotFound(_("部门不存在"))
     if not user.has_perm(ASSIGN):
         return False
     if user.is_superuser or DataScope.ALL in user_scopes(user):
@@ -94,7 +96,9 @@ def duty_status_set(*, by: User, duty_id: int, status: str) -> Duty:
     if status not in DutyStatus.values:
         raise OwnershipError(_("状态应为空闲、接待中或不在"), rule="status")
     duty = Duty.objects.select_for_update().filter(pk=duty_id).first()
-    if duty is None or not (duty.user_id == by.pk or _may_run(by, duty.department_id)):
+    if duty is None:
+        raise NotFound(_("值班记录不存在"))
+    if not (duty.user_id == by.pk or _may_run(by, duty.department_id)):
         raise PermissionDenied(_("您不能更改该值班状态"))
     duty.status = status
     duty.save(update_fields=["status"])
