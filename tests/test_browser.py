@@ -218,7 +218,12 @@ def test_eng_4_a_salespersons_day_in_the_browser(
         tab.close()
 
 
-PAGES_BEYOND_THE_NAVIGATION = ["/notices/", "/approvals/?box=submitted"]
+PAGES_BEYOND_THE_NAVIGATION = [
+    "/notices/",
+    "/approvals/?box=submitted",
+    "/ownership/mine/",
+    "/ownership/history/",
+]
 
 
 @pytest.mark.parametrize("username", ["sales1", "mgr1", "gm"])
@@ -238,6 +243,7 @@ def test_every_page_of_the_navigation_fits_a_phone(demo: str, chromium: Any, use
         paths += [*PAGES_BEYOND_THE_NAVIGATION, first]
         paths += [f"{first}?tab={t}" for t in ("contacts", "timeline", "history")]
         paths += [f"{first}follow-ups/", f"{first}grading/"]
+        paths.append(first.replace("/customers/", "/ownership/customers/"))
         for path in dict.fromkeys(paths):
             tab.open(path)
             tab.check(f"{username} {path}")

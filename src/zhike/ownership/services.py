@@ -104,11 +104,21 @@ def _check_cooldown(user: User, customer_id: int, *, policy: Policy, now: dateti
         )
 
 
+SMALL = 50  # below this many rows an INSERT costs less than setting up a COPY
+
+
+def _insert(model: type[Event] | type[OwnershipChange], rows: list[dict]) -> None:
+    if len(rows) < SMALL:
+        model.objects.bulk_create([model(**row) for row in rows])  # type: ignore[misc]
+    else:
+        insert_rows(model, rows)
+
+
 def _events(customer_ids: list[int], action: str, *, by: User | None, details: dict) -> None:
     content_type = ContentType.objects.get_for_model(Customer)
-    insert_rows(
+    _insert(
         Event,
-        (
+        [
             {
                 "actor_id": by.pk if by is not None else None,
                 "action": action,
@@ -117,7 +127,7 @@ def _events(customer_ids: list[int], action: str, *, by: User | None, details: d
                 "details": details,
             }
             for pk in customer_ids
-        ),
+        ],
     )
 
 
@@ -134,9 +144,9 @@ def _history(
     pool: str = "",
 ) -> None:
     """One OwnershipChange per (customer id, previous owner id)."""
-    insert_rows(
+    _insert(
         OwnershipChange,
-        (
+        [
             {
                 "customer_id": pk,
                 "kind": kind,
@@ -150,7 +160,7 @@ def _history(
                 "policy_version": policy.policy.version,
             }
             for pk, from_id in rows
-        ),
+        ],
     )
 
 
@@ -207,7 +217,9 @@ def customer_claim(*, by: User, customer_id: int, policy: Policy, now: datetime)
     and scope is "not found", whatever its state, so a claim never tells whose it is."""
     if not by.has_perm(CLAIM):
         raise PermissionDenied(_("您没有领取公海客户的权限"))
-    _lock_quota(by)
+    rules = policy.ownership
+    if rules.max_owned or rules.claims_per_day:  # counted one claim at a time per person
+        _lock_quota(by)
     customer = (
         Customer.objects.filter(pk=customer_id, merged_into__isnull=True)
         .select_related("pool_entry__pool")
@@ -279,7 +291,7 @@ def customer_claim(*, by: User, customer_id: int, policy: Policy, now: datetime)
     deadlines_hand_over(model=Customer, object_ids=[customer_id], to_user_id=by.pk)
     if not _take(customer_id, by, now=now):
         raise Taken(_("该客户已被领取"))
-    customer.refresh_from_db()
+    customer.owner, customer.department_id, customer.owned_since = by, by.department_id, now
     return Claimed(customer, by)
 
 

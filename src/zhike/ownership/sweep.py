@@ -125,7 +125,10 @@ def _owners(table: list[KeepRule], rules: OwnershipPolicy, now: datetime) -> lis
     something = (
         Customer.objects.filter(owner_id=OuterRef("owner_key"), merged_into__isnull=True)
         .annotate(clock=CONTACT_CLOCK)
-        .filter(Q(clock__lt=release) | (Q(clock__lt=warn) & unwarned))
+        # The wider range alone first: it is the index's range condition (an OR of
+        # two ranges made PostgreSQL read each owner's every customer: 1.8 s at 1M).
+        .filter(clock__lt=warn)
+        .filter(Q(clock__lt=release) | unwarned)
     )
     return list(
         owners.filter(Exists(something))
