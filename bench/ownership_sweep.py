@@ -137,9 +137,10 @@ def hand_sql(now: object, pool_id: int) -> int:
         return int(cur.fetchone()[0])
 
 
-def _claimant(args: tuple[int, list[int], bool]) -> list[float]:
-    """One claimant process: its own connection, claiming its share of the pool."""
-    user_id, customer_ids, raw = args
+def _claimant(args: tuple[int, list[int], bool, float]) -> list[float]:
+    """One claimant process: its own connection, claiming its share of the pool from the
+    same moment as the others (after every process has started)."""
+    user_id, customer_ids, raw, start_at = args
     import django
 
     django.setup()
@@ -153,6 +154,7 @@ def _claimant(args: tuple[int, list[int], bool]) -> list[float]:
     policy = parse_policy(POLICY, "bench")
     user = User.objects.get(pk=user_id)
     samples = []
+    time.sleep(max(0.0, start_at - time.time()))
     for pk in customer_ids:
         start = time.perf_counter()
         if raw:  # the floor: the compare-and-set and its history row, nothing else
@@ -194,8 +196,9 @@ def claims(concurrency: int, per_claimant: int, *, raw: bool) -> dict[str, float
         .order_by("customer_id")
         .values_list("customer_id", flat=True)[: concurrency * per_claimant]
     )
+    start_at = time.time() + 20  # every process set up by then (2 cores, Django each)
     shares = [
-        (people[i], pool[i * per_claimant : (i + 1) * per_claimant], raw)
+        (people[i], pool[i * per_claimant : (i + 1) * per_claimant], raw, start_at)
         for i in range(concurrency)
     ]
     from django.db import connection

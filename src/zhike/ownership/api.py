@@ -3,6 +3,7 @@ locks (OWN-1, OWN-3, OWN-4, OWN-8). A refusal is the one error shape; its one fi
 the policy key that refused (``ownership.cooldown_days``)."""
 
 from datetime import datetime
+from decimal import Decimal
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -16,7 +17,7 @@ from zhike.archive.selectors import mask_phone
 from zhike.org.models import User
 from zhike.policy.loader import active_policy
 
-from . import selectors, services
+from . import reservations, selectors, services
 
 router = Router(tags=["ownership"])
 
@@ -279,3 +280,39 @@ def reassignable(request: HttpRequest, query: Query[PageQuery]) -> list[dict]:
         }
         for c in rows[query.window]
     ]
+
+
+class DepositIn(In):
+    model_config = ConfigDict(extra="forbid")
+    customer_id: Id
+    item: str = Field(min_length=1, max_length=60, description="the unit or vehicle")
+    deposit: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
+
+
+class DepositOut(Schema):
+    id: int
+    item: str
+    customer_id: int
+    deposit: Decimal
+    at: datetime
+
+
+@router.post("/deposits", response={201: DepositOut}, summary="登记定金(先交定金者为先)")
+def deposit(request: HttpRequest, payload: DepositIn) -> Status:
+    held = reservations.deposit_record(
+        by=_user(request),
+        customer_id=payload.customer_id,
+        item=payload.item,
+        deposit=payload.deposit,
+        now=timezone.now(),
+    )
+    return Status(
+        201,
+        {
+            "id": held.pk,
+            "item": held.item,
+            "customer_id": held.customer_id,
+            "deposit": held.deposit,
+            "at": held.at,
+        },
+    )

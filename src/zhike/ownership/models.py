@@ -177,3 +177,27 @@ class Walkin(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.visitor}"
+
+
+class Reservation(models.Model):
+    """定金锁定 (OWN-7, s000 销售部 5: 两个或以上客户欲购买同一套房源,以先交定金或房款者为
+    先) — a single item (a unit, a vehicle) reserved by the first recorded deposit. One row
+    per item: the database refuses the second, however close the two are."""
+
+    item = models.CharField(_("房源/车辆编号"), max_length=60, unique=True)
+    customer = models.ForeignKey(
+        "archive.Customer", on_delete=models.PROTECT, related_name="reservations"
+    )
+    deposit = models.DecimalField(_("定金"), max_digits=14, decimal_places=2)
+    at = models.DateTimeField(_("交定金时间"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("定金锁定")
+        verbose_name_plural = _("定金锁定")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(deposit__gt=0), name="reservation_deposit")
+        ]
+
+    def __str__(self) -> str:
+        return self.item
