@@ -49,7 +49,10 @@ def deposit_record(
                 item=item, customer=customer, deposit=amount, at=now, by=by
             )
     except IntegrityError:  # another deposit on the same item at the same moment
-        raise _first(Reservation.objects.get(item=item)) from None
+        held = Reservation.objects.get(item=item)
+        if held.customer_id == customer.pk:
+            return held
+        raise _first(held) from None
     record(customer, "ownership.deposit", by=by, details={"item": item, "deposit": amount})
     return reservation
 
