@@ -254,6 +254,7 @@ def main() -> None:
         "warned": second.warned,
     }
     print(results, flush=True)
+    results["zhike claims, 1 process"] = claims(1, args.claims, raw=False)
     results[f"zhike claims, {args.claimants} processes"] = claims(
         args.claimants, args.claims, raw=False
     )

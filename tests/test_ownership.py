@@ -12,10 +12,10 @@ from zhike.engagement.models import FollowUp
 from zhike.engagement.services import follow_up_record
 from zhike.errors import CustomerNotFound, PermissionDenied
 from zhike.ownership.errors import OwnershipError, Taken
+from zhike.ownership.locks import customer_lock
 from zhike.ownership.models import Lock, Pool, PoolEntry
 from zhike.ownership.services import (
     customer_claim,
-    customer_lock,
     customer_release,
     customers_assign,
     customers_hand_over,

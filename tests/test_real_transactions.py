@@ -56,7 +56,7 @@ CALLED_INSIDE_A_TRANSACTION = {
     ("archive/coding.py", "reserve_customer_codes"),  # checks in_atomic_block itself
     ("engagement/services.py", "_own_planned"),  # follow_up_complete, follow_up_cancel
     ("engagement/plans.py", "on_plan_approved"),  # approval handler: approval_act
-    ("ownership/services.py", "_lock_quota"),  # customer_claim, customers_assign, customer_lock
+    ("ownership/services.py", "lock_quota"),  # customer_claim, customers_assign, locks
 }
 
 

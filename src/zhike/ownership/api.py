@@ -17,7 +17,7 @@ from zhike.archive.selectors import mask_phone
 from zhike.org.models import User
 from zhike.policy.loader import active_policy
 
-from . import reservations, selectors, services
+from . import locks, reservations, selectors, services
 
 router = Router(tags=["ownership"])
 
@@ -219,7 +219,7 @@ def hand_over(request: HttpRequest, payload: HandOverIn) -> Status:
 
 @router.post("/locks", response={201: CountOut}, summary="锁定客户(不按联系收回)")
 def lock(request: HttpRequest, payload: LockIn) -> Status:
-    services.customer_lock(
+    locks.customer_lock(
         by=_user(request),
         customer_id=payload.customer_id,
         reason=payload.reason,
@@ -231,7 +231,7 @@ def lock(request: HttpRequest, payload: LockIn) -> Status:
 
 @router.delete("/locks/{id:customer_id}", response={204: None}, summary="解除锁定")
 def unlock(request: HttpRequest, customer_id: int) -> Status:
-    services.customer_unlock(
+    locks.customer_unlock(
         by=_user(request), customer_id=customer_id, policy=active_policy(), now=timezone.now()
     )
     return Status(204, None)

@@ -10,9 +10,10 @@ from zhike.db import insert_rows
 from zhike.org.models import Department, User
 from zhike.policy.schema import Policy
 
+from .locks import customer_lock
 from .models import Pool
 from .pools import default_pool
-from .services import customer_claim, customer_lock, customer_release, customers_assign
+from .services import customer_claim, customer_release, customers_assign
 
 REASONS = ["客户已转行,不再采购", "多次联系无回应", "客户所在区域不属本人片区"]
 

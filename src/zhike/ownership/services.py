@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -46,7 +46,7 @@ class Claimed:
     reason: str = ""
 
 
-def _lock_quota(user: User) -> None:
+def lock_quota(user: User) -> None:
     """Serialise ``user``'s own claims and assignments: SELECT … FOR UPDATE on its row."""
     Quota.objects.bulk_create([Quota(user=user)], ignore_conflicts=True)
     Quota.objects.select_for_update().get(user=user)
@@ -114,7 +114,7 @@ def _insert(model: type[Event] | type[OwnershipChange], rows: list[dict]) -> Non
         insert_rows(model, rows)
 
 
-def _events(customer_ids: list[int], action: str, *, by: User | None, details: dict) -> None:
+def record_events(customer_ids: list[int], action: str, *, by: User | None, details: dict) -> None:
     content_type = ContentType.objects.get_for_model(Customer)
     _insert(
         Event,
@@ -131,7 +131,7 @@ def _events(customer_ids: list[int], action: str, *, by: User | None, details: d
     )
 
 
-def _history(
+def record_history(
     rows: Sequence[tuple[int, int | None]],
     *,
     kind: str,
@@ -219,7 +219,7 @@ def customer_claim(*, by: User, customer_id: int, policy: Policy, now: datetime)
         raise PermissionDenied(_("您没有领取公海客户的权限"))
     rules = policy.ownership
     if rules.max_owned or rules.claims_per_day:  # counted one claim at a time per person
-        _lock_quota(by)
+        lock_quota(by)
     customer = (
         Customer.objects.filter(pk=customer_id, merged_into__isnull=True)
         .select_related("pool_entry__pool")
@@ -277,7 +277,7 @@ def customer_claim(*, by: User, customer_id: int, policy: Policy, now: datetime)
     # claimants queued on it, p50 270 ms; bench/ownership_sweep.py). A lost race raises
     # and rolls the writes back.
     PoolEntry.objects.filter(customer_id=customer_id).delete()
-    _history(
+    record_history(
         [(customer_id, None)],
         kind=OwnershipKind.CLAIMED,
         to_user=by,
@@ -287,7 +287,7 @@ def customer_claim(*, by: User, customer_id: int, policy: Policy, now: datetime)
         policy=policy,
         pool=pool.code,
     )
-    _events([customer_id], "ownership.claimed", by=by, details={"pool": pool.code})
+    record_events([customer_id], "ownership.claimed", by=by, details={"pool": pool.code})
     deadlines_hand_over(model=Customer, object_ids=[customer_id], to_user_id=by.pk)
     if not _take(customer_id, by, now=now):
         raise Taken(_("该客户已被领取"))
@@ -327,7 +327,7 @@ def put_in_pool(
         batch_size=BATCH,
     )
     Lock.objects.filter(customer_id__in=ids).delete()
-    _history(
+    record_history(
         rows,
         kind=kind,
         to_user=None,
@@ -338,7 +338,7 @@ def put_in_pool(
         rule=rule,
         pool=pool.code,
     )
-    _events(ids, f"ownership.{kind}", by=by, details={"pool": pool.code, "reason": reason})
+    record_events(ids, f"ownership.{kind}", by=by, details={"pool": pool.code, "reason": reason})
     admin = pool.admins.filter(is_active=True).order_by("pk").first()
     deadlines_hand_over(model=Customer, object_ids=ids, to_user_id=admin.pk if admin else None)
 
@@ -414,10 +414,10 @@ def _move(
         moved += [(pk, owner) for pk in ids]
     ids = [pk for pk, _owner in moved]
     PoolEntry.objects.filter(customer_id__in=ids).delete()
-    _history(
+    record_history(
         moved, kind=kind, to_user=to_user, by=by, now=now, reason=reason, policy=policy, rule=rule
     )
-    _events(ids, f"ownership.{kind}", by=by, details={"to": to_user.pk, "reason": reason})
+    record_events(ids, f"ownership.{kind}", by=by, details={"to": to_user.pk, "reason": reason})
     deadlines_hand_over(model=Customer, object_ids=ids, to_user_id=to_user.pk)
     return len(moved)
 
@@ -481,7 +481,7 @@ def customers_assign(
     rows = [(pk, owner) for pk, owner in rows if owner != to_user.pk]
     if not rows:
         return 0
-    _lock_quota(to_user)
+    lock_quota(to_user)
     _check_caps(to_user, adding=len(rows), claiming=False, policy=policy, now=now)
     from_pool = [r for r in rows if r[1] is None]
     from_people = [r for r in rows if r[1] is not None]
@@ -539,63 +539,3 @@ def customers_hand_over(
             policy=policy,
             now=now,
         )
-
-
-@transaction.atomic
-def customer_lock(
-    *, by: User, customer_id: int, reason: str, policy: Policy, now: datetime
-) -> Lock:
-    """锁定: the customer is kept whatever the lapse rules say, within the owner's cap."""
-    reason = reason.strip()
-    if not reason:
-        raise OwnershipError(_("请填写锁定原因"), rule="reason")
-    customer = customers_for(by).filter(pk=customer_id).select_related("owner").first()
-    if customer is None:
-        raise CustomerNotFound()
-    if customer.owner is None:
-        raise OwnershipError(_("公海客户不能锁定,请先领取"), rule="ownership.lock")
-    if not ((customer.owner_id == by.pk and by.has_perm(LOCK)) or by.has_perm(ASSIGN)):
-        raise PermissionDenied(_("只有负责人或有分配权限的管理人员可以锁定该客户"))
-    _lock_quota(customer.owner)
-    cap = policy.ownership.max_locked
-    if cap and Lock.objects.filter(customer__owner=customer.owner).count() >= cap:
-        raise OwnershipError(
-            _("锁定客户已达上限(%(max)s 个)") % {"max": cap}, rule="ownership.max_locked"
-        )
-    try:
-        with transaction.atomic():
-            lock = Lock.objects.create(customer=customer, by=by, reason=reason[:200], at=now)
-    except IntegrityError:
-        raise OwnershipError(_("该客户已锁定"), rule="ownership.lock") from None
-    _history(
-        [(customer_id, customer.owner_id)],
-        kind=OwnershipKind.LOCKED,
-        to_user=customer.owner,
-        by=by,
-        now=now,
-        reason=reason,
-        policy=policy,
-    )
-    _events([customer_id], "ownership.locked", by=by, details={"reason": reason})
-    return lock
-
-
-@transaction.atomic
-def customer_unlock(*, by: User, customer_id: int, policy: Policy, now: datetime) -> None:
-    customer = customers_for(by).filter(pk=customer_id).select_related("owner").first()
-    if customer is None:
-        raise CustomerNotFound()
-    if not ((customer.owner_id == by.pk and by.has_perm(LOCK)) or by.has_perm(ASSIGN)):
-        raise PermissionDenied(_("只有负责人或有分配权限的管理人员可以解锁该客户"))
-    if not Lock.objects.filter(customer_id=customer_id).delete()[0]:
-        raise OwnershipError(_("该客户未锁定"), rule="ownership.lock")
-    _history(
-        [(customer_id, customer.owner_id)],
-        kind=OwnershipKind.UNLOCKED,
-        to_user=customer.owner,
-        by=by,
-        now=now,
-        reason="",
-        policy=policy,
-    )
-    _events([customer_id], "ownership.unlocked", by=by, details={})

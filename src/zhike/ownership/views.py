@@ -20,7 +20,7 @@ from zhike.org.models import User
 from zhike.org.scopes import users_in_scope
 from zhike.policy.loader import active_policy
 
-from . import reception, selectors, services
+from . import locks, reception, selectors, services
 from .models import DutyStatus
 from .services import ASSIGN, CLAIM
 
@@ -168,13 +168,13 @@ def customer_ownership(request: HttpRequest, customer_id: int) -> HttpResponse:
                 _("已退回公海"),
             ),
             "lock": (
-                lambda: services.customer_lock(
+                lambda: locks.customer_lock(
                     by=user, customer_id=customer_id, reason=reason, policy=policy, now=now
                 ),
                 _("已锁定"),
             ),
             "unlock": (
-                lambda: services.customer_unlock(
+                lambda: locks.customer_unlock(
                     by=user, customer_id=customer_id, policy=policy, now=now
                 ),
                 _("已解除锁定"),
