@@ -46,6 +46,10 @@ app.conf.beat_schedule = {
         "task": "ownership.sweep_lapses",
         "schedule": crontab(hour=1, minute=0),  # before the working day: warnings are read
     },
+    "ownership-referral-points": {
+        "task": "ownership.award_referral_points",
+        "schedule": crontab(hour=1, minute=20),
+    },
     "workflow-escalation-sweep": {
         "task": "workflow.sweep_overdue",
         "schedule": 300.0,  # every 5 minutes: escalation is measured in hours and days

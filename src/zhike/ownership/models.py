@@ -201,3 +201,62 @@ class Reservation(models.Model):
 
     def __str__(self) -> str:
         return self.item
+
+
+class Referral(models.Model):
+    """介绍 (OWN-6, s000 销售部 6: 老客户介绍的新客户必须由老客户亲自带来或在行政秘书处先行
+    登记,否则一律按新客户处理) — the referred customer counts as referred by ``referrer``
+    because it was registered before its first visit, or brought in person."""
+
+    referred = models.OneToOneField(
+        "archive.Customer", on_delete=models.CASCADE, primary_key=True, related_name="referral"
+    )
+    referrer = models.ForeignKey(
+        "archive.Customer", on_delete=models.PROTECT, related_name="referred_customers"
+    )
+    in_person = models.BooleanField(_("亲自带来"), default=False)
+    at = models.DateTimeField(_("登记时间"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("客户介绍")
+        verbose_name_plural = _("客户介绍")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(referred=models.F("referrer")), name="referral_not_self"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.referrer_id} → {self.referred_id}"
+
+
+class ReferralPoints(models.Model):
+    """积分 — one award to a referrer: per referred attendee of an event, or per sales unit
+    of a referred customer's order. The unique keys make the award job idempotent."""
+
+    referrer = models.ForeignKey(
+        "archive.Customer", on_delete=models.PROTECT, related_name="referral_points"
+    )
+    referred = models.ForeignKey("archive.Customer", on_delete=models.PROTECT, related_name="+")
+    points = models.PositiveIntegerField(_("积分"))
+    event = models.CharField(_("活动"), max_length=100, blank=True)
+    order = models.OneToOneField(
+        "trade.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("介绍积分")
+        verbose_name_plural = _("介绍积分")
+        indexes = [models.Index(fields=["referrer", "-at"], name="referral_points_referrer")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["referred", "event"],
+                condition=models.Q(order__isnull=True),
+                name="referral_attendance_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.referrer_id}: {self.points}"

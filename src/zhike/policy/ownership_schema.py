@@ -23,6 +23,15 @@ class KeepOverride(Section):
     pool: str | None = Field(default=None, pattern=POOL_CODE)
 
 
+class ReferralPolicy(Section):
+    """OWN-6: referral points (s003-20 联谊会: 老顾客每带一个新顾客参加会议奖励 100 分;
+    带来的新顾客达成销售,每 1000 元奖励 100 分). 0 turns a kind off."""
+
+    points_per_attendee: int = Field(default=100, ge=0, le=100_000)
+    points_per_sales_unit: int = Field(default=100, ge=0, le=100_000)
+    sales_unit_yuan: int = Field(default=1000, ge=1, le=100_000_000)
+
+
 class OwnershipPolicy(Section):
     # Off, the pool is a list of unowned customers and nobody loses a customer by rule.
     enabled: bool = False
@@ -53,6 +62,7 @@ class OwnershipPolicy(Section):
     # ARC-8 s000 销售部 3: a direct relative of someone else's customer is that owner's.
     # "refuse": the claim is refused with the reason; "to_owner": it goes to that owner.
     relatives: Literal["refuse", "to_owner", "ignore"] = "refuse"
+    referral: ReferralPolicy = ReferralPolicy()
 
     @model_validator(mode="after")
     def consistent(self) -> Self:
