@@ -108,3 +108,28 @@ def test_own_6_points_per_attendee_and_per_thousand_yuan(company: Company) -> No
     assert award_order_points(policy=POLICY, now=now) == 1
     assert award_order_points(policy=POLICY, now=now) == 0  # idempotent
     assert points_of(old) == 100 + 200  # 2,500 yuan: two whole thousands
+
+
+def test_own_6_through_the_api(company: Company) -> None:
+    api = company.api("mgr")
+    old, new = company.customers["A"], company.customers["B"]
+    made = api.post(
+        "/api/v1/ownership/referrals",
+        {"referrer_id": old.pk, "referred_id": new.pk},
+        content_type="application/json",
+    )
+    assert made.status_code == 201
+    award = api.post(
+        "/api/v1/ownership/referrals/attendance",
+        {"referred_id": new.pk, "event": "春季联谊会"},
+        content_type="application/json",
+    )
+    assert award.status_code == 201 and award.json()["points"] == 100
+    assert api.get(f"/api/v1/ownership/customers/{old.pk}/points").json()["points"] == 100
+    assert company.api("bob").get(f"/api/v1/ownership/customers/{old.pk}/points").status_code == 404
+    self_ref = api.post(
+        "/api/v1/ownership/referrals",
+        {"referrer_id": old.pk, "referred_id": old.pk},
+        content_type="application/json",
+    )
+    assert self_ref.status_code == 400

@@ -13,11 +13,11 @@ from pydantic import ConfigDict
 
 from zhike.api.schema import Id, In, PageQuery
 from zhike.archive.models import Customer, OwnershipChange
-from zhike.archive.selectors import mask_phone
+from zhike.archive.selectors import access_customer, mask_phone
 from zhike.org.models import User
 from zhike.policy.loader import active_policy
 
-from . import locks, reservations, selectors, services
+from . import locks, referrals, reservations, selectors, services
 
 router = Router(tags=["ownership"])
 
@@ -316,3 +316,66 @@ def deposit(request: HttpRequest, payload: DepositIn) -> Status:
             "at": held.at,
         },
     )
+
+
+class ReferralIn(In):
+    model_config = ConfigDict(extra="forbid")
+    referrer_id: Id
+    referred_id: Id
+    in_person: bool = Field(default=False, description="brought in person by the referrer")
+
+
+class ReferralOut(Schema):
+    referred_id: int
+    referrer_id: int
+    in_person: bool
+    at: datetime
+
+
+class AttendanceIn(In):
+    model_config = ConfigDict(extra="forbid")
+    referred_id: Id
+    event: str = Field(min_length=1, max_length=100)
+
+
+class PointsOut(Schema):
+    customer_id: int
+    points: int
+
+
+@router.post("/referrals", response={201: ReferralOut}, summary="登记客户介绍(先行登记或亲自带来)")
+def refer(request: HttpRequest, payload: ReferralIn) -> Status:
+    done = referrals.referral_register(
+        by=_user(request),
+        referrer_id=payload.referrer_id,
+        referred_id=payload.referred_id,
+        in_person=payload.in_person,
+        now=timezone.now(),
+    )
+    return Status(
+        201,
+        {
+            "referred_id": done.referred_id,
+            "referrer_id": done.referrer_id,
+            "in_person": done.in_person,
+            "at": done.at,
+        },
+    )
+
+
+@router.post("/referrals/attendance", response={201: PointsOut}, summary="被介绍客户参加活动(积分)")
+def attended(request: HttpRequest, payload: AttendanceIn) -> Status:
+    award = referrals.referral_attended(
+        by=_user(request),
+        referred_id=payload.referred_id,
+        event=payload.event,
+        policy=active_policy(),
+        now=timezone.now(),
+    )
+    return Status(201, {"customer_id": award.referrer_id, "points": award.points})
+
+
+@router.get("/customers/{id:customer_id}/points", response=PointsOut, summary="客户的介绍积分")
+def points(request: HttpRequest, customer_id: int) -> dict:
+    customer = access_customer(_user(request), customer_id)
+    return {"customer_id": customer.pk, "points": referrals.points_of(customer)}
