@@ -17,7 +17,7 @@ from zhike.archive.selectors import access_customer, mask_phone
 from zhike.org.models import User
 from zhike.policy.loader import active_policy
 
-from . import locks, referrals, reservations, selectors, services
+from . import distribution, locks, referrals, reservations, selectors, services
 
 router = Router(tags=["ownership"])
 
@@ -379,3 +379,28 @@ def attended(request: HttpRequest, payload: AttendanceIn) -> Status:
 def points(request: HttpRequest, customer_id: int) -> dict:
     customer = access_customer(_user(request), customer_id)
     return {"customer_id": customer.pk, "points": referrals.points_of(customer)}
+
+
+class DistributeIn(In):
+    model_config = ConfigDict(extra="forbid")
+    pool: str = Field(max_length=30, pattern=r"^[a-z][a-z0-9_-]{0,29}$")
+    count: int = Field(ge=1, le=services.BATCH)
+    reason: str = Field(default="", max_length=200)
+
+
+class ShareOut(Schema):
+    user_id: int
+    count: int
+
+
+@router.post("/distributions", response={201: list[ShareOut]}, summary="公海客户轮流分配")
+def distribute(request: HttpRequest, payload: DistributeIn) -> Status:
+    shares = distribution.pool_distribute(
+        by=_user(request),
+        pool_code=payload.pool,
+        count=payload.count,
+        reason=payload.reason,
+        policy=active_policy(),
+        now=timezone.now(),
+    )
+    return Status(201, [{"user_id": pk, "count": n} for pk, n in shares.items()])

@@ -52,7 +52,7 @@ def lock_quota(user: User) -> None:
     Quota.objects.select_for_update().get(user=user)
 
 
-def _owned_count(user: User) -> int:
+def owned_count(user: User) -> int:
     """Live customers ``user`` owns, from the trigger-kept tallies (no count of 300,000)."""
     total = CustomerTally.objects.filter(owner_key=user.pk).aggregate(n=Sum("live"))["n"]
     return int(total or 0)
@@ -66,7 +66,7 @@ def _day_start(now: datetime) -> datetime:
 def _check_caps(user: User, *, adding: int, claiming: bool, policy: Policy, now: datetime) -> None:
     """The per-person caps, read under the user's quota lock."""
     rules = policy.ownership
-    if rules.max_owned and _owned_count(user) + adding > rules.max_owned:
+    if rules.max_owned and owned_count(user) + adding > rules.max_owned:
         raise OwnershipError(
             _("已达到可拥有客户数上限(%(max)s 个)") % {"max": rules.max_owned},
             rule="ownership.max_owned",
