@@ -83,3 +83,21 @@ def test_own_4_the_pool_search_reads_names_not_phones(company: Company) -> None:
     client = company.client("alice")
     assert "公海派客户" in client.get("/ownership/pool/?q=公海派").content.decode()
     assert "公海派客户" not in client.get(f"/ownership/pool/?q={phone_tail}").content.decode()
+
+
+def test_own_8_distribute_in_turn_from_the_pool_page(company: Company) -> None:
+    from .factories import CustomerFactory
+
+    for i in range(3):
+        CustomerFactory(owner=None, department=None, name=f"轮流{i}")
+    client = company.client("sup")
+    assert "轮流分配" in client.get("/ownership/pool/").text
+    done = client.post(
+        "/ownership/distribute/", {"pool": "public", "count": "4", "reason": "月初"}, follow=True
+    )
+    assert "已轮流分配 4 个客户" in done.text
+    assert Customer.objects.filter(owner__isnull=True).count() == 0
+    refused = company.client("alice").post(
+        "/ownership/distribute/", {"pool": "public", "count": "1"}, follow=True
+    )
+    assert "您没有分配客户的权限" in refused.text

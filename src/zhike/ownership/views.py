@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,7 +21,7 @@ from zhike.org.models import User
 from zhike.org.scopes import users_in_scope
 from zhike.policy.loader import active_policy
 
-from . import locks, reception, selectors, services
+from . import distribution, locks, reception, selectors, services
 from .models import DutyStatus
 from .services import ASSIGN, CLAIM
 
@@ -320,3 +321,28 @@ def reception_page(request: HttpRequest) -> HttpResponse:
         "statuses": DutyStatus.choices,
     }
     return render(request, "ownership/reception.html", context)
+
+
+@login_required
+@require_POST
+def distribute(request: HttpRequest) -> HttpResponse:
+    """公海轮流分配: N of the pool's customers to its members in turn."""
+    user = _user(request)
+    pool = request.POST.get("pool", "")[:30]
+    count = (_ids([request.POST.get("count", "")]) or [0])[0]
+    try:
+        shares = distribution.pool_distribute(
+            by=user,
+            pool_code=pool,
+            count=count,
+            reason=request.POST.get("reason", "")[:200],
+            policy=active_policy(),
+            now=timezone.now(),
+        )
+    except RuleError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("已轮流分配 %(count)s 个客户") % {"count": sum(shares.values())}
+        )
+    return redirect(f"{reverse('ownership-pool')}?pool={pool}")

@@ -73,6 +73,7 @@ urlpatterns = [
     path("ownership/pool/", ownership_views.pool_page, name="ownership-pool"),
     path("ownership/pool/<id:customer_id>/claim/", ownership_views.claim, name="ownership-claim"),
     path("ownership/assign/", ownership_views.assign, name="ownership-assign"),
+    path("ownership/distribute/", ownership_views.distribute, name="ownership-distribute"),
     path("ownership/mine/", ownership_views.mine, name="ownership-mine"),
     path("ownership/history/", ownership_views.my_history, name="ownership-history"),
     path("ownership/reassign/", ownership_views.reassign_page, name="ownership-reassign"),
