@@ -483,31 +483,23 @@ def customers_assign(
         return 0
     lock_quota(to_user)
     _check_caps(to_user, adding=len(rows), claiming=False, policy=policy, now=now)
-    from_pool = [r for r in rows if r[1] is None]
-    from_people = [r for r in rows if r[1] is not None]
     count = 0
-    if from_pool:
-        count += _move(
-            from_pool,
-            to_user=to_user,
-            by=by,
-            kind=OwnershipKind.ASSIGNED,
-            reason=reason,
-            rule="",
-            policy=policy,
-            now=now,
-        )
-    if from_people:
-        count += _move(
-            from_people,
-            to_user=to_user,
-            by=by,
-            kind=OwnershipKind.TRANSFERRED,
-            reason=reason,
-            rule="",
-            policy=policy,
-            now=now,
-        )
+    # From the pool it is an assignment, from a person a transfer: one history kind each.
+    for kind, part in (
+        (OwnershipKind.ASSIGNED, [r for r in rows if r[1] is None]),
+        (OwnershipKind.TRANSFERRED, [r for r in rows if r[1] is not None]),
+    ):
+        if part:
+            count += _move(
+                part,
+                to_user=to_user,
+                by=by,
+                kind=kind,
+                reason=reason,
+                rule="",
+                policy=policy,
+                now=now,
+            )
     return count
 
 
