@@ -50,6 +50,10 @@ app.conf.beat_schedule = {
         "task": "ownership.award_referral_points",
         "schedule": crontab(hour=1, minute=20),
     },
+    "servicedesk-target-sweep": {
+        "task": "servicedesk.sweep_targets",
+        "schedule": 300.0,  # a complaint's 1-working-day target is measured in minutes
+    },
     "workflow-escalation-sweep": {
         "task": "workflow.sweep_overdue",
         "schedule": 300.0,  # every 5 minutes: escalation is measured in hours and days

@@ -55,6 +55,20 @@ def access_customer(user: User, customer_id: int) -> Customer:
         raise CustomerNotFound() from None
 
 
+def customers_with_phone(phone: str) -> QuerySet[Customer]:
+    """Live customers with exactly this phone (as stored), the oldest first: through the
+    search key's index (it holds the digits), then the exact number. A caller's full number
+    finds its customer; a fragment finds nothing (SEC-5)."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if len(digits) < 7:
+        return Customer.objects.none()
+    return (
+        Customer.objects.filter(search_text__contains=digits, phone=phone, merged_into__isnull=True)
+        .select_related("owner")
+        .order_by("pk")
+    )
+
+
 class Bigrams(Func):
     """``zhike_bigrams(search_text)``: the expression of PostgreSQL's bigram GIN index
     (migrations archive 0007 and 0016)."""

@@ -26,6 +26,14 @@ REVIEW = "grading.run_review"
 CLAIM = "ownership.claim_customer"  # OWN-4: take a customer from the pool
 LOCK = "ownership.lock_customer"
 ASSIGN = "ownership.assign_customer"  # assign, transfer, take back (OWN-3, OWN-8)
+# The complaint register (SRV-1, SRV-4): see, register, accept/assign, handle.
+SEE_COMPLAINTS = "servicedesk.view_complaint"
+REGISTER_COMPLAINT = "servicedesk.add_complaint"
+MANAGE_COMPLAINTS = "servicedesk.manage_complaint"
+HANDLE_COMPLAINT = "servicedesk.handle_complaint"
+# Those who take complaints and handle them (s003-6: 客户关系顾问, 销售/服务经理; s004:
+# 业务部, 办事处主任亲自处理).
+COMPLAINT_WORK = (SEE_COMPLAINTS, REGISTER_COMPLAINT, HANDLE_COMPLAINT)
 # What the roles that work a customer's record may do beside changing it.
 WORK = (FOLLOW_UP, PROPOSE_BLACKLIST, REPORT_PROBLEM)
 
@@ -43,41 +51,60 @@ ROLES: tuple[RoleDefinition, ...] = (
         "salesperson",
         _("业务员"),
         DataScope.OWN,
-        (VIEW, ADD, CHANGE, *WORK, ORDER, CLAIM, LOCK),
+        (VIEW, ADD, CHANGE, *WORK, ORDER, CLAIM, LOCK, REGISTER_COMPLAINT),
     ),
     RoleDefinition(
         "supervisor",
         _("营销主管"),
         DataScope.DEPARTMENT,
-        (VIEW, ADD, CHANGE, *WORK, PHONE, ORDER, CLAIM, LOCK, ASSIGN),
+        (VIEW, ADD, CHANGE, *WORK, PHONE, ORDER, CLAIM, LOCK, ASSIGN, *COMPLAINT_WORK),
     ),
     RoleDefinition(
         "sales_manager",
         _("业务部经理"),
         DataScope.DEPARTMENT_TREE,
-        (VIEW, ADD, CHANGE, *WORK, PHONE, ORDER, REVIEW, CLAIM, LOCK, ASSIGN),
+        (VIEW, ADD, CHANGE, *WORK, PHONE, ORDER, REVIEW, CLAIM, LOCK, ASSIGN, *COMPLAINT_WORK),
     ),
     RoleDefinition(
         "vice_president",
         _("主管副总经理"),
         DataScope.ALL,
-        (VIEW, CHANGE, *WORK, PHONE, CALENDAR, REVIEW, ASSIGN),
+        (VIEW, CHANGE, *WORK, PHONE, CALENDAR, REVIEW, ASSIGN, SEE_COMPLAINTS, MANAGE_COMPLAINTS),
     ),
     RoleDefinition(
         "general_manager",
         _("总经理"),
         DataScope.ALL,
-        (VIEW, CHANGE, *WORK, PHONE, CALENDAR, REVIEW, ASSIGN),
+        (VIEW, CHANGE, *WORK, PHONE, CALENDAR, REVIEW, ASSIGN, SEE_COMPLAINTS, MANAGE_COMPLAINTS),
     ),
-    RoleDefinition("service_agent", _("客服专员"), DataScope.ALL, (VIEW, REPORT_PROBLEM)),
+    RoleDefinition(
+        "service_agent",
+        _("客服专员"),
+        DataScope.ALL,
+        (VIEW, REPORT_PROBLEM, *COMPLAINT_WORK),
+    ),
     RoleDefinition(
         "crm_manager",
         _("客户关系经理"),
         DataScope.ALL,
-        (VIEW, ADD, CHANGE, *WORK, PHONE, SWEEP, CALENDAR, REVIEW, ASSIGN),
+        (
+            VIEW,
+            ADD,
+            CHANGE,
+            *WORK,
+            PHONE,
+            SWEEP,
+            CALENDAR,
+            REVIEW,
+            ASSIGN,
+            *COMPLAINT_WORK,
+            MANAGE_COMPLAINTS,
+        ),
+        # 客户关系经理 判定投诉性质、确定受理部门 (s003-6).
     ),
     RoleDefinition("finance", _("财务"), DataScope.ALL, (VIEW, *MONEY, REPORT_PROBLEM)),
-    RoleDefinition("technical", _("技术部"), DataScope.OWN, (VIEW,)),
+    # The technical department verifies product complaints it is assigned (SRV-6).
+    RoleDefinition("technical", _("技术部"), DataScope.OWN, (VIEW, HANDLE_COMPLAINT)),
     RoleDefinition("production", _("生产部"), DataScope.OWN, (VIEW,)),
     RoleDefinition(
         "archivist",
@@ -89,6 +116,6 @@ ROLES: tuple[RoleDefinition, ...] = (
         "office_director",
         _("办事处主任"),
         DataScope.DEPARTMENT_TREE,
-        (VIEW, ADD, CHANGE, *WORK, PHONE, ORDER, CLAIM, LOCK, ASSIGN),
+        (VIEW, ADD, CHANGE, *WORK, PHONE, ORDER, CLAIM, LOCK, ASSIGN, *COMPLAINT_WORK),
     ),
 )

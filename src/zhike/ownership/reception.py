@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhike.archive.models import Customer
+from zhike.archive.selectors import customers_with_phone
 from zhike.org.models import DataScope, Department, User
 from zhike.org.scopes import department_tree_ids, user_scopes
 from zhike.text import has_control_characters
@@ -112,22 +113,8 @@ class Received:
 
 
 def _returning(phone: str) -> Customer | None:
-    """A live customer with this phone and an active owner (through the search key's
-    index, then the exact number)."""
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    if len(digits) < 7:
-        return None
-    return (
-        Customer.objects.filter(
-            search_text__contains=digits,
-            phone=phone,
-            merged_into__isnull=True,
-            owner__is_active=True,
-        )
-        .select_related("owner")
-        .order_by("pk")
-        .first()
-    )
+    """A live customer with this phone and an active owner."""
+    return customers_with_phone(phone).filter(owner__is_active=True).first()
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from .common import ROLE_CODES, Duration, FollowUpKindCode, Section, known_role
 from .engagement_schema import EngagementPolicy
 from .grading_schema import GradingPolicy
 from .ownership_schema import OwnershipPolicy
+from .service_schema import SOLUTION_APPROVAL, ServicePolicy
 
 __all__ = ["ROLE_CODES", "Duration", "Section"]
 
@@ -215,11 +216,19 @@ class Policy(Section):
     grading: GradingPolicy = GradingPolicy()
     engagement: EngagementPolicy = EngagementPolicy()
     ownership: OwnershipPolicy = OwnershipPolicy()
+    service: ServicePolicy = ServicePolicy()
 
     @model_validator(mode="after")
     def chains_exist(self) -> Self:
         named = [(f"deadlines.{k}", r.escalation) for k, r in self.deadlines.items()]
         named += [(f"approvals.{k}", a.escalation) for k, a in self.approvals.items()]
+        if self.service.categories:
+            named.append(("service.escalation", self.service.escalation))
+            if SOLUTION_APPROVAL not in self.approvals:
+                raise ValueError(
+                    f"service: 投诉解决方案需要审批 [approvals.{SOLUTION_APPROVAL}] "
+                    f"/ complaints need the approval kind {SOLUTION_APPROVAL!r}"
+                )
         if self.grading.event_downgrade is not None:
             named.append(("grading.event_downgrade", self.grading.event_downgrade.escalation))
         for key, chain in named:

@@ -8,7 +8,7 @@ for an absent approver (ORG-3). What an approval unlocks is decided by the objec
 module through the callbacks it registers — the engine never changes the object itself.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -86,7 +86,12 @@ def _link(request: ApprovalRequest) -> str:
 
 
 def _start_round(
-    request: ApprovalRequest, rule: ApprovalKind, *, policy: Policy, now: datetime
+    request: ApprovalRequest,
+    rule: ApprovalKind,
+    *,
+    policy: Policy,
+    now: datetime,
+    excluded: Collection[int] = (),
 ) -> None:
     applicable = [
         s
@@ -96,7 +101,11 @@ def _start_round(
     requester = request.requester
     steps = []
     for position, step_rule in enumerate(applicable):
-        candidates = people_with_role(step_rule.role, near=requester.department, exclude=requester)
+        candidates = [
+            p
+            for p in people_with_role(step_rule.role, near=requester.department, exclude=requester)
+            if p.pk not in excluded
+        ]
         if not candidates:
             raise ApprovalError(
                 _("找不到“%(label)s”的审批人(需要角色 %(role)s)")
@@ -173,8 +182,10 @@ def approval_submit(
     policy: Policy,
     now: datetime,
     amount: Decimal | None = None,
+    excluded: Collection[int] = (),
 ) -> ApprovalRequest:
-    """Start the policy's chain for ``kind`` on ``subject``."""
+    """Start the policy's chain for ``kind`` on ``subject``. ``excluded`` people may not
+    approve it (the person a complaint is about, SRV-4); a new submission names them again."""
     rule = _rule(policy, kind)
     request = ApprovalRequest.objects.create(
         kind=kind,
@@ -186,7 +197,7 @@ def approval_submit(
         amount=amount,
         policy_version=policy.policy.version,
     )
-    _start_round(request, rule, policy=policy, now=now)
+    _start_round(request, rule, policy=policy, now=now, excluded=excluded)
     record(
         request,
         "approval.submitted",

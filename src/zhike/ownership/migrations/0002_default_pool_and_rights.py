@@ -6,9 +6,10 @@ have removed them). The pool's code is the policy's ``ownership.default_pool`` d
 """
 
 from django.apps.registry import Apps
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+
+from zhike.org.grants import grant_new_permissions
 
 NEW = {
     "ownership.claim_customer": [
@@ -33,17 +34,7 @@ def forwards(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     apps.get_model("ownership", "Pool").objects.get_or_create(
         code="public", defaults={"name": "公海"}
     )
-    app_config = apps.get_app_config("ownership")
-    app_config.models_module = True  # type: ignore[assignment]
-    create_permissions(app_config, verbosity=0, apps=apps)
-    app_config.models_module = None
-    Role = apps.get_model("org", "Role")
-    Permission = apps.get_model("auth", "Permission")
-    for name, codes in NEW.items():
-        app_label, codename = name.split(".")
-        permission = Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        for role in Role.objects.filter(code__in=codes):
-            role.permissions.add(permission)
+    grant_new_permissions(apps, "ownership", NEW)
 
 
 class Migration(migrations.Migration):
