@@ -22,6 +22,8 @@ from zhike.ownership.api import router as ownership_router
 from zhike.ownership.reception_api import router as reception_router
 from zhike.policy.api import router as policy_router
 from zhike.policy.revisions.api import router as policy_versions_router
+from zhike.servicedesk.api import public_router as public_service_router
+from zhike.servicedesk.api import router as service_router
 from zhike.trade.api import router as trade_router
 from zhike.workflow.api import approvals_router, inbox_router
 
@@ -58,5 +60,7 @@ api.add_router("/trade", trade_router)
 api.add_router("/grading", grading_router)
 api.add_router("/ownership", ownership_router)
 api.add_router("/ownership/reception", reception_router)
+api.add_router("/service", service_router)
+api.add_router("/service/public", public_service_router)
 api.add_router("/policy", policy_router)
 api.add_router("/policy/versions", policy_versions_router)

@@ -18,9 +18,10 @@ ERRORS: dict[int, str] = {
     429: "操作过于频繁,稍后再试 / too many attempts; try again later",
 }
 WRITES = {"post", "put", "patch", "delete"}
-# Query parameters that name a record by its code (the pool of /ownership/pool): an
-# unknown or foreign one is a 404, as an id is.
-RECORD_CODES = {"pool"}
+# Query parameters that name a record by its code (the pool of /ownership/pool, the
+# complaint number of /service/public/status): an unknown or foreign one is a 404, as an
+# id is.
+RECORD_CODES = {"pool", "number"}
 
 
 def _errors_of(path: str, method: str, operation: dict[str, Any]) -> list[int]:

@@ -93,3 +93,15 @@ def public_status(number: str, phone: str) -> Complaint | None:
     if not number or not phone:
         return None
     return Complaint.objects.filter(number=number.strip().upper(), phone=phone).first()
+
+
+def phone_for(user: User, complaint: Complaint) -> str:
+    """The contact phone as ``user`` may see it (SEC-5): whole for the people who talk to
+    the complainant (the handler, who registered it, the customer's owner), masked for
+    everyone else — a complaint must not be a way round a customer's masked number."""
+    from zhike.archive.selectors import mask_phone
+
+    customer_owner = complaint.customer.owner_id if complaint.customer else None
+    if user.pk in (complaint.handler_id, complaint.registered_by_id, customer_owner):
+        return complaint.phone
+    return mask_phone(complaint.phone)

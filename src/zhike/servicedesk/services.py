@@ -310,8 +310,8 @@ def complaint_accept(
 ) -> Complaint:
     """Validity checked, the complaint is accepted and classified (SRV-2): it goes to the
     category's department and team. Further triggers may make it major now (SRV-3)."""
+    complaint = _locked(by, complaint_id)  # 404 outside the scope before 403
     _may_manage(by)
-    complaint = _locked(by, complaint_id)
     _route(complaint, category, policy)
     if accused_id is not None:
         complaint.accused = _person(accused_id, "accused_id")
@@ -351,8 +351,8 @@ def complaint_mark_major(
     *, by: User, complaint_id: int, triggers: list[str], policy: Policy, now: datetime
 ) -> Complaint:
     """A manager judges a complaint major (s003-18 认为影响面大或性质恶劣), or adds reasons."""
+    complaint = _locked(by, complaint_id)  # 404 outside the scope before 403
     _may_manage(by)
-    complaint = _locked(by, complaint_id)
     if complaint.state == State.CLOSED:
         raise ServiceError(_("投诉已结案"), field="state")
     if not triggers:
@@ -371,8 +371,8 @@ def complaint_dismiss(
     *, by: User, complaint_id: int, reply: str, policy: Policy, now: datetime
 ) -> Complaint:
     """Not accepted (the customer's own fault, SRV-4): closed with a reasoned reply."""
+    complaint = _locked(by, complaint_id)  # 404 outside the scope before 403
     _may_manage(by)
-    complaint = _locked(by, complaint_id)
     complaint.reply = _text(reply, "reply", required=True)
     _move(complaint, Action.DISMISS, by=by, now=now, note=complaint.reply)
     complaint.closed_at = now
@@ -387,8 +387,8 @@ def complaint_assign(
 ) -> Complaint:
     """Give the complaint to a handler (SRV-4): active, allowed to handle complaints,
     within the assigner's scope, and never the person complained about."""
+    complaint = _locked(by, complaint_id)  # 404 outside the scope before 403
     _may_manage(by)
-    complaint = _locked(by, complaint_id)
     handler = users_in_scope(by).filter(pk=handler_id).first()
     if handler is None or not handler.has_perm(HANDLE):
         raise ServiceError(_("该员工不能处理投诉"), field="handler_id")
@@ -542,8 +542,8 @@ def complaint_reopen(
 ) -> Complaint:
     """A repeat of a closed complaint: a new round with new targets. One that was never
     assigned (dismissed) goes back to be accepted; otherwise to its handler."""
+    complaint = _locked(by, complaint_id)  # 404 outside the scope before 403
     _may_manage(by)
-    complaint = _locked(by, complaint_id)
     note = _text(reason, "reason", required=True)
     complaint.reopened += 1
     complaint.closed_at = None
