@@ -18,7 +18,7 @@ from zhike.api.schema import Id, In, PageQuery
 from zhike.org.models import User
 from zhike.policy.loader import active_policy
 
-from . import public, selectors, services
+from . import major, public, selectors, services
 from .errors import ComplaintNotFound
 from .models import Channel, Complaint, Demand
 from .transitions import State, actions_from
@@ -407,10 +407,10 @@ def resume(request: HttpRequest, complaint_id: int) -> dict:
 
 
 @router.post("/complaints/{id:complaint_id}/major", response=DetailOut, summary="定为重大投诉")
-def major(request: HttpRequest, complaint_id: int, payload: MajorIn) -> dict:
+def mark_major(request: HttpRequest, complaint_id: int, payload: MajorIn) -> dict:
     return _act(
         request,
-        services.complaint_mark_major,
+        major.complaint_mark_major,
         complaint_id,
         policy=active_policy(),
         triggers=list(payload.triggers),
@@ -421,7 +421,7 @@ def major(request: HttpRequest, complaint_id: int, payload: MajorIn) -> dict:
     "/complaints/{id:complaint_id}/crisis-meeting", response=DetailOut, summary="危机处理会议纪要"
 )
 def crisis_meeting(request: HttpRequest, complaint_id: int, payload: ReportIn) -> dict:
-    return _act(request, services.complaint_crisis_meeting, complaint_id, minutes=payload.text)
+    return _act(request, major.complaint_crisis_meeting, complaint_id, minutes=payload.text)
 
 
 @router.post(
@@ -430,7 +430,7 @@ def crisis_meeting(request: HttpRequest, complaint_id: int, payload: ReportIn) -
 def warning_report(request: HttpRequest, complaint_id: int, payload: ReportIn) -> dict:
     return _act(
         request,
-        services.complaint_warning_report,
+        major.complaint_warning_report,
         complaint_id,
         policy=active_policy(),
         report=payload.text,

@@ -15,6 +15,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from zhike.deferred import deferred, stored_title
 from zhike.org.models import Department, User
@@ -24,6 +25,13 @@ from zhike.workflow.models import Notice
 from zhike.workflow.notify import notify_many
 
 from .models import Complaint, Target, TargetKind
+
+# The targets' names as message ids: a notice reads in its reader's language.
+WHAT: dict[str, str] = {
+    TargetKind.SOLUTION: gettext_noop("提出解决方案"),
+    TargetKind.CLOSURE: gettext_noop("结案"),
+    TargetKind.WARNING: gettext_noop("重大投诉预警报告"),
+}
 
 
 @dataclass
@@ -42,7 +50,6 @@ def sweep_targets(*, policy: Policy, now: datetime, batch_size: int = 2000) -> S
     handler_now = Subquery(
         Complaint.objects.filter(pk=OuterRef("complaint_id")).values("handler_id")
     )
-    labels = dict(TargetKind.choices)
     while True:
         token = uuid.uuid4()
         with transaction.atomic():
@@ -83,7 +90,7 @@ def sweep_targets(*, policy: Policy, now: datetime, batch_size: int = 2000) -> S
                 department_id,
             ) in claimed:
                 link = f"/service/complaints/{complaint_id}/"
-                what = labels.get(kind, kind)
+                what = deferred(WHAT.get(kind, kind))
                 if breached_at is None:
                     result.warned += 1
                     if handler_id:
@@ -96,7 +103,7 @@ def sweep_targets(*, policy: Policy, now: datetime, batch_size: int = 2000) -> S
                                     deferred(
                                         "投诉 %(number)s 的“%(what)s”即将到期(%(due)s)",
                                         number=number or "",
-                                        what=str(what),
+                                        what=what,
                                         due=f"{timezone.localtime(due_at):%m-%d %H:%M}",
                                     )
                                 ),
@@ -121,7 +128,7 @@ def sweep_targets(*, policy: Policy, now: datetime, batch_size: int = 2000) -> S
                                 deferred(
                                     "投诉 %(number)s 的“%(what)s”已超期",
                                     number=number or "",
-                                    what=str(what),
+                                    what=what,
                                 )
                             ),
                         )

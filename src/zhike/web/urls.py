@@ -8,6 +8,7 @@ from zhike.engagement import views as engagement_views
 from zhike.grading import views as grading_views
 from zhike.ownership import views as ownership_views
 from zhike.policy.revisions import views as policy_views
+from zhike.servicedesk import views as service_views
 from zhike.trade import views as trade_views
 from zhike.workflow import inbox_views
 from zhike.workflow import views as workflow_views
@@ -83,6 +84,17 @@ urlpatterns = [
         ownership_views.customer_ownership,
         name="ownership-customer",
     ),
+    path("service/", service_views.queue_page, name="service-queue"),
+    path("service/new/", service_views.new_page, name="service-new"),
+    path("service/customers/", service_views.customer_matches, name="service-customers"),
+    path(
+        "service/complaints/<id:complaint_id>/",
+        service_views.complaint_page,
+        name="service-complaint",
+    ),
+    # The public complaint page and its status lookup: no sign-in (SRV-1).
+    path("complain/", service_views.public_page, name="service-public"),
+    path("complain/status/", service_views.public_status_page, name="service-public-status"),
     path("visits/plans/", plan_views.visit_plans, name="visits-plans"),
     path("visits/daily/", plan_views.daily_report, name="visits-daily"),
     path("visits/reports/", plan_views.customer_reports, name="visits-reports"),
