@@ -218,15 +218,59 @@ def test_eng_4_a_salespersons_day_in_the_browser(
         tab.close()
 
 
+def test_srv_1_a_complaint_call_taken_on_a_phone_and_accepted_on_a_desktop(
+    demo: str, chromium: Any
+) -> None:
+    """The agent takes a call at 390 px (the caller's customer found by a phone tail), the
+    CRM manager accepts and assigns it at 1440 px; each page fits and nothing complains."""
+    agent = Watched(chromium, demo, PHONE)
+    page = agent.page
+    try:
+        agent.sign_in("cs1")
+        agent.open("/service/")
+        agent.check("the complaint queue")
+        page.get_by_role("link", name="登记投诉").click()
+        page.wait_for_load_state("networkidle")
+        agent.check("the intake form")
+        page.fill("input[name=complainant]", "钱先生")
+        page.fill("input[name=phone]", "13900007777")
+        page.fill("textarea[name=content]", "上周买的打印机卡纸,售后电话打不通")
+        page.select_option("select[name=demand]", "exchange")
+        page.get_by_role("button", name="登记投诉").click()
+        page.wait_for_load_state("networkidle")
+        assert page.get_by_text("上周买的打印机卡纸,售后电话打不通").is_visible()
+        agent.check("the registered complaint")
+        url = page.url
+    finally:
+        agent.close()
+    manager = Watched(chromium, demo, DESKTOP)
+    page = manager.page
+    try:
+        manager.sign_in("crm1")
+        manager.open(url.removeprefix(demo))
+        page.select_option("select[name=category]", "after_sales")
+        page.get_by_role("button", name="受理", exact=True).click()
+        page.wait_for_load_state("networkidle")
+        page.select_option("select[name=handler_id]", label="孙静 · 客户服务部")
+        page.get_by_role("button", name="分派", exact=True).click()
+        page.wait_for_load_state("networkidle")
+        assert page.locator("h1 .status").inner_text() == "处理中"
+        manager.check("the assigned complaint")
+    finally:
+        manager.close()
+
+
 PAGES_BEYOND_THE_NAVIGATION = [
     "/notices/",
     "/approvals/?box=submitted",
     "/ownership/mine/",
     "/ownership/history/",
+    "/complain/",
+    "/complain/status/",
 ]
 
 
-@pytest.mark.parametrize("username", ["sales1", "mgr1", "gm"])
+@pytest.mark.parametrize("username", ["sales1", "mgr1", "gm", "cs1"])
 def test_every_page_of_the_navigation_fits_a_phone(demo: str, chromium: Any, username: str) -> None:
     tab = Watched(chromium, demo, PHONE)
     page = tab.page

@@ -66,7 +66,7 @@ def history_of(complaint: Complaint) -> QuerySet[ComplaintEvent]:
 
 
 def targets_of(complaint: Complaint) -> QuerySet[Target]:
-    return complaint.targets.order_by("round", "start", "kind")
+    return complaint.targets.order_by("-round", "due_at", "kind")
 
 
 def previous_complaint(

@@ -21,6 +21,7 @@ from zhike.org.models import Department, User
 from zhike.org.services import department_create, ensure_roles, user_create
 from zhike.ownership.seeding import load_demo_ownership
 from zhike.policy.schema import Duration, Policy
+from zhike.servicedesk.seeding import load_demo_service
 from zhike.trade.seeding import seed_ledger
 from zhike.workflow.approvals import approval_act, approval_submit
 from zhike.workflow.deadlines import deadline_open, sweep_overdue
@@ -123,6 +124,7 @@ def load_demo(*, policy: Policy, customers: int = 2000, seed: int = 2026) -> dic
     load_demo_workflow(users=users, customers=created, policy=policy, now=now)
     load_demo_grading(rng, users=users, customers=created, policy=policy, now=now)
     load_demo_ownership(rng, users=users, departments=departments, policy=policy, now=now)
+    load_demo_service(rng, users=users, customers=created, policy=policy, now=now)
     return users
 
 
