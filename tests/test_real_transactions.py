@@ -57,7 +57,7 @@ CALLED_INSIDE_A_TRANSACTION = {
     ("engagement/services.py", "_own_planned"),  # follow_up_complete, follow_up_cancel
     ("engagement/plans.py", "on_plan_approved"),  # approval handler: approval_act
     ("ownership/services.py", "lock_quota"),  # customer_claim, customers_assign, locks
-    ("servicedesk/services.py", "_locked"),  # every complaint_* action (each atomic)
+    ("servicedesk/common.py", "locked"),  # every complaint_* action (each atomic)
     ("servicedesk/services.py", "_decided"),  # approval handlers: approval_act
 }
 

@@ -54,6 +54,10 @@ app.conf.beat_schedule = {
         "task": "servicedesk.sweep_targets",
         "schedule": 300.0,  # a complaint's 1-working-day target is measured in minutes
     },
+    "servicedesk-mailbox": {
+        "task": "servicedesk.poll_mailbox",
+        "schedule": 120.0,  # a mailed complaint is registered within minutes
+    },
     "workflow-escalation-sweep": {
         "task": "workflow.sweep_overdue",
         "schedule": 300.0,  # every 5 minutes: escalation is measured in hours and days

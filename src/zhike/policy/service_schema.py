@@ -66,6 +66,8 @@ class ServicePolicy(Section):
     # The handler is warned when this share of a target's time has passed (0: no warning).
     warn_at_percent: int = Field(default=80, ge=0, le=99)
     escalation: str = "service"
+    # An e-mail's attachments larger than this are not kept apart (the raw mail is).
+    mail_attachment_max_mb: int = Field(default=10, ge=1, le=100)
     # The public complaint page (no login): on or off, and how many per address per hour.
     public_form: bool = True
     public_per_hour: int = Field(default=5, ge=1, le=1000)

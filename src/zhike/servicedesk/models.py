@@ -192,6 +192,7 @@ EVENT_KINDS = [
     ("major", _("定为重大投诉")),
     ("crisis", _("危机处理会议")),
     ("warning_report", _("预警报告")),
+    ("mail", _("客户来信")),
 ]
 
 
@@ -310,3 +311,53 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.kind}/{self.round}"
+
+
+class ComplaintAttachment(models.Model):
+    """A file that came with a complaint (an e-mail's attachment), kept through Django's
+    storage API; always downloaded, never shown inline (its type is what the sender said)."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="attachments")
+    name = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    file = models.FileField(_("文件"), upload_to="complaints/%Y/%m/")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("投诉附件")
+        verbose_name_plural = _("投诉附件")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MailOutcome(models.TextChoices):
+    COMPLAINT = "complaint", _("新投诉")
+    REPLY = "reply", _("投诉来信")
+    QUARANTINED = "quarantined", _("已隔离")
+
+
+class MailMessage(models.Model):
+    """One e-mail read from the complaint mailbox (SRV-1): what became of it. ``key`` is
+    unique, so a mail read again after a crash (handled, not yet marked in the mailbox)
+    never makes a second complaint. A quarantined mail keeps its raw message."""
+
+    key = models.CharField(max_length=300, unique=True)
+    received_at = models.DateTimeField(_("收到时间"))
+    sender = models.CharField(_("发件人"), max_length=254, blank=True)
+    subject = models.CharField(_("主题"), max_length=300, blank=True)
+    outcome = models.CharField(_("结果"), max_length=20, choices=MailOutcome.choices)
+    complaint = models.ForeignKey(
+        Complaint, null=True, blank=True, on_delete=models.SET_NULL, related_name="mails"
+    )
+    reason = models.CharField(_("说明"), max_length=300, blank=True)
+    raw = models.FileField(_("原始邮件"), upload_to="complaint-mail/%Y/%m/", blank=True)
+
+    class Meta:
+        verbose_name = _("投诉邮件")
+        verbose_name_plural = _("投诉邮件")
+        indexes = [models.Index(fields=["outcome", "-received_at"], name="complaint_mail_outcome")]
+
+    def __str__(self) -> str:
+        return f"{self.sender} {self.subject}"

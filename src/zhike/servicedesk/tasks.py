@@ -1,10 +1,12 @@
 """Periodic jobs of the service desk."""
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from zhike.policy.loader import active_policy
 
+from .mailbox import mailbox_from_url, poll_mailbox
 from .sweep import sweep_targets
 
 
@@ -13,3 +15,16 @@ def sweep_targets_task() -> int:
     """SRV-5: warnings and breaches of complaint targets, each once (idempotent)."""
     result = sweep_targets(policy=active_policy(), now=timezone.now())
     return result.warned + result.breached
+
+
+@shared_task(name="servicedesk.poll_mailbox")
+def poll_mailbox_task() -> int:
+    """SRV-1: new mails in the complaint mailbox become complaints (nothing when unset)."""
+    if not settings.ZHIKE_COMPLAINT_MAILBOX:
+        return 0
+    result = poll_mailbox(
+        mailbox=mailbox_from_url(settings.ZHIKE_COMPLAINT_MAILBOX),
+        policy=active_policy(),
+        now=timezone.now(),
+    )
+    return result.complaints + result.replies + result.quarantined

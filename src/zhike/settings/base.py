@@ -158,6 +158,10 @@ USE_I18N = True
 USE_TZ = True
 FORMAT_MODULE_PATH = ["zhike.formats"]  # 1,200,000.00 for amounts in Chinese
 
+# The complaint mailbox (SRV-1), read by IMAP: imap://user:password@host:143/INBOX, or
+# imaps:// for TLS. Empty: no mailbox is read.
+ZHIKE_COMPLAINT_MAILBOX = os.environ.get("ZHIKE_COMPLAINT_MAILBOX", "")
+
 STATIC_URL = "static/"
 # Uploaded evidence (admission licences…): never served as static files; a view checks the
 # data scope before it sends one.
