@@ -224,3 +224,17 @@ def test_srv_1_imap_a_crash_before_the_mark_never_makes_two_complaints(monkeypat
     client.noop()  # see the flags the poller set in its own session
     assert client.search(None, "UNSEEN")[1][0] == b""
     client.logout()
+
+
+def test_srv_1_a_mailed_attachment_downloads_only_within_scope(company: Company) -> None:
+    handle_mail(key="k5", raw=plain_mail(attachment=b"%PDF-1.4 x"), policy=POLICY, now=NOW)
+    attachment = ComplaintAttachment.objects.get()
+    url = f"/service/attachments/{attachment.pk}/"
+    response = company.client("cs").get(url)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    assert response["Content-Type"] == "application/octet-stream"
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 x"  # type: ignore[attr-defined]
+    assert company.client("bob").get(url).status_code == 404
+    page = company.client("cs").get(f"/service/complaints/{attachment.complaint_id}/")
+    assert "发票.pdf" in page.content.decode()

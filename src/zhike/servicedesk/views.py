@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -23,7 +23,7 @@ from zhike.policy.loader import active_policy
 
 from . import major, public, selectors, services
 from .errors import ComplaintNotFound
-from .models import Channel, Complaint, Demand, TargetKind
+from .models import Channel, Complaint, ComplaintAttachment, Demand, TargetKind
 from .selectors import ADD, HANDLE, MANAGE
 from .transitions import actions_from
 
@@ -321,8 +321,30 @@ def _detail_context(
         "people": users_in_scope(user).order_by("username")[:300] if managing else [],
         "targets": targets,
         "history": list(selectors.history_of(c)),
+        "attachments": list(c.attachments.order_by("id")),
         "now": now,
     }
+
+
+@login_required
+def attachment_file(request: HttpRequest, attachment_id: int) -> FileResponse:
+    """A complaint's attachment, to those who may see the complaint; always a download
+    (its type is only what the sender said)."""
+    attachment = ComplaintAttachment.objects.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404
+    try:
+        selectors.complaint_for(_user(request), attachment.complaint_id)
+    except ComplaintNotFound:
+        raise Http404 from None
+    response = FileResponse(
+        attachment.file.open("rb"),
+        content_type="application/octet-stream",
+        as_attachment=True,
+        filename=attachment.name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def _left(due: datetime, now: datetime) -> str:

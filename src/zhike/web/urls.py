@@ -92,6 +92,11 @@ urlpatterns = [
         service_views.complaint_page,
         name="service-complaint",
     ),
+    path(
+        "service/attachments/<id:attachment_id>/",
+        service_views.attachment_file,
+        name="service-attachment",
+    ),
     # The public complaint page and its status lookup: no sign-in (SRV-1).
     path("complain/", service_views.public_page, name="service-public"),
     path("complain/status/", service_views.public_status_page, name="service-public-status"),
