@@ -63,6 +63,10 @@ class ServicePolicy(Section):
     solution_within: Duration = Duration(working_days=1)
     closure_within: Duration = Duration(calendar_days=7)
     major_warning_within: Duration = Duration(calendar_days=1)
+    # SRV-6 s004: 技术部出具《顾客退货处理报告》或《赔偿告知单》在一个工作日内传递; the
+    # receiving department acts on it within one more working day.
+    product_document_within: Duration = Duration(working_days=1)
+    product_relay_within: Duration = Duration(working_days=1)
     # The handler is warned when this share of a target's time has passed (0: no warning).
     warn_at_percent: int = Field(default=80, ge=0, le=99)
     escalation: str = "service"

@@ -18,9 +18,9 @@ from zhike.api.schema import Id, In, PageQuery
 from zhike.org.models import User
 from zhike.policy.loader import active_policy
 
-from . import major, public, selectors, services
+from . import major, product, public, selectors, services
 from .errors import ComplaintNotFound
-from .models import Channel, Complaint, Demand
+from .models import Channel, Complaint, Demand, ProductOutcome
 from .transitions import State, actions_from
 
 router = Router(tags=["service"])
@@ -176,6 +176,21 @@ class MajorIn(In):
 class ReportIn(In):
     model_config = ConfigDict(extra="forbid")
     text: str = Field(min_length=1, max_length=services.CONTENT_MAX)
+
+
+class ProductIn(In):
+    model_config = ConfigDict(extra="forbid")
+    outcome: ProductOutcome
+    opinion: str = TEXT
+    amount: Decimal | None = Field(default=None, gt=0, max_digits=12, decimal_places=2)
+
+
+class ProductOut(Schema):
+    number: str
+    outcome: str
+    opinion: str
+    amount: Decimal | None
+    issued_at: datetime
 
 
 class PublicIn(In):
@@ -434,6 +449,31 @@ def warning_report(request: HttpRequest, complaint_id: int, payload: ReportIn) -
         complaint_id,
         policy=active_policy(),
         report=payload.text,
+    )
+
+
+@router.post(
+    "/complaints/{id:complaint_id}/product-decision",
+    response={201: ProductOut},
+    summary="出具顾客退货处理报告或赔偿告知单(产品原因投诉)",
+)
+def product_decision(request: HttpRequest, complaint_id: int, payload: ProductIn) -> Status:
+    decision = product.product_decide(
+        by=_user(request),
+        complaint_id=complaint_id,
+        policy=active_policy(),
+        now=timezone.now(),
+        **payload.dict(),
+    )
+    return Status(
+        201,
+        {
+            "number": decision.number,
+            "outcome": decision.outcome,
+            "opinion": decision.opinion,
+            "amount": decision.amount,
+            "issued_at": decision.issued_at,
+        },
     )
 
 

@@ -18,6 +18,7 @@ def allowance(policy: Policy, kind: str) -> Duration:
         TargetKind.SOLUTION: service.solution_within,
         TargetKind.CLOSURE: service.closure_within,
         TargetKind.WARNING: service.major_warning_within,
+        TargetKind.DOCUMENT: service.product_document_within,
     }[TargetKind(kind)]
 
 

@@ -193,6 +193,7 @@ EVENT_KINDS = [
     ("crisis", _("危机处理会议")),
     ("warning_report", _("预警报告")),
     ("mail", _("客户来信")),
+    ("product", _("出具处理单")),
 ]
 
 
@@ -257,6 +258,7 @@ class TargetKind(models.TextChoices):
     SOLUTION = "solution", _("提出解决方案")
     CLOSURE = "closure", _("结案")
     WARNING = "warning", _("重大投诉预警报告")
+    DOCUMENT = "document", _("出具退货处理报告或赔偿告知单")
 
 
 class Target(models.Model):
@@ -311,6 +313,50 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.kind}/{self.round}"
+
+
+class ProductOutcome(models.TextChoices):
+    """s004 产品原因投诉: the technical department's decision, one of two documents."""
+
+    RETURN = "return", _("顾客退货处理报告")
+    COMPENSATION = "compensation", _("赔偿告知单")
+
+
+class ProductDecision(models.Model):
+    """The technical department's decision on a product complaint (SRV-6): verified,
+    responsibility assigned, and a 顾客退货处理报告 (production re-issues the order as
+    urgent) or a 赔偿告知单 (finance compensates) issued — one per complaint."""
+
+    complaint = models.OneToOneField(
+        Complaint, on_delete=models.CASCADE, primary_key=True, related_name="product_decision"
+    )
+    outcome = models.CharField(_("处理方式"), max_length=20, choices=ProductOutcome.choices)
+    number = models.CharField(_("单号"), max_length=30, unique=True)
+    opinion = models.TextField(_("处理意见"))
+    amount = models.DecimalField(
+        _("赔偿金额"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("出具人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    issued_at = models.DateTimeField(_("出具时间"))
+
+    class Meta:
+        verbose_name = _("产品投诉处理单")
+        verbose_name_plural = _("产品投诉处理单")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome="return", amount__isnull=True)
+                | Q(outcome="compensation", amount__gt=0),
+                name="product_decision_amount_fits_outcome",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.number
 
 
 class ComplaintAttachment(models.Model):

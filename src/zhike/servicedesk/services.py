@@ -202,6 +202,12 @@ def complaint_accept(
     now_major = add_triggers(complaint, list(triggers or []), policy)
     move(complaint, Action.ACCEPT, by=by, now=now, note=clean_text(note, "note", required=False))
     clock.recompute(complaint, now=now, by=by, why="accepted", policy=policy)
+    category_rule = policy.service.category(complaint.category)
+    if category_rule is not None and category_rule.product:
+        # SRV-6: the technical department's document is due from the acceptance.
+        clock.open_targets(
+            complaint, [TargetKind.DOCUMENT.value], start=now, policy=policy, now=now
+        )
     if now_major:
         became_major(complaint, by=by, now=now, policy=policy)
     return complaint

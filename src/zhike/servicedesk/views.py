@@ -21,9 +21,17 @@ from zhike.org.models import Department, User
 from zhike.org.scopes import users_in_scope
 from zhike.policy.loader import active_policy
 
-from . import major, public, selectors, services
+from . import major, product, public, selectors, services
 from .errors import ComplaintNotFound
-from .models import Channel, Complaint, ComplaintAttachment, Demand, TargetKind
+from .models import (
+    Channel,
+    Complaint,
+    ComplaintAttachment,
+    Demand,
+    ProductDecision,
+    ProductOutcome,
+    TargetKind,
+)
 from .selectors import ADD, HANDLE, MANAGE
 from .transitions import actions_from
 
@@ -223,6 +231,16 @@ def _complaint_actions(
             ),
             _("已定为重大投诉"),
         ),
+        "product": (
+            lambda: product.product_decide(
+                **common,
+                policy=policy,
+                outcome=text("outcome"),
+                opinion=text("opinion"),
+                amount=_decimal(text("amount")),
+            ),
+            _("已出具处理单"),
+        ),
         "crisis": (
             lambda: major.complaint_crisis_meeting(**common, minutes=text("text")),
             _("已记录会议纪要"),
@@ -322,8 +340,27 @@ def _detail_context(
         "targets": targets,
         "history": list(selectors.history_of(c)),
         "attachments": list(c.attachments.order_by("id")),
+        "is_product": product.is_product(c, policy),
+        "decision": ProductDecision.objects.filter(complaint=c).first(),
+        "outcomes": ProductOutcome.choices,
         "now": now,
     }
+
+
+@login_required
+def document_page(request: HttpRequest, complaint_id: int) -> HttpResponse:
+    """The product complaint's document, to print (IMP-3): 《顾客退货处理报告》 or
+    《赔偿告知单》 with the complaint, the opinion and the signature lines."""
+    try:
+        complaint = selectors.complaint_for(_user(request), complaint_id)
+    except ComplaintNotFound:
+        raise Http404 from None
+    decisions = ProductDecision.objects.select_related("issued_by")
+    decision = decisions.filter(complaint=complaint).first()
+    if decision is None:
+        raise Http404
+    context = {"c": complaint, "d": decision, "policy": active_policy().policy}
+    return render(request, "servicedesk/document.html", context)
 
 
 @login_required

@@ -93,6 +93,11 @@ urlpatterns = [
         name="service-complaint",
     ),
     path(
+        "service/complaints/<id:complaint_id>/document/",
+        service_views.document_page,
+        name="service-document",
+    ),
+    path(
         "service/attachments/<id:attachment_id>/",
         service_views.attachment_file,
         name="service-attachment",

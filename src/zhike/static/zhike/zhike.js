@@ -31,3 +31,11 @@ document.addEventListener("click", (event) => {
     { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 },
   );
 });
+
+// A printable form (IMP-3): button[data-print] prints the page; CSP forbids onclick.
+document.addEventListener("click", (event) => {
+  const button = event.target instanceof Element ? event.target.closest("[data-print]") : null;
+  if (!button) return;
+  event.preventDefault();
+  window.print();
+});
