@@ -54,6 +54,10 @@ app.conf.beat_schedule = {
         "task": "servicedesk.sweep_targets",
         "schedule": 300.0,  # a complaint's 1-working-day target is measured in minutes
     },
+    "servicedesk-monthly-report": {
+        "task": "servicedesk.open_monthly_report",
+        "schedule": crontab(hour=7, minute=0),  # daily: idempotent, acts once a month
+    },
     "servicedesk-mailbox": {
         "task": "servicedesk.poll_mailbox",
         "schedule": 120.0,  # a mailed complaint is registered within minutes

@@ -4,9 +4,9 @@ the business calendar; the triggers decide what makes a complaint major (s003-18
 
 from typing import Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from .common import Duration, Section
+from .common import Duration, Section, known_role
 
 CODE = r"^[a-z][a-z0-9_]{0,29}$"
 # The approval a proposed solution goes through (s003-6: 经总经理同意): its chain is
@@ -70,11 +70,18 @@ class ServicePolicy(Section):
     # The handler is warned when this share of a target's time has passed (0: no warning).
     warn_at_percent: int = Field(default=80, ge=0, le=99)
     escalation: str = "service"
+    # SRV-7/8 s003-19: 每月 10 日前 the monthly complaint report, prepared by one role,
+    # signed by another (s004 主管经理签字; chosen default: the general manager).
+    report_day: int = Field(default=10, ge=1, le=28)
+    report_role: str = "crm_manager"
+    report_signer_role: str = "general_manager"
     # An e-mail's attachments larger than this are not kept apart (the raw mail is).
     mail_attachment_max_mb: int = Field(default=10, ge=1, le=100)
     # The public complaint page (no login): on or off, and how many per address per hour.
     public_form: bool = True
     public_per_hour: int = Field(default=5, ge=1, le=1000)
+
+    _roles = field_validator("report_role", "report_signer_role")(known_role)
 
     @model_validator(mode="after")
     def consistent(self) -> Self:

@@ -407,3 +407,41 @@ class MailMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender} {self.subject}"
+
+
+class MonthlyReport(models.Model):
+    """客户投诉月报 / 客户投诉核查表 (SRV-7, SRV-8, SRV-9): last month's figures, due by the
+    policy's day (s003-19: 每月 10 日前), prepared, signed by the manager (s004: 每月经主管
+    经理签字), then published on the notice board. The figures are a snapshot."""
+
+    month = models.DateField(_("月份"), unique=True)
+    summary = models.TextField(_("分析与改进"), blank=True)
+    figures = models.JSONField(_("统计"), default=dict, blank=True)
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("填报人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    prepared_at = models.DateTimeField(_("填报时间"), null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("签字"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    signed_at = models.DateTimeField(_("签字时间"), null=True, blank=True)
+    published_at = models.DateTimeField(_("公布时间"), null=True, blank=True)
+    policy_version = models.CharField(max_length=50)
+
+    class Meta:
+        verbose_name = _("投诉月报")
+        verbose_name_plural = _("投诉月报")
+        ordering = ["-month"]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"

@@ -5,6 +5,8 @@ public page and a visit, a major one, one paused waiting for the customer and on
 import random
 from datetime import datetime, timedelta
 
+from django.utils import timezone
+
 from zhike.archive.models import Customer
 from zhike.org.models import User
 from zhike.policy.schema import Policy
@@ -12,6 +14,7 @@ from zhike.workflow.approvals import approval_act
 from zhike.workflow.models import ApprovalRequest
 
 from . import major, services
+from .reports import open_monthly_report, report_prepare, report_publish, report_sign
 from .sweep import sweep_targets
 
 # (channel, complainant, content, demand, category, how far it goes, triggers)
@@ -181,3 +184,15 @@ def load_demo_service(
             now=step,
         )
     sweep_targets(policy=policy, now=now)  # what is overdue by now is escalated once
+    # Last month's report, prepared and signed: the board has something to show.
+    report = open_monthly_report(policy=policy, today=timezone.localdate(now))
+    if report is not None:
+        report_prepare(
+            by=manager,
+            report_id=report.pk,
+            policy=policy,
+            now=now,
+            summary="投诉主要集中在配送与安装环节,已与外包配送商约谈并修订合同条款。",
+        )
+        report_sign(by=gm, report_id=report.pk, policy=policy, now=now)
+        report_publish(by=manager, report_id=report.pk, now=now)

@@ -7,6 +7,7 @@ from django.utils import timezone
 from zhike.policy.loader import active_policy
 
 from .mailbox import mailbox_from_url, poll_mailbox
+from .reports import open_monthly_report
 from .sweep import sweep_targets
 
 
@@ -28,3 +29,9 @@ def poll_mailbox_task() -> int:
         now=timezone.now(),
     )
     return result.complaints + result.replies + result.quarantined
+
+
+@shared_task(name="servicedesk.open_monthly_report")
+def open_monthly_report_task() -> bool:
+    """SRV-7: last month's complaint report and its owner's deadline (once a month)."""
+    return open_monthly_report(policy=active_policy(), today=timezone.localdate()) is not None

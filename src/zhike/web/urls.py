@@ -8,6 +8,7 @@ from zhike.engagement import views as engagement_views
 from zhike.grading import views as grading_views
 from zhike.ownership import views as ownership_views
 from zhike.policy.revisions import views as policy_views
+from zhike.servicedesk import report_views as service_report_views
 from zhike.servicedesk import views as service_views
 from zhike.trade import views as trade_views
 from zhike.workflow import inbox_views
@@ -86,6 +87,14 @@ urlpatterns = [
     ),
     path("service/", service_views.queue_page, name="service-queue"),
     path("service/new/", service_views.new_page, name="service-new"),
+    path("service/stats/", service_report_views.stats_page, name="service-stats"),
+    path("service/reports/", service_report_views.reports_page, name="service-reports"),
+    path(
+        "service/reports/<id:report_id>/",
+        service_report_views.report_page,
+        name="service-report",
+    ),
+    path("service/board/", service_report_views.board_page, name="service-board"),
     path("service/customers/", service_views.customer_matches, name="service-customers"),
     path(
         "service/complaints/<id:complaint_id>/",
