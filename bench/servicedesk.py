@@ -77,7 +77,7 @@ def _build(count: int) -> None:
             " (ARRAY['complaint','service','complaint'])[1 + g %% 3], %s, g %% 50 = 0,"
             " '[]'::jsonb, CASE WHEN g %% 10 = 0 THEN 'assigned' ELSE 'closed' END,"
             " 1 + g %% 9, CASE WHEN g %% 10 = 0 THEN now() + (g %% 72) * interval '1 hour' END,"
-            " false, %s + g %% %s, %s, '', '', '', '', '', '', '', '', 0, 'bench-1', now(),"
+            " false, %s + (g / 10) %% %s, %s, '', '', '', '', '', '', '', '', 0, 'bench-1', now(),"
             " CASE WHEN g %% 10 = 0 THEN NULL ELSE now() END,"
             " CASE WHEN g %% 10 = 0 THEN NULL ELSE 1 + g %% 5 END"
             " FROM generate_series(1, %s) g",
@@ -98,8 +98,9 @@ def _build(count: int) -> None:
         cur.execute("ANALYZE servicedesk_target")
 
 
-def arm(now: object) -> None:
-    """One target of every open complaint due now: solutions warned, closures breached."""
+def arm(now: object, version: str) -> None:
+    """One target of every open complaint due now: solutions warned, closures breached
+    (computed under the policy in force, so none is recomputed first)."""
     from django.db import connection
 
     with connection.cursor() as cur:
@@ -107,22 +108,24 @@ def arm(now: object) -> None:
         cur.execute("DELETE FROM workflow_notice")
         cur.execute(
             "UPDATE servicedesk_target t SET warned_at = NULL, breached_at = NULL,"
-            " breached_handler_id = NULL, claim = NULL,"
+            " policy_version = %s, breached_handler_id = NULL, claim = NULL,"
             " due_at = CASE WHEN kind = 'solution' THEN %s::timestamptz + interval '1 hour'"
             " ELSE %s::timestamptz - interval '1 hour' END,"
             " warn_at = %s::timestamptz - interval '2 hours',"
             " next_check_at = CASE WHEN kind = 'solution' THEN %s::timestamptz - interval"
             " '2 hours' ELSE %s::timestamptz - interval '1 hour' END"
             " FROM servicedesk_complaint c WHERE c.id = t.complaint_id AND c.state <> 'closed'"
-            " AND ((kind = 'solution' AND c.id %% 2 = 0) OR (kind = 'closure' AND c.id %% 2 = 1))",
-            [now, now, now, now, now],
+            " AND ((kind = 'solution' AND c.id / 10 %% 2 = 0)"
+            " OR (kind = 'closure' AND c.id / 10 %% 2 = 1))",
+            [version, now, now, now, now, now],
         )
         cur.execute(
-            "UPDATE servicedesk_target t SET next_check_at = %s::timestamptz + interval '30 days'"
+            "UPDATE servicedesk_target t SET policy_version = %s,"
+            " next_check_at = %s::timestamptz + interval '30 days'"
             " FROM servicedesk_complaint c WHERE c.id = t.complaint_id AND c.state <> 'closed'"
-            " AND NOT ((kind = 'solution' AND c.id %% 2 = 0)"
-            " OR (kind = 'closure' AND c.id %% 2 = 1))",
-            [now],
+            " AND NOT ((kind = 'solution' AND c.id / 10 %% 2 = 0)"
+            " OR (kind = 'closure' AND c.id / 10 %% 2 = 1))",
+            [version, now],
         )
         cur.execute("VACUUM ANALYZE servicedesk_target")
 
@@ -225,7 +228,7 @@ def main() -> None:
 
     # 2. The sweep: zhike's, a second one, then hand SQL over the same armed targets.
     now = timezone.now()
-    arm(now)
+    arm(now, policy.policy.version)
     start = time.perf_counter()
     outcome = sweep_targets(policy=policy, now=now)
     results["sweep: zhike sweep_targets"] = {
@@ -241,7 +244,7 @@ def main() -> None:
         "warned": second.warned,
         "breached": second.breached,
     }
-    arm(now)
+    arm(now, policy.policy.version)
     start = time.perf_counter()
     swept = hand_sweep(now, crm.pk, gm.pk)
     results["sweep: hand SQL"] = {

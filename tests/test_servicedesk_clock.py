@@ -203,3 +203,50 @@ also_in_a_real_transaction(
     test_srv_5_a_warning_then_one_escalation_however_often_the_sweep_runs,
     test_srv_5_a_pause_over_a_weekend_adds_no_working_time,
 )
+
+
+def test_srv_5_a_new_policy_moves_the_deadlines_of_open_complaints(company: Company) -> None:
+    from zhike.policy.loader import parse_policy
+
+    complaint = assigned(company, register(company, at(11, 17, 9)), at(11, 17, 9))
+    assert due(complaint, "solution") == at(11, 18, 9)
+    two_days = parse_policy(
+        '[policy]\nname = "t"\nversion = "t-2"\neffective_date = 2026-01-01\n'
+        'extends = "general"\n[service]\nsolution_within = { working_days = 2 }\n',
+        "test",
+    )
+    sweep_targets(policy=two_days, now=at(11, 17, 10))
+    assert due(complaint, "solution") == at(11, 19, 9)
+    assert complaint.clock.filter(kind="target_changed", note="policy").count() == 1
+    sweep_targets(policy=two_days, now=at(11, 17, 11))  # recomputed once
+    assert complaint.clock.filter(kind="target_changed", note="policy").count() == 1
+
+
+def test_srv_5_the_sweeps_notices_read_in_the_readers_language(company: Company) -> None:
+    from django.utils import translation
+
+    assigned(company, register(company, at(11, 17, 9)), at(11, 17, 9))
+    sweep_targets(policy=POLICY, now=at(11, 18, 10))
+    notice = Notice.objects.filter(kind="complaint.breached", recipient=company.users["cs"]).first()
+    assert notice is not None and notice.title.endswith("已超期")
+    with translation.override("en"):
+        assert (
+            notice.display_title.endswith("is overdue")
+            and "Propose a solution" in notice.display_title
+        )
+
+
+def test_srv_5_breaches_routed_to_e_mail_get_their_deliveries(company: Company) -> None:
+    from zhike.policy.loader import parse_policy
+    from zhike.workflow.models import Delivery
+
+    routed = parse_policy(
+        '[policy]\nname = "t"\nversion = "general-1"\neffective_date = 2026-01-01\n'
+        'extends = "general"\n[notifications.routes]\n"complaint.breached" = ["inapp", "email"]\n',
+        "test",
+    )
+    company.users["cs"].email = "cs@example.com"
+    company.users["cs"].save(update_fields=["email"])
+    assigned(company, register(company, at(11, 17, 9)), at(11, 17, 9))
+    sweep_targets(policy=routed, now=at(11, 18, 10))
+    assert Delivery.objects.filter(channel="email", notice__recipient=company.users["cs"]).exists()

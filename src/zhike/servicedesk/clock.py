@@ -117,3 +117,25 @@ def recompute(
     """Priority, category or severity changed: the targets follow, and the log says why."""
     log(complaint, ClockKind.TARGET_CHANGED, at=now, by=by, note=why)
     refresh(complaint, policy=policy, now=now)
+
+
+def refresh_stale(*, policy: Policy, now: datetime, batch: int = 500) -> int:
+    """Recompute the open targets computed under another policy version (SRV-5: a policy
+    change moves the deadlines of open complaints), a batch at a time, each complaint
+    locked; the sweep calls it first. Paused ones wait for their resume."""
+    from django.db import transaction
+
+    stale = (
+        Target.objects.filter(next_check_at__isnull=False)
+        .exclude(policy_version=policy.policy.version)
+        .values_list("complaint_id", flat=True)
+        .distinct()
+    )
+    done = 0
+    for complaint_id in list(stale[:batch]):
+        with transaction.atomic():
+            complaint = Complaint.objects.select_for_update().get(pk=complaint_id)
+            log(complaint, ClockKind.TARGET_CHANGED, at=now, by=None, note="policy")
+            refresh(complaint, policy=policy, now=now)
+        done += 1
+    return done

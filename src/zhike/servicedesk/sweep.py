@@ -17,13 +17,13 @@ from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from zhike.deferred import deferred, stored_title
-from zhike.org.models import Department, User
+from zhike.deferred import Deferred, deferred, stored_titles
+from zhike.org.models import Department
 from zhike.org.selectors import people_with_role
 from zhike.policy.schema import Policy
-from zhike.workflow.models import Notice
-from zhike.workflow.notify import notify_many
+from zhike.workflow.notify import NoticeRow, notify_rows
 
+from . import clock
 from .models import Complaint, Target, TargetKind
 
 # The targets' names as message ids: a notice reads in its reader's language.
@@ -34,6 +34,23 @@ WHAT: dict[str, str] = {
 }
 
 
+WARNING, BREACHED = "complaint.warning", "complaint.breached"
+
+
+def _title(
+    kind: str, number: str | None, due_at: datetime, breached_at: datetime | None
+) -> Deferred:
+    what = deferred(WHAT.get(kind, kind))
+    if breached_at is None:
+        return deferred(
+            "投诉 %(number)s 的“%(what)s”即将到期(%(due)s)",
+            number=number or "",
+            what=what,
+            due=f"{timezone.localtime(due_at):%m-%d %H:%M}",
+        )
+    return deferred("投诉 %(number)s 的“%(what)s”已超期", number=number or "", what=what)
+
+
 @dataclass
 class SweepResult:
     warned: int = 0
@@ -42,11 +59,12 @@ class SweepResult:
 
 
 def sweep_targets(*, policy: Policy, now: datetime, batch_size: int = 2000) -> SweepResult:
+    clock.refresh_stale(policy=policy, now=now)  # a new policy moves open deadlines first
     result = SweepResult()
     chain = policy.escalation.get(policy.service.escalation)
     roles = chain.roles if chain else []
     departments = {d.pk: d for d in Department.objects.all()}
-    people: dict[tuple[int | None, str], list[User]] = {}
+    people: dict[tuple[int | None, str], list[int]] = {}
     handler_now = Subquery(
         Complaint.objects.filter(pk=OuterRef("complaint_id")).values("handler_id")
     )
@@ -79,36 +97,24 @@ def sweep_targets(*, policy: Policy, now: datetime, batch_size: int = 2000) -> S
                 "complaint__handler_id",
                 "complaint__department_id",
             )
-            notices: list[Notice] = []
-            for (
-                kind,
-                due_at,
-                breached_at,
-                complaint_id,
-                number,
-                handler_id,
-                department_id,
-            ) in claimed:
+            rows = list(claimed)
+            # One title per target, rendered with one switch to the company's language.
+            titles = stored_titles(
+                [
+                    _title(kind, number, due_at, breached_at)
+                    for kind, due_at, breached_at, _c, number, _h, _d in rows
+                ]
+            )
+            notices: list[NoticeRow] = []
+            for (_kind, _due, breached_at, complaint_id, _n, handler_id, department_id), (
+                title,
+                title_text,
+            ) in zip(rows, titles, strict=True):
                 link = f"/service/complaints/{complaint_id}/"
-                what = deferred(WHAT.get(kind, kind))
                 if breached_at is None:
                     result.warned += 1
                     if handler_id:
-                        notices.append(
-                            Notice(
-                                recipient_id=handler_id,
-                                kind="complaint.warning",
-                                link=link,
-                                **stored_title(
-                                    deferred(
-                                        "投诉 %(number)s 的“%(what)s”即将到期(%(due)s)",
-                                        number=number or "",
-                                        what=what,
-                                        due=f"{timezone.localtime(due_at):%m-%d %H:%M}",
-                                    )
-                                ),
-                            )
-                        )
+                        notices.append((handler_id, WARNING, title, title_text, link))
                     continue
                 result.breached += 1
                 recipients = [handler_id] if handler_id else []
@@ -116,23 +122,9 @@ def sweep_targets(*, policy: Policy, now: datetime, batch_size: int = 2000) -> S
                     key = (department_id, role)
                     if key not in people:
                         near = departments.get(department_id) if department_id else None
-                        people[key] = people_with_role(role, near=near)
-                    recipients += [p.pk for p in people[key]]
+                        people[key] = [p.pk for p in people_with_role(role, near=near)]
+                    recipients += people[key]
                 for recipient in dict.fromkeys(recipients):
-                    notices.append(
-                        Notice(
-                            recipient_id=recipient,
-                            kind="complaint.breached",
-                            link=link,
-                            **stored_title(
-                                deferred(
-                                    "投诉 %(number)s 的“%(what)s”已超期",
-                                    number=number or "",
-                                    what=what,
-                                )
-                            ),
-                        )
-                    )
-            notify_many(notices, policy=policy)
-            result.notices += len(notices)
+                    notices.append((recipient, BREACHED, title, title_text, link))
+            result.notices += notify_rows(notices, policy=policy)
     return result
