@@ -188,6 +188,7 @@ def main() -> None:
 
     from zhike.org.models import User
     from zhike.policy.loader import load_policy
+    from zhike.servicedesk.clock import computed_under
     from zhike.servicedesk.selectors import queue
     from zhike.servicedesk.stats import month_bounds, month_figures
     from zhike.servicedesk.sweep import sweep_targets
@@ -228,7 +229,7 @@ def main() -> None:
 
     # 2. The sweep: zhike's, a second one, then hand SQL over the same armed targets.
     now = timezone.now()
-    arm(now, policy.policy.version)
+    arm(now, computed_under(policy))
     start = time.perf_counter()
     outcome = sweep_targets(policy=policy, now=now)
     results["sweep: zhike sweep_targets"] = {
@@ -244,7 +245,7 @@ def main() -> None:
         "warned": second.warned,
         "breached": second.breached,
     }
-    arm(now, policy.policy.version)
+    arm(now, computed_under(policy))
     start = time.perf_counter()
     swept = hand_sweep(now, crm.pk, gm.pk)
     results["sweep: hand SQL"] = {

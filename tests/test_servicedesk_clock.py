@@ -217,9 +217,20 @@ def test_srv_5_a_new_policy_moves_the_deadlines_of_open_complaints(company: Comp
     )
     sweep_targets(policy=two_days, now=at(11, 17, 10))
     assert due(complaint, "solution") == at(11, 19, 9)
-    assert complaint.clock.filter(kind="target_changed", note="policy").count() == 1
+    changed = complaint.clock.filter(kind="target_changed", note="policy/calendar")
+    assert changed.count() == 1
     sweep_targets(policy=two_days, now=at(11, 17, 11))  # recomputed once
-    assert complaint.clock.filter(kind="target_changed", note="policy").count() == 1
+    assert changed.count() == 1
+
+
+def test_srv_5_a_new_company_day_off_moves_the_deadlines_of_open_complaints(
+    company: Company,
+) -> None:
+    complaint = assigned(company, register(company, at(11, 17, 9)), at(11, 17, 9))
+    assert due(complaint, "solution") == at(11, 18, 9)
+    CalendarOverride.objects.create(day=at(11, 18, 0).date(), is_workday=False, name="停电检修")
+    sweep_targets(policy=POLICY, now=at(11, 17, 10))
+    assert due(complaint, "solution") == at(11, 19, 9)
 
 
 def test_srv_5_the_sweeps_notices_read_in_the_readers_language(company: Company) -> None:

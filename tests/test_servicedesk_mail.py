@@ -238,3 +238,43 @@ def test_srv_1_a_mailed_attachment_downloads_only_within_scope(company: Company)
     assert company.client("bob").get(url).status_code == 404
     page = company.client("cs").get(f"/service/complaints/{attachment.complaint_id}/")
     assert "发票.pdf" in page.content.decode()
+
+
+def test_srv_9_the_complainant_is_told_the_outcome_by_mail_once(
+    company: Company, django_capture_on_commit_callbacks: Any, mailoutbox: list
+) -> None:
+    from unittest import mock
+
+    from zhike.celery import app
+    from zhike.servicedesk.replies import tell_complainant
+
+    complaint = services.complaint_register(
+        by=company.users["cs"],
+        channel="email",
+        complainant="李女士",
+        email="li@example.com",
+        content="门店服务差",
+        demand="criticism",
+        policy=POLICY,
+        now=NOW,
+    )
+    with (
+        mock.patch.object(app, "send_task") as send,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.complaint_dismiss(
+            by=company.users["crm"],
+            complaint_id=complaint.pk,
+            reply="经核实为门店外包人员,已更换",
+            policy=POLICY,
+            now=NOW,
+        )
+    send.assert_called_once_with("servicedesk.tell_complainant", args=[complaint.pk])
+    failing = mock.patch("zhike.servicedesk.replies.send_mail", side_effect=OSError("smtp down"))
+    with failing, pytest.raises(OSError):
+        tell_complainant(complaint.pk)
+    assert not complaint.events.filter(action="told").exists()  # the retry will send it
+    assert tell_complainant(complaint.pk) is True
+    assert tell_complainant(complaint.pk) is False
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == ["li@example.com"]
+    assert complaint.number in mailoutbox[0].subject and "已更换" in mailoutbox[0].body

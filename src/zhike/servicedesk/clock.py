@@ -2,14 +2,28 @@
 from the append-only clock log. The arithmetic is :mod:`.sla`; this module reads the log,
 writes the targets and keeps ``Complaint.due_at`` (the queue's key) in step."""
 
+import hashlib
 from datetime import datetime
 
 from zhike.org.models import User
 from zhike.policy.schema import Duration, Policy
+from zhike.workflow.models import CalendarOverride
 from zhike.workflow.selectors import company_calendar
 
 from . import sla
 from .models import ClockEvent, ClockKind, Complaint, Target, TargetKind
+
+
+def computed_under(policy: Policy) -> str:
+    """What a target's due moment depends on beside its log: the policy version and the
+    calendar's company and department overrides (a digest). A target computed under another
+    key is recomputed by the next sweep (SRV-5: a policy or calendar change moves open
+    deadlines). The overrides are a few rows a year."""
+    rows = CalendarOverride.objects.order_by("day", "department_id").values_list(
+        "day", "is_workday", "department_id"
+    )
+    digest = hashlib.sha256(repr(list(rows)).encode()).hexdigest()[:8]
+    return f"{policy.policy.version[:40]}~{digest}"
 
 
 def allowance(policy: Policy, kind: str) -> Duration:
@@ -42,7 +56,7 @@ def open_targets(
                 round=complaint.reopened,
                 start=start,
                 due_at=start,  # computed just below, from the log
-                policy_version=policy.policy.version,
+                policy_version="",
             )
             for kind in kinds
         ],
@@ -55,6 +69,7 @@ def refresh(complaint: Complaint, *, policy: Policy, now: datetime) -> None:
     """Recompute every open target from its start, the policy's allowance in force, the
     calendar of the handling department and the clock log; then the complaint's due."""
     calendar = company_calendar(policy, complaint.department)
+    key = computed_under(policy)
     marks = _marks(complaint)
     paused = sla.is_paused(marks)
     due: list[datetime] = []
@@ -69,7 +84,7 @@ def refresh(complaint: Complaint, *, policy: Policy, now: datetime) -> None:
         )
         target.due_at, target.warn_at = schedule.due_at, schedule.warn_at
         target.beyond_calendar_data = schedule.beyond_data
-        target.policy_version = policy.policy.version
+        target.policy_version = key
         target.next_check_at = _next_check(target, paused=paused)
         target.save(
             update_fields=[
@@ -120,14 +135,14 @@ def recompute(
 
 
 def refresh_stale(*, policy: Policy, now: datetime, batch: int = 500) -> int:
-    """Recompute the open targets computed under another policy version (SRV-5: a policy
-    change moves the deadlines of open complaints), a batch at a time, each complaint
-    locked; the sweep calls it first. Paused ones wait for their resume."""
+    """Recompute the open targets computed under another policy version or calendar
+    (:func:`computed_under`), a batch at a time, each complaint locked; the sweep calls it
+    first. Paused ones wait for their resume."""
     from django.db import transaction
 
     stale = (
         Target.objects.filter(next_check_at__isnull=False)
-        .exclude(policy_version=policy.policy.version)
+        .exclude(policy_version=computed_under(policy))
         .values_list("complaint_id", flat=True)
         .distinct()
     )
@@ -135,7 +150,7 @@ def refresh_stale(*, policy: Policy, now: datetime, batch: int = 500) -> int:
     for complaint_id in list(stale[:batch]):
         with transaction.atomic():
             complaint = Complaint.objects.select_for_update().get(pk=complaint_id)
-            log(complaint, ClockKind.TARGET_CHANGED, at=now, by=None, note="policy")
+            log(complaint, ClockKind.TARGET_CHANGED, at=now, by=None, note="policy/calendar")
             refresh(complaint, policy=policy, now=now)
         done += 1
     return done

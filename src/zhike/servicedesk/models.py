@@ -194,6 +194,7 @@ EVENT_KINDS = [
     ("warning_report", _("预警报告")),
     ("mail", _("客户来信")),
     ("product", _("出具处理单")),
+    ("told", _("已邮件告知投诉人")),
 ]
 
 

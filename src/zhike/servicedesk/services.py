@@ -15,6 +15,7 @@ from zhike.archive.models import Customer
 from zhike.archive.selectors import customers_with_phone
 from zhike.archive.validators import InvalidIdentifier, clean_phone
 from zhike.deferred import deferred
+from zhike.jobs import enqueue
 from zhike.org.models import Department, User
 from zhike.org.scopes import users_in_scope
 from zhike.policy.schema import Policy
@@ -226,6 +227,8 @@ def complaint_dismiss(
     complaint.closed_at = now
     complaint.save(update_fields=["reply", "closed_at"])
     clock.stop_all(complaint, now=now, by=by, policy=policy)
+    if complaint.email:
+        enqueue("servicedesk.tell_complainant", complaint.pk)  # the reasoned reply (SRV-9)
     return complaint
 
 
@@ -391,6 +394,8 @@ def complaint_close(
     complaint.closed_at = now
     complaint.save(update_fields=["closed_at"])
     clock.stop_all(complaint, now=now, by=by, policy=policy)
+    if complaint.email:
+        enqueue("servicedesk.tell_complainant", complaint.pk)  # SRV-9, after commit
     return complaint
 
 

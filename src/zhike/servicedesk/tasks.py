@@ -7,6 +7,7 @@ from django.utils import timezone
 from zhike.policy.loader import active_policy
 
 from .mailbox import mailbox_from_url, poll_mailbox
+from .replies import tell_complainant
 from .reports import open_monthly_report
 from .sweep import sweep_targets
 
@@ -35,3 +36,11 @@ def poll_mailbox_task() -> int:
 def open_monthly_report_task() -> bool:
     """SRV-7: last month's complaint report and its owner's deadline (once a month)."""
     return open_monthly_report(policy=active_policy(), today=timezone.localdate()) is not None
+
+
+@shared_task(
+    name="servicedesk.tell_complainant", autoretry_for=(OSError,), retry_backoff=60, max_retries=5
+)
+def tell_complainant_task(complaint_id: int) -> bool:
+    """SRV-9: the outcome by e-mail to a complainant who gave an address (once)."""
+    return tell_complainant(complaint_id)
