@@ -133,3 +133,27 @@ def test_srv_1_public_page_flood_is_refused_after_the_hourly_limit(db: None) -> 
     codes = [client.post("/complain/", FORM).status_code for _ in range(6)]
     assert codes == [200] * 5 + [429]
     assert Complaint.objects.count() == 5
+
+
+def test_srv_10_the_handlers_workbench_shows_their_complaints(company: Company) -> None:
+    complaint = _made(company)
+    crm = company.users["crm"]
+    policy, now = active_policy(), timezone.now()
+    services.complaint_accept(
+        by=crm, complaint_id=complaint.pk, category="after_sales", policy=policy, now=now
+    )
+    services.complaint_assign(
+        by=crm, complaint_id=complaint.pk, handler_id=company.users["cs"].pk, policy=policy, now=now
+    )
+    page = company.client("cs").get("/").content.decode()
+    assert "我处理的投诉" in page and complaint.number in page
+    assert "我处理的投诉" not in company.client("alice").get("/").content.decode()
+
+
+def test_srv_10_the_360_page_counts_the_customers_open_complaints(company: Company) -> None:
+    customer = company.customers["A"]
+    _made(company, phone=customer.phone)
+    summary = company.client("alice").get(f"/customers/{customer.pk}/summary/").content.decode()
+    assert "未结投诉" in summary and f"customer={customer.pk}" in summary
+    listed = company.client("alice").get("/service/", {"view": "all", "customer": customer.pk})
+    assert FORM["complainant"] in listed.content.decode()

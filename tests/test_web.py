@@ -333,7 +333,8 @@ def test_eng_360_the_summary_shows_grade_trade_open_items_and_key_persons(
         f'hx-get="/customers/{target.pk}/summary/"' in client.get(f"/customers/{target.pk}/").text
     )
     client.get(f"/customers/{target.pk}/summary/")
-    with django_assert_max_num_queries(13):  # 12, and whether the customer is locked (OWN)
+    # 12, whether the customer is locked (OWN), its open complaints the reader may see (SRV)
+    with django_assert_max_num_queries(14):
         page = client.get(f"/customers/{target.pk}/summary/").text
     assert "核心客户" in page and f"/customers/{target.pk}/grading/" in page
     assert "跟进:甲方阿尔法科技(寄样品)" in page and "曾经理" in page and "1980-05-01" in page

@@ -105,3 +105,22 @@ def phone_for(user: User, complaint: Complaint) -> str:
     if user.pk in (complaint.handler_id, complaint.registered_by_id, customer_owner):
         return complaint.phone
     return mask_phone(complaint.phone)
+
+
+def open_complaints_of_customer(user: User, customer_id: int) -> int:
+    """How many of the customer's complaints are open, of those ``user`` may see."""
+    return complaints_for(user).filter(customer_id=customer_id).exclude(state=State.CLOSED).count()
+
+
+def handling_summary(
+    user: User, *, now: datetime, limit: int = 5
+) -> tuple[int, int, list[Complaint]]:
+    """(open, overdue, the first few in queue order) of the complaints ``user`` handles:
+    the workbench's card."""
+    from django.db.models import Count
+
+    mine = Complaint.objects.filter(handler=user).exclude(state=State.CLOSED)
+    counts = mine.aggregate(
+        open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now, paused=False))
+    )
+    return counts["open"], counts["overdue"], list(mine.order_by(*QUEUE_ORDER)[:limit])

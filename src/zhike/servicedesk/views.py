@@ -73,6 +73,9 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     number = request.GET.get("number", "").strip()[:24]
     if number:
         items = items.filter(number=number.upper())
+    customer_id = _int(request.GET.get("customer"))
+    if customer_id:  # from the 360° page: that customer's complaints
+        items = items.filter(customer_id=customer_id)
     rows = [(c, selectors.phone_for(user, c)) for c in items[:PAGE]]
     context = {
         "rows": rows,

@@ -19,6 +19,7 @@ from zhike.grading.selectors import standing_of
 from zhike.org.models import User
 from zhike.ownership.selectors import keeping_of
 from zhike.policy.loader import active_policy
+from zhike.servicedesk.selectors import open_complaints_of_customer
 from zhike.trade.metrics import Period, customer_figures
 from zhike.workflow.models import Deadline, DeadlineState
 
@@ -61,6 +62,7 @@ def customer_summary(request: HttpRequest, customer_id: int) -> HttpResponse:
         "more_items": max(0, items.count() - OPEN_ITEMS),
         "key_persons": list(customer.contacts.filter(is_key_person=True)[:5]),
         "keeping": keeping_of(customer, policy=policy, now=timezone.now(), standing=standing),
+        "open_complaints": open_complaints_of_customer(user, customer.pk),
         "now": timezone.now(),
     }
     return render(request, "web/customer_summary.html", context)

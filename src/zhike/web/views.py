@@ -12,6 +12,7 @@ from zhike.api.errors import error_response
 from zhike.archive.selectors import customer_count
 from zhike.org.models import User
 from zhike.org.tokens import lockout_message
+from zhike.servicedesk.selectors import HANDLE, handling_summary
 from zhike.workflow.selectors import inbox_for
 
 
@@ -30,9 +31,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @login_required
 def workbench(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
+    now = timezone.now()
     context = {
-        "inbox": inbox_for(user, now=timezone.now(), limit=10),
+        "inbox": inbox_for(user, now=now, limit=10),
         "my_customer_count": customer_count(user),
+        # The complaints in the person's hands (SRV-10), for those who handle them.
+        "complaints": handling_summary(user, now=now) if user.has_perm(HANDLE) else None,
+        "now": now,
     }
     return render(request, "web/workbench.html", context)
 
