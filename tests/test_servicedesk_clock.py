@@ -261,3 +261,11 @@ def test_srv_5_breaches_routed_to_e_mail_get_their_deliveries(company: Company) 
     assigned(company, register(company, at(11, 17, 9)), at(11, 17, 9))
     sweep_targets(policy=routed, now=at(11, 18, 10))
     assert Delivery.objects.filter(channel="email", notice__recipient=company.users["cs"]).exists()
+
+
+def test_srv_5_every_target_kind_has_a_name_for_its_notices() -> None:
+    from zhike.servicedesk.models import TargetKind
+    from zhike.servicedesk.sweep import WHAT
+
+    assert set(WHAT) == set(TargetKind.values)
+    assert all(WHAT[k] == str(TargetKind(k).label) for k in TargetKind.values)

@@ -31,6 +31,7 @@ WHAT: dict[str, str] = {
     TargetKind.SOLUTION: gettext_noop("提出解决方案"),
     TargetKind.CLOSURE: gettext_noop("结案"),
     TargetKind.WARNING: gettext_noop("重大投诉预警报告"),
+    TargetKind.DOCUMENT: gettext_noop("出具退货处理报告或赔偿告知单"),
 }
 
 
