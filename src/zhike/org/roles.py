@@ -34,6 +34,8 @@ HANDLE_COMPLAINT = "servicedesk.handle_complaint"
 # Those who take complaints and handle them (s003-6: 客户关系顾问, 销售/服务经理; s004:
 # 业务部, 办事处主任亲自处理).
 COMPLAINT_WORK = (SEE_COMPLAINTS, REGISTER_COMPLAINT, HANDLE_COMPLAINT)
+# CRD-3: who may make out a shipment the credit check guards.
+SHIP = "credit.add_shipment"
 # What the roles that work a customer's record may do beside changing it.
 WORK = (FOLLOW_UP, PROPOSE_BLACKLIST, REPORT_PROBLEM)
 
@@ -51,19 +53,32 @@ ROLES: tuple[RoleDefinition, ...] = (
         "salesperson",
         _("业务员"),
         DataScope.OWN,
-        (VIEW, ADD, CHANGE, *WORK, ORDER, CLAIM, LOCK, REGISTER_COMPLAINT),
+        (VIEW, ADD, CHANGE, *WORK, ORDER, CLAIM, LOCK, REGISTER_COMPLAINT, SHIP),
     ),
     RoleDefinition(
         "supervisor",
         _("营销主管"),
         DataScope.DEPARTMENT,
-        (VIEW, ADD, CHANGE, *WORK, PHONE, ORDER, CLAIM, LOCK, ASSIGN, *COMPLAINT_WORK),
+        (VIEW, ADD, CHANGE, *WORK, PHONE, ORDER, CLAIM, LOCK, ASSIGN, *COMPLAINT_WORK, SHIP),
     ),
     RoleDefinition(
         "sales_manager",
         _("业务部经理"),
         DataScope.DEPARTMENT_TREE,
-        (VIEW, ADD, CHANGE, *WORK, PHONE, ORDER, REVIEW, CLAIM, LOCK, ASSIGN, *COMPLAINT_WORK),
+        (
+            VIEW,
+            ADD,
+            CHANGE,
+            *WORK,
+            PHONE,
+            ORDER,
+            REVIEW,
+            CLAIM,
+            LOCK,
+            ASSIGN,
+            *COMPLAINT_WORK,
+            SHIP,
+        ),
     ),
     RoleDefinition(
         "vice_president",
@@ -102,7 +117,7 @@ ROLES: tuple[RoleDefinition, ...] = (
         ),
         # 客户关系经理 判定投诉性质、确定受理部门 (s003-6).
     ),
-    RoleDefinition("finance", _("财务"), DataScope.ALL, (VIEW, *MONEY, REPORT_PROBLEM)),
+    RoleDefinition("finance", _("财务"), DataScope.ALL, (VIEW, *MONEY, REPORT_PROBLEM, SHIP)),
     # The technical department verifies product complaints it is assigned (SRV-6).
     RoleDefinition("technical", _("技术部"), DataScope.OWN, (VIEW, HANDLE_COMPLAINT)),
     RoleDefinition("production", _("生产部"), DataScope.OWN, (VIEW,)),
@@ -116,6 +131,6 @@ ROLES: tuple[RoleDefinition, ...] = (
         "office_director",
         _("办事处主任"),
         DataScope.DEPARTMENT_TREE,
-        (VIEW, ADD, CHANGE, *WORK, PHONE, ORDER, CLAIM, LOCK, ASSIGN, *COMPLAINT_WORK),
+        (VIEW, ADD, CHANGE, *WORK, PHONE, ORDER, CLAIM, LOCK, ASSIGN, *COMPLAINT_WORK, SHIP),
     ),
 )

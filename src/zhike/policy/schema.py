@@ -11,6 +11,7 @@ from typing import Literal, Self
 from pydantic import Field, field_validator, model_validator
 
 from .common import ROLE_CODES, Duration, FollowUpKindCode, Section, known_role
+from .credit_schema import CreditPolicy
 from .engagement_schema import EngagementPolicy
 from .grading_schema import GradingPolicy
 from .ownership_schema import OwnershipPolicy
@@ -217,6 +218,7 @@ class Policy(Section):
     engagement: EngagementPolicy = EngagementPolicy()
     ownership: OwnershipPolicy = OwnershipPolicy()
     service: ServicePolicy = ServicePolicy()
+    credit: CreditPolicy = CreditPolicy()
 
     @model_validator(mode="after")
     def chains_exist(self) -> Self:
@@ -229,6 +231,11 @@ class Policy(Section):
                     f"service: 投诉解决方案需要审批 [approvals.{SOLUTION_APPROVAL}] "
                     f"/ complaints need the approval kind {SOLUTION_APPROVAL!r}"
                 )
+        if self.credit.enabled and "credit_over_limit" not in self.approvals:
+            raise ValueError(
+                "credit: 超授信额发货需要审批 [approvals.credit_over_limit] "
+                "/ credit needs the approval kind 'credit_over_limit'"
+            )
         if self.grading.event_downgrade is not None:
             named.append(("grading.event_downgrade", self.grading.event_downgrade.escalation))
         for key, chain in named:

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "zhike.trade",
     "zhike.grading",
     "zhike.ownership",
+    "zhike.credit",
     "zhike.servicedesk",
     "zhike.api",
     "zhike.web",

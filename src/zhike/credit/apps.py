@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CreditConfig(AppConfig):
+    name = "zhike.credit"
+    verbose_name = _("信用管理")
+
+    def ready(self) -> None:
+        from zhike.workflow.approvals import ApprovalHandler, register_approval_handler
+
+        from . import services
+
+        # CRD-3: the regional manager's signature is a one-time exception for the
+        # shipment it was asked for: approved, it ships; rejected, it is cancelled.
+        register_approval_handler(
+            services.APPROVAL_KIND,
+            ApprovalHandler(
+                on_approved=services.on_over_limit_approved,
+                on_rejected=services.on_over_limit_refused,
+                on_returned=services.on_over_limit_refused,
+            ),
+        )

@@ -1,0 +1,152 @@
+"""What a credit check reads (CRD-1, CRD-2, exposure): each a bounded query on one
+customer's index — the rolling window of invoices, the open invoices, the shipments not
+yet invoiced, the orders of the window — never the customer's whole history."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import F, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
+from django.utils.translation import gettext as _
+
+from zhike.archive.models import Customer
+from zhike.policy.credit_schema import CreditPolicy
+from zhike.trade.models import Invoice, Order
+
+from .models import Shipment, ShipmentState
+
+ZERO = Decimal(0)
+
+
+def _sum(queryset: QuerySet[Any], expression: Any) -> Decimal:
+    return Decimal(queryset.aggregate(s=Coalesce(Sum(expression), Value(ZERO)))["s"])
+
+
+def limit_on(customer_id: int, day: date, *, grade: str, policy: CreditPolicy) -> Decimal:
+    """The limit in force on ``day`` (CRD-2): reproducible for any day, from invoices."""
+    rule = policy.rule_for(grade)
+    if rule.fixed is not None:
+        base = rule.fixed
+    else:
+        window = Invoice.objects.filter(
+            customer_id=customer_id,
+            issued_on__gte=day - timedelta(days=rule.rolling_days),
+            issued_on__lt=day,
+        )
+        base = _sum(window, "amount")
+    base = max(base, rule.floor)
+    return min(base, rule.cap) if rule.cap is not None else base
+
+
+def exposure_of(customer_id: int, day: date, *, policy: CreditPolicy) -> dict[str, Decimal]:
+    """Each bucket the policy counts (CRD exposure)."""
+    buckets: dict[str, Decimal] = {}
+    if "receivables" in policy.exposure:
+        open_invoices = Invoice.objects.filter(customer_id=customer_id, paid_on__isnull=True)
+        buckets["receivables"] = _sum(open_invoices, F("amount") - F("paid_amount"))
+    if "shipped_not_invoiced" in policy.exposure:
+        uninvoiced = Shipment.objects.filter(customer_id=customer_id, invoice__isnull=True).exclude(
+            state=ShipmentState.CANCELLED
+        )
+        buckets["shipped_not_invoiced"] = _sum(uninvoiced, "amount")
+    if "ordered_not_shipped" in policy.exposure:
+        shipped = (
+            Shipment.objects.filter(order=OuterRef("pk"))
+            .exclude(state=ShipmentState.CANCELLED)
+            .order_by()
+            .values("order")
+            .annotate(s=Sum("amount"))
+            .values("s")
+        )
+        orders = Order.objects.filter(
+            customer_id=customer_id,
+            signed_on__gte=day - timedelta(days=policy.order_window_days),
+        ).annotate(
+            left=Greatest(F("amount") - Coalesce(Subquery(shipped), Value(ZERO)), Value(ZERO))
+        )
+        buckets["ordered_not_shipped"] = _sum(orders, "left")
+    return buckets
+
+
+BUCKET_LABELS = {
+    "receivables": "应收账款",
+    "shipped_not_invoiced": "已发货未开票",
+    "ordered_not_shipped": "已订货未发货",
+}
+REQUIREMENT_LABELS = {
+    "archive_complete": "客户档案不完整(含身份证或营业执照)",
+    "contract_signed": "未签订业务合同",
+    "last_year_cleared": "上年度货款未清零",
+}
+
+
+def missing_requirements(customer: Customer, day: date, *, policy: CreditPolicy) -> list[str]:
+    """The eligibility items (CRD-1, s003-12 1.1) the customer does not meet, as text."""
+    missing = []
+    if "archive_complete" in policy.eligibility and not (
+        customer.phone and customer.address and (customer.uscc or customer.id_number_hash)
+    ):
+        missing.append(_(REQUIREMENT_LABELS["archive_complete"]))
+    if (
+        "contract_signed" in policy.eligibility
+        and not Order.objects.filter(customer_id=customer.pk).exists()
+    ):
+        missing.append(_(REQUIREMENT_LABELS["contract_signed"]))
+    if (
+        "last_year_cleared" in policy.eligibility
+        and Invoice.objects.filter(
+            customer_id=customer.pk, paid_on__isnull=True, issued_on__lt=date(day.year, 1, 1)
+        ).exists()
+    ):
+        missing.append(_(REQUIREMENT_LABELS["last_year_cleared"]))
+    return missing
+
+
+def overdue_blocked(customer_id: int, day: date, *, policy: CreditPolicy) -> bool:
+    if not policy.overdue_block_days:
+        return False
+    cutoff = day - timedelta(days=policy.overdue_block_days)
+    return Invoice.objects.filter(
+        customer_id=customer_id, paid_on__isnull=True, due_on__lt=cutoff
+    ).exists()
+
+
+def over_limit_this_month(customer_id: int, day: date) -> int:
+    first = day.replace(day=1)
+    return (
+        Shipment.objects.filter(
+            customer_id=customer_id,
+            shipped_on__gte=first,
+            shipped_on__lte=day,
+            outcome__in=["first_over", "last_over"],
+        )
+        .exclude(state=ShipmentState.CANCELLED)
+        .count()
+    )
+
+
+@dataclass(frozen=True)
+class CreditView:
+    """Credit today for a page (the 360° page, the shipping step)."""
+
+    limit: Decimal
+    exposure: dict[str, Decimal]
+    missing: list[str]
+
+    @property
+    def used(self) -> Decimal:
+        return sum(self.exposure.values(), ZERO)
+
+    @property
+    def headroom(self) -> Decimal:
+        return self.limit - self.used
+
+
+def credit_today(customer: Customer, day: date, *, grade: str, policy: CreditPolicy) -> CreditView:
+    return CreditView(
+        limit=limit_on(customer.pk, day, grade=grade, policy=policy),
+        exposure=exposure_of(customer.pk, day, policy=policy),
+        missing=missing_requirements(customer, day, policy=policy),
+    )

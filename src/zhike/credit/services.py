@@ -1,0 +1,173 @@
+"""The shipping check (CRD-3) and the shipment's life: checked and created under the
+customer's row lock, so two shipments checked at the same moment against the same
+headroom are decided one after the other; the second sees the first as exposure."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from zhike.archive.models import Customer
+from zhike.archive.selectors import access_customer
+from zhike.audit.services import record
+from zhike.deferred import deferred
+from zhike.org.models import User
+from zhike.policy.schema import Policy
+from zhike.trade.models import Invoice, Order
+from zhike.trade.trading import check_may_trade
+from zhike.workflow.approvals import approval_submit
+from zhike.workflow.models import ApprovalRequest
+
+from . import rules, selectors
+from .errors import CreditError, PermissionDenied
+from .models import Shipment, ShipmentState
+
+APPROVAL_KIND = "credit_over_limit"
+SHIP = "credit.add_shipment"
+
+
+def _grade(customer: Customer) -> str:
+    from zhike.grading.models import Standing
+
+    return Standing.objects.filter(customer=customer).values_list("grade", flat=True).first() or ""
+
+
+@dataclass(frozen=True)
+class Check:
+    decision: rules.Decision
+    facts: rules.Facts
+
+
+def check(
+    customer: Customer, *, amount: Decimal, on: date, policy: Policy, prepaid: bool = False
+) -> Check:
+    """The facts and the decision for one shipment (no write)."""
+    credit = policy.credit
+    facts = rules.Facts(
+        amount=amount,
+        limit=selectors.limit_on(customer.pk, on, grade=_grade(customer), policy=credit),
+        exposure=sum(selectors.exposure_of(customer.pk, on, policy=credit).values(), Decimal(0)),
+        missing=selectors.missing_requirements(customer, on, policy=credit),
+        over_this_month=selectors.over_limit_this_month(customer.pk, on),
+        overdue_blocked=selectors.overdue_blocked(customer.pk, on, policy=credit),
+        prepaid=prepaid,
+    )
+    return Check(rules.decide(facts, credit), facts)
+
+
+@transaction.atomic
+def shipment_create(
+    *,
+    by: User,
+    customer_id: int,
+    number: str,
+    amount: Decimal,
+    shipped_on: date,
+    policy: Policy,
+    now: datetime,
+    order_id: int | None = None,
+    prepaid: bool = False,
+    repayment_plan: str = "",
+    liable_id: int | None = None,
+) -> Shipment:
+    """Check a shipment and record it: shipped within the limit or prepaid; waiting for
+    the regional manager's signature as the month's first over-limit shipment; the last
+    one also names who is liable. Refused: a clear reason, nothing saved."""
+    if not by.has_perm(SHIP):
+        raise PermissionDenied(_("您没有开具发货单的权限"))
+    access_customer(by, customer_id)
+    customer = Customer.objects.select_for_update().get(pk=customer_id)
+    check_may_trade(customer, policy)  # blacklist, admission
+    if amount <= 0:
+        raise CreditError(_("金额必须大于 0"), field="amount")
+    number = number.strip()
+    if not number or len(number) > 40:
+        raise CreditError(_("请填写发货单号(最多 40 字)"), field="number")
+    if order_id is not None and not Order.objects.filter(pk=order_id, customer=customer).exists():
+        raise CreditError(_("合同不属于该客户"), field="order_id")
+    if prepaid and not repayment_plan.strip():
+        raise CreditError(_("先汇款发货须写明超授信额货款回笼计划"), field="repayment_plan")
+    result = check(customer, amount=amount, on=shipped_on, policy=policy, prepaid=prepaid)
+    decision = result.decision
+    if decision.verdict == "refused":
+        raise CreditError(decision.reason, field="credit")
+    liable = None
+    if decision.verdict == "liability":
+        liable = User.objects.filter(pk=liable_id or 0, is_active=True).first()
+        if liable is None:
+            raise CreditError(_("末次超授信额发货须指定承担责任的人"), field="liable_id")
+    try:
+        with transaction.atomic():
+            shipment = Shipment.objects.create(
+                customer=customer,
+                order_id=order_id,
+                number=number,
+                shipped_on=shipped_on,
+                amount=amount,
+                state=ShipmentState.SHIPPED
+                if decision.verdict == "ship"
+                else ShipmentState.PENDING,
+                outcome=decision.outcome,
+                reason=decision.reason[:300],
+                limit=result.facts.limit,
+                exposure=result.facts.exposure,
+                liable=liable,
+                repayment_plan=repayment_plan.strip()[:300],
+                created_by=by,
+                policy_version=policy.policy.version,
+            )
+    except IntegrityError:
+        raise CreditError(_("发货单号 %(n)s 已存在") % {"n": number}, field="number") from None
+    if decision.verdict in ("approval", "liability"):
+        approval_submit(
+            kind=APPROVAL_KIND,
+            subject=shipment,
+            title=deferred(
+                "超授信额发货:%(customer)s %(number)s", customer=customer.name, number=number
+            ),
+            by=by,
+            policy=policy,
+            now=now,
+            amount=amount,
+        )
+    record(
+        customer,
+        "credit.shipment",
+        by=by,
+        details={
+            "number": number,
+            "amount": amount,
+            "outcome": decision.outcome,
+            "limit": result.facts.limit,
+            "exposure": result.facts.exposure,
+        },
+    )
+    return shipment
+
+
+def on_over_limit_approved(request: ApprovalRequest) -> None:
+    Shipment.objects.filter(pk=request.object_id, state=ShipmentState.PENDING).update(
+        state=ShipmentState.SHIPPED
+    )
+
+
+def on_over_limit_refused(request: ApprovalRequest) -> None:
+    Shipment.objects.filter(pk=request.object_id, state=ShipmentState.PENDING).update(
+        state=ShipmentState.CANCELLED
+    )
+
+
+@transaction.atomic
+def shipment_invoiced(*, shipment_id: int, invoice_id: int) -> Shipment:
+    """The shipment's invoice is issued: it is a receivable now, no longer shipped-not-invoiced."""
+    shipment = Shipment.objects.select_for_update().get(pk=shipment_id)
+    invoice = Invoice.objects.get(pk=invoice_id)
+    if invoice.customer_id != shipment.customer_id:
+        raise CreditError(_("发票与发货单不属于同一客户"), field="invoice_id")
+    if shipment.state != ShipmentState.SHIPPED:
+        raise CreditError(_("只有已发货的发货单可以开票"), field="state")
+    shipment.invoice, shipment.state = invoice, ShipmentState.INVOICED
+    shipment.save(update_fields=["invoice", "state"])
+    return shipment

@@ -1,0 +1,74 @@
+"""[credit]: who gets credit and how much (CRD-1…CRD-3, s003-12 授信规定). The limit is a
+formula: the invoiced sales of the ``rolling_days`` before the shipping date (rolling
+daily), or a fixed amount, within a floor and a cap, per grade; exposure is the buckets
+named; over the limit, the seed's two exceptions and prepayment."""
+
+from decimal import Decimal
+from fractions import Fraction
+from typing import Literal, Self
+
+from pydantic import Field, field_validator, model_validator
+
+from .common import Section, known_role
+
+Bucket = Literal["receivables", "shipped_not_invoiced", "ordered_not_shipped"]
+Requirement = Literal["archive_complete", "contract_signed", "last_year_cleared"]
+
+
+class LimitRule(Section):
+    """How a limit is computed. ``rolling_days`` 0 with ``fixed``: a fixed limit."""
+
+    rolling_days: int = Field(default=30, ge=0, le=366)
+    fixed: Decimal | None = Field(default=None, ge=0, max_digits=16, decimal_places=2)
+    floor: Decimal = Field(default=Decimal(0), ge=0, max_digits=16, decimal_places=2)
+    cap: Decimal | None = Field(default=None, ge=0, max_digits=16, decimal_places=2)
+
+    @model_validator(mode="after")
+    def consistent(self) -> Self:
+        if not self.rolling_days and self.fixed is None:
+            raise ValueError("credit.limit: 设置 rolling_days 或 fixed / set rolling_days or fixed")
+        if self.cap is not None and self.cap < self.floor:
+            raise ValueError("credit.limit.cap 不能小于 floor / cap below floor")
+        return self
+
+
+class CreditPolicy(Section):
+    enabled: bool = False
+    # s003-12 1.1: 已建立客户档案(含身份证复印件)、已签订业务合同(含结算协议)、上年度货款清零.
+    eligibility: list[Requirement] = ["archive_complete", "contract_signed", "last_year_cleared"]
+    limit: LimitRule = LimitRule()
+    # A grade's own rule (an A customer's cap is higher); the grade code as the key.
+    by_grade: dict[str, LimitRule] = {}
+    exposure: list[Bucket] = Field(default=["receivables", "shipped_not_invoiced"], min_length=1)
+    # Orders signed within these days count for "ordered_not_shipped".
+    order_window_days: int = Field(default=90, ge=1, le=3660)
+    # Receivables overdue by more than these days block any shipment (0: off).
+    overdue_block_days: int = Field(default=0, ge=0, le=3650)
+    # s003-12 2.2: 首次/末次超授信额发货,发货额应小于授信额的三分之一.
+    over_limit_share: str = "1/3"
+    # Over-limit shipments per month: the first signed by the regional manager, the last
+    # with named personal liability; then none (prepay instead).
+    over_limit_per_month: int = Field(default=2, ge=0, le=10)
+    over_limit_approver: str = "sales_manager"  # 区域经理 (chosen default role)
+
+    _approver = field_validator("over_limit_approver")(known_role)
+
+    @field_validator("over_limit_share")
+    @classmethod
+    def a_fraction(cls, value: str) -> str:
+        try:
+            share = Fraction(value)
+        except (ValueError, ZeroDivisionError):
+            raise ValueError(
+                "credit.over_limit_share 应为分数,如 1/3 / a fraction such as 1/3"
+            ) from None
+        if not 0 < share <= 1:
+            raise ValueError("credit.over_limit_share 应在 0 和 1 之间 / between 0 and 1")
+        return value
+
+    @property
+    def share(self) -> Fraction:
+        return Fraction(self.over_limit_share)
+
+    def rule_for(self, grade: str) -> LimitRule:
+        return self.by_grade.get(grade, self.limit)
