@@ -267,7 +267,9 @@ def test_crd_exposure_counts_the_buckets_the_policy_names(eligible: Company) -> 
         amount=Decimal("12000"),
         payment_days=30,
     )
-    services.shipment_invoiced(shipment_id=shipment.pk, invoice_id=invoice.pk)
+    services.shipment_invoiced(
+        by=eligible.users["fin"], shipment_id=shipment.pk, invoice_id=invoice.pk
+    )
     buckets = selectors.exposure_of(customer.pk, SHIP_ON, policy=POLICY.credit)
     assert buckets == {"receivables": Decimal("12000"), "shipped_not_invoiced": Decimal(0)}
     ordered = parse_policy(
@@ -287,3 +289,16 @@ def test_crd_2_a_policy_naming_an_unknown_bucket_is_refused() -> None:
             "test",
         )
     assert "credit.exposure" in str(caught.value)
+
+
+def test_crd_3_without_credit_in_the_policy_a_shipment_just_ships(company: Company) -> None:
+    shipment = services.shipment_create(
+        by=company.users["bob"],
+        customer_id=company.customers["B"].pk,
+        number="FH-G",
+        amount=Decimal("99999"),
+        shipped_on=SHIP_ON,
+        policy=load_policy("general"),
+        now=NOW,
+    )
+    assert (shipment.state, shipment.reason) == ("shipped", "制度未启用授信管理")

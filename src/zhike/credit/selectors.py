@@ -10,8 +10,11 @@ from typing import Any
 from django.db.models import F, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from zhike.archive.models import Customer
+from zhike.org.models import User
+from zhike.org.scopes import visible_to
 from zhike.policy.credit_schema import CreditPolicy
 from zhike.trade.models import Invoice, Order
 
@@ -71,14 +74,14 @@ def exposure_of(customer_id: int, day: date, *, policy: CreditPolicy) -> dict[st
 
 
 BUCKET_LABELS = {
-    "receivables": "应收账款",
-    "shipped_not_invoiced": "已发货未开票",
-    "ordered_not_shipped": "已订货未发货",
+    "receivables": gettext_noop("应收账款"),
+    "shipped_not_invoiced": gettext_noop("已发货未开票"),
+    "ordered_not_shipped": gettext_noop("已订货未发货"),
 }
 REQUIREMENT_LABELS = {
-    "archive_complete": "客户档案不完整(含身份证或营业执照)",
-    "contract_signed": "未签订业务合同",
-    "last_year_cleared": "上年度货款未清零",
+    "archive_complete": gettext_noop("客户档案不完整(含身份证或营业执照)"),
+    "contract_signed": gettext_noop("未签订业务合同"),
+    "last_year_cleared": gettext_noop("上年度货款未清零"),
 }
 
 
@@ -150,3 +153,8 @@ def credit_today(customer: Customer, day: date, *, grade: str, policy: CreditPol
         exposure=exposure_of(customer.pk, day, policy=policy),
         missing=missing_requirements(customer, day, policy=policy),
     )
+
+
+def shipments_for(user: User) -> QuerySet[Shipment]:
+    """Shipments of the customers ``user`` may see (ORG-2)."""
+    return visible_to(user, Shipment.objects.all())

@@ -21,14 +21,14 @@ from zhike.workflow.approvals import approval_submit
 from zhike.workflow.models import ApprovalRequest
 
 from . import rules, selectors
-from .errors import CreditError, PermissionDenied
+from .errors import CreditError, NotFound, PermissionDenied
 from .models import Shipment, ShipmentState
 
 APPROVAL_KIND = "credit_over_limit"
 SHIP = "credit.add_shipment"
 
 
-def _grade(customer: Customer) -> str:
+def grade_of(customer: Customer) -> str:
     from zhike.grading.models import Standing
 
     return Standing.objects.filter(customer=customer).values_list("grade", flat=True).first() or ""
@@ -47,13 +47,15 @@ def check(
     credit = policy.credit
     facts = rules.Facts(
         amount=amount,
-        limit=selectors.limit_on(customer.pk, on, grade=_grade(customer), policy=credit),
+        limit=selectors.limit_on(customer.pk, on, grade=grade_of(customer), policy=credit),
         exposure=sum(selectors.exposure_of(customer.pk, on, policy=credit).values(), Decimal(0)),
         missing=selectors.missing_requirements(customer, on, policy=credit),
         over_this_month=selectors.over_limit_this_month(customer.pk, on),
         overdue_blocked=selectors.overdue_blocked(customer.pk, on, policy=credit),
         prepaid=prepaid,
     )
+    if not credit.enabled:  # the company's policy runs no credit: a shipment just ships
+        return Check(rules.Decision("ship", "within", _("制度未启用授信管理")), facts)
     return Check(rules.decide(facts, credit), facts)
 
 
@@ -160,11 +162,17 @@ def on_over_limit_refused(request: ApprovalRequest) -> None:
 
 
 @transaction.atomic
-def shipment_invoiced(*, shipment_id: int, invoice_id: int) -> Shipment:
-    """The shipment's invoice is issued: it is a receivable now, no longer shipped-not-invoiced."""
-    shipment = Shipment.objects.select_for_update().get(pk=shipment_id)
-    invoice = Invoice.objects.get(pk=invoice_id)
-    if invoice.customer_id != shipment.customer_id:
+def shipment_invoiced(*, by: User, shipment_id: int, invoice_id: int) -> Shipment:
+    """The shipment's invoice is issued: it is a receivable now, no longer shipped-not-invoiced
+    (finance links them)."""
+    if not by.has_perm("trade.add_invoice"):
+        raise PermissionDenied(_("您没有录入该类台账的权限"))
+    visible = selectors.shipments_for(by).filter(pk=shipment_id).values_list("pk", flat=True)
+    shipment = Shipment.objects.select_for_update().filter(pk__in=list(visible)).first()
+    if shipment is None:
+        raise NotFound(_("发货单不存在或不在您的权限范围内"))
+    invoice = Invoice.objects.filter(pk=invoice_id).first()
+    if invoice is None or invoice.customer_id != shipment.customer_id:
         raise CreditError(_("发票与发货单不属于同一客户"), field="invoice_id")
     if shipment.state != ShipmentState.SHIPPED:
         raise CreditError(_("只有已发货的发货单可以开票"), field="state")

@@ -50,8 +50,18 @@ class CreditPolicy(Section):
     # with named personal liability; then none (prepay instead).
     over_limit_per_month: int = Field(default=2, ge=0, le=10)
     over_limit_approver: str = "sales_manager"  # 区域经理 (chosen default role)
+    # CRD-4 s004 应收账款账龄登记表: days past due that split the buckets (not yet due,
+    # 1–30, 31–60, 61–90, over 90 with the defaults; chosen default).
+    aging_days: list[int] = Field(default=[30, 60, 90], min_length=1, max_length=8)
 
     _approver = field_validator("over_limit_approver")(known_role)
+
+    @field_validator("aging_days")
+    @classmethod
+    def increasing(cls, days: list[int]) -> list[int]:
+        if any(d <= 0 for d in days) or days != sorted(set(days)):
+            raise ValueError("credit.aging_days 应为递增的正整数 / increasing positive days")
+        return days
 
     @field_validator("over_limit_share")
     @classmethod

@@ -3,6 +3,7 @@ from django.urls import path
 
 from zhike.archive import import_views
 from zhike.archive import views as archive_views
+from zhike.credit import views as credit_views
 from zhike.engagement import plan_views
 from zhike.engagement import views as engagement_views
 from zhike.grading import views as grading_views
@@ -85,6 +86,8 @@ urlpatterns = [
         ownership_views.customer_ownership,
         name="ownership-customer",
     ),
+    path("credit/customers/<id:customer_id>/ship/", credit_views.ship_page, name="credit-ship"),
+    path("credit/aging/", credit_views.aging_page, name="credit-aging"),
     path("service/", service_views.queue_page, name="service-queue"),
     path("service/new/", service_views.new_page, name="service-new"),
     path("service/stats/", service_report_views.stats_page, name="service-stats"),

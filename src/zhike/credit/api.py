@@ -1,0 +1,212 @@
+"""/api/v1/credit — a customer's credit today (limit, exposure by bucket, headroom, why not
+eligible), the shipping check as a preview, shipments, and the aging table (CRD-1…CRD-4).
+Scoped: a customer outside the caller's scope is a 404, as a missing one is."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
+from pydantic import ConfigDict
+
+from zhike.api.schema import Id, In, PageQuery
+from zhike.archive.selectors import access_customer
+from zhike.org.models import User
+from zhike.policy.loader import active_policy
+
+from . import aging, selectors, services
+from .models import Shipment
+
+router = Router(tags=["credit"])
+AMOUNT = Field(gt=0, max_digits=16, decimal_places=2)
+
+
+class CreditOut(Schema):
+    customer_id: int
+    on: date
+    limit: Decimal
+    exposure: dict[str, Decimal]
+    used: Decimal
+    headroom: Decimal
+    missing: list[str] = Field(description="eligibility items not met (CRD-1); empty: eligible")
+
+
+class CheckIn(In):
+    model_config = ConfigDict(extra="forbid")
+    customer_id: Id
+    amount: Decimal = AMOUNT
+    shipped_on: date | None = None
+    prepaid: bool = False
+
+
+class CheckOut(Schema):
+    verdict: str = Field(description="ship / approval / liability / refused")
+    outcome: str
+    reason: str
+    limit: Decimal
+    exposure: Decimal
+
+
+class ShipmentIn(CheckIn):
+    number: str = Field(min_length=1, max_length=40)
+    order_id: Id | None = None
+    repayment_plan: str = Field(default="", max_length=300)
+    liable_id: Id | None = None
+
+
+class ShipmentOut(Schema):
+    id: int
+    customer_id: int
+    number: str
+    shipped_on: date
+    amount: Decimal
+    state: str
+    outcome: str
+    reason: str
+    limit: Decimal
+    exposure: Decimal
+    liable_id: int | None
+    invoice_id: int | None
+
+
+class ShipmentQuery(PageQuery):
+    customer_id: Id | None = None
+
+
+class InvoiceIn(In):
+    model_config = ConfigDict(extra="forbid")
+    invoice_id: Id
+
+
+class AgingQuery(In):
+    model_config = ConfigDict(extra="forbid")
+    on: date | None = None
+    by: str = Field(default="customer", pattern=r"^(customer|owner|department)$")
+    limit: int = Field(default=200, ge=1, le=1000)
+
+
+class AgingRowOut(Schema):
+    key: int | None
+    name: str
+    total: Decimal
+    buckets: list[Decimal]
+
+
+class AgingOut(Schema):
+    on: date
+    labels: list[str]
+    rows: list[AgingRowOut]
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _shipment(s: Shipment) -> dict:
+    return {
+        "id": s.pk,
+        "customer_id": s.customer_id,
+        "number": s.number,
+        "shipped_on": s.shipped_on,
+        "amount": s.amount,
+        "state": s.state,
+        "outcome": s.outcome,
+        "reason": s.reason,
+        "limit": s.limit,
+        "exposure": s.exposure,
+        "liable_id": s.liable_id,
+        "invoice_id": s.invoice_id,
+    }
+
+
+@router.get(
+    "/customers/{id:customer_id}", response=CreditOut, summary="客户今日授信:额度、占用、余额"
+)
+def credit_of(request: HttpRequest, customer_id: int) -> dict:
+    customer = access_customer(_user(request), customer_id)
+    today = timezone.localdate()
+    view = selectors.credit_today(
+        customer, today, grade=services.grade_of(customer), policy=active_policy().credit
+    )
+    return {
+        "customer_id": customer.pk,
+        "on": today,
+        "limit": view.limit,
+        "exposure": view.exposure,
+        "used": view.used,
+        "headroom": view.headroom,
+        "missing": view.missing,
+    }
+
+
+@router.post("/checks", response=CheckOut, summary="发货前授信检查(只检查,不开单)")
+def check(request: HttpRequest, payload: CheckIn) -> dict:
+    customer = access_customer(_user(request), payload.customer_id)
+    result = services.check(
+        customer,
+        amount=payload.amount,
+        on=payload.shipped_on or timezone.localdate(),
+        policy=active_policy(),
+        prepaid=payload.prepaid,
+    )
+    return {
+        "verdict": result.decision.verdict,
+        "outcome": result.decision.outcome,
+        "reason": result.decision.reason,
+        "limit": result.facts.limit,
+        "exposure": result.facts.exposure,
+    }
+
+
+@router.post("/shipments", response={201: ShipmentOut}, summary="开具发货单(授信检查通过后)")
+def create_shipment(request: HttpRequest, payload: ShipmentIn) -> Status:
+    shipment = services.shipment_create(
+        by=_user(request),
+        customer_id=payload.customer_id,
+        number=payload.number,
+        amount=payload.amount,
+        shipped_on=payload.shipped_on or timezone.localdate(),
+        policy=active_policy(),
+        now=timezone.now(),
+        order_id=payload.order_id,
+        prepaid=payload.prepaid,
+        repayment_plan=payload.repayment_plan,
+        liable_id=payload.liable_id,
+    )
+    return Status(201, _shipment(shipment))
+
+
+@router.get("/shipments", response=list[ShipmentOut], summary="发货单(新的在前)")
+def list_shipments(request: HttpRequest, query: Query[ShipmentQuery]) -> list[dict]:
+    items = selectors.shipments_for(_user(request))
+    if query.customer_id:
+        items = items.filter(customer_id=query.customer_id)
+    return [_shipment(s) for s in items.order_by("-shipped_on", "-id")[query.window]]
+
+
+@router.post(
+    "/shipments/{id:shipment_id}/invoice", response=ShipmentOut, summary="发货单已开票(转为应收)"
+)
+def invoiced(request: HttpRequest, shipment_id: int, payload: InvoiceIn) -> dict:
+    shipment = services.shipment_invoiced(
+        by=_user(request), shipment_id=shipment_id, invoice_id=payload.invoice_id
+    )
+    return _shipment(shipment)
+
+
+@router.get("/aging", response=AgingOut, summary="应收账款账龄登记表")
+def aging_table(request: HttpRequest, query: Query[AgingQuery]) -> dict:
+    on = query.on or timezone.localdate()
+    table = aging.aging(
+        _user(request), on=on, by=query.by, policy=active_policy(), limit=query.limit
+    )
+    return {
+        "on": on,
+        "labels": table.labels,
+        "rows": [
+            {"key": r.key, "name": r.name, "total": r.total, "buckets": r.buckets}
+            for r in table.rows
+        ],
+    }

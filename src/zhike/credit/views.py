@@ -1,0 +1,123 @@
+"""Pages of credit: the shipping step (the check shown before the shipment is made out:
+limit today, exposure, headroom, the decision and why), a customer's shipments, and
+finance's aging table with its xlsx (CRD-3, CRD-4)."""
+
+import io
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+
+from zhike.archive.selectors import access_customer
+from zhike.errors import CustomerNotFound, RuleError
+from zhike.org.models import User
+from zhike.org.scopes import users_in_scope
+from zhike.policy.loader import active_policy
+
+from . import aging, selectors, services
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _amount(value: str) -> Decimal | None:
+    try:
+        amount = Decimal((value or "").strip())
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() and abs(amount) < Decimal("1e14") else None
+
+
+@login_required
+def ship_page(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """The shipping step (CRD item 10): credit today, then the shipment."""
+    user, policy = _user(request), active_policy()
+    try:
+        customer = access_customer(user, customer_id)
+    except CustomerNotFound:
+        raise Http404 from None
+    today = timezone.localdate()
+    form: dict[str, Any] = {"number": "", "amount": "", "shipped_on": today.isoformat()}
+    decision = None
+    if request.method == "POST":
+        form = {
+            k: request.POST.get(k, "")
+            for k in ("number", "amount", "shipped_on", "repayment_plan", "liable_id")
+        }
+        form["prepaid"] = request.POST.get("prepaid") == "1"
+        amount = _amount(form["amount"])
+        shipped_on = parse_date(form["shipped_on"] or "") or today
+        if amount is None:
+            messages.error(request, _("金额格式不正确"))
+        elif request.POST.get("action") == "check":
+            decision = services.check(
+                customer, amount=amount, on=shipped_on, policy=policy, prepaid=form["prepaid"]
+            )
+        else:
+            liable = form["liable_id"]
+            try:
+                shipment = services.shipment_create(
+                    by=user,
+                    customer_id=customer.pk,
+                    number=form["number"],
+                    amount=amount,
+                    shipped_on=shipped_on,
+                    policy=policy,
+                    now=timezone.now(),
+                    prepaid=form["prepaid"],
+                    repayment_plan=form["repayment_plan"],
+                    liable_id=int(liable) if liable.isdigit() else None,
+                )
+            except RuleError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, shipment.reason)
+                return redirect("credit-ship", customer.pk)
+    view = selectors.credit_today(
+        customer, today, grade=services.grade_of(customer), policy=policy.credit
+    )
+    context = {
+        "customer": customer,
+        "credit": view,
+        "labels": selectors.BUCKET_LABELS,
+        "form": form,
+        "decision": decision,
+        "shipments": list(
+            selectors.shipments_for(user)
+            .filter(customer=customer)
+            .order_by("-shipped_on", "-id")[:20]
+        ),
+        "people": users_in_scope(user).order_by("username")[:300],
+        "enabled": policy.credit.enabled,
+    }
+    return render(request, "credit/ship.html", context)
+
+
+@login_required
+def aging_page(request: HttpRequest) -> HttpResponse:
+    user, policy = _user(request), active_policy()
+    if not (user.has_perm("trade.add_invoice") or user.has_perm("archive.view_customer_phone")):
+        raise Http404
+    by = request.GET.get("by", "customer")
+    if by not in aging.GROUPS:
+        by = "customer"
+    on = parse_date(request.GET.get("on", "") or "") or timezone.localdate()
+    table = aging.aging(user, on=on, by=by, policy=policy, limit=500)
+    if request.GET.get("format") == "xlsx":
+        buffer = io.BytesIO()
+        aging.write_xlsx(table, buffer)
+        response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="aging-{on:%Y%m%d}.xlsx"'
+        return response
+    rows = [(row, list(zip(table.labels, row.buckets, strict=True))) for row in table.rows]
+    context = {"table": table, "rows": rows, "by": by, "on": on.isoformat()}
+    return render(request, "credit/aging.html", context)
