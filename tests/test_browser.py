@@ -270,7 +270,7 @@ PAGES_BEYOND_THE_NAVIGATION = [
 ]
 
 
-@pytest.mark.parametrize("username", ["sales1", "mgr1", "gm", "cs1"])
+@pytest.mark.parametrize("username", ["sales1", "mgr1", "gm", "cs1", "fin1"])
 def test_every_page_of_the_navigation_fits_a_phone(demo: str, chromium: Any, username: str) -> None:
     tab = Watched(chromium, demo, PHONE)
     page = tab.page
@@ -288,6 +288,7 @@ def test_every_page_of_the_navigation_fits_a_phone(demo: str, chromium: Any, use
         paths += [f"{first}?tab={t}" for t in ("contacts", "timeline", "history")]
         paths += [f"{first}follow-ups/", f"{first}grading/"]
         paths.append(first.replace("/customers/", "/ownership/customers/"))
+        paths.append(first.replace("/customers/", "/credit/customers/") + "ship/")
         for path in dict.fromkeys(paths):
             tab.open(path)
             tab.check(f"{username} {path}")

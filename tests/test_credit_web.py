@@ -2,8 +2,10 @@
 shipment, the aging table in and out of scope with its xlsx (issue 16)."""
 
 import io
+from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -11,12 +13,21 @@ from openpyxl import load_workbook
 
 from zhike.credit.aging import aging
 from zhike.credit.models import Shipment
-from zhike.policy.loader import load_policy
+from zhike.policy.loader import active_policy, load_policy
 from zhike.trade.services import LineInput, invoice_create, order_create
 
 from .conftest import PERSONAS, Company
 
 POLICY = load_policy("auto-dealer")
+
+
+@pytest.fixture(autouse=True)
+def credit_policy(settings: Any) -> Iterator[None]:
+    """The company runs s003-12's credit (the auto-dealer preset) in these tests."""
+    settings.ZHIKE_POLICY = "auto-dealer"
+    active_policy.cache_clear()
+    yield
+    active_policy.cache_clear()
 
 
 @pytest.fixture
