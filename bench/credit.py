@@ -132,10 +132,8 @@ def main() -> None:
     build(args.customers, args.invoices)
     policy = load_policy("auto-dealer")
     today = timezone.localdate()
-    ids = list(Customer.objects.filter(code__startswith="CRD").values_list("pk", flat=True)[:1])
-    low = ids[0]
-    rng = random.Random(2026)
-    sample = [low + rng.randrange(args.customers) for _ in range(args.checks)]
+    ids = list(Customer.objects.filter(code__startswith="CRD").values_list("pk", flat=True))
+    sample = random.Random(2026).sample(ids, args.checks)
     customers = {c.pk: c for c in Customer.objects.filter(pk__in=sample)}
     results: dict[str, dict] = {}
 
