@@ -11,8 +11,14 @@ if ! command -v dovecot >/dev/null; then
   apt-get update -qq >/dev/null
   apt-get install -y -qq dovecot-imapd >/dev/null
 fi
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
 if [ -f "$dir/run/master.pid" ] && kill -0 "$(cat "$dir/run/master.pid")" 2>/dev/null; then
-  kill "$(cat "$dir/run/master.pid")"; sleep 1
+  kill "$(cat "$dir/run/master.pid")"
+  for _ in $(seq 50); do port_open || break; sleep 0.1; done  # until it has let go
+fi
+if port_open; then
+  echo "127.0.0.1:$port is taken by another program: set ZHIKE_DOVECOT_PORT" >&2
+  exit 1
 fi
 rm -rf "$dir"
 mkdir -p "$dir/run" "$dir/state" "$dir/mail"
@@ -54,8 +60,6 @@ service imap-login {
 }
 CONF
 dovecot -c "$dir/dovecot.conf"
-for _ in $(seq 50); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
-  sleep 0.1
-done
+for _ in $(seq 50); do port_open && break; sleep 0.1; done
+port_open || { echo "dovecot did not start: see $dir/dovecot.log" >&2; exit 1; }
 echo "imap://complaints:secret@127.0.0.1:$port/INBOX"

@@ -13,7 +13,6 @@ Builds its data with set-based SQL the first time: each customer with a contract
 """
 
 import argparse
-import json
 import os
 import random
 import statistics
@@ -23,8 +22,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhike.settings.dev")
 os.environ.setdefault("ZHIKE_DEBUG", "0")
+
+from common import percentile, report  # noqa: E402  (bench/ is on the path above)
 
 PEOPLE = 200
 CHECK_SQL = [
@@ -101,11 +103,6 @@ def build(customers: int, per_customer: int) -> None:
         cur.execute("ANALYZE trade_order")
 
 
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return round(ordered[min(len(ordered) - 1, int(len(ordered) * q))], 2)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--customers", type=int, default=1_000_000)
@@ -116,7 +113,6 @@ def main() -> None:
     import django
 
     django.setup()
-    from datetime import date
     from decimal import Decimal
 
     from django.core.management import call_command
@@ -187,24 +183,11 @@ def main() -> None:
         cur.fetchall()
     results["aging: hand SQL"] = {"seconds": round(time.perf_counter() - start, 2)}
 
-    print(
-        f"\n{connection.vendor}, {args.customers:,} customers, "
-        f"{args.customers * args.invoices:,} invoices"
+    title = (
+        f"{connection.vendor}, {args.customers:,} customers,"
+        f" {args.customers * args.invoices:,} invoices"
     )
-    for name, figures in results.items():
-        print(f"{name:40} " + "  ".join(f"{k}={v}" for k, v in figures.items()))
-    command = "python " + " ".join(sys.argv)
-    print(f"\ncommand: DATABASE_URL=… {command}")
-    out = ROOT / "bench" / "results" / "credit.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(
-        json.dumps(
-            {"command": command, "results": results, "date": str(date.today())},
-            ensure_ascii=False,
-            indent=2,
-        ),
-        encoding="utf-8",
-    )
+    report("credit", title, results)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ each sweep. Prints a table and writes bench/results/servicedesk.json.
 """
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -25,8 +24,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhike.settings.dev")
 os.environ.setdefault("ZHIKE_DEBUG", "0")
+
+from common import percentile, report  # noqa: E402  (bench/ is on the path above)
 
 HANDLERS = 100
 QUEUE_SQL = (
@@ -166,11 +168,6 @@ def hand_sweep(now: object, crm: int, gm: int) -> int:
         return int(cur.fetchone()[0])
 
 
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return round(ordered[min(len(ordered) - 1, int(len(ordered) * q))], 2)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--complaints", type=int, default=1_000_000)
@@ -180,7 +177,7 @@ def main() -> None:
     import django
 
     django.setup()
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from django.core.management import call_command
     from django.db import connection
@@ -292,24 +289,11 @@ def main() -> None:
         cur.fetchall()
     results["stats: hand SQL"] = {"seconds": round(time.perf_counter() - start, 2)}
 
-    print(
-        f"\n{connection.vendor}, {args.complaints:,} complaints, {args.complaints // 10:,} open,"
-        f" {HANDLERS} handlers"
+    title = (
+        f"{connection.vendor}, {args.complaints:,} complaints,"
+        f" {args.complaints // 10:,} open, {HANDLERS} handlers"
     )
-    for name, figures_ in results.items():
-        print(f"{name:36} " + "  ".join(f"{k}={v}" for k, v in figures_.items()))
-    command = "python " + " ".join(sys.argv)
-    print(f"\ncommand: DATABASE_URL=… {command}")
-    out = ROOT / "bench" / "results" / "servicedesk.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(
-        json.dumps(
-            {"command": command, "results": results, "date": str(date.today())},
-            ensure_ascii=False,
-            indent=2,
-        ),
-        encoding="utf-8",
-    )
+    report("servicedesk", title, results)
 
 
 if __name__ == "__main__":
