@@ -50,6 +50,10 @@ app.conf.beat_schedule = {
         "task": "ownership.award_referral_points",
         "schedule": crontab(hour=1, minute=20),
     },
+    "credit-refusal-sweep": {
+        "task": "credit.sweep_refusals",
+        "schedule": crontab(hour=6, minute=30),  # before the working day
+    },
     "servicedesk-target-sweep": {
         "task": "servicedesk.sweep_targets",
         "schedule": 300.0,  # a complaint's 1-working-day target is measured in minutes

@@ -16,8 +16,8 @@ from zhike.archive.selectors import access_customer
 from zhike.org.models import User
 from zhike.policy.loader import active_policy
 
-from . import aging, selectors, services
-from .models import Shipment
+from . import aging, risk, selectors, services
+from .models import RiskSignal, Shipment
 
 router = Router(tags=["credit"])
 AMOUNT = Field(gt=0, max_digits=16, decimal_places=2)
@@ -98,6 +98,23 @@ class AgingOut(Schema):
     on: date
     labels: list[str]
     rows: list[AgingRowOut]
+
+
+class RiskIn(In):
+    model_config = ConfigDict(extra="forbid")
+    note: str = Field(min_length=1, max_length=300)
+
+
+class RiskClearIn(In):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=300)
+
+
+class RiskOut(Schema):
+    customer_id: int
+    kind: str
+    note: str
+    open: bool
 
 
 def _user(request: HttpRequest) -> User:
@@ -210,3 +227,38 @@ def aging_table(request: HttpRequest, query: Query[AgingQuery]) -> dict:
             for r in table.rows
         ],
     }
+
+
+def _risk(signal: RiskSignal) -> dict:
+    return {
+        "customer_id": signal.customer_id,
+        "kind": signal.kind,
+        "note": signal.note,
+        "open": signal.cleared_at is None,
+    }
+
+
+@router.post(
+    "/customers/{id:customer_id}/risk",
+    response={201: RiskOut},
+    summary="报告客户拒付(紧急报告各级)",
+)
+def report_risk(request: HttpRequest, customer_id: int, payload: RiskIn) -> Status:
+    signal = risk.risk_report(
+        by=_user(request),
+        customer_id=customer_id,
+        note=payload.note,
+        policy=active_policy(),
+        now=timezone.now(),
+    )
+    return Status(201, _risk(signal))
+
+
+@router.post(
+    "/customers/{id:customer_id}/risk/clear", response=RiskOut, summary="解除风险信号(财务)"
+)
+def clear_risk(request: HttpRequest, customer_id: int, payload: RiskClearIn) -> dict:
+    signal = risk.risk_clear(
+        by=_user(request), customer_id=customer_id, reason=payload.reason, now=timezone.now()
+    )
+    return _risk(signal)

@@ -87,3 +87,44 @@ class Shipment(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class RiskKind(models.TextChoices):
+    REFUSAL = "refusal", _("客户拒付")
+    LIKELY = "likely", _("可能拒付(逾期未回款)")
+
+
+class RiskSignal(models.Model):
+    """风险信号 (CRD-7, s004): a payment refusal recorded, or one inferred from the ledger
+    by the policy's rule. While the customer's signal is open, no credit shipment goes."""
+
+    customer = models.ForeignKey(
+        "archive.Customer", on_delete=models.CASCADE, related_name="risk_signals"
+    )
+    kind = models.CharField(_("类型"), max_length=20, choices=RiskKind.choices)
+    note = models.CharField(_("说明"), max_length=300)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("时间"))
+    cleared_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    clear_reason = models.CharField(_("解除原因"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("风险信号")
+        verbose_name_plural = _("风险信号")
+        constraints = [
+            # One open signal per customer: a second report adds nothing; the race of two
+            # reports (or a report and the sweep) ends in one row.
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=Q(cleared_at__isnull=True),
+                name="risk_signal_one_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.kind}"

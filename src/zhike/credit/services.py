@@ -54,6 +54,14 @@ def check(
         overdue_blocked=selectors.overdue_blocked(customer.pk, on, policy=credit),
         prepaid=prepaid,
     )
+    from .risk import open_signal
+
+    signal = open_signal(customer.pk) if credit.enabled else None
+    if signal is not None:  # CRD-7: a refusal stops credit until cleared
+        reason = _("客户有拒付风险(%(note)s),停止授信发货;可先汇款后发货") % {"note": signal.note}
+        if prepaid:
+            return Check(rules.Decision("ship", "prepaid", reason), facts)
+        return Check(rules.Decision("refused", "", reason), facts)
     if not credit.enabled:  # the company's policy runs no credit: a shipment just ships
         return Check(rules.Decision("ship", "within", _("制度未启用授信管理")), facts)
     return Check(rules.decide(facts, credit), facts)

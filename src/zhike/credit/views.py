@@ -20,7 +20,7 @@ from zhike.org.models import User
 from zhike.org.scopes import users_in_scope
 from zhike.policy.loader import active_policy
 
-from . import aging, selectors, services
+from . import aging, risk, selectors, services
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -48,6 +48,8 @@ def ship_page(request: HttpRequest, customer_id: int) -> HttpResponse:
     today = timezone.localdate()
     form: dict[str, Any] = {"number": "", "amount": "", "shipped_on": today.isoformat()}
     decision = None
+    if request.method == "POST" and request.POST.get("action") in ("risk", "clear"):
+        return _risk_action(request, user, customer.pk, policy)
     if request.method == "POST":
         form = {
             k: request.POST.get(k, "")
@@ -98,8 +100,27 @@ def ship_page(request: HttpRequest, customer_id: int) -> HttpResponse:
         ),
         "people": users_in_scope(user).order_by("username")[:300],
         "enabled": policy.credit.enabled,
+        "signal": risk.open_signal(customer.pk),
+        "may_clear": user.has_perm(risk.CLEAR),
     }
     return render(request, "credit/ship.html", context)
+
+
+def _risk_action(request: HttpRequest, user: User, customer_id: int, policy: Any) -> HttpResponse:
+    """Report a refusal or clear one (CRD-7), then back to the shipping step."""
+    now = timezone.now()
+    try:
+        if request.POST["action"] == "risk":
+            note = request.POST.get("note", "")
+            risk.risk_report(by=user, customer_id=customer_id, note=note, policy=policy, now=now)
+        else:
+            reason = request.POST.get("reason", "")
+            risk.risk_clear(by=user, customer_id=customer_id, reason=reason, now=now)
+    except RuleError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已保存"))
+    return redirect("credit-ship", customer_id)
 
 
 @login_required

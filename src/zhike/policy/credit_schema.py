@@ -50,11 +50,25 @@ class CreditPolicy(Section):
     # with named personal liability; then none (prepay instead).
     over_limit_per_month: int = Field(default=2, ge=0, le=10)
     over_limit_approver: str = "sales_manager"  # 区域经理 (chosen default role)
+    # CRD-7 s004: a receivable overdue this many days with no payment received in as many
+    # days is a likely refusal (0: only refusals recorded by hand). Chosen default: off.
+    refusal_overdue_days: int = Field(default=0, ge=0, le=3650)
+    # Who gets the emergency report at once (s004: 紧急报告各级), beside the owner.
+    risk_report_roles: list[str] = [
+        "supervisor",
+        "sales_manager",
+        "vice_president",
+        "general_manager",
+        "finance",
+    ]
     # CRD-4 s004 应收账款账龄登记表: days past due that split the buckets (not yet due,
     # 1–30, 31–60, 61–90, over 90 with the defaults; chosen default).
     aging_days: list[int] = Field(default=[30, 60, 90], min_length=1, max_length=8)
 
     _approver = field_validator("over_limit_approver")(known_role)
+    _report_roles = field_validator("risk_report_roles")(
+        lambda roles: [known_role(r) for r in roles]
+    )
 
     @field_validator("aging_days")
     @classmethod
