@@ -1,8 +1,10 @@
 """CRD-7: a payment refusal, recorded or inferred from the ledger, reports to every level at
 once and stops credit shipments until finance clears it (s004; issue 16)."""
 
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,7 +12,7 @@ import pytest
 from zhike.credit import risk, services
 from zhike.credit.errors import CreditError, PermissionDenied
 from zhike.credit.models import RiskSignal
-from zhike.policy.loader import load_policy, parse_policy
+from zhike.policy.loader import active_policy, load_policy, parse_policy
 from zhike.trade.services import LineInput, invoice_create, order_create
 from zhike.workflow.models import Notice
 
@@ -90,7 +92,15 @@ def test_crd_7_a_likely_refusal_is_inferred_once_from_the_ledger(company: Compan
     assert risk.sweep_refusals(policy=POLICY, today=TODAY, now=NOW) == 0  # the rule off
 
 
-def test_crd_7_api_and_page_report_and_clear(company: Company) -> None:
+@pytest.fixture
+def credit_on(settings: Any) -> Iterator[None]:
+    settings.ZHIKE_POLICY = "auto-dealer"
+    active_policy.cache_clear()
+    yield
+    active_policy.cache_clear()
+
+
+def test_crd_7_api_and_page_report_and_clear(company: Company, credit_on: None) -> None:
     customer = company.customers["A"]
     url = f"/api/v1/credit/customers/{customer.pk}/risk"
     made = company.api("alice").post(url, {"note": "拒付"}, content_type="application/json")
