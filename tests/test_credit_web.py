@@ -156,7 +156,7 @@ def test_crd_3_the_shipping_step_shows_the_decision_before_the_shipment(ledger: 
     url = f"/credit/customers/{customer.pk}/ship/"
     client = ledger.client("alice")
     page = client.get(url).content.decode()
-    assert "今日授信额" in page and "20000" in page
+    assert "今日授信额" in page and "20,000.00" in page
     checked = client.post(
         url, {"action": "check", "amount": "5000", "number": "FH-9"}
     ).content.decode()

@@ -24,6 +24,12 @@ GROUPS = {
     "department": "customer__department_id",
 }
 OUTSTANDING = F("amount") - F("paid_amount")
+CENT = Decimal("0.01")
+
+
+def cents(value: object) -> Decimal:
+    """Yuan to the fen: SQLite's decimal arithmetic comes back with float noise."""
+    return Decimal(str(value or 0)).quantize(CENT)
 
 
 @dataclass(frozen=True)
@@ -89,8 +95,8 @@ def aging(user: User, *, on: date, by: str, policy: Policy, limit: int = 200) ->
         AgingRow(
             key=r[group],
             name=names.get(r[group], "—"),
-            total=r["total"],
-            buckets=[r[f"b{i}"] for i in range(len(days) + 2)],
+            total=cents(r["total"]),
+            buckets=[cents(r[f"b{i}"]) for i in range(len(days) + 2)],
         )
         for r in rows
     ]

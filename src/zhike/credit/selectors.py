@@ -24,7 +24,8 @@ ZERO = Decimal(0)
 
 
 def _sum(queryset: QuerySet[Any], expression: Any) -> Decimal:
-    return Decimal(queryset.aggregate(s=Coalesce(Sum(expression), Value(ZERO)))["s"])
+    total = queryset.aggregate(s=Coalesce(Sum(expression), Value(ZERO)))["s"]
+    return Decimal(str(total)).quantize(Decimal("0.01"))  # SQLite: float noise
 
 
 def limit_on(customer_id: int, day: date, *, grade: str, policy: CreditPolicy) -> Decimal:
