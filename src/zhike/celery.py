@@ -50,6 +50,10 @@ app.conf.beat_schedule = {
         "task": "ownership.award_referral_points",
         "schedule": crontab(hour=1, minute=20),
     },
+    "credit-collection": {
+        "task": "credit.open_collection",
+        "schedule": crontab(hour=6, minute=20),
+    },
     "credit-refusal-sweep": {
         "task": "credit.sweep_refusals",
         "schedule": crontab(hour=6, minute=30),  # before the working day

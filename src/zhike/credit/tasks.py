@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from zhike.policy.loader import active_policy
 
+from .collection import open_collection
 from .risk import sweep_refusals
 
 
@@ -12,3 +13,9 @@ from .risk import sweep_refusals
 def sweep_refusals_task() -> int:
     """CRD-7: likely refusals inferred from the ledger, each reported once."""
     return sweep_refusals(policy=active_policy(), today=timezone.localdate(), now=timezone.now())
+
+
+@shared_task(name="credit.open_collection")
+def open_collection_task() -> int:
+    """CRD-4: collection deadlines for invoices coming due and overdue (idempotent)."""
+    return open_collection(policy=active_policy(), today=timezone.localdate())

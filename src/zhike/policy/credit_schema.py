@@ -61,11 +61,18 @@ class CreditPolicy(Section):
         "general_manager",
         "finance",
     ]
+    # CRD-4 s004: 正常收帐期内由办事处催收,超过的由企划部门催收. The owner gets a deadline
+    # this many days before an invoice falls due; once it is overdue, the role named here
+    # (chosen default: the sales manager, for the planning department) gets one, due in
+    # ``collection_overdue_days`` calendar days, escalating like any deadline.
+    collection_notice_days: int = Field(default=7, ge=0, le=365)
+    collection_overdue_role: str = "sales_manager"
+    collection_overdue_days: int = Field(default=7, ge=1, le=365)
     # CRD-4 s004 应收账款账龄登记表: days past due that split the buckets (not yet due,
     # 1–30, 31–60, 61–90, over 90 with the defaults; chosen default).
     aging_days: list[int] = Field(default=[30, 60, 90], min_length=1, max_length=8)
 
-    _approver = field_validator("over_limit_approver")(known_role)
+    _approver = field_validator("over_limit_approver", "collection_overdue_role")(known_role)
     _report_roles = field_validator("risk_report_roles")(
         lambda roles: [known_role(r) for r in roles]
     )
