@@ -528,6 +528,10 @@ also_in_a_real_transaction(
     test_own_1_kept_the_day_before_released_on_the_day,
     test_own_4_a_claim_takes_the_customer_and_is_recorded,
     test_own_8_a_transfer_is_recorded_with_its_reason_and_moves_the_todos,
+    # Release, hand-over and lock take row locks too (the last note's gap).
+    test_own_8_hand_over_moves_every_customer_of_a_leaver,
+    test_own_1_a_lock_needs_a_reason_and_respects_the_cap,
+    test_own_1_release_needs_the_owner_or_a_manager,
 )
 
 

@@ -103,3 +103,34 @@ class SweepRaceTests(RealTransactionTestCase):
         self.assertEqual(
             OwnershipChange.objects.filter(customer_id__in=ids, kind="lapsed").count(), 120
         )
+
+
+class ReferralRaceTests(RealTransactionTestCase):
+    def test_own_6_twenty_registrations_of_one_referral_at_once_make_one(self) -> None:
+        from zhike.ownership.errors import Conflict
+        from zhike.ownership.models import Referral
+        from zhike.ownership.referrals import referral_register
+
+        company = build_company()
+        referrers = [
+            CustomerFactory(name=f"老客户{i}", owner=company.users["alice"])
+            for i in range(CLAIMANTS)
+        ]
+        referred = company.customers["A"]
+        refused: list[str] = []
+
+        def register(i: int) -> None:
+            try:
+                referral_register(
+                    by=company.users["alice"],
+                    referrer_id=referrers[i].pk,
+                    referred_id=referred.pk,
+                    in_person=True,
+                    now=timezone.now(),
+                )
+            except Conflict as exc:
+                refused.append(exc.message)
+
+        self.assertEqual(run_in_threads(CLAIMANTS, register), [])
+        self.assertEqual(Referral.objects.filter(referred=referred).count(), 1)
+        self.assertEqual(refused, ["该客户已登记过介绍人"] * (CLAIMANTS - 1))
