@@ -302,3 +302,100 @@ def test_crd_3_without_credit_in_the_policy_a_shipment_just_ships(company: Compa
         now=NOW,
     )
     assert (shipment.state, shipment.reason) == ("shipped", "制度未启用授信管理")
+
+
+def test_crd_6_the_last_over_limit_shipments_money_is_due_by_month_end(eligible: Company) -> None:
+    from zhike.workflow.models import Deadline
+
+    ship(eligible, "FH-1", "30000")
+    first = ship(eligible, "FH-2", "5000")
+    last = ship(eligible, "FH-3", "5000", liable_id=eligible.users["sup"].pk)
+    for shipment in (first, last):
+        request = ApprovalRequest.objects.get(object_id=shipment.pk, kind="credit_over_limit")
+        approval_act(
+            request_id=request.pk,
+            by=eligible.users["mgr"],
+            action="approve",
+            comment="同意",
+            policy=POLICY,
+            now=NOW,
+        )
+    deadline = Deadline.objects.get(rule="credit.over_limit_month_end")
+    assert deadline.assignee == eligible.users["sup"] and "FH-3" in deadline.display_title
+    assert deadline.due_at.astimezone(TZ) == datetime(2026, 11, 30, 18, 0, tzinfo=TZ)
+
+
+def test_crd_6_bad_debts_shared_by_ratio_or_borne_by_the_liable(eligible: Company) -> None:
+    from zhike.credit.losses import bad_debt_record
+
+    customer = eligible.customers["A"]
+    fin = eligible.users["fin"]
+    ship(eligible, "FH-1", "30000")
+    ship(eligible, "FH-2", "5000")
+    last = ship(eligible, "FH-3", "5000", liable_id=eligible.users["sup"].pk)
+    inside = invoice_create(
+        by=fin,
+        customer_id=customer.pk,
+        number="FP-BD1",
+        issued_on=SHIP_ON,
+        amount=Decimal("1000"),
+        payment_days=30,
+    )
+    debt = bad_debt_record(
+        by=fin,
+        invoice_id=inside.pk,
+        amount=Decimal("1000"),
+        reason="客户破产",
+        policy=POLICY,
+        now=NOW,
+    )
+    assert debt.shares == [
+        {"user": eligible.users["alice"].pk, "role": "salesperson", "amount": "100.00"}
+    ]
+    with pytest.raises(CreditError):  # once per invoice
+        bad_debt_record(
+            by=fin, invoice_id=inside.pk, amount=Decimal("1"), reason="再次", policy=POLICY, now=NOW
+        )
+    with pytest.raises(CreditError) as caught:
+        bad_debt_record(
+            by=fin,
+            invoice_id=inside.pk + 999,
+            amount=Decimal("1"),
+            reason="x",
+            policy=POLICY,
+            now=NOW,
+        )
+    assert caught.value.field == "invoice_id"
+    invoice = invoice_create(
+        by=fin,
+        customer_id=customer.pk,
+        number="FP-BD2",
+        issued_on=SHIP_ON,
+        amount=Decimal("5000"),
+        payment_days=30,
+    )
+    Shipment.objects.filter(pk=last.pk).update(state="shipped")
+    services.shipment_invoiced(by=fin, shipment_id=last.pk, invoice_id=invoice.pk)
+    with pytest.raises(CreditError) as too_much:
+        bad_debt_record(
+            by=fin,
+            invoice_id=invoice.pk,
+            amount=Decimal("5001"),
+            reason="x",
+            policy=POLICY,
+            now=NOW,
+        )
+    assert too_much.value.field == "amount"
+    borne = bad_debt_record(
+        by=fin, invoice_id=invoice.pk, amount=Decimal("5000"), reason="拒付", policy=POLICY, now=NOW
+    )
+    assert borne.shares == [{"user": eligible.users["sup"].pk, "role": "liable", "amount": "5000"}]
+    with pytest.raises(PermissionDenied):
+        bad_debt_record(
+            by=eligible.users["alice"],
+            invoice_id=invoice.pk,
+            amount=Decimal(1),
+            reason="x",
+            policy=POLICY,
+            now=NOW,
+        )

@@ -16,7 +16,7 @@ from zhike.archive.selectors import access_customer
 from zhike.org.models import User
 from zhike.policy.loader import active_policy
 
-from . import aging, risk, selectors, services
+from . import aging, losses, risk, selectors, services
 from .models import RiskSignal, Shipment
 
 router = Router(tags=["credit"])
@@ -98,6 +98,26 @@ class AgingOut(Schema):
     on: date
     labels: list[str]
     rows: list[AgingRowOut]
+
+
+class BadDebtIn(In):
+    model_config = ConfigDict(extra="forbid")
+    invoice_id: Id
+    amount: Decimal = AMOUNT
+    reason: str = Field(min_length=1, max_length=300)
+
+
+class ShareOut(Schema):
+    user: int
+    role: str
+    amount: Decimal
+
+
+class BadDebtOut(Schema):
+    invoice_id: int
+    amount: Decimal
+    basis: str
+    shares: list[ShareOut]
 
 
 class RiskIn(In):
@@ -262,3 +282,24 @@ def clear_risk(request: HttpRequest, customer_id: int, payload: RiskClearIn) -> 
         by=_user(request), customer_id=customer_id, reason=payload.reason, now=timezone.now()
     )
     return _risk(signal)
+
+
+@router.post("/bad-debts", response={201: BadDebtOut}, summary="登记坏账(财务):承担人与金额")
+def bad_debt(request: HttpRequest, payload: BadDebtIn) -> Status:
+    debt = losses.bad_debt_record(
+        by=_user(request),
+        invoice_id=payload.invoice_id,
+        amount=payload.amount,
+        reason=payload.reason,
+        policy=active_policy(),
+        now=timezone.now(),
+    )
+    return Status(
+        201,
+        {
+            "invoice_id": debt.invoice_id,
+            "amount": debt.amount,
+            "basis": debt.basis,
+            "shares": debt.shares,
+        },
+    )

@@ -128,3 +128,29 @@ class RiskSignal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.kind}"
+
+
+class BadDebt(models.Model):
+    """坏账 (CRD-6, s003-12 3): an invoice's loss, who bears what share and why — by the
+    policy's ratio within the limit, wholly the liable person's for the month's last
+    over-limit shipment (3.3)."""
+
+    invoice = models.OneToOneField(
+        "trade.Invoice", on_delete=models.PROTECT, related_name="bad_debt"
+    )
+    amount = money(_("坏账金额"))
+    shares = models.JSONField(
+        _("承担"), default=list
+    )  # [{"user": id, "role": code, "amount": "…"}]
+    basis = models.CharField(_("依据"), max_length=200)
+    reason = models.CharField(_("说明"), max_length=300)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("坏账")
+        verbose_name_plural = _("坏账")
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="bad_debt_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} {self.amount}"

@@ -158,9 +158,18 @@ def shipment_create(
 
 
 def on_over_limit_approved(request: ApprovalRequest) -> None:
-    Shipment.objects.filter(pk=request.object_id, state=ShipmentState.PENDING).update(
+    from zhike.policy.loader import active_policy
+
+    from .losses import month_end_deadline
+
+    shipped = Shipment.objects.filter(pk=request.object_id, state=ShipmentState.PENDING).update(
         state=ShipmentState.SHIPPED
     )
+    if shipped:  # signed: a last over-limit shipment's money is due by the month's end
+        shipment = Shipment.objects.select_related("liable").get(pk=request.object_id)
+        month_end_deadline(
+            shipment, policy=active_policy(), now=request.decided_at or shipment.created_at
+        )
 
 
 def on_over_limit_refused(request: ApprovalRequest) -> None:

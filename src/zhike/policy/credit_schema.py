@@ -61,6 +61,9 @@ class CreditPolicy(Section):
         "general_manager",
         "finance",
     ]
+    # CRD-6 s003-12 3.1: 授信额内发生的坏账,相关人员按一定比例承担 — the share (percent)
+    # each role bears; "salesperson" is the customer's own salesperson. Chosen default.
+    bad_debt_shares: dict[str, int] = {"salesperson": 10}
     # CRD-4 s004: 正常收帐期内由办事处催收,超过的由企划部门催收. The owner gets a deadline
     # this many days before an invoice falls due; once it is overdue, the role named here
     # (chosen default: the sales manager, for the planning department) gets one, due in
@@ -76,6 +79,19 @@ class CreditPolicy(Section):
     _report_roles = field_validator("risk_report_roles")(
         lambda roles: [known_role(r) for r in roles]
     )
+
+    @field_validator("bad_debt_shares")
+    @classmethod
+    def shares(cls, shares: dict[str, int]) -> dict[str, int]:
+        for role, percent in shares.items():
+            known_role(role)
+            if not 0 < percent <= 100:
+                raise ValueError(
+                    "credit.bad_debt_shares: 比例应在 1 到 100 之间 / 1 to 100 percent"
+                )
+        if sum(shares.values()) > 100:
+            raise ValueError("credit.bad_debt_shares: 合计不能超过 100 / at most 100 in all")
+        return shares
 
     @field_validator("aging_days")
     @classmethod
