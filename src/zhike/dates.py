@@ -28,3 +28,9 @@ def months_before(day: date, months: int) -> date:
     year, month = divmod(index, 12)
     month += 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def day_end(day: date, *, at: time = time(18)) -> datetime:
+    """The end of ``day``'s working hours (18:00) in the company's time zone: when a
+    deadline "on" a day falls due."""
+    return timezone.make_aware(datetime.combine(day, at))

@@ -18,18 +18,14 @@ from zhike.org.scopes import visible_to
 from zhike.policy.schema import Policy
 from zhike.trade.models import Invoice
 
+from .selectors import cents
+
 GROUPS = {
     "customer": "customer_id",
     "owner": "customer__owner_id",
     "department": "customer__department_id",
 }
 OUTSTANDING = F("amount") - F("paid_amount")
-CENT = Decimal("0.01")
-
-
-def cents(value: object) -> Decimal:
-    """Yuan to the fen: SQLite's decimal arithmetic comes back with float noise."""
-    return Decimal(str(value or 0)).quantize(CENT)
 
 
 @dataclass(frozen=True)

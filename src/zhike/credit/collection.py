@@ -4,13 +4,12 @@ due day; once overdue, one for the policy's collection role (nearest the custome
 department), due some days later and escalating like any deadline; a settled invoice's
 open collection deadlines close. Set-based: one query per kind, deadlines in batches."""
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, OuterRef
 
+from zhike.dates import day_end
 from zhike.deferred import Deferred, deferred, stored_title
 from zhike.org.models import Department
 from zhike.org.selectors import people_with_role
@@ -20,10 +19,6 @@ from zhike.workflow.models import Deadline, DeadlineState
 
 IN_TERM, OVERDUE = "credit.collect", "credit.collect_overdue"
 BATCH = 2000
-
-
-def _due(day: date) -> datetime:
-    return datetime.combine(day, time(18), tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
 def open_collection(*, policy: Policy, today: date) -> int:
@@ -40,7 +35,7 @@ def open_collection(*, policy: Policy, today: date) -> int:
         rule__in=[IN_TERM, OVERDUE],
         state=DeadlineState.OPEN,
         object_id__in=paid,
-    ).update(state=DeadlineState.DONE, closed_at=_due(today), next_escalation_at=None)
+    ).update(state=DeadlineState.DONE, closed_at=day_end(today), next_escalation_at=None)
     coming = (
         Invoice.objects.filter(
             paid_on__isnull=True,
@@ -60,7 +55,7 @@ def open_collection(*, policy: Policy, today: date) -> int:
                 IN_TERM,
                 pk,
                 owner_id,
-                _due(due_on),
+                day_end(due_on),
                 invoice_type,
                 policy,
                 deferred(
@@ -99,7 +94,7 @@ def open_collection(*, policy: Policy, today: date) -> int:
                 OVERDUE,
                 pk,
                 assignee,
-                _due(today + timedelta(days=credit.collection_overdue_days)),
+                day_end(today + timedelta(days=credit.collection_overdue_days)),
                 invoice_type,
                 policy,
                 deferred(

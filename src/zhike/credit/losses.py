@@ -4,14 +4,14 @@ a loss is recorded once per invoice with who bears what — the policy's shares 
 limit (3.1), the liable person alone for the last over-limit shipment (3.3)."""
 
 import calendar
-from datetime import date, datetime, time
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zhike.dates import day_end
 from zhike.deferred import deferred
 from zhike.org.models import User
 from zhike.org.selectors import people_with_role
@@ -32,10 +32,9 @@ def month_end_deadline(shipment: Shipment, *, policy: Policy, now: datetime) -> 
         return
     day = shipment.shipped_on
     end = date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
-    due = datetime.combine(end, time(18), tzinfo=ZoneInfo(settings.TIME_ZONE))
-    zone = ZoneInfo(settings.TIME_ZONE)
+    due = day_end(end)
     # From 18:00 of the signing day: the due moment is the month's last day at 18:00.
-    start = datetime.combine(min(now, due).astimezone(zone).date(), time(18), tzinfo=zone)
+    start = day_end(timezone.localtime(min(now, due)).date())
     deadline_open(
         title=deferred("超授信额末次发货 %(number)s 货款须在月底前回笼", number=shipment.number),
         assignee=shipment.liable,

@@ -23,9 +23,13 @@ from .models import Shipment, ShipmentState
 ZERO = Decimal(0)
 
 
+def cents(value: object) -> Decimal:
+    """Yuan to the fen: SQLite's decimal arithmetic comes back with float noise."""
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
 def _sum(queryset: QuerySet[Any], expression: Any) -> Decimal:
-    total = queryset.aggregate(s=Coalesce(Sum(expression), Value(ZERO)))["s"]
-    return Decimal(str(total)).quantize(Decimal("0.01"))  # SQLite: float noise
+    return cents(queryset.aggregate(s=Coalesce(Sum(expression), Value(ZERO)))["s"])
 
 
 def limit_on(customer_id: int, day: date, *, grade: str, policy: CreditPolicy) -> Decimal:

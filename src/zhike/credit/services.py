@@ -29,9 +29,10 @@ SHIP = "credit.add_shipment"
 
 
 def grade_of(customer: Customer) -> str:
-    from zhike.grading.models import Standing
+    from zhike.grading.selectors import standing_of
 
-    return Standing.objects.filter(customer=customer).values_list("grade", flat=True).first() or ""
+    standing = standing_of(customer.pk)
+    return standing.grade if standing else ""
 
 
 @dataclass(frozen=True)

@@ -96,6 +96,7 @@ def ship_page(request: HttpRequest, customer_id: int) -> HttpResponse:
         "shipments": list(
             selectors.shipments_for(user)
             .filter(customer=customer)
+            .select_related("liable")
             .order_by("-shipped_on", "-id")[:20]
         ),
         "people": users_in_scope(user).order_by("username")[:300],

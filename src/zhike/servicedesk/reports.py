@@ -2,13 +2,12 @@
 its owner (due on the policy's day), prepared with a snapshot of the figures, signed by
 the manager, published on the notice board. Opening is idempotent (one row per month)."""
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from zhike.dates import day_end
 from zhike.deferred import deferred
 from zhike.org.models import User
 from zhike.org.selectors import people_with_role
@@ -36,8 +35,7 @@ def open_monthly_report(*, policy: Policy, today: date) -> MonthlyReport | None:
     )
     if not created:
         return None
-    zone = ZoneInfo(settings.TIME_ZONE)
-    start = datetime.combine(today, time(18), tzinfo=zone)
+    start = day_end(today)
     due_day = today.replace(day=policy.service.report_day)
     days = max((due_day - today).days, 0)
     for person in people_with_role(policy.service.report_role, near=None):

@@ -49,12 +49,12 @@ CLOCK_SKEW = timedelta(minutes=5)
 
 def _priority(customer: Customer | None, policy: Policy) -> int:
     """The customer's complaint priority from the treatment matrix (GRD-10); 9 unknown."""
-    from zhike.grading.models import Standing
+    from zhike.grading.selectors import standing_of
     from zhike.grading.treatment import treatment_for
 
     if customer is None:
         return 9
-    standing = Standing.objects.filter(customer=customer).first()
+    standing = standing_of(customer.pk)
     cell = treatment_for(standing, policy)
     return cell.complaint_priority if cell else 9
 

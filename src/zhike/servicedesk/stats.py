@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from zhike.archive.exporting import as_text
+from zhike.dates import months_before
 from zhike.org.models import Department, User
 from zhike.policy.schema import Policy
 
@@ -119,7 +120,7 @@ def month_figures(user: User, *, month: date, policy: Policy, trend_months: int 
         ),
         key=lambda row: (-row[2], -row[1], row[0]),
     )
-    first = month_bounds(_months_before(start.date(), trend_months - 1))[0]
+    first = month_bounds(months_before(start.date(), trend_months - 1))[0]
     by_month = (
         scoped.filter(received_at__gte=first, received_at__lt=end)
         .order_by()
@@ -130,14 +131,9 @@ def month_figures(user: User, *, month: date, policy: Policy, trend_months: int 
     counts = {(m.date() if isinstance(m, datetime) else m): n for m, n in by_month}
     figures.trend = [
         (m, counts.get(m, 0))
-        for m in (_months_before(start.date(), k) for k in range(trend_months - 1, -1, -1))
+        for m in (months_before(start.date(), k) for k in range(trend_months - 1, -1, -1))
     ]
     return figures
-
-
-def _months_before(month: date, k: int) -> date:
-    index = month.year * 12 + month.month - 1 - k
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def write_xlsx(figures: Figures, target: IO[bytes]) -> None:
