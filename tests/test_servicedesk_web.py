@@ -157,3 +157,9 @@ def test_srv_10_the_360_page_counts_the_customers_open_complaints(company: Compa
     assert "未结投诉" in summary and f"customer={customer.pk}" in summary
     listed = company.client("alice").get("/service/", {"view": "all", "customer": customer.pk})
     assert FORM["complainant"] in listed.content.decode()
+
+
+def test_srv_1_a_received_time_that_is_not_a_time_is_refused_not_replaced(company: Company) -> None:
+    response = company.client("cs").post("/service/new/", {**FORM, "received_at": "昨天下午"})
+    assert response.status_code == 400 and "时间格式不正确" in response.content.decode()
+    assert Complaint.objects.count() == 0

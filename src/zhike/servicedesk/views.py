@@ -12,17 +12,17 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from zhike.archive.selectors import filtered_customers, mask_phone
+from zhike.dates import form_moment
 from zhike.errors import RuleError
 from zhike.org.models import Department, User
 from zhike.org.scopes import users_in_scope
 from zhike.policy.loader import active_policy
 
 from . import major, product, public, selectors, services
-from .errors import ComplaintNotFound
+from .errors import ComplaintNotFound, ServiceError
 from .models import (
     Channel,
     Complaint,
@@ -93,9 +93,10 @@ def queue_page(request: HttpRequest) -> HttpResponse:
 
 def _form_values(request: HttpRequest) -> dict[str, Any]:
     post = request.POST
-    received = parse_datetime(post.get("received_at", "")) if post.get("received_at") else None
-    if received is not None and timezone.is_naive(received):
-        received = timezone.make_aware(received)
+    try:
+        received = form_moment(post.get("received_at", ""))
+    except ValueError:
+        raise ServiceError(_("时间格式不正确"), field="received_at") from None
     return {
         "channel": post.get("channel", ""),
         "complainant": post.get("complainant", ""),
@@ -119,8 +120,9 @@ def new_page(request: HttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
     form: dict[str, Any] = {"channel": "hotline", "demand": "criticism"}
     if request.method == "POST":
-        form = _form_values(request)
+        form = {k: request.POST.get(k, "") for k in ("channel", "demand", "complainant")}
         try:
+            form = _form_values(request)
             complaint = services.complaint_register(
                 by=user, policy=policy, now=timezone.now(), **form
             )
