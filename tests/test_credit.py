@@ -18,6 +18,7 @@ from zhike.trade.services import LineInput, invoice_create, order_create, paymen
 from zhike.workflow.approvals import approval_act
 from zhike.workflow.models import ApprovalRequest
 
+from .base import also_in_a_real_transaction
 from .conftest import Company
 
 POLICY = load_policy("auto-dealer")  # s003-12: credit on
@@ -399,3 +400,10 @@ def test_crd_6_bad_debts_shared_by_ratio_or_borne_by_the_liable(eligible: Compan
             policy=POLICY,
             now=NOW,
         )
+
+
+also_in_a_real_transaction(
+    globals(),
+    test_crd_3_the_months_second_over_limit_names_who_is_liable_and_the_third_is_refused,
+    test_crd_6_bad_debts_shared_by_ratio_or_borne_by_the_liable,
+)

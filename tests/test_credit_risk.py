@@ -16,6 +16,7 @@ from zhike.policy.loader import active_policy, load_policy, parse_policy
 from zhike.trade.services import LineInput, invoice_create, order_create
 from zhike.workflow.models import Notice
 
+from .base import also_in_a_real_transaction
 from .conftest import Company
 
 POLICY = load_policy("auto-dealer")
@@ -121,3 +122,10 @@ def test_crd_7_api_and_page_report_and_clear(company: Company, credit_on: None) 
         f"/credit/customers/{customer.pk}/ship/", {"action": "clear", "reason": "已结清"}
     )
     assert cleared.status_code == 302 and risk.open_signal(customer.pk) is None
+
+
+also_in_a_real_transaction(
+    globals(),
+    test_crd_7_a_recorded_refusal_reports_to_every_level_and_stops_shipments,
+    test_crd_7_a_likely_refusal_is_inferred_once_from_the_ledger,
+)

@@ -14,6 +14,7 @@ from zhike.servicedesk.errors import ServiceError
 from zhike.servicedesk.models import Complaint, ProductDecision, Target
 from zhike.workflow.models import Deadline
 
+from .base import also_in_a_real_transaction
 from .conftest import Company
 
 POLICY = load_policy("general")
@@ -145,3 +146,8 @@ def test_srv_6_api_issues_the_document_and_refuses_a_second(company: Company) ->
     again = company.api("tech").post(url, body, content_type="application/json")
     assert again.status_code == 400
     assert company.api("bob").post(url, body, content_type="application/json").status_code == 404
+
+
+also_in_a_real_transaction(
+    globals(), test_srv_6_a_compensation_notice_names_its_amount_and_goes_to_finance
+)

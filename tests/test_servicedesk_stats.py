@@ -16,6 +16,7 @@ from zhike.servicedesk.stats import month_figures
 from zhike.servicedesk.sweep import sweep_targets
 from zhike.workflow.models import Deadline
 
+from .base import also_in_a_real_transaction
 from .conftest import Company
 
 POLICY = load_policy("general")
@@ -157,3 +158,6 @@ def test_srv_11_a_safety_incident_is_recorded_in_the_same_register(company: Comp
     assert incident.department == company.departments["service"]
     figures = month_figures(company.users["crm"], month=date(2026, 11, 1), policy=POLICY)
     assert dict(figures.by_category) == {"服务安全事故": 1}
+
+
+also_in_a_real_transaction(globals(), test_srv_8_prepared_signed_by_the_manager_then_published)
