@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import connection
 from django.test import TransactionTestCase
 
+from zhike.analytics import rollup_triggers
 from zhike.archive import tallies
 from zhike.audit.triggers import create_triggers, drop_triggers
 
@@ -23,11 +24,13 @@ class RealTransactionTestCase(TransactionTestCase):
             # the tallies are not counted down below zero on their way out.
             drop_triggers(connection)
             tallies.drop_triggers(connection)
+            rollup_triggers.drop_triggers(connection)  # the flush would leave deltas behind
             try:
                 super()._fixture_teardown()
             finally:
                 create_triggers(connection)
                 tallies.create_triggers(connection)
+                rollup_triggers.create_triggers(connection)
         else:
             super()._fixture_teardown()
 

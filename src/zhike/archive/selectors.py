@@ -149,6 +149,8 @@ LIST_FIELDS: dict[str, ListFilter] = {
     "province": ListFilter("province__startswith"),
     "city": ListFilter("city__startswith"),
     "owner": ListFilter("owner_id"),
+    # The grade the grading app keeps (its Standing row); the analytics cards link here.
+    "grade": ListFilter("standing__grade"),
     "tag": ListFilter("tags__name"),
 }
 

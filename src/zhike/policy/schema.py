@@ -10,6 +10,7 @@ from typing import Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
+from .analytics_schema import AnalyticsPolicy
 from .common import ROLE_CODES, Duration, FollowUpKindCode, Section, known_role
 from .credit_schema import CreditPolicy
 from .engagement_schema import EngagementPolicy
@@ -219,6 +220,7 @@ class Policy(Section):
     ownership: OwnershipPolicy = OwnershipPolicy()
     service: ServicePolicy = ServicePolicy()
     credit: CreditPolicy = CreditPolicy()
+    analytics: AnalyticsPolicy = AnalyticsPolicy()
 
     @model_validator(mode="after")
     def chains_exist(self) -> Self:

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "zhike.ownership",
     "zhike.credit",
     "zhike.servicedesk",
+    "zhike.analytics",
     "zhike.api",
     "zhike.web",
 ]
