@@ -30,10 +30,16 @@ TABLES = (SalesCube, RegionCube, CustomerSales, CustomerYear, Headcount, Dims)
 
 def snapshot() -> dict[str, set[tuple]]:
     """Every rollup's non-zero rows, as plain values (decimals to the fen)."""
+
     def plain(row: dict) -> tuple:
         return tuple(
             sorted(
-                (k, Decimal(str(v)).quantize(Decimal("0.001")) if isinstance(v, (Decimal, float)) else v)
+                (
+                    k,
+                    Decimal(str(v)).quantize(Decimal("0.001"))
+                    if isinstance(v, (Decimal, float))
+                    else v,
+                )
                 for k, v in row.items()
                 if k != "id"
             )
@@ -42,8 +48,11 @@ def snapshot() -> dict[str, set[tuple]]:
     result = {}
     for model in TABLES:
         rows = model.objects.values()
-        measures = [f for f in ("amount", "quantity", "lines", "invoiced", "outstanding", "collected", "live")
-                    if f in {fl.name for fl in model._meta.fields}]
+        measures = [
+            f
+            for f in ("amount", "quantity", "lines", "invoiced", "outstanding", "collected", "live")
+            if f in {fl.name for fl in model._meta.fields}
+        ]
         kept = [r for r in rows if model is Dims or any(Decimal(str(r[m])) for m in measures)]
         result[model.__name__] = {plain(r) for r in kept}
     return result
@@ -112,10 +121,14 @@ def test_ana_8_cube_holds_the_lines_of_each_owner_grade_and_category(company):
     trade(a, on=date(2026, 3, 20), amount=500, category="面粉")
     trade(b, on=date(2026, 3, 7), amount=700, category="大米")
     rollup.refresh(now=timezone.now())
-    cell = SalesCube.objects.get(month=date(2026, 3, 1), owner_key=company.users["alice"].pk, category="面粉")
+    cell = SalesCube.objects.get(
+        month=date(2026, 3, 1), owner_key=company.users["alice"].pk, category="面粉"
+    )
     assert (cell.grade, cell.amount, cell.lines) == ("A", Decimal(1500), 2)
     assert cell.invoiced == 0  # invoices have no category: they sit in the "" cells
-    invoices = SalesCube.objects.get(month=date(2026, 3, 1), owner_key=company.users["alice"].pk, category="")
+    invoices = SalesCube.objects.get(
+        month=date(2026, 3, 1), owner_key=company.users["alice"].pk, category=""
+    )
     assert invoices.invoiced == Decimal(1500)
     assert CustomerYear.objects.get(customer=a, year=2026).amount == Decimal(1500)
     counts = {(h.owner_key, h.status): h.live for h in Headcount.objects.all() if h.live}
@@ -130,12 +143,16 @@ def test_ana_2_status_changes_are_recorded_by_the_archive_trigger(company):
     a.save()
     a.name = "改名不算状态变化"
     a.save()
-    moves = list(StatusChange.objects.filter(customer=a).order_by("at", "pk").values_list("old", "new"))
+    moves = list(
+        StatusChange.objects.filter(customer=a).order_by("at", "pk").values_list("old", "new")
+    )
     assert moves == [("potential", "intent"), ("intent", "deal")]
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(not ON_POSTGRESQL, reason="REPEATABLE READ and the advisory lock are PostgreSQL's")
+@pytest.mark.skipif(
+    not ON_POSTGRESQL, reason="REPEATABLE READ and the advisory lock are PostgreSQL's"
+)
 def test_ana_8_refresh_in_a_real_transaction_loses_nothing_to_concurrent_writers():
     """While the job folds, other transactions keep writing lines: what it did not see
     stays in the delta table for the next run, so nothing is lost or counted twice."""
@@ -152,8 +169,13 @@ def test_ana_8_refresh_in_a_real_transaction_loses_nothing_to_concurrent_writers
     def writer() -> None:
         try:
             for i in range(40):
-                trade(company.customers["B"], on=date(2026, 4, 1 + i % 28), amount=10 + i, payment=None)
-        except BaseException as exc:  # noqa: BLE001 — reported below
+                trade(
+                    company.customers["B"],
+                    on=date(2026, 4, 1 + i % 28),
+                    amount=10 + i,
+                    payment=None,
+                )
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja.renderers import BaseRenderer
 
 import zhike.converters  # noqa: F401  (<id:…> in the routers' paths)
+from zhike.analytics.api import router as analytics_router
 from zhike.api import errors
 from zhike.api.openapi import DocumentedErrorsAPI
 from zhike.archive.api import router as customers_router
@@ -58,6 +59,7 @@ api.add_router("/reports", reports_router)
 api.add_router("/inbox", inbox_router)
 api.add_router("/approvals", approvals_router)
 api.add_router("/trade", trade_router)
+api.add_router("/analytics", analytics_router)
 api.add_router("/grading", grading_router)
 api.add_router("/ownership", ownership_router)
 api.add_router("/ownership/reception", reception_router)

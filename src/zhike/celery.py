@@ -18,6 +18,10 @@ app.set_default()
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    "analytics-refresh-rollups": {
+        "task": "analytics.refresh_rollups",
+        "schedule": 300.0,  # dashboards lag the ledger by minutes at most
+    },
     "archive-data-quality-sweep": {
         "task": "archive.sweep_stale_customers",
         "schedule": crontab(hour=2, minute=0),

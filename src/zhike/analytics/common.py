@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Model, Q
+from django.db.models import Model
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -17,7 +17,7 @@ from zhike.org.models import Department, User
 from zhike.org.scopes import visible_to
 from zhike.policy.schema import Policy
 
-from .filters import Filters, add_months
+from .filters import LEVEL, Filters, add_months
 from .models import CustomerSales, RegionCube, SalesCube
 
 CENT = Decimal("0.01")
@@ -74,7 +74,7 @@ FIGURE_SOURCES: tuple[tuple[type[Model], dict[str, str]], ...] = (
             "month": "month",
             "owner": "customer__owner_id",
             "department": "customer__department_id",
-            "grade": "customer__standing__grade",
+            "grade": "level",
             "province": "customer__province",
             "category": "category",
         },
@@ -98,6 +98,8 @@ def figures(
         user,
         model.objects.filter(month__gte=filters.start, month__lte=filters.end),  # type: ignore[attr-defined]
     )
+    if model is CustomerSales:
+        queryset = queryset.annotate(level=LEVEL)
     if filters.departments:
         queryset = queryset.filter(**{f"{columns['department']}__in": filters.departments})
     if filters.owner is not None:
@@ -108,12 +110,9 @@ def figures(
             continue
         if name == "grade" and value == "none":
             value = ""
-            if model is CustomerSales:
-                queryset = queryset.filter(
-                    Q(customer__standing__isnull=True) | Q(customer__standing__grade="")
-                )
-                continue
         queryset = queryset.filter(**{columns[name]: value})
+    if not by:
+        return [queryset.aggregate(**measures)]
     rows = queryset.order_by().values(*[columns[k] for k in by]).annotate(**measures)
     return [{**{k: r[columns[k]] for k in by}, **{m: r[m] for m in measures}} for r in rows]
 
@@ -139,8 +138,29 @@ def buckets(filters: Filters) -> list[str]:
     return labels
 
 
+def level_axis(policy: Policy) -> str:
+    """What "客户等级" means in the reports: the score grade, or the tier where the policy
+    has no score (the general and wholesale presets grade by value tier only)."""
+    return "grade" if policy.grading.score is not None else "tier"
+
+
+def levels(policy: Policy) -> list[tuple[str, str]]:
+    """The policy's levels, highest first: (key, label)."""
+    rules = policy.grading
+    if rules.score is not None:
+        return [(g.key, g.label) for g in rules.score.grades]
+    return [(lv.key, lv.label) for lv in rules.tier.levels] if rules.tier else []
+
+
+def grade_order(policy: Policy) -> dict[str, int]:
+    """Highest level first; no level last."""
+    order = {key: i for i, (key, _label) in enumerate(levels(policy))}
+    order[""] = len(order)
+    return order
+
+
 def grade_label(policy: Policy, key: str) -> str:
-    return level_label(policy, "grade", key) if key else _("未评级")
+    return level_label(policy, level_axis(policy), key) if key else _("未评级")
 
 
 def status_label(key: str) -> str:
@@ -149,7 +169,7 @@ def status_label(key: str) -> str:
 
 def user_names(ids: Iterable[int]) -> dict[int, str]:
     wanted = [i for i in set(ids) if i]
-    names = {u.pk: u.get_full_name() or u.username for u in User.objects.filter(pk__in=wanted)}
+    names = {u.pk: str(u) for u in User.objects.filter(pk__in=wanted)}
     names[0] = _("公海")
     return names
 
@@ -159,6 +179,13 @@ def department_names(ids: Iterable[int]) -> dict[int, str]:
     names = dict(Department.objects.filter(pk__in=wanted).values_list("pk", "name"))
     names[0] = _("无部门")
     return names
+
+
+def level_link(policy: Policy, key: str, **params: Any) -> str | None:
+    """The customer list of one level (the list filters grade or tier)."""
+    if not key:
+        return None
+    return customers_link(**{level_axis(policy): key}, **params)
 
 
 def customers_link(**params: Any) -> str:

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, QuerySet, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext as _
 
 from zhike.org.models import DataScope, Department, User
@@ -19,6 +20,11 @@ from zhike.policy.schema import Policy
 from .errors import AnalyticsError
 
 GRAINS = ("month", "quarter", "year")
+# The customer's level as the rollups key it (rollup._current_keys: the score grade, else
+# the tier), for the reports that read a customer's own standing.
+LEVEL = Coalesce(
+    NullIf(F("customer__standing__grade"), Value("")), F("customer__standing__tier"), Value("")
+)
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -127,8 +133,7 @@ def parse(
     if owner is not None and not users_in_scope(user, inactive=True).filter(pk=owner).exists():
         raise AnalyticsError(_("人员不存在或不在您的数据范围内"), field="owner")
     grade = _text(params, "grade", 10) or None
-    grades = [g.key for g in policy.grading.score.grades] if policy.grading.score else []
-    if grade is not None and grade not in [*grades, "none"]:
+    if grade is not None and grade not in [*level_keys(policy), "none"]:
         raise AnalyticsError(_("不是当前制度的客户等级"), field="grade")
     values = {}
     for name, allowed in (extra or {}).items():
@@ -153,6 +158,14 @@ def parse(
     )
 
 
+def level_keys(policy: Policy) -> list[str]:
+    """The keys "客户等级" may take: the score grades, or the tiers (common.levels)."""
+    rules = policy.grading
+    if rules.score is not None:
+        return [g.key for g in rules.score.grades]
+    return [lv.key for lv in rules.tier.levels] if rules.tier else []
+
+
 def may_see_department(user: User, department_id: int) -> bool:
     """The department exists and the user's scope reaches it (or all)."""
     if not Department.objects.filter(pk=department_id).exists():
@@ -175,12 +188,9 @@ def narrowed[M: Any](user: User, queryset: QuerySet[M], filters: Filters) -> Que
         queryset = queryset.filter(customer__department__in=filters.departments)
     if filters.owner is not None:
         queryset = queryset.filter(customer__owner=filters.owner)
-    if filters.grade == "none":
-        queryset = queryset.filter(
-            Q(customer__standing__isnull=True) | Q(customer__standing__grade="")
-        )
-    elif filters.grade is not None:
-        queryset = queryset.filter(customer__standing__grade=filters.grade)
+    if filters.grade is not None:
+        wanted = "" if filters.grade == "none" else filters.grade
+        queryset = queryset.annotate(_level=LEVEL).filter(_level=wanted)
     if filters.province is not None:
         queryset = queryset.filter(customer__province=filters.province)
     return queryset

@@ -81,7 +81,7 @@ class Dims(models.Model):
     )
     owner_key = models.BigIntegerField(default=0)
     department_key = models.BigIntegerField(default=0)
-    grade = models.CharField(max_length=10, default="")
+    grade = models.CharField(max_length=30, default="")  # the level: grade, else tier
     province = models.CharField(max_length=20, default="")
     status = models.CharField(max_length=20, default="")
     live = models.BooleanField(default=True)
@@ -148,7 +148,7 @@ class SalesCube(Measures):
     month = models.DateField()
     owner_key = models.BigIntegerField()
     department_key = models.BigIntegerField()
-    grade = models.CharField(max_length=10)
+    grade = models.CharField(max_length=30)  # the level: grade, else tier
     category = models.CharField(max_length=50)
 
     class Meta:
@@ -204,7 +204,7 @@ class Headcount(models.Model):
     owner_key = models.BigIntegerField()
     department_key = models.BigIntegerField()
     status = models.CharField(max_length=20)
-    grade = models.CharField(max_length=10)
+    grade = models.CharField(max_length=30)  # the level: grade, else tier
     live = models.BigIntegerField(default=0)
 
     class Meta:

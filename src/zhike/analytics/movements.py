@@ -21,14 +21,21 @@ from zhike.org.models import User
 from zhike.org.scopes import visible_to
 from zhike.policy.schema import Policy
 
-from .common import grade_label, share, status_label, yuan
+from .common import grade_label, grade_order, level_axis, share, status_label, yuan
 from .errors import AnalyticsError
 from .filters import Filters, add_months, narrowed
 from .models import StatusChange
 from .registry import Chart, Report, Result, Series, register
 
 SECTION = gettext_lazy("客户变动")
-FINAL_GRADE = Case(When(~Q(adjusted_grade=""), then=F("adjusted_grade")), default=F("grade"))
+
+
+def _axis(policy: Policy) -> tuple[str, Any]:
+    """The review line's level before the review and the level it gave (the adjusted one
+    where a reviewer adjusted it), on the policy's level axis (common.level_axis)."""
+    axis = level_axis(policy)
+    final = Case(When(~Q(**{f"adjusted_{axis}": ""}), then=F(f"adjusted_{axis}")), default=F(axis))
+    return f"previous_{axis}", final
 
 
 def review_for(filters: Filters) -> Review | None:
@@ -44,21 +51,18 @@ def review_for(filters: Filters) -> Review | None:
     return Review.objects.filter(state=Review.State.APPLIED).order_by("-pk").first()
 
 
-def grade_order(policy: Policy) -> dict[str, int]:
-    """Highest grade first; no grade last."""
-    grades = [g.key for g in policy.grading.score.grades] if policy.grading.score else []
-    order = {key: i for i, key in enumerate(grades)}
-    order[""] = len(grades)
-    return order
-
-
-def migration_counts(user: User, review: Review, filters: Filters) -> list[dict[str, Any]]:
+def migration_counts(
+    user: User, review: Review, filters: Filters, policy: Policy
+) -> list[dict[str, Any]]:
+    """(previous_grade, to, n, amount) per pair of levels."""
+    before, final = _axis(policy)
     lines = narrowed(user, ReviewLine.objects.filter(review=review), filters)
     return list(
         lines.order_by()
-        .annotate(to=FINAL_GRADE)
-        .values("previous_grade", "to")
+        .annotate(was=F(before), to=final)
+        .values("was", "to")
         .annotate(n=Count("pk"), amount=Sum("contract_amount"))
+        .values("was", "to", "n", "amount")
     )
 
 
@@ -69,13 +73,13 @@ def migration(user: User, filters: Filters, policy: Policy) -> Result:
     title = _("等级迁移")
     if review is None:
         return Result(title=title, columns=[], rows=[], notes=[_("还没有生效的分级评审")])
-    cells = migration_counts(user, review, filters)
+    cells = migration_counts(user, review, filters, policy)
     order = grade_order(policy)
     grades = sorted(
-        {c["previous_grade"] for c in cells} | {c["to"] for c in cells},
+        {c["was"] for c in cells} | {c["to"] for c in cells},
         key=lambda g: order.get(g, len(order)),
     )
-    matrix = {(c["previous_grade"], c["to"]): (c["n"], yuan(c["amount"])) for c in cells}
+    matrix = {(c["was"], c["to"]): (c["n"], yuan(c["amount"])) for c in cells}
     rows = []
     for before in grades:
         counts = [matrix.get((before, after), (0, 0))[0] for after in grades]
@@ -83,9 +87,11 @@ def migration(user: User, filters: Filters, policy: Policy) -> Result:
             (matrix.get((before, after), (0, Decimal(0)))[1] for after in grades), Decimal(0)
         )
         rows.append([grade_label(policy, before), *counts, sum(counts), amount])
-    up = sum(n for (b, a), (n, _m) in matrix.items() if order.get(a, 99) < order.get(b, 99))
-    down = sum(n for (b, a), (n, _m) in matrix.items() if order.get(a, 99) > order.get(b, 99))
-    same = sum(n for (b, a), (n, _m) in matrix.items() if a == b)
+    graded = {(b, a): v for (b, a), v in matrix.items() if b and a}
+    up = sum(n for (b, a), (n, _m) in graded.items() if order.get(a, 99) < order.get(b, 99))
+    down = sum(n for (b, a), (n, _m) in graded.items() if order.get(a, 99) > order.get(b, 99))
+    same = sum(n for (b, a), (n, _m) in graded.items() if a == b)
+    first = sum(n for (b, a), (n, _m) in matrix.items() if not b and a)
     labels = [grade_label(policy, g) for g in grades]
     links: list[str | None] = [None] * len(rows)
     blank = [""] * (len(grades) + 2)
@@ -119,8 +125,8 @@ def migration(user: User, filters: Filters, policy: Policy) -> Result:
                 "title": review.title,
                 "version": review.policy_version,
             },
-            _("升级 %(up)s 位,降级 %(down)s 位,不变 %(same)s 位")
-            % {"up": up, "down": down, "same": same},
+            _("升级 %(up)s 位,降级 %(down)s 位,不变 %(same)s 位,首次评级 %(first)s 位")
+            % {"up": up, "down": down, "same": same, "first": first},
         ],
         links=links,
     )
@@ -130,16 +136,19 @@ def movers(user: User, review: Review, policy: Policy, *, limit: int = 20) -> li
     """Who moved up and who down in the review, the largest amounts first: rows of
     (customer id, name, from, to, up)."""
     order = grade_order(policy)
+    before, final = _axis(policy)
     lines = (
         visible_to(user, ReviewLine.objects.filter(review=review))
-        .annotate(to=FINAL_GRADE)
-        .exclude(to=F("previous_grade"))
+        .annotate(was=F(before), to=final)
+        .exclude(to=F(before))
         .order_by("-contract_amount", "customer_id")
-        .values_list("customer_id", "customer__name", "previous_grade", "to")
+        .values_list("customer_id", "customer__name", "was", "to")
     )
     up: list[list[Any]] = []
     down: list[list[Any]] = []
     for pk, name, before, after in lines[: limit * 20]:
+        if not before or not after:
+            continue  # graded for the first time, or no longer graded: not a move
         moved_up = order.get(after, 99) < order.get(before, 99)
         bucket = up if moved_up else down
         if len(bucket) < limit:

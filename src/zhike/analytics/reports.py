@@ -26,6 +26,7 @@ from .common import (
     department_names,
     figures,
     grade_label,
+    level_link,
     share,
     user_names,
     yuan,
@@ -60,10 +61,10 @@ def labels_for(dimension: str, keys: list[Any], policy: Policy) -> dict[Any, str
     return {k: k or empty for k in keys}
 
 
-def _link(dimension: str, key: Any) -> str | None:
+def _link(dimension: str, key: Any, policy: Policy) -> str | None:
     """The customer list behind a row (the list filters the archive has)."""
     if dimension == "grade":
-        return customers_link(grade=key) if key else None
+        return level_link(policy, key)
     if dimension == "province":
         return customers_link(province=key) if key else None
     if dimension == "owner":
@@ -120,7 +121,7 @@ def structure(user: User, filters: Filters, policy: Policy) -> Result:
         rows=rows,
         chart=chart,
         notes=_notes(filters, policy, graded=dimension == "grade"),
-        links=[_link(dimension, k) for k in keys] + [None],
+        links=[_link(dimension, k, policy) for k in keys] + [None],
     )
 
 

@@ -28,10 +28,13 @@ _LOCK = 7_317_017  # the rollups' advisory lock
 
 
 def _current_keys() -> str:
-    """Each customer's keys now: the Dims row it should have."""
+    """Each customer's keys now: the Dims row it should have. Its "grade" is the level the
+    policy grades by: the score grade, or the tier where the policy has no score (the
+    general preset's 价值分级)."""
     return (
         "SELECT c.id AS customer_id, COALESCE(c.owner_id, 0) AS owner_key, "
-        "COALESCE(c.department_id, 0) AS department_key, COALESCE(s.grade, '') AS grade, "
+        "COALESCE(c.department_id, 0) AS department_key, "
+        "COALESCE(NULLIF(s.grade, ''), s.tier, '') AS grade, "
         "c.province AS province, c.status AS status, (c.merged_into_id IS NULL) AS live "
         "FROM archive_customer c LEFT JOIN grading_standing s ON s.customer_id = c.id"
     )

@@ -154,7 +154,8 @@ def _pg_customer() -> list[str]:
         {
             "insert": f"INSERT INTO {DIRTY} (customer_id) SELECT customer_id FROM new_rows;",
             "update": f"INSERT INTO {DIRTY} (customer_id) SELECT n.customer_id FROM new_rows n "
-            "JOIN old_rows o ON o.customer_id = n.customer_id WHERE n.grade <> o.grade;",
+            "JOIN old_rows o ON o.customer_id = n.customer_id "
+            "WHERE n.grade <> o.grade OR n.tier <> o.tier;",
             "delete": f"INSERT INTO {DIRTY} (customer_id) SELECT customer_id FROM old_rows;",
         },
     )
@@ -176,8 +177,9 @@ def _sqlite_customer() -> list[str]:
         f"archive_customer BEGIN {mark} (OLD.id); END",
         "CREATE TRIGGER IF NOT EXISTS analytics_standing_insert AFTER INSERT ON "
         f"grading_standing BEGIN {mark} (NEW.customer_id); END",
-        "CREATE TRIGGER IF NOT EXISTS analytics_standing_update AFTER UPDATE OF grade ON "
-        f"grading_standing WHEN NEW.grade <> OLD.grade BEGIN {mark} (NEW.customer_id); END",
+        "CREATE TRIGGER IF NOT EXISTS analytics_standing_update AFTER UPDATE OF grade, "
+        "tier ON grading_standing WHEN NEW.grade <> OLD.grade OR NEW.tier <> OLD.tier "
+        f"BEGIN {mark} (NEW.customer_id); END",
         "CREATE TRIGGER IF NOT EXISTS analytics_standing_delete AFTER DELETE ON "
         f"grading_standing BEGIN {mark} (OLD.customer_id); END",
     ]

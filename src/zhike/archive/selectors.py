@@ -149,8 +149,9 @@ LIST_FIELDS: dict[str, ListFilter] = {
     "province": ListFilter("province__startswith"),
     "city": ListFilter("city__startswith"),
     "owner": ListFilter("owner_id"),
-    # The grade the grading app keeps (its Standing row); the analytics cards link here.
+    # The grade and tier the grading app keeps (its Standing row): analytics links here.
     "grade": ListFilter("standing__grade"),
+    "tier": ListFilter("standing__tier"),
     "tag": ListFilter("tags__name"),
 }
 

@@ -36,8 +36,15 @@ HANDLE_COMPLAINT = "servicedesk.handle_complaint"
 COMPLAINT_WORK = (SEE_COMPLAINTS, REGISTER_COMPLAINT, HANDLE_COMPLAINT)
 # CRD-3: who may make out a shipment the credit check guards.
 SHIP = "credit.add_shipment"
+# Who sets the salespeople's monthly targets (the dashboards' 目标): their leaders.
+TARGETS = "analytics.change_salestarget"
 # What the roles that work a customer's record may do beside changing it.
 WORK = (FOLLOW_UP, PROPOSE_BLACKLIST, REPORT_PROBLEM)
+# The vice president's and the general manager's rights.
+LEADERSHIP = (
+    *(VIEW, CHANGE, *WORK, PHONE, CALENDAR, REVIEW, ASSIGN),
+    *(SEE_COMPLAINTS, MANAGE_COMPLAINTS, TARGETS),
+)
 
 
 @dataclass(frozen=True)
@@ -59,7 +66,20 @@ ROLES: tuple[RoleDefinition, ...] = (
         "supervisor",
         _("营销主管"),
         DataScope.DEPARTMENT,
-        (VIEW, ADD, CHANGE, *WORK, PHONE, ORDER, CLAIM, LOCK, ASSIGN, *COMPLAINT_WORK, SHIP),
+        (
+            VIEW,
+            ADD,
+            CHANGE,
+            *WORK,
+            PHONE,
+            ORDER,
+            CLAIM,
+            LOCK,
+            ASSIGN,
+            *COMPLAINT_WORK,
+            SHIP,
+            TARGETS,
+        ),
     ),
     RoleDefinition(
         "sales_manager",
@@ -78,19 +98,20 @@ ROLES: tuple[RoleDefinition, ...] = (
             ASSIGN,
             *COMPLAINT_WORK,
             SHIP,
+            TARGETS,
         ),
     ),
     RoleDefinition(
         "vice_president",
         _("主管副总经理"),
         DataScope.ALL,
-        (VIEW, CHANGE, *WORK, PHONE, CALENDAR, REVIEW, ASSIGN, SEE_COMPLAINTS, MANAGE_COMPLAINTS),
+        LEADERSHIP,
     ),
     RoleDefinition(
         "general_manager",
         _("总经理"),
         DataScope.ALL,
-        (VIEW, CHANGE, *WORK, PHONE, CALENDAR, REVIEW, ASSIGN, SEE_COMPLAINTS, MANAGE_COMPLAINTS),
+        LEADERSHIP,
     ),
     RoleDefinition(
         "service_agent",
@@ -131,6 +152,19 @@ ROLES: tuple[RoleDefinition, ...] = (
         "office_director",
         _("办事处主任"),
         DataScope.DEPARTMENT_TREE,
-        (VIEW, ADD, CHANGE, *WORK, PHONE, ORDER, CLAIM, LOCK, ASSIGN, *COMPLAINT_WORK, SHIP),
+        (
+            VIEW,
+            ADD,
+            CHANGE,
+            *WORK,
+            PHONE,
+            ORDER,
+            CLAIM,
+            LOCK,
+            ASSIGN,
+            *COMPLAINT_WORK,
+            SHIP,
+            TARGETS,
+        ),
     ),
 )

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from zhike.analytics.seeding import load_demo_analytics
 from zhike.archive.coding import reserve_customer_codes
 from zhike.archive.models import Customer
 from zhike.archive.search import search_text
@@ -125,6 +126,7 @@ def load_demo(*, policy: Policy, customers: int = 2000, seed: int = 2026) -> dic
     load_demo_grading(rng, users=users, customers=created, policy=policy, now=now)
     load_demo_ownership(rng, users=users, departments=departments, policy=policy, now=now)
     load_demo_service(rng, users=users, customers=created, policy=policy, now=now)
+    load_demo_analytics(rng, users=users, setter=users["mgr1"], now=now)
     return users
 
 

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from zhike.analytics import views as analytics_views
 from zhike.archive import import_views
 from zhike.archive import views as archive_views
 from zhike.credit import views as credit_views
@@ -27,6 +28,8 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("analytics/", analytics_views.dashboard_page, name="analytics"),
+    path("analytics/<slug:key>/", analytics_views.report_page, name="analytics-report"),
     path("customers/", archive_views.customer_list, name="customer-list"),
     path("customers/new/", archive_views.customer_create, name="customer-create"),
     path("customers/views/", archive_views.saved_views, name="saved-views"),
