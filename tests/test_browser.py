@@ -294,3 +294,52 @@ def test_every_page_of_the_navigation_fits_a_phone(demo: str, chromium: Any, use
             tab.check(f"{username} {path}")
     finally:
         tab.close()
+
+
+# Whether every chart of the page drew on its canvas: some pixel is not transparent.
+CHARTS_DRAWN = """() => Array.from(document.querySelectorAll('[data-chart]')).map(el => {
+  const canvas = el.querySelector('canvas');
+  if (!canvas) return 0;
+  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let painted = 0;
+  for (let i = 3; i < data.length; i += 4) if (data[i]) painted++;
+  return painted;
+})"""
+
+
+@pytest.mark.parametrize(
+    ("viewport", "username"),
+    [
+        (PHONE, "sales1"),
+        (DESKTOP, "sales1"),
+        (PHONE, "mgr1"),
+        (DESKTOP, "mgr1"),
+        (PHONE, "gm"),
+        (DESKTOP, "gm"),
+    ],
+)
+def test_ana_3_dashboards_and_reports_draw_their_charts(
+    demo: str, chromium: Any, viewport: dict[str, int], username: str
+) -> None:
+    tab = Watched(chromium, demo, viewport)
+    page = tab.page
+    try:
+        tab.sign_in(username)
+        paths = ["/analytics/"]
+        tab.open("/analytics/")
+        paths += page.eval_on_selector_all(
+            ".report-index a", "links => links.map(a => a.getAttribute('href'))"
+        )
+        for path in dict.fromkeys(paths):
+            tab.open(path)
+            page.wait_for_function(
+                "() => Array.from(document.querySelectorAll('[data-chart]'))"
+                ".every(el => el.getAttribute('data-drawn') === '1')",
+                timeout=10_000,
+            )
+            painted = page.evaluate(CHARTS_DRAWN)
+            assert painted and all(painted), f"{username} {path}: charts without pixels {painted}"
+            page.locator("[data-chart]").first.hover()  # a tooltip: no inline style, no CSP error
+            tab.check(f"{username} {path}")
+    finally:
+        tab.close()

@@ -24,7 +24,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONTH = r"^\d{4}-\d{2}$"
 
 
-class ReportQuery(In):
+class ReportFilterQuery(In):
     model_config = ConfigDict(extra="forbid")
     start: str | None = Field(default=None, pattern=MONTH, description="首月 YYYY-MM")
     end: str | None = Field(default=None, pattern=MONTH, description="末月 YYYY-MM(含)")
@@ -38,7 +38,7 @@ class ReportQuery(In):
     review: str | None = Field(default=None, max_length=18, description="等级迁移的评审编号")
 
 
-class SeriesOut(Schema):
+class ChartSeriesOut(Schema):
     name: str
     data: list[float | None]
     kind: str
@@ -48,12 +48,12 @@ class SeriesOut(Schema):
 class ChartOut(Schema):
     kind: str
     categories: list[str]
-    series: list[SeriesOut]
+    series: list[ChartSeriesOut]
     unit: str
     stacked: bool
 
 
-class ResultOut(Schema):
+class ReportResultOut(Schema):
     title: str
     columns: list[str]
     rows: list[list[Any]]
@@ -62,14 +62,14 @@ class ResultOut(Schema):
     links: list[str | None]
 
 
-class ReportOut(Schema):
+class ReportInfoOut(Schema):
     key: str
     title: str
     section: str
     spec: str
 
 
-class FigureOut(Schema):
+class DashboardFigureOut(Schema):
     label: str
     value: Any
     unit: str
@@ -77,10 +77,10 @@ class FigureOut(Schema):
     note: str
 
 
-class CardOut(Schema):
+class DashboardCardOut(Schema):
     key: str
     title: str
-    figures: list[FigureOut]
+    figures: list[DashboardFigureOut]
     chart: ChartOut | None
     link: str | None
 
@@ -89,7 +89,7 @@ class DashboardOut(Schema):
     role: str
     title: str
     refreshed_at: Any
-    cards: list[CardOut]
+    cards: list[DashboardCardOut]
 
 
 class DashboardQuery(In):
@@ -97,21 +97,21 @@ class DashboardQuery(In):
     view: str | None = Field(default=None, pattern=r"^(sales|manager|gm)$")
 
 
-class TargetIn(In):
+class SalesTargetIn(In):
     model_config = ConfigDict(extra="forbid")
     owner_id: Id
     month: str = Field(pattern=MONTH)
     amount: Decimal = Field(ge=0, max_digits=16, decimal_places=2)
 
 
-class TargetOut(Schema):
+class SalesTargetOut(Schema):
     owner_id: int
     owner: str
     month: date
     amount: Decimal
 
 
-class TargetQuery(In):
+class SalesTargetQuery(In):
     model_config = ConfigDict(extra="forbid")
     month: str | None = Field(default=None, pattern=MONTH)
 
@@ -120,7 +120,7 @@ def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
-def _params(query: ReportQuery) -> dict[str, str]:
+def _params(query: ReportFilterQuery) -> dict[str, str]:
     return {k: str(v) for k, v in query.model_dump().items() if v is not None}
 
 
@@ -144,7 +144,7 @@ def dashboard(request: HttpRequest, query: Query[DashboardQuery]) -> dict:
     return board.as_json()
 
 
-@router.get("/reports", response=list[ReportOut], summary="可查看的报表")
+@router.get("/reports", response=list[ReportInfoOut], summary="可查看的报表")
 def reports(request: HttpRequest) -> list[dict]:
     return [
         {"key": r.key, "title": str(r.title), "section": str(r.section), "spec": r.spec}
@@ -152,8 +152,8 @@ def reports(request: HttpRequest) -> list[dict]:
     ]
 
 
-@router.get("/reports/{key}", response=ResultOut, summary="报表数据(表格与图表)")
-def report(request: HttpRequest, key: str, query: Query[ReportQuery]) -> dict:
+@router.get("/reports/{key}", response=ReportResultOut, summary="报表数据(表格与图表)")
+def report(request: HttpRequest, key: str, query: Query[ReportFilterQuery]) -> dict:
     _report, _filters, result = selectors.run_report(
         _user(request), key, _params(query), policy=active_policy(), today=timezone.localdate()
     )
@@ -166,7 +166,7 @@ def report(request: HttpRequest, key: str, query: Query[ReportQuery]) -> dict:
     response={200: None},
     openapi_extra={"responses": {200: {"description": "xlsx", "content": {XLSX: {}}}}},
 )
-def report_xlsx(request: HttpRequest, key: str, query: Query[ReportQuery]) -> HttpResponse:
+def report_xlsx(request: HttpRequest, key: str, query: Query[ReportFilterQuery]) -> HttpResponse:
     report_, _filters, result = selectors.run_report(
         _user(request), key, _params(query), policy=active_policy(), today=timezone.localdate()
     )
@@ -177,8 +177,8 @@ def report_xlsx(request: HttpRequest, key: str, query: Query[ReportQuery]) -> Ht
     return response
 
 
-@router.get("/targets", response=list[TargetOut], summary="销售目标(本人及数据范围内的人员)")
-def targets(request: HttpRequest, query: Query[TargetQuery]) -> list[dict]:
+@router.get("/targets", response=list[SalesTargetOut], summary="销售目标(本人及数据范围内的人员)")
+def targets(request: HttpRequest, query: Query[SalesTargetQuery]) -> list[dict]:
     return [
         {"owner_id": t.owner_id, "owner": str(t.owner), "month": t.month, "amount": t.amount}
         for t in selectors.targets_for(_user(request), _month(query.month)).order_by("owner_id")[
@@ -187,8 +187,8 @@ def targets(request: HttpRequest, query: Query[TargetQuery]) -> list[dict]:
     ]
 
 
-@router.put("/targets", response=TargetOut, summary="设定销售目标(上级为下属设定)")
-def set_target(request: HttpRequest, payload: TargetIn) -> dict:
+@router.put("/targets", response=SalesTargetOut, summary="设定销售目标(上级为下属设定)")
+def set_target(request: HttpRequest, payload: SalesTargetIn) -> dict:
     target = services.target_set(
         by=_user(request),
         owner_id=payload.owner_id,

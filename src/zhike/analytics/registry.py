@@ -87,13 +87,17 @@ class Report:
     title: str | Promise
     section: str | Promise  # the group it is listed under
     run: Callable[[User, Filters, Policy], Result]
-    permission: str | None = None  # a permission the reader needs, beyond the scope
+    # The permission the reader needs beyond the scope (any one of several), or None.
+    permission: str | tuple[str, ...] | None = None
     # The report's own query parameters and their allowed values ((): any short text).
     extra: dict[str, tuple[str, ...]] = field(default_factory=dict)
     spec: str = ""  # the SPEC rule it serves
 
     def allowed(self, user: User) -> bool:
-        return self.permission is None or user.has_perm(self.permission)
+        if self.permission is None:
+            return True
+        wanted = (self.permission,) if isinstance(self.permission, str) else self.permission
+        return any(user.has_perm(p) for p in wanted)
 
 
 REPORTS: dict[str, Report] = {}

@@ -9,7 +9,7 @@ class CreditConfig(AppConfig):
     def ready(self) -> None:
         from zhike.workflow.approvals import ApprovalHandler, register_approval_handler
 
-        from . import services
+        from . import analysis, services  # noqa: F401  (analysis registers its report)
 
         # CRD-3: the regional manager's signature is a one-time exception for the
         # shipment it was asked for: approved, it ships; rejected, it is cancelled.

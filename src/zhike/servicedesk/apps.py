@@ -9,7 +9,7 @@ class ServiceDeskConfig(AppConfig):
     def ready(self) -> None:
         from zhike.workflow.approvals import ApprovalHandler, register_approval_handler
 
-        from . import services
+        from . import analysis, services  # noqa: F401  (analysis registers its report)
 
         # The solution's approval (SRV-4): approved → the customer may be told; rejected
         # or returned → the handler proposes again. The kind's name is the policy's.
