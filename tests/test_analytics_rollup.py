@@ -17,6 +17,7 @@ from zhike.analytics.models import (
     CustomerYear,
     Dims,
     Headcount,
+    OwnerCube,
     RegionCube,
     SalesCube,
     SalesDelta,
@@ -25,7 +26,7 @@ from zhike.analytics.models import (
 from zhike.grading.models import Standing
 from zhike.trade.models import Invoice, OrderLine, Payment
 
-TABLES = (SalesCube, RegionCube, CustomerSales, CustomerYear, Headcount, Dims)
+TABLES = (OwnerCube, SalesCube, RegionCube, CustomerSales, CustomerYear, Headcount, Dims)
 
 
 def snapshot() -> dict[str, set[tuple]]:

@@ -18,7 +18,7 @@ from zhike.org.scopes import visible_to
 from zhike.policy.schema import Policy
 
 from .filters import LEVEL, Filters, add_months
-from .models import CustomerSales, RegionCube, SalesCube
+from .models import CustomerSales, OwnerCube, RegionCube, SalesCube
 
 CENT = Decimal("0.01")
 
@@ -49,6 +49,10 @@ def change(now: Any, before: Any) -> Decimal | None:
 # months are the fallback for a combination no cube holds (a grade filter with a province
 # breakdown): slower, never wrong.
 FIGURE_SOURCES: tuple[tuple[type[Model], dict[str, str]], ...] = (
+    (
+        OwnerCube,
+        {"month": "month", "owner": "owner_key", "department": "department_key"},
+    ),
     (
         SalesCube,
         {

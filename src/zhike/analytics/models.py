@@ -3,11 +3,12 @@
 Reports never read the ten million ledger lines: database triggers on the ledger's tables
 append each change as a signed delta (:class:`SalesDelta`) in the writer's own
 transaction — a form, an import's COPY or raw SQL alike — and the rollup job folds the
-deltas into per-customer months and into two cubes, whose cells are keyed by the
-customer's owner, department and grade (:class:`SalesCube`, with the product category) or
-province (:class:`RegionCube`). The same keys of every customer are kept
-in :class:`Dims`; when one changes (a transfer, a new grade) the triggers mark the customer
-dirty and the job moves its figures from the old cell to the new one. ``zhike analytics
+deltas into per-customer months and into three cubes, whose cells are keyed by the
+customer's owner and department (:class:`OwnerCube`), with its grade and the product
+category (:class:`SalesCube`), or with its province (:class:`RegionCube`). The same keys
+of every customer are kept in :class:`Dims`; when one changes (a transfer, a new grade)
+the triggers mark the customer dirty and the job moves its figures from the old cell to
+the new one. ``zhike analytics
 rebuild`` computes everything from the lines again; tests check that both agree.
 
 Keys are plain integers and strings, 0 / "" for none: a unique index needs values, not
@@ -135,6 +136,32 @@ class CustomerYear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.year}"
+
+
+class OwnerCube(Measures):
+    """The figures of a month summed by owner and department only: totals, trends,
+    receivables and rankings read a few thousand cells."""
+
+    scope_owner_field = "owner_key"
+    scope_department_field = "department_key"
+
+    month = models.DateField()
+    owner_key = models.BigIntegerField()
+    department_key = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "owner_key", "department_key"], name="ownercube_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["owner_key", "month"], name="ownercube_owner"),
+            models.Index(fields=["department_key", "month"], name="ownercube_department"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.owner_key}"
 
 
 class SalesCube(Measures):

@@ -21,6 +21,7 @@ from .rollup_triggers import DELTA, DIRTY, MEASURES, SOURCES, _row_values
 # Each cube and the keys of its cells: the month, then the customer's keys (from Dims),
 # then the category of the figures (a column of the deltas).
 CUBES = {
+    "analytics_ownercube": (("owner_key", "department_key"), ()),
     "analytics_salescube": (("owner_key", "department_key", "grade"), ("category",)),
     "analytics_regioncube": (("owner_key", "department_key", "province"), ()),
 }
@@ -209,19 +210,31 @@ def _stamp(now: datetime) -> None:
         RollupState.objects.create(pk=1, refreshed_at=now)
 
 
+ROLLUP_TABLES = (
+    *CUBES,
+    "analytics_customersales",
+    "analytics_customeryear",
+    "analytics_dims",
+    "analytics_headcount",
+)
+
+
+def vacuum() -> None:
+    """After a rebuild, on PostgreSQL: the rebuild deletes every row (readers go on reading
+    the old ones meanwhile), so the tables hold as many dead rows as live ones until
+    vacuumed. Outside a transaction only (VACUUM cannot run inside one)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        for table in ROLLUP_TABLES:
+            cursor.execute(f"VACUUM ANALYZE {table}")
+
+
 def rebuild(*, now: datetime) -> None:
     """Everything from the ledger again (``zhike analytics rebuild``; the migration's first
     fill; the tests' reference)."""
     postgres = connection.vendor == "postgresql"
-    tables = (
-        *CUBES,
-        "analytics_customersales",
-        "analytics_customeryear",
-        "analytics_dims",
-        "analytics_headcount",
-        DELTA,
-        DIRTY,
-    )
+    tables = (*ROLLUP_TABLES, DELTA, DIRTY)
     with _exclusive(), connection.cursor() as cursor:
         for table in tables:
             cursor.execute(f"DELETE FROM {table}")

@@ -21,6 +21,7 @@ class Command(BaseCommand):
         start = time.perf_counter()
         if action == "rebuild":
             rollup.rebuild(now=timezone.now())
+            rollup.vacuum()
             self.stdout.write(
                 self.style.SUCCESS(f"✓ 汇总已重建,用时 {time.perf_counter() - start:.1f} 秒")
             )
