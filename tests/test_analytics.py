@@ -242,7 +242,7 @@ def test_ana_4_rfm_segments_and_the_churn_risk_flag(company: Company) -> None:
     segments = {row[0]: row[1] for row in result.rows if not str(row[0]).startswith("流失风险")}
     # recency: steady 0 months (avg 4) → high; monthly 8 → low. frequency 4 vs 3 (avg 3.5),
     # money 4000 vs 1500 (avg 2750)
-    assert segments == {"新客户": 1, "重要唤回客户": 1}
+    assert segments == {"一般发展客户": 1, "重要保持客户": 1}
     # the policy decides: with a factor of 10, eight quiet months after monthly orders are
     # not yet a risk
     patient = GRADED.model_copy(
