@@ -57,13 +57,13 @@ def migration_counts(
     """(previous_grade, to, n, amount) per pair of levels."""
     before, final = _axis(policy)
     lines = narrowed(user, ReviewLine.objects.filter(review=review), filters)
-    return list(
+    cells = (
         lines.order_by()
         .annotate(was=F(before), to=final)
         .values("was", "to")
         .annotate(n=Count("pk"), amount=Sum("contract_amount"))
-        .values("was", "to", "n", "amount")
     )
+    return [dict(cell) for cell in cells]
 
 
 def migration(user: User, filters: Filters, policy: Policy) -> Result:

@@ -162,7 +162,7 @@ def trend(user: User, filters: Filters, policy: Policy) -> Result:
     else:
         ranked = sorted(series, key=lambda k: -sum(series[k].values()))
         if len(ranked) > OTHERS:
-            rest = defaultdict(Decimal)
+            rest: dict[str, Decimal] = defaultdict(Decimal)
             for key in ranked[OTHERS:]:
                 for label, value in series.pop(key).items():
                     rest[label] += value
@@ -229,7 +229,7 @@ def ranking(user: User, filters: Filters, policy: Policy) -> Result:
         )
     chart = Chart(
         kind="bar_line",
-        categories=[row[0] for row in table],
+        categories=[str(row[0]) for row in table],
         series=[
             Series(_("合同金额"), [as_number(row[1]) for row in table]),
             Series(_("回款金额"), [as_number(row[2]) for row in table]),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 
 from .models import RollupState
 from .rollup_triggers import DELTA, DIRTY, MEASURES, SOURCES, _row_values
@@ -99,12 +100,13 @@ def _exclusive() -> Iterator[None]:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [_LOCK])
 
 
-def _top(cursor, table: str) -> int | None:  # type: ignore[no-untyped-def]
+def _top(cursor: CursorWrapper, table: str) -> int | None:
     cursor.execute(f"SELECT MAX(id) FROM {table}")
-    return cursor.fetchone()[0]
+    row = cursor.fetchone()
+    return row[0] if row else None
 
 
-def _rekey(cursor, top: int) -> int:  # type: ignore[no-untyped-def]
+def _rekey(cursor: CursorWrapper, top: int) -> int:
     """Move the dirty customers' figures and counts from their old keys to their new."""
     ids = f"SELECT DISTINCT customer_id FROM {DIRTY} WHERE id <= %s"
     moved = ", ".join(f"cs.{m}" for m in MEASURES)
@@ -148,7 +150,7 @@ def _rekey(cursor, top: int) -> int:  # type: ignore[no-untyped-def]
     return cursor.rowcount
 
 
-def _fold(cursor, top: int) -> int:  # type: ignore[no-untyped-def]
+def _fold(cursor: CursorWrapper, top: int) -> int:
     """Add the deltas up to ``top`` to the customer months, years and the cube."""
     year = (
         "EXTRACT(YEAR FROM month)::int"

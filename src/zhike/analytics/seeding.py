@@ -17,7 +17,7 @@ from .models import SalesTarget, StatusChange
 from .rollup import rebuild
 
 # The path a customer of each present status took (the first step is its registration).
-PATHS = {
+PATHS: dict[str, list[str]] = {
     CustomerStatus.INTENT: ["potential", "intent"],
     CustomerStatus.DEAL: ["potential", "intent", "deal"],
     CustomerStatus.LOST: ["potential", "intent", "deal", "lost"],
