@@ -14,6 +14,7 @@ from zhike.api import errors
 from zhike.api.openapi import DocumentedErrorsAPI
 from zhike.archive.api import router as customers_router
 from zhike.credit.api import router as credit_router
+from zhike.credit.review_api import router as credit_reviews_router
 from zhike.engagement.api import router as follow_ups_router
 from zhike.engagement.plan_api import router as visit_plans_router
 from zhike.engagement.report_api import router as reports_router
@@ -64,6 +65,7 @@ api.add_router("/grading", grading_router)
 api.add_router("/ownership", ownership_router)
 api.add_router("/ownership/reception", reception_router)
 api.add_router("/service", service_router)
+api.add_router("/credit/reviews", credit_reviews_router)
 api.add_router("/credit", credit_router)
 api.add_router("/service/public", public_service_router)
 api.add_router("/policy", policy_router)

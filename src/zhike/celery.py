@@ -58,6 +58,10 @@ app.conf.beat_schedule = {
         "task": "credit.open_collection",
         "schedule": crontab(hour=6, minute=20),
     },
+    "credit-open-review": {
+        "task": "credit.open_review",
+        "schedule": crontab(hour=5, minute=40),  # daily: idempotent, acts twice a year
+    },
     "credit-refusal-sweep": {
         "task": "credit.sweep_refusals",
         "schedule": crontab(hour=6, minute=30),  # before the working day

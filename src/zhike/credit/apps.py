@@ -9,7 +9,7 @@ class CreditConfig(AppConfig):
     def ready(self) -> None:
         from zhike.workflow.approvals import ApprovalHandler, register_approval_handler
 
-        from . import analysis, services  # noqa: F401  (analysis registers its report)
+        from . import analysis, reviews, services  # noqa: F401  (analysis registers its report)
 
         # CRD-3: the regional manager's signature is a one-time exception for the
         # shipment it was asked for: approved, it ships; rejected, it is cancelled.
@@ -19,5 +19,15 @@ class CreditConfig(AppConfig):
                 on_approved=services.on_over_limit_approved,
                 on_rejected=services.on_over_limit_refused,
                 on_returned=services.on_over_limit_refused,
+            ),
+        )
+        # CRD-5: the 升(降)级评审表 approved applies the ratings; rejected closes the
+        # review; returned lets the reviewer adjust and submit again.
+        register_approval_handler(
+            reviews.APPROVAL_KIND,
+            ApprovalHandler(
+                on_approved=reviews.on_review_approved,
+                on_rejected=reviews.on_review_rejected,
+                on_returned=reviews.on_review_returned,
             ),
         )

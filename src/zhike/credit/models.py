@@ -154,3 +154,112 @@ class BadDebt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice_id} {self.amount}"
+
+
+class CreditReview(models.Model):
+    """客户信用升(降)级评审 (CRD-5, s004): the semi-annual review of the customers given
+    credit — each one's proposed rating from the ledger, the reviewer's adjustments with
+    reasons, approved, then applied and told to the offices and finance."""
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", _("待审核")
+        SUBMITTED = "submitted", _("审批中")
+        APPLIED = "applied", _("已生效")
+        REJECTED = "rejected", _("已驳回")
+
+    title = models.CharField(_("名称"), max_length=100)
+    period_start = models.DateField(_("统计起始日"))
+    period_end = models.DateField(_("统计截止日"))
+    state = models.CharField(
+        _("状态"), max_length=20, choices=State.choices, default=State.PROPOSED
+    )
+    policy_version = models.CharField(_("制度版本"), max_length=50)
+    summary = models.JSONField(default=dict)  # {"up": n, "down": n, "same": n, "new": n}
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created_at = models.DateTimeField()
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("信用评审")
+        verbose_name_plural = _("信用评审")
+        ordering = ["-id"]
+        permissions = [("run_credit_review", _("可发起和调整信用评审"))]
+        constraints = [
+            # One review open at a time: two started at once cannot both be open.
+            models.UniqueConstraint(
+                models.Value(1),
+                condition=Q(state__in=["proposed", "submitted"]),
+                name="credit_review_one_open",
+            ),
+            # One review per period: the scheduled job and a person cannot both open it.
+            models.UniqueConstraint(
+                fields=["period_end"],
+                condition=~Q(state="rejected"),
+                name="credit_review_once_per_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CreditReviewLine(models.Model):
+    """One customer of a credit review: the figures of the period, the rating they give,
+    the reviewer's adjustment and why."""
+
+    scope_owner_field = "customer__owner"
+    scope_department_field = "customer__department"
+
+    review = models.ForeignKey(CreditReview, on_delete=models.CASCADE, related_name="lines")
+    customer = models.ForeignKey("archive.Customer", on_delete=models.CASCADE, related_name="+")
+    invoices_due = models.IntegerField(default=0)
+    on_time_ratio = models.DecimalField(max_digits=6, decimal_places=2, null=True)
+    overdue_count = models.IntegerField(default=0)
+    receivables = money(_("应收余额"), default=0)
+    days_overdue = models.IntegerField(default=0)  # the oldest open invoice, at the period's end
+    previous = models.CharField(_("原等级"), max_length=10, default="")
+    proposed = models.CharField(_("建议等级"), max_length=10)
+    adjusted = models.CharField(_("调整等级"), max_length=10, default="")
+    comment = models.CharField(_("调整理由"), max_length=200, default="")
+    adjusted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+
+    class Meta:
+        verbose_name = _("信用评审明细")
+        verbose_name_plural = _("信用评审明细")
+        constraints = [
+            models.UniqueConstraint(fields=["review", "customer"], name="credit_review_line_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.review_id}:{self.customer_id}"
+
+    @property
+    def final(self) -> str:
+        return self.adjusted or self.proposed
+
+
+class CreditRating(models.Model):
+    """客户信用等级 now: what the last applied review gave the customer; the limit in force
+    is its level's share of the formula."""
+
+    scope_owner_field = "customer__owner"
+    scope_department_field = "customer__department"
+
+    customer = models.OneToOneField(
+        "archive.Customer", on_delete=models.CASCADE, primary_key=True, related_name="credit_rating"
+    )
+    rating = models.CharField(_("信用等级"), max_length=10)
+    review = models.ForeignKey(CreditReview, on_delete=models.SET_NULL, null=True, related_name="+")
+    policy_version = models.CharField(max_length=50, default="")
+    since = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("客户信用等级")
+        verbose_name_plural = _("客户信用等级")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.rating}"

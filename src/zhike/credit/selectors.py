@@ -15,10 +15,10 @@ from django.utils.translation import gettext_noop
 from zhike.archive.models import Customer
 from zhike.org.models import User
 from zhike.org.scopes import visible_to
-from zhike.policy.credit_schema import CreditPolicy
+from zhike.policy.credit_schema import CreditPolicy, RatingLevel
 from zhike.trade.models import Invoice, Order
 
-from .models import Shipment, ShipmentState
+from .models import CreditRating, Shipment, ShipmentState
 
 ZERO = Decimal(0)
 
@@ -32,8 +32,24 @@ def _sum(queryset: QuerySet[Any], expression: Any) -> Decimal:
     return cents(queryset.aggregate(s=Coalesce(Sum(expression), Value(ZERO)))["s"])
 
 
+def rating_level(customer_id: int, policy: CreditPolicy) -> RatingLevel | None:
+    """The customer's credit rating (CRD-5) as its policy level; None: not rated yet."""
+    key = CreditRating.objects.filter(customer_id=customer_id).values_list("rating", flat=True)
+    rating = key.first()
+    return policy.rating.level(rating) if rating else None
+
+
 def limit_on(customer_id: int, day: date, *, grade: str, policy: CreditPolicy) -> Decimal:
-    """The limit in force on ``day`` (CRD-2): reproducible for any day, from invoices."""
+    """The limit in force on ``day`` (CRD-2): reproducible for any day, from invoices; the
+    customer's credit rating grants its level's share of it (CRD-5)."""
+    limit = _formula(customer_id, day, grade=grade, policy=policy)
+    level = rating_level(customer_id, policy)
+    if level is not None and level.limit_percent != 100:
+        limit = cents(limit * level.limit_percent / 100)
+    return limit
+
+
+def _formula(customer_id: int, day: date, *, grade: str, policy: CreditPolicy) -> Decimal:
     rule = policy.rule_for(grade)
     if rule.fixed is not None:
         base = rule.fixed
@@ -91,8 +107,12 @@ REQUIREMENT_LABELS = {
 
 
 def missing_requirements(customer: Customer, day: date, *, policy: CreditPolicy) -> list[str]:
-    """The eligibility items (CRD-1, s003-12 1.1) the customer does not meet, as text."""
+    """The eligibility items (CRD-1, s003-12 1.1) the customer does not meet, as text; a
+    credit rating granting no credit is one (CRD-5)."""
     missing = []
+    level = rating_level(customer.pk, policy)
+    if level is not None and level.limit_percent == 0:
+        missing.append(_("信用等级为 %(label)s,不授信") % {"label": level.label})
     if "archive_complete" in policy.eligibility and not (
         customer.phone and customer.address and (customer.uscc or customer.id_number_hash)
     ):

@@ -6,6 +6,7 @@ from django.utils import timezone
 from zhike.policy.loader import active_policy
 
 from .collection import open_collection
+from .reviews import open_scheduled_review
 from .risk import sweep_refusals
 
 
@@ -19,3 +20,12 @@ def sweep_refusals_task() -> int:
 def open_collection_task() -> int:
     """CRD-4: collection deadlines for invoices coming due and overdue (idempotent)."""
     return open_collection(policy=active_policy(), today=timezone.localdate())
+
+
+@shared_task(name="credit.open_review")
+def open_review_task() -> int:
+    """CRD-5: the semi-annual credit review, opened on its period's first day, once."""
+    review = open_scheduled_review(
+        policy=active_policy(), today=timezone.localdate(), now=timezone.now()
+    )
+    return review.pk if review else 0

@@ -36,14 +36,21 @@ HANDLE_COMPLAINT = "servicedesk.handle_complaint"
 COMPLAINT_WORK = (SEE_COMPLAINTS, REGISTER_COMPLAINT, HANDLE_COMPLAINT)
 # CRD-3: who may make out a shipment the credit check guards.
 SHIP = "credit.add_shipment"
+# CRD-5: who opens and adjusts the semi-annual credit review (s004: 业务部 organises it).
+CREDIT_REVIEW = "credit.run_credit_review"
 # Who sets the salespeople's monthly targets (the dashboards' 目标): their leaders.
 TARGETS = "analytics.change_salestarget"
 # What the roles that work a customer's record may do beside changing it.
 WORK = (FOLLOW_UP, PROPOSE_BLACKLIST, REPORT_PROBLEM)
+# The rights of those who lead a sales team or an office (营销主管, 办事处主任).
+SUPERVISION = (
+    *(VIEW, ADD, CHANGE, *WORK, PHONE, ORDER, CLAIM, LOCK, ASSIGN),
+    *(*COMPLAINT_WORK, SHIP, TARGETS),
+)
 # The vice president's and the general manager's rights.
 LEADERSHIP = (
     *(VIEW, CHANGE, *WORK, PHONE, CALENDAR, REVIEW, ASSIGN),
-    *(SEE_COMPLAINTS, MANAGE_COMPLAINTS, TARGETS),
+    *(SEE_COMPLAINTS, MANAGE_COMPLAINTS, TARGETS, CREDIT_REVIEW),
 )
 
 
@@ -66,20 +73,7 @@ ROLES: tuple[RoleDefinition, ...] = (
         "supervisor",
         _("营销主管"),
         DataScope.DEPARTMENT,
-        (
-            VIEW,
-            ADD,
-            CHANGE,
-            *WORK,
-            PHONE,
-            ORDER,
-            CLAIM,
-            LOCK,
-            ASSIGN,
-            *COMPLAINT_WORK,
-            SHIP,
-            TARGETS,
-        ),
+        SUPERVISION,
     ),
     RoleDefinition(
         "sales_manager",
@@ -99,6 +93,7 @@ ROLES: tuple[RoleDefinition, ...] = (
             *COMPLAINT_WORK,
             SHIP,
             TARGETS,
+            CREDIT_REVIEW,
         ),
     ),
     RoleDefinition(
@@ -152,19 +147,6 @@ ROLES: tuple[RoleDefinition, ...] = (
         "office_director",
         _("办事处主任"),
         DataScope.DEPARTMENT_TREE,
-        (
-            VIEW,
-            ADD,
-            CHANGE,
-            *WORK,
-            PHONE,
-            ORDER,
-            CLAIM,
-            LOCK,
-            ASSIGN,
-            *COMPLAINT_WORK,
-            SHIP,
-            TARGETS,
-        ),
+        SUPERVISION,
     ),
 )

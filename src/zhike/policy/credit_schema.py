@@ -32,6 +32,54 @@ class LimitRule(Section):
         return self
 
 
+class RatingLevel(Section):
+    """One credit rating (信用等级, CRD-5): the ledger's figures over the review period a
+    customer must meet for it, and the share of the limit formula it is granted."""
+
+    key: str = Field(min_length=1, max_length=10)
+    label: str = Field(min_length=1, max_length=30)
+    # 按时回款率 % at least (a customer with nothing due in the period meets it).
+    min_on_time: int = Field(default=0, ge=0, le=100)
+    max_overdue: int | None = Field(default=None, ge=0, description="逾期笔数 at most")
+    # The oldest open invoice at the period's end, days past due, at most.
+    max_days_overdue: int | None = Field(default=None, ge=0, le=3650)
+    # The limit in force is this share of the formula's (0: no credit, cash first).
+    limit_percent: int = Field(default=100, ge=0, le=1000)
+
+
+class RatingPolicy(Section):
+    """CRD-5 (s004 信用审核): 业务部每年两次对授予信用的客户进行审核 … 进行升级或降级评审,
+    填写“客户升(降)级评审表”,评审成果要及时通报办事处、财务部. Levels highest first; a
+    customer gets the first whose conditions it meets, else the last. The thresholds and
+    percentages are chosen defaults (the seed gives none)."""
+
+    levels: list[RatingLevel] = [
+        RatingLevel(key="A", label="信用优良", min_on_time=95, max_overdue=0,
+                    max_days_overdue=0, limit_percent=120),
+        RatingLevel(key="B", label="信用良好", min_on_time=80, max_overdue=2,
+                    max_days_overdue=30, limit_percent=100),
+        RatingLevel(key="C", label="信用一般", min_on_time=60, max_overdue=5,
+                    max_days_overdue=90, limit_percent=50),
+        RatingLevel(key="D", label="信用较差", limit_percent=0),
+    ]  # fmt: skip
+    review_months: int = Field(default=6, ge=1, le=24)  # 每年两次
+    # 通报办事处、财务部: who is told the applied results.
+    notify_roles: list[str] = ["office_director", "finance"]
+
+    _roles = field_validator("notify_roles")(lambda roles: [known_role(r) for r in roles])
+
+    @field_validator("levels")
+    @classmethod
+    def distinct(cls, levels: list[RatingLevel]) -> list[RatingLevel]:
+        keys = [level.key for level in levels]
+        if len(keys) != len(set(keys)):
+            raise ValueError("credit.rating.levels: 等级代码重复 / duplicate level keys")
+        return levels
+
+    def level(self, key: str) -> RatingLevel | None:
+        return next((level for level in self.levels if level.key == key), None)
+
+
 class CreditPolicy(Section):
     enabled: bool = False
     # s003-12 1.1: 已建立客户档案(含身份证复印件)、已签订业务合同(含结算协议)、上年度货款清零.
@@ -74,6 +122,8 @@ class CreditPolicy(Section):
     # CRD-4 s004 应收账款账龄登记表: days past due that split the buckets (not yet due,
     # 1–30, 31–60, 61–90, over 90 with the defaults; chosen default).
     aging_days: list[int] = Field(default=[30, 60, 90], min_length=1, max_length=8)
+    # CRD-5: the credit rating and its semi-annual review ([approvals.credit_review]).
+    rating: RatingPolicy = RatingPolicy()
 
     _approver = field_validator("over_limit_approver", "collection_overdue_role")(known_role)
     _report_roles = field_validator("risk_report_roles")(

@@ -238,6 +238,15 @@ class Policy(Section):
                 "credit: 超授信额发货需要审批 [approvals.credit_over_limit] "
                 "/ credit needs the approval kind 'credit_over_limit'"
             )
+        if (
+            self.credit.enabled
+            and self.credit.rating.levels
+            and "credit_review" not in self.approvals
+        ):
+            raise ValueError(
+                "credit.rating: 信用评审需要审批 [approvals.credit_review] "
+                "/ the credit review needs the approval kind 'credit_review'"
+            )
         if self.grading.event_downgrade is not None:
             named.append(("grading.event_downgrade", self.grading.event_downgrade.escalation))
         for key, chain in named:

@@ -4,6 +4,7 @@ from django.urls import path
 from zhike.analytics import views as analytics_views
 from zhike.archive import import_views
 from zhike.archive import views as archive_views
+from zhike.credit import review_views as credit_review_views
 from zhike.credit import views as credit_views
 from zhike.engagement import plan_views
 from zhike.engagement import views as engagement_views
@@ -91,6 +92,8 @@ urlpatterns = [
     ),
     path("credit/customers/<id:customer_id>/ship/", credit_views.ship_page, name="credit-ship"),
     path("credit/aging/", credit_views.aging_page, name="credit-aging"),
+    path("credit/reviews/", credit_review_views.review_list, name="credit-reviews"),
+    path("credit/reviews/<id:review_id>/", credit_review_views.review_page, name="credit-review"),
     path("service/", service_views.queue_page, name="service-queue"),
     path("service/new/", service_views.new_page, name="service-new"),
     path("service/stats/", service_report_views.stats_page, name="service-stats"),

@@ -1,5 +1,5 @@
 """The seed roles' right to set sales targets — the same as ``zhike.org.roles`` gives a
-new site: the salespeople's leaders."""
+new site: the salespeople's leaders and the office directors."""
 
 from django.apps.registry import Apps
 from django.db import migrations
@@ -10,6 +10,7 @@ from zhike.org.grants import grant_new_permissions
 NEW = {
     "analytics.change_salestarget": [
         "supervisor",
+        "office_director",
         "sales_manager",
         "vice_president",
         "general_manager",

@@ -1,0 +1,86 @@
+"""CRD-5 on the web and the API: who may open, read, adjust and submit the credit review,
+for every persona; the lines each reader sees are its scope's; bad input is a 400."""
+
+from datetime import date
+
+import pytest
+
+from tests.conftest import Company
+from tests.test_credit_reviews import NOW, POLICY, invoice
+from zhike.credit import reviews
+from zhike.credit.models import CreditReview, CreditReviewLine
+
+PERSONAS = ["alice", "bob", "carol", "sup", "mgr", "vp", "gm", "cs", "crm", "fin", "tech",
+            "prod", "arch", "office", "admin"]
+RUNS = {"mgr", "vp", "gm", "admin"}  # 业务部经理 and the leadership
+READS = RUNS | {"sup", "crm", "fin", "arch", "office"}  # and those told the results
+LINES = {  # whose customers' lines each reader sees (A: alice, B: bob, E: carol)
+    "mgr": {"A", "B", "E"}, "sup": {"A"}, "office": {"E"},
+    "vp": {"A", "B", "E"}, "gm": {"A", "B", "E"}, "admin": {"A", "B", "E"},
+    "crm": {"A", "B", "E"}, "fin": {"A", "B", "E"}, "arch": {"A", "B", "E"},
+}
+
+
+@pytest.fixture
+def review(company: Company, monkeypatch: pytest.MonkeyPatch) -> CreditReview:
+    monkeypatch.setattr("zhike.credit.review_api.active_policy", lambda: POLICY)
+    monkeypatch.setattr("zhike.credit.review_views.active_policy", lambda: POLICY)
+    for key in "ABE":
+        invoice(company.customers[key], date(2026, 3, 5))
+    return reviews.credit_review_start(by=company.users["mgr"], policy=POLICY,
+                                       period_end=date(2026, 6, 30), now=NOW)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_crd_5_access_matrix_of_the_review_pages_and_api(company: Company, review: CreditReview,
+                                                          persona: str) -> None:
+    listing = company.client(persona).get("/credit/reviews/")
+    page = company.client(persona).get(f"/credit/reviews/{review.pk}/")
+    api = company.api(persona).get(f"/api/v1/credit/reviews/{review.pk}/lines")
+    if persona not in READS:
+        assert (listing.status_code, page.status_code, api.status_code) == (403, 403, 403)
+        return
+    assert (listing.status_code, page.status_code, api.status_code) == (200, 200, 200)
+    seen = {row["customer_id"] for row in api.json()}
+    assert seen == {company.customers[k].pk for k in LINES[persona]}
+    body = {"rating": "B", "comment": "按协议付款,客户资信良好"}
+    customer = company.customers["A"].pk
+    adjusted = company.api(persona).post(f"/api/v1/credit/reviews/{review.pk}/lines/{customer}",
+                                         body, content_type="application/json")
+    if persona in RUNS:
+        assert adjusted.status_code == 200 and adjusted.json()["final"] == "B"
+    else:
+        assert adjusted.status_code == 403
+        assert CreditReviewLine.objects.get(review=review, customer_id=customer).adjusted == ""
+
+
+def test_crd_5_starting_twice_is_a_409_and_bad_input_a_400(company: Company, review: CreditReview) -> None:
+    again = company.api("mgr").post("/api/v1/credit/reviews", {"period_end": "2026-12-31"},
+                                    content_type="application/json")
+    assert again.status_code == 409
+    bad = company.api("mgr").post("/api/v1/credit/reviews", {"period_end": "2026-13-01"},
+                                  content_type="application/json")
+    assert bad.status_code == 400
+    customer = company.customers["A"].pk
+    unknown = company.api("mgr").post(f"/api/v1/credit/reviews/{review.pk}/lines/{customer}",
+                                      {"rating": "Z", "comment": "x"}, content_type="application/json")
+    assert unknown.status_code == 400 and unknown.json()["errors"][0]["field"] == "rating"
+    missing = company.api("mgr").get("/api/v1/credit/reviews/987654/lines")
+    assert missing.status_code == 404
+
+
+def test_crd_5_the_form_adjusts_and_submits_on_the_web(company: Company, review: CreditReview) -> None:
+    client = company.client("mgr")
+    customer = company.customers["B"].pk
+    page = client.get(f"/credit/reviews/{review.pk}/")
+    assert "客户升(降)级评审表" in page.content.decode()
+    client.post(f"/credit/reviews/{review.pk}/", {"customer_id": customer, "rating": "C", "comment": ""})
+    line = CreditReviewLine.objects.get(review=review, customer_id=customer)
+    assert line.adjusted == ""  # no reason: refused, nothing saved
+    client.post(f"/credit/reviews/{review.pk}/", {"customer_id": customer, "rating": "C",
+                                                   "comment": "近期回款变慢"})
+    line.refresh_from_db()
+    assert (line.final, line.comment) == ("C", "近期回款变慢")
+    client.post(f"/credit/reviews/{review.pk}/", {"action": "submit"})
+    review.refresh_from_db()
+    assert review.state == "submitted"
