@@ -23,6 +23,7 @@ from zhike.analytics.models import (
     SalesDelta,
     StatusChange,
 )
+from zhike.analytics.rebuild import rebuild
 from zhike.grading.models import Standing
 from zhike.trade.models import Invoice, OrderLine, Payment
 
@@ -60,7 +61,7 @@ def snapshot() -> dict[str, set[tuple]]:
 
 
 def rebuilt() -> dict[str, set[tuple]]:
-    rollup.rebuild(now=timezone.now())
+    rebuild(now=timezone.now())
     return snapshot()
 
 

@@ -10,14 +10,35 @@ from tests.test_credit_reviews import NOW, POLICY, invoice
 from zhike.credit import reviews
 from zhike.credit.models import CreditReview, CreditReviewLine
 
-PERSONAS = ["alice", "bob", "carol", "sup", "mgr", "vp", "gm", "cs", "crm", "fin", "tech",
-            "prod", "arch", "office", "admin"]
+PERSONAS = [
+    "alice",
+    "bob",
+    "carol",
+    "sup",
+    "mgr",
+    "vp",
+    "gm",
+    "cs",
+    "crm",
+    "fin",
+    "tech",
+    "prod",
+    "arch",
+    "office",
+    "admin",
+]
 RUNS = {"mgr", "vp", "gm", "admin"}  # 业务部经理 and the leadership
 READS = RUNS | {"sup", "crm", "fin", "arch", "office"}  # and those told the results
 LINES = {  # whose customers' lines each reader sees (A: alice, B: bob, E: carol)
-    "mgr": {"A", "B", "E"}, "sup": {"A"}, "office": {"E"},
-    "vp": {"A", "B", "E"}, "gm": {"A", "B", "E"}, "admin": {"A", "B", "E"},
-    "crm": {"A", "B", "E"}, "fin": {"A", "B", "E"}, "arch": {"A", "B", "E"},
+    "mgr": {"A", "B", "E"},
+    "sup": {"A"},
+    "office": {"E"},
+    "vp": {"A", "B", "E"},
+    "gm": {"A", "B", "E"},
+    "admin": {"A", "B", "E"},
+    "crm": {"A", "B", "E"},
+    "fin": {"A", "B", "E"},
+    "arch": {"A", "B", "E"},
 }
 
 
@@ -27,13 +48,15 @@ def review(company: Company, monkeypatch: pytest.MonkeyPatch) -> CreditReview:
     monkeypatch.setattr("zhike.credit.review_views.active_policy", lambda: POLICY)
     for key in "ABE":
         invoice(company.customers[key], date(2026, 3, 5))
-    return reviews.credit_review_start(by=company.users["mgr"], policy=POLICY,
-                                       period_end=date(2026, 6, 30), now=NOW)
+    return reviews.credit_review_start(
+        by=company.users["mgr"], policy=POLICY, period_end=date(2026, 6, 30), now=NOW
+    )
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_crd_5_access_matrix_of_the_review_pages_and_api(company: Company, review: CreditReview,
-                                                          persona: str) -> None:
+def test_crd_5_access_matrix_of_the_review_pages_and_api(
+    company: Company, review: CreditReview, persona: str
+) -> None:
     listing = company.client(persona).get("/credit/reviews/")
     page = company.client(persona).get(f"/credit/reviews/{review.pk}/")
     api = company.api(persona).get(f"/api/v1/credit/reviews/{review.pk}/lines")
@@ -45,8 +68,11 @@ def test_crd_5_access_matrix_of_the_review_pages_and_api(company: Company, revie
     assert seen == {company.customers[k].pk for k in LINES[persona]}
     body = {"rating": "B", "comment": "按协议付款,客户资信良好"}
     customer = company.customers["A"].pk
-    adjusted = company.api(persona).post(f"/api/v1/credit/reviews/{review.pk}/lines/{customer}",
-                                         body, content_type="application/json")
+    adjusted = company.api(persona).post(
+        f"/api/v1/credit/reviews/{review.pk}/lines/{customer}",
+        body,
+        content_type="application/json",
+    )
     if persona in RUNS:
         assert adjusted.status_code == 200 and adjusted.json()["final"] == "B"
     else:
@@ -54,31 +80,44 @@ def test_crd_5_access_matrix_of_the_review_pages_and_api(company: Company, revie
         assert CreditReviewLine.objects.get(review=review, customer_id=customer).adjusted == ""
 
 
-def test_crd_5_starting_twice_is_a_409_and_bad_input_a_400(company: Company, review: CreditReview) -> None:
-    again = company.api("mgr").post("/api/v1/credit/reviews", {"period_end": "2026-12-31"},
-                                    content_type="application/json")
+def test_crd_5_starting_twice_is_a_409_and_bad_input_a_400(
+    company: Company, review: CreditReview
+) -> None:
+    again = company.api("mgr").post(
+        "/api/v1/credit/reviews", {"period_end": "2026-12-31"}, content_type="application/json"
+    )
     assert again.status_code == 409
-    bad = company.api("mgr").post("/api/v1/credit/reviews", {"period_end": "2026-13-01"},
-                                  content_type="application/json")
+    bad = company.api("mgr").post(
+        "/api/v1/credit/reviews", {"period_end": "2026-13-01"}, content_type="application/json"
+    )
     assert bad.status_code == 400
     customer = company.customers["A"].pk
-    unknown = company.api("mgr").post(f"/api/v1/credit/reviews/{review.pk}/lines/{customer}",
-                                      {"rating": "Z", "comment": "x"}, content_type="application/json")
+    unknown = company.api("mgr").post(
+        f"/api/v1/credit/reviews/{review.pk}/lines/{customer}",
+        {"rating": "Z", "comment": "x"},
+        content_type="application/json",
+    )
     assert unknown.status_code == 400 and unknown.json()["errors"][0]["field"] == "rating"
     missing = company.api("mgr").get("/api/v1/credit/reviews/987654/lines")
     assert missing.status_code == 404
 
 
-def test_crd_5_the_form_adjusts_and_submits_on_the_web(company: Company, review: CreditReview) -> None:
+def test_crd_5_the_form_adjusts_and_submits_on_the_web(
+    company: Company, review: CreditReview
+) -> None:
     client = company.client("mgr")
     customer = company.customers["B"].pk
     page = client.get(f"/credit/reviews/{review.pk}/")
     assert "客户升(降)级评审表" in page.content.decode()
-    client.post(f"/credit/reviews/{review.pk}/", {"customer_id": customer, "rating": "C", "comment": ""})
+    client.post(
+        f"/credit/reviews/{review.pk}/", {"customer_id": customer, "rating": "C", "comment": ""}
+    )
     line = CreditReviewLine.objects.get(review=review, customer_id=customer)
     assert line.adjusted == ""  # no reason: refused, nothing saved
-    client.post(f"/credit/reviews/{review.pk}/", {"customer_id": customer, "rating": "C",
-                                                   "comment": "近期回款变慢"})
+    client.post(
+        f"/credit/reviews/{review.pk}/",
+        {"customer_id": customer, "rating": "C", "comment": "近期回款变慢"},
+    )
     line.refresh_from_db()
     assert (line.final, line.comment) == ("C", "近期回款变慢")
     client.post(f"/credit/reviews/{review.pk}/", {"action": "submit"})

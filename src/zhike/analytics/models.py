@@ -99,7 +99,11 @@ class CustomerSales(Measures):
     scope_department_field = "customer__department"
 
     customer = models.ForeignKey(
-        "archive.Customer", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        "archive.Customer",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # the unique (customer, …) index leads with it
+        related_name="+",
     )
     month = models.DateField()
     category = models.CharField(max_length=50, default="")
@@ -123,7 +127,11 @@ class CustomerYear(models.Model):
     scope_department_field = "customer__department"
 
     customer = models.ForeignKey(
-        "archive.Customer", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        "archive.Customer",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # the unique (customer, …) index leads with it
+        related_name="+",
     )
     year = models.SmallIntegerField()
     amount = money()
@@ -253,7 +261,11 @@ class StatusChange(models.Model):
     scope_department_field = "customer__department"
 
     customer = models.ForeignKey(
-        "archive.Customer", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        "archive.Customer",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # the (customer, at) index leads with it
+        related_name="+",
     )
     old = models.CharField(max_length=20)
     new = models.CharField(max_length=20)

@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 
 from .models import RollupState
-from .rollup_triggers import DELTA, DIRTY, MEASURES, SOURCES, _row_values
+from .rollup_triggers import DELTA, DIRTY, MEASURES
 
 # Each cube and the keys of its cells: the month, then the customer's keys (from Dims),
 # then the category of the figures (a column of the deltas).
@@ -230,54 +230,3 @@ def vacuum() -> None:
     with connection.cursor() as cursor:
         for table in ROLLUP_TABLES:
             cursor.execute(f"VACUUM ANALYZE {table}")
-
-
-def rebuild(*, now: datetime) -> None:
-    """Everything from the ledger again (``zhike analytics rebuild``; the migration's first
-    fill; the tests' reference)."""
-    postgres = connection.vendor == "postgresql"
-    tables = (*ROLLUP_TABLES, DELTA, DIRTY)
-    with _exclusive(), connection.cursor() as cursor:
-        for table in tables:
-            cursor.execute(f"DELETE FROM {table}")
-        cursor.execute(
-            f"INSERT INTO analytics_dims ({_DIMS_COLUMNS}) SELECT {_DIMS_COLUMNS} "
-            f"FROM ({_current_keys()}) k"
-        )
-        cursor.execute(
-            f"INSERT INTO analytics_headcount ({', '.join(_HEAD_KEYS)}, live) "
-            f"SELECT {', '.join(_HEAD_KEYS)}, COUNT(*) FROM analytics_dims WHERE live "
-            f"GROUP BY {', '.join(_HEAD_KEYS)}"
-        )
-        union = " UNION ALL ".join(
-            f"SELECT {_row_values(source, 'r', '+', pg=postgres, named=True)} FROM {source.table} r"
-            for source in SOURCES
-        )
-        cursor.execute(
-            f"INSERT INTO analytics_customersales (customer_id, month, category, {_MEASURE_LIST}) "
-            f"SELECT customer_id, month, category, {_sums()} FROM ({union}) AS t "
-            f"GROUP BY customer_id, month, category"
-        )
-        year = (
-            "EXTRACT(YEAR FROM month)::int"
-            if postgres
-            else "CAST(strftime('%Y', month) AS INTEGER)"
-        )
-        cursor.execute(
-            f"INSERT INTO analytics_customeryear (customer_id, year, amount) "
-            f"SELECT customer_id, {year}, SUM(amount) FROM analytics_customersales "
-            f"GROUP BY customer_id, {year} HAVING SUM(amount) <> 0"
-        )
-        for table, (customer_keys, figure_keys) in CUBES.items():
-            keys = ", ".join(
-                ["cs.month"] + [f"m.{k}" for k in customer_keys] + [f"cs.{k}" for k in figure_keys]
-            )
-            cursor.execute(
-                _cube_insert(
-                    table,
-                    f"SELECT {keys}, {_sums('cs.')} FROM analytics_customersales cs "
-                    f"JOIN analytics_dims m ON m.customer_id = cs.customer_id "
-                    f"WHERE 1 = 1 GROUP BY {keys}",
-                )
-            )
-        _stamp(now)

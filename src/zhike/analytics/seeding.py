@@ -14,7 +14,7 @@ from zhike.org.models import User
 
 from .filters import add_months, month_start
 from .models import SalesTarget, StatusChange
-from .rollup import rebuild
+from .rebuild import rebuild
 
 # The path a customer of each present status took (the first step is its registration).
 PATHS: dict[str, list[str]] = {

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from zhike.analytics import rollup
+from zhike.analytics.rebuild import rebuild
 
 
 class Command(BaseCommand):
@@ -20,7 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         start = time.perf_counter()
         if action == "rebuild":
-            rollup.rebuild(now=timezone.now())
+            rebuild(now=timezone.now())
             rollup.vacuum()
             self.stdout.write(
                 self.style.SUCCESS(f"✓ 汇总已重建,用时 {time.perf_counter() - start:.1f} 秒")
