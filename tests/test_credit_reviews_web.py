@@ -123,3 +123,24 @@ def test_crd_5_the_form_adjusts_and_submits_on_the_web(
     client.post(f"/credit/reviews/{review.pk}/", {"action": "submit"})
     review.refresh_from_db()
     assert review.state == "submitted"
+
+
+def test_crd_10_the_360_summary_shows_credit_today_and_the_rating(
+    company: Company, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from zhike.credit.models import CreditRating
+
+    monkeypatch.setattr("zhike.web.hub.active_policy", lambda: POLICY)
+    customer = company.customers["A"]
+    CreditRating.objects.create(customer=customer, rating="D", since=NOW)
+    page = company.client("alice").get(f"/customers/{customer.pk}/summary/").content.decode()
+    assert "授信额度 · D 信用较差" in page
+    assert "信用等级为 信用较差,不授信" in page
+    # customer service reads the customer but neither ships nor keeps the books: no credit
+    other = company.client("cs").get(f"/customers/{customer.pk}/summary/")
+    assert other.status_code == 200
+    assert "授信额度" not in other.content.decode()
+    assert (
+        "授信额度"
+        in company.client("fin").get(f"/customers/{customer.pk}/summary/").content.decode()
+    )
