@@ -29,7 +29,7 @@ CUBES = {
 _LOCK = 7_317_017  # the rollups' advisory lock
 
 
-def _current_keys() -> str:
+def _current_keys(where: str = "") -> str:
     """Each customer's keys now: the Dims row it should have. Its "grade" is the level the
     policy grades by: the score grade, or the tier where the policy has no score (the
     general preset's 价值分级)."""
@@ -38,7 +38,8 @@ def _current_keys() -> str:
         "COALESCE(c.department_id, 0) AS department_key, "
         "COALESCE(NULLIF(s.grade, ''), s.tier, '') AS grade, "
         "c.province AS province, c.status AS status, (c.merged_into_id IS NULL) AS live "
-        "FROM archive_customer c LEFT JOIN grading_standing s ON s.customer_id = c.id"
+        "FROM archive_customer c LEFT JOIN grading_standing s ON s.customer_id = c.id "
+        f"{where}"
     )
 
 
@@ -111,6 +112,8 @@ def _rekey(cursor: CursorWrapper, top: int) -> int:
     ids = f"SELECT DISTINCT customer_id FROM {DIRTY} WHERE id <= %s"
     moved = ", ".join(f"cs.{m}" for m in MEASURES)
     negated = ", ".join(f"-cs.{m}" for m in MEASURES)
+    # The dirty customers' keys now, looked up by id (not the whole customer table).
+    now_keys = _current_keys(f"WHERE c.id IN ({ids})")
     for table, (customer_keys, figure_keys) in CUBES.items():
         keys = ", ".join(("month", *customer_keys, *figure_keys))
         new = ", ".join(f"n.{k}" for k in customer_keys)
@@ -121,8 +124,7 @@ def _rekey(cursor: CursorWrapper, top: int) -> int:
                 table,
                 f"SELECT {keys}, {', '.join(f'SUM({m})' for m in MEASURES)} FROM ("
                 f"SELECT cs.month, {new}{figures}, {moved} FROM analytics_customersales cs "
-                f"JOIN ({_current_keys()}) n ON n.customer_id = cs.customer_id "
-                f"WHERE cs.customer_id IN ({ids}) UNION ALL "
+                f"JOIN ({now_keys}) n ON n.customer_id = cs.customer_id UNION ALL "
                 f"SELECT cs.month, {old}{figures}, {negated} FROM analytics_customersales cs "
                 f"JOIN analytics_dims m ON m.customer_id = cs.customer_id "
                 f"WHERE cs.customer_id IN ({ids})) AS t "
@@ -133,8 +135,8 @@ def _rekey(cursor: CursorWrapper, top: int) -> int:
     cursor.execute(
         f"INSERT INTO analytics_headcount ({', '.join(_HEAD_KEYS)}, live) "
         f"SELECT {', '.join(_HEAD_KEYS)}, SUM(n) FROM ("
-        f"SELECT owner_key, department_key, status, grade, 1 AS n FROM ({_current_keys()}) k "
-        f"WHERE k.live AND k.customer_id IN ({ids}) UNION ALL "
+        f"SELECT owner_key, department_key, status, grade, 1 AS n FROM ({now_keys}) k "
+        f"WHERE k.live UNION ALL "
         f"SELECT owner_key, department_key, status, grade, -1 FROM analytics_dims "
         f"WHERE live AND customer_id IN ({ids})) AS t WHERE 1 = 1 "
         f"GROUP BY {', '.join(_HEAD_KEYS)} HAVING SUM(n) <> 0 {_HEAD_ADD}",
@@ -142,8 +144,7 @@ def _rekey(cursor: CursorWrapper, top: int) -> int:
     )
     cursor.execute(f"DELETE FROM analytics_dims WHERE customer_id IN ({ids})", [top])
     cursor.execute(
-        f"INSERT INTO analytics_dims ({_DIMS_COLUMNS}) SELECT {_DIMS_COLUMNS} "
-        f"FROM ({_current_keys()}) k WHERE k.customer_id IN ({ids})",
+        f"INSERT INTO analytics_dims ({_DIMS_COLUMNS}) SELECT {_DIMS_COLUMNS} FROM ({now_keys}) k",
         [top],
     )
     cursor.execute(f"DELETE FROM {DIRTY} WHERE id <= %s", [top])
