@@ -173,7 +173,8 @@ def status_label(key: str) -> str:
 
 def user_names(ids: Iterable[int]) -> dict[int, str]:
     wanted = [i for i in set(ids) if i]
-    names = {u.pk: str(u) for u in User.objects.filter(pk__in=wanted)}
+    people = User.objects.filter(pk__in=wanted).values_list("pk", "display_name", "username")
+    names = {pk: display or username for pk, display, username in people}
     names[0] = _("公海")
     return names
 

@@ -242,9 +242,16 @@ def _sales(user: User, policy: Policy, year: Filters, today: date) -> list[Card]
     ]
 
 
+RANKED = 10  # people on a dashboard's ranking chart; the report lists everyone
+
+
 def _ranking_card(user: User, policy: Policy, month: date) -> Card:
     filters = Filters(start=month, end=month)
     result = ranking(user, filters, policy)
+    if result.chart is not None:
+        result.chart.categories = result.chart.categories[:RANKED]
+        for series in result.chart.series:
+            series.data = series.data[:RANKED]
     return Card(
         "ranking",
         _("本月人员业绩与目标"),
