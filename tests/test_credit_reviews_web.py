@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 
 from tests.conftest import Company
+from tests.test_credit import eligible  # noqa: F401  (a fixture: A may have credit)
 from tests.test_credit_reviews import NOW, POLICY, invoice
 from zhike.credit import reviews
 from zhike.credit.models import CreditReview, CreditReviewLine
@@ -144,3 +145,36 @@ def test_crd_10_the_360_summary_shows_credit_today_and_the_rating(
         "授信额度"
         in company.client("fin").get(f"/customers/{customer.pk}/summary/").content.decode()
     )
+
+
+def test_crd_3_the_over_limit_request_form_prints_with_its_signature(
+    eligible: Company,  # noqa: F811  (the fixture imported above)
+) -> None:
+    from tests.test_credit import NOW as SHIP_NOW
+    from tests.test_credit import POLICY as DEALER
+    from tests.test_credit import ship
+    from zhike.workflow.approvals import approval_act
+    from zhike.workflow.models import ApprovalRequest
+
+    company = eligible
+    within = ship(company, "FH-1", "30000")
+    over = ship(company, "FH-2", "9999.99")
+    request = ApprovalRequest.objects.get(kind="credit_over_limit", object_id=over.pk)
+    approval_act(
+        request_id=request.pk,
+        by=company.users["mgr"],
+        action="approve",
+        comment="同意,月底前回款",
+        policy=DEALER,
+        now=SHIP_NOW,
+    )
+    page = company.client("alice").get(f"/credit/shipments/{over.pk}/over-limit/")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "超授信额发货申请表" in text and "FH-2" in text and "¥9,999.99" in text
+    assert "区域经理签发" in text and "同意,月底前回款" in text and "33.3%" in text
+    # a shipment within the limit has no such form; someone else's customer is not found
+    assert (
+        company.client("alice").get(f"/credit/shipments/{within.pk}/over-limit/").status_code == 404
+    )
+    assert company.client("bob").get(f"/credit/shipments/{over.pk}/over-limit/").status_code == 404

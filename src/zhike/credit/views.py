@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,8 +20,10 @@ from zhike.errors import CustomerNotFound, RuleError
 from zhike.org.models import User
 from zhike.org.scopes import users_in_scope
 from zhike.policy.loader import active_policy
+from zhike.workflow.models import ApprovalRequest
 
 from . import aging, risk, selectors, services
+from .models import Shipment
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -143,3 +146,45 @@ def aging_page(request: HttpRequest) -> HttpResponse:
     rows = [(row, list(zip(table.labels, row.buckets, strict=True))) for row in table.rows]
     context = {"table": table, "rows": rows, "by": by, "on": on.isoformat()}
     return render(request, "credit/aging.html", context)
+
+
+@login_required
+def over_limit_form(request: HttpRequest, shipment_id: int) -> HttpResponse:
+    """超授信额发货申请表 (issue 16 item 10, s003-12 2.2), to print: the shipment, the
+    limit and what was used, the share over it, who is liable, the repayment plan, and the
+    regional manager's signature as the approval recorded it."""
+    user = _user(request)
+    shipment = (
+        selectors.shipments_for(user)
+        .filter(pk=shipment_id, outcome__in=["first_over", "last_over"])
+        .select_related("customer", "liable", "created_by")
+        .first()
+    )
+    if shipment is None:
+        raise Http404
+    request_ = (
+        ApprovalRequest.objects.filter(
+            kind=services.APPROVAL_KIND,
+            content_type=ContentType.objects.get_for_model(Shipment),
+            object_id=shipment.pk,
+        )
+        .order_by("-id")
+        .first()
+    )
+    steps = (
+        list(request_.steps.select_related("acted_by").order_by("round", "position"))
+        if request_
+        else []
+    )
+    over = shipment.exposure + shipment.amount - shipment.limit
+    context = {
+        "s": shipment,
+        "over": max(over, Decimal(0)),
+        "share": (shipment.amount * 100 / shipment.limit).quantize(Decimal("0.1"))
+        if shipment.limit
+        else None,
+        "approval": request_,
+        "steps": steps,
+        "policy": active_policy(),
+    }
+    return render(request, "credit/over_limit_form.html", context)

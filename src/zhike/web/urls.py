@@ -92,6 +92,11 @@ urlpatterns = [
     ),
     path("credit/customers/<id:customer_id>/ship/", credit_views.ship_page, name="credit-ship"),
     path("credit/aging/", credit_views.aging_page, name="credit-aging"),
+    path(
+        "credit/shipments/<id:shipment_id>/over-limit/",
+        credit_views.over_limit_form,
+        name="credit-over-limit-form",
+    ),
     path("credit/reviews/", credit_review_views.review_list, name="credit-reviews"),
     path("credit/reviews/<id:review_id>/", credit_review_views.review_page, name="credit-review"),
     path("service/", service_views.queue_page, name="service-queue"),
