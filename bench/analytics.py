@@ -252,9 +252,11 @@ def main() -> None:
     }
     with connection.cursor() as cur:
         cur.execute(
-            "UPDATE archive_customer SET owner_id = %s WHERE id IN (SELECT id FROM"
-            " archive_customer WHERE code LIKE 'ANA%%' ORDER BY id DESC LIMIT 5000)",
-            [seller.pk],
+            # to the seller, or away from it for those a previous run gave it: a real move
+            "UPDATE archive_customer SET owner_id = CASE WHEN owner_id = %s THEN %s ELSE %s END"
+            " WHERE id IN (SELECT id FROM archive_customer WHERE code LIKE 'ANA%%'"
+            " ORDER BY id DESC LIMIT 5000)",
+            [seller.pk, seller.pk + 1, seller.pk],
         )
     start = time.perf_counter()
     done = rollup.refresh(now=timezone.now())
