@@ -68,7 +68,7 @@ def pareto(user: User, filters: Filters, policy: Policy) -> Result:
             curve.append(float(share(running, whole) or 0))
     names = _names([pk for pk, _a, _r in top])
     rows = [
-        [rank, names.get(pk, "—"), amount, share(amount, whole), share(cum, whole)]
+        [names.get(pk, "—"), rank, amount, share(amount, whole), share(cum, whole)]
         for rank, (pk, amount, cum) in enumerate(top, start=1)
     ]
     headline = _(
@@ -79,7 +79,7 @@ def pareto(user: User, filters: Filters, policy: Policy) -> Result:
         "few_share": share(few, count) or 0,
         "share": policy.analytics.pareto_share,
         "count": count,
-        "whole": whole,
+        "whole": f"{whole:,.2f}",
     }
     chart = Chart(
         kind="line",
@@ -89,7 +89,7 @@ def pareto(user: User, filters: Filters, policy: Policy) -> Result:
     )
     return Result(
         title=_("二八分析"),
-        columns=[_("排名"), _("客户"), _("合同金额"), _("占比 %"), _("累计占比 %")],
+        columns=[_("客户"), _("排名"), _("合同金额"), _("占比 %"), _("累计占比 %")],
         rows=rows,
         chart=chart,
         notes=[headline, _("横轴:按金额从高到低的客户累计比例;表中列出前 50 位")],

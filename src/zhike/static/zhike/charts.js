@@ -54,7 +54,7 @@
       return base;
     }
     var percentAxis = chart.series.some(function (s) { return s.kind === "line" && s.unit === "percent"; });
-    base.grid = { left: 8, right: percentAxis ? 8 : 16, top: 32, bottom: chart.series.length > 1 ? 36 : 8, containLabel: true };
+    base.grid = { left: 8, right: percentAxis ? 8 : 16, top: 40, bottom: chart.series.length > 1 ? 36 : 8, containLabel: true };
     base.xAxis = { type: "category", data: chart.categories,
                    axisLabel: { hideOverlap: true, rotate: narrow && chart.categories.length > 6 ? 45 : 0 } };
     base.yAxis = [{ type: "value", axisLabel: { formatter: format(chart.unit) } }];
