@@ -6,28 +6,12 @@ from datetime import date
 import pytest
 
 from tests.conftest import Company
+from tests.test_analytics_web import PERSONAS
 from tests.test_credit import eligible  # noqa: F401  (a fixture: A may have credit)
 from tests.test_credit_reviews import NOW, POLICY, invoice
 from zhike.credit import reviews
 from zhike.credit.models import CreditReview, CreditReviewLine
 
-PERSONAS = [
-    "alice",
-    "bob",
-    "carol",
-    "sup",
-    "mgr",
-    "vp",
-    "gm",
-    "cs",
-    "crm",
-    "fin",
-    "tech",
-    "prod",
-    "arch",
-    "office",
-    "admin",
-]
 RUNS = {"mgr", "vp", "gm", "admin"}  # 业务部经理 and the leadership
 READS = RUNS | {"sup", "crm", "fin", "arch", "office"}  # and those told the results
 LINES = {  # whose customers' lines each reader sees (A: alice, B: bob, E: carol)

@@ -26,6 +26,18 @@ def money(verbose_name: Any = None, **options: Any) -> "models.DecimalField[Any,
     return models.DecimalField(verbose_name, max_digits=18, decimal_places=2, default=0, **options)
 
 
+def customer_key() -> "models.ForeignKey[Any, Any]":
+    """A rollup's customer: no database constraint (the triggers and the job write
+    millions of rows at once) and no index of its own (each table's key leads with it)."""
+    return models.ForeignKey(
+        "archive.Customer",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+
+
 def quantity() -> "models.DecimalField[Any, Any]":
     return models.DecimalField(max_digits=20, decimal_places=3, default=0)
 
@@ -98,13 +110,7 @@ class CustomerSales(Measures):
     scope_owner_field = "customer__owner"
     scope_department_field = "customer__department"
 
-    customer = models.ForeignKey(
-        "archive.Customer",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,  # the unique (customer, …) index leads with it
-        related_name="+",
-    )
+    customer = customer_key()  # the unique (customer, …) index leads with it
     month = models.DateField()
     category = models.CharField(max_length=50, default="")
 
@@ -126,13 +132,7 @@ class CustomerYear(models.Model):
     scope_owner_field = "customer__owner"
     scope_department_field = "customer__department"
 
-    customer = models.ForeignKey(
-        "archive.Customer",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,  # the unique (customer, …) index leads with it
-        related_name="+",
-    )
+    customer = customer_key()  # the unique (customer, …) index leads with it
     year = models.SmallIntegerField()
     amount = money()
 
@@ -262,13 +262,7 @@ class StatusChange(models.Model):
     scope_owner_field = "customer__owner"
     scope_department_field = "customer__department"
 
-    customer = models.ForeignKey(
-        "archive.Customer",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,  # the (customer, at) index leads with it
-        related_name="+",
-    )
+    customer = customer_key()  # the (customer, at) index leads with it
     old = models.CharField(max_length=20)
     new = models.CharField(max_length=20)
     at = models.DateTimeField()
