@@ -18,6 +18,8 @@ Entry points and the flows that cover them:
   their approval handlers: tests/test_grading_blacklist.py
 - problem_record, event_downgrade: tests/test_grading_events.py
 - review_start, review_adjust, review_submit, on_review_approved: tests/test_grading_review.py
+- credit_review_start, credit_review_adjust, credit_review_submit, on_review_approved, and
+  target_set: tests/test_credit_reviews.py, tests/test_analytics_web.py
 """
 
 import ast
@@ -59,6 +61,7 @@ CALLED_INSIDE_A_TRANSACTION = {
     ("ownership/services.py", "lock_quota"),  # customer_claim, customers_assign, locks
     ("servicedesk/common.py", "locked"),  # every complaint_* action (each atomic)
     ("servicedesk/services.py", "_decided"),  # approval handlers: approval_act
+    ("credit/reviews.py", "_open_review"),  # credit_review_adjust, credit_review_submit
 }
 
 
