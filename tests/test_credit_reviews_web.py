@@ -2,6 +2,7 @@
 for every persona; the lines each reader sees are its scope's; bad input is a 400."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -162,3 +163,67 @@ def test_crd_3_the_over_limit_request_form_prints_with_its_signature(
         company.client("alice").get(f"/credit/shipments/{within.pk}/over-limit/").status_code == 404
     )
     assert company.client("bob").get(f"/credit/shipments/{over.pk}/over-limit/").status_code == 404
+
+
+def test_crd_2_the_shipping_step_keeps_each_change_of_the_rating_with_its_reason(
+    company: Company, review: CreditReview, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from zhike.workflow.approvals import approval_act
+    from zhike.workflow.models import ApprovalRequest
+
+    monkeypatch.setattr("zhike.credit.views.active_policy", lambda: POLICY)
+    customer = company.customers["A"].pk
+    reviews.credit_review_adjust(
+        by=company.users["mgr"],
+        review_id=review.pk,
+        customer_id=customer,
+        rating="B",
+        comment="新客户,先按 B 级授信",
+        policy=POLICY,
+    )
+    reviews.credit_review_submit(
+        by=company.users["mgr"], review_id=review.pk, policy=POLICY, now=NOW
+    )
+    request = ApprovalRequest.objects.get(kind="credit_review", object_id=review.pk)
+    approval_act(
+        request_id=request.pk,
+        by=company.users["vp"],
+        action="approve",
+        comment="同意",
+        policy=POLICY,
+        now=NOW,
+    )
+    page = company.client("alice").get(f"/credit/customers/{customer}/ship/").content.decode()
+    assert "信用等级记录" in page and "新客户,先按 B 级授信" in page
+    assert "B 信用良好" in page and "按 100% 授信" in page
+    assert POLICY.policy.version in page  # the policy version the review rated by
+
+
+def test_crd_6_finance_records_a_bad_debt_on_the_web_and_sees_who_bears_it(
+    eligible: Company,  # noqa: F811  (the fixture imported above)
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from zhike.credit.models import BadDebt
+    from zhike.trade.services import invoice_create
+
+    monkeypatch.setattr("zhike.credit.views.active_policy", lambda: POLICY)
+    company = eligible
+    invoice_create(
+        by=company.users["fin"],
+        customer_id=company.customers["A"].pk,
+        number="FP-BAD",
+        issued_on=date(2026, 11, 1),
+        amount=Decimal(1000),
+        payment_days=30,
+    )
+    client = company.client("fin")
+    client.post("/credit/bad-debts/", {"number": "FP-BAD", "amount": "1000", "reason": ""})
+    assert not BadDebt.objects.exists()  # no reason: refused, nothing saved
+    client.post("/credit/bad-debts/", {"number": "FP-NONE", "amount": "1000", "reason": "破产"})
+    assert not BadDebt.objects.exists()
+    client.post("/credit/bad-debts/", {"number": "FP-BAD", "amount": "1000", "reason": "客户破产"})
+    assert BadDebt.objects.get().amount == 1000
+    page = client.get("/credit/bad-debts/").content.decode()
+    alice = str(company.users["alice"])
+    assert "客户破产" in page and f"{alice} ¥100.00" in page  # the salesperson's 10 %
+    assert company.client("alice").get("/credit/bad-debts/").status_code == 404

@@ -353,3 +353,14 @@ def review_lines(
             | (~Q(adjusted="") & ~Q(adjusted=F("previous")))
         )
     return lines.order_by("customer__name", "customer_id")
+
+
+def rating_history(customer_id: int, *, limit: int = 10) -> list[CreditReviewLine]:
+    """The customer's ratings as the applied reviews gave them, newest first: each change
+    of its limit's share with the reason (the proposal, or the reviewer's comment) and the
+    policy version of the review (issue 16 item 3)."""
+    return list(
+        CreditReviewLine.objects.filter(customer_id=customer_id, review__state=State.APPLIED)
+        .select_related("review")
+        .order_by("-review__applied_at", "-review_id")[:limit]
+    )

@@ -20,10 +20,11 @@ from zhike.errors import CustomerNotFound, RuleError
 from zhike.org.models import User
 from zhike.org.scopes import users_in_scope
 from zhike.policy.loader import active_policy
+from zhike.trade.models import Invoice
 from zhike.workflow.models import ApprovalRequest
 
-from . import aging, risk, selectors, services
-from .models import Shipment
+from . import aging, losses, reviews, risk, selectors, services
+from .models import BadDebt, Shipment
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -105,6 +106,8 @@ def ship_page(request: HttpRequest, customer_id: int) -> HttpResponse:
         "people": users_in_scope(user).order_by("username")[:300],
         "enabled": policy.credit.enabled,
         "signal": risk.open_signal(customer.pk),
+        "rating": selectors.rating_level(customer.pk, policy.credit),
+        "ratings": reviews.rating_history(customer.pk) if policy.credit.enabled else [],
         "may_clear": user.has_perm(risk.CLEAR),
     }
     return render(request, "credit/ship.html", context)
@@ -188,3 +191,61 @@ def over_limit_form(request: HttpRequest, shipment_id: int) -> HttpResponse:
         "policy": active_policy(),
     }
     return render(request, "credit/over_limit_form.html", context)
+
+
+@login_required
+def bad_debts_page(request: HttpRequest) -> HttpResponse:
+    """坏账 (CRD-6) for finance: record one against an invoice by its number, see who bears
+    what, and each person's total of the year."""
+    user, policy = _user(request), active_policy()
+    if not user.has_perm("trade.add_invoice"):
+        raise Http404
+    if request.method == "POST":
+        number = request.POST.get("number", "").strip()
+        invoice = Invoice.objects.filter(number=number).values_list("pk", flat=True).first()
+        amount = _amount(request.POST.get("amount", ""))
+        if invoice is None:
+            messages.error(request, _("没有这张应收单据"))
+        elif amount is None:
+            messages.error(request, _("金额格式不正确"))
+        else:
+            try:
+                losses.bad_debt_record(
+                    by=user,
+                    invoice_id=invoice,
+                    amount=amount,
+                    reason=request.POST.get("reason", ""),
+                    policy=policy,
+                    now=timezone.now(),
+                )
+            except RuleError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("已登记坏账"))
+                return redirect("credit-bad-debts")
+    year = timezone.localdate().year
+    debts = list(
+        BadDebt.objects.select_related("invoice__customer", "by").order_by("-at", "-id")[:100]
+    )
+    people = {
+        pk: str(u)
+        for pk, u in (
+            (u.pk, u)
+            for u in User.objects.filter(
+                pk__in={share["user"] for d in debts for share in d.shares}
+            )
+        )
+    }
+    borne: dict[str, Decimal] = {}
+    for debt in debts:
+        if debt.at.year != year:
+            continue
+        for share in debt.shares:
+            name = people.get(share["user"], "—")
+            borne[name] = borne.get(name, Decimal(0)) + Decimal(share["amount"])
+    rows = [
+        (d, [(people.get(share["user"], "—"), Decimal(share["amount"])) for share in d.shares])
+        for d in debts
+    ]
+    context = {"rows": rows, "borne": sorted(borne.items(), key=lambda kv: -kv[1]), "year": year}
+    return render(request, "credit/bad_debts.html", context)

@@ -98,6 +98,7 @@ urlpatterns = [
         name="credit-over-limit-form",
     ),
     path("credit/reviews/", credit_review_views.review_list, name="credit-reviews"),
+    path("credit/bad-debts/", credit_views.bad_debts_page, name="credit-bad-debts"),
     path("credit/reviews/<id:review_id>/", credit_review_views.review_page, name="credit-review"),
     path("service/", service_views.queue_page, name="service-queue"),
     path("service/new/", service_views.new_page, name="service-new"),
