@@ -16,7 +16,7 @@ from zhike.archive.selectors import access_customer
 from zhike.org.models import User
 from zhike.policy.loader import active_policy
 
-from . import aging, losses, risk, selectors, services
+from . import aging, losses, risk, selectors, services, terms
 from .models import RiskSignal, Shipment
 
 router = Router(tags=["credit"])
@@ -301,5 +301,49 @@ def bad_debt(request: HttpRequest, payload: BadDebtIn) -> Status:
             "amount": debt.amount,
             "basis": debt.basis,
             "shares": debt.shares,
+        },
+    )
+
+
+class TermsIn(In):
+    model_config = ConfigDict(extra="forbid")
+    limit: Decimal = AMOUNT
+    valid_until: date
+    reason: str = Field(min_length=1, max_length=300)
+
+
+class TermsOut(Schema):
+    id: int
+    customer_id: int
+    limit: Decimal
+    valid_until: date
+    reason: str
+    state: str
+
+
+@router.post(
+    "/customers/{id:customer_id}/terms",
+    response={201: TermsOut},
+    summary="申请超过信用范围的特殊协议(主管副总经理审批)",
+)
+def request_terms(request: HttpRequest, customer_id: int, payload: TermsIn) -> Status:
+    special = terms.terms_request(
+        by=_user(request),
+        customer_id=customer_id,
+        limit=payload.limit,
+        valid_until=payload.valid_until,
+        reason=payload.reason,
+        policy=active_policy(),
+        now=timezone.now(),
+    )
+    return Status(
+        201,
+        {
+            "id": special.pk,
+            "customer_id": special.customer_id,
+            "limit": special.limit,
+            "valid_until": special.valid_until,
+            "reason": special.reason,
+            "state": special.state,
         },
     )

@@ -9,7 +9,7 @@ class CreditConfig(AppConfig):
     def ready(self) -> None:
         from zhike.workflow.approvals import ApprovalHandler, register_approval_handler
 
-        from . import analysis, reviews, services  # noqa: F401  (analysis registers its report)
+        from . import analysis, reviews, services, terms  # noqa: F401  (analysis: its report)
 
         # CRD-3: the regional manager's signature is a one-time exception for the
         # shipment it was asked for: approved, it ships; rejected, it is cancelled.
@@ -29,5 +29,14 @@ class CreditConfig(AppConfig):
                 on_approved=reviews.on_review_approved,
                 on_rejected=reviews.on_review_rejected,
                 on_returned=reviews.on_review_returned,
+            ),
+        )
+        # Special terms: approved, they are in force until their day; otherwise closed.
+        register_approval_handler(
+            terms.APPROVAL_KIND,
+            ApprovalHandler(
+                on_approved=terms.on_terms_approved,
+                on_rejected=terms.on_terms_refused,
+                on_returned=terms.on_terms_refused,
             ),
         )

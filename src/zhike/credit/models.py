@@ -263,3 +263,48 @@ class CreditRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.rating}"
+
+
+class SpecialTerms(models.Model):
+    """超过信用范围的特殊协议 (issue 16 item 3, s004: 主管副总经理负责审批超过信用范围旳
+    特殊协议): a limit above the formula's for one customer until a day, asked for with a
+    reason and in force once approved ([approvals.credit_terms])."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("审批中")
+        APPROVED = "approved", _("已生效")
+        REJECTED = "rejected", _("已驳回")
+
+    scope_owner_field = "customer__owner"
+    scope_department_field = "customer__department"
+
+    customer = models.ForeignKey(
+        "archive.Customer", on_delete=models.CASCADE, related_name="special_terms"
+    )
+    limit = money(_("特批授信额"))
+    valid_until = models.DateField(_("有效期至"))
+    reason = models.CharField(_("理由"), max_length=300)
+    state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    policy_version = models.CharField(max_length=50)
+
+    class Meta:
+        verbose_name = _("特殊信用协议")
+        verbose_name_plural = _("特殊信用协议")
+        indexes = [
+            models.Index(fields=["customer", "state", "-valid_until"], name="terms_in_force")
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(limit__gt=0), name="terms_limit_positive"),
+            # One request waiting per customer: a second is refused, not queued.
+            models.UniqueConstraint(
+                fields=["customer"], condition=Q(state="pending"), name="terms_one_pending"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.limit} → {self.valid_until}"

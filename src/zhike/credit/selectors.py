@@ -19,6 +19,7 @@ from zhike.policy.credit_schema import CreditPolicy, RatingLevel
 from zhike.trade.models import Invoice, Order
 
 from .models import CreditRating, Shipment, ShipmentState
+from .terms import terms_in_force
 
 ZERO = Decimal(0)
 
@@ -41,12 +42,14 @@ def rating_level(customer_id: int, policy: CreditPolicy) -> RatingLevel | None:
 
 def limit_on(customer_id: int, day: date, *, grade: str, policy: CreditPolicy) -> Decimal:
     """The limit in force on ``day`` (CRD-2): reproducible for any day, from invoices; the
-    customer's credit rating grants its level's share of it (CRD-5)."""
+    customer's credit rating grants its level's share of it (CRD-5); approved special terms
+    in force raise it to theirs."""
     limit = _formula(customer_id, day, grade=grade, policy=policy)
     level = rating_level(customer_id, policy)
     if level is not None and level.limit_percent != 100:
         limit = cents(limit * level.limit_percent / 100)
-    return limit
+    special = terms_in_force(customer_id, day)  # approved terms above the formula's
+    return max(limit, special.limit) if special is not None else limit
 
 
 def _formula(customer_id: int, day: date, *, grade: str, policy: CreditPolicy) -> Decimal:

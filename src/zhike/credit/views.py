@@ -23,7 +23,7 @@ from zhike.policy.loader import active_policy
 from zhike.trade.models import Invoice
 from zhike.workflow.models import ApprovalRequest
 
-from . import aging, losses, reviews, risk, selectors, services
+from . import aging, losses, reviews, risk, selectors, services, terms
 from .models import BadDebt, Shipment
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -54,6 +54,8 @@ def ship_page(request: HttpRequest, customer_id: int) -> HttpResponse:
     decision = None
     if request.method == "POST" and request.POST.get("action") in ("risk", "clear"):
         return _risk_action(request, user, customer.pk, policy)
+    if request.method == "POST" and request.POST.get("action") == "terms":
+        return _terms_action(request, user, customer.pk, policy)
     if request.method == "POST":
         form = {
             k: request.POST.get(k, "")
@@ -108,9 +110,35 @@ def ship_page(request: HttpRequest, customer_id: int) -> HttpResponse:
         "signal": risk.open_signal(customer.pk),
         "rating": selectors.rating_level(customer.pk, policy.credit),
         "ratings": reviews.rating_history(customer.pk) if policy.credit.enabled else [],
+        "special": list(customer.special_terms.order_by("-requested_at")[:5]),
+        "terms_in_force": terms.terms_in_force(customer.pk, today),
         "may_clear": user.has_perm(risk.CLEAR),
     }
     return render(request, "credit/ship.html", context)
+
+
+def _terms_action(request: HttpRequest, user: User, customer_id: int, policy: Any) -> HttpResponse:
+    """Ask for special terms (a limit above the formula's until a day), then back."""
+    limit = _amount(request.POST.get("limit", ""))
+    until = parse_date(request.POST.get("valid_until", "") or "")
+    if limit is None or until is None:
+        messages.error(request, _("请填写特批授信额和有效期"))
+        return redirect("credit-ship", customer_id)
+    try:
+        terms.terms_request(
+            by=user,
+            customer_id=customer_id,
+            limit=limit,
+            valid_until=until,
+            reason=request.POST.get("reason", ""),
+            policy=policy,
+            now=timezone.now(),
+        )
+    except RuleError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("特殊信用协议已提交审批"))
+    return redirect("credit-ship", customer_id)
 
 
 def _risk_action(request: HttpRequest, user: User, customer_id: int, policy: Any) -> HttpResponse:

@@ -1,0 +1,108 @@
+"""Special credit terms (issue 16 item 3, s004): a limit above the formula's for one
+customer until a day, asked for by its salesperson with a reason, approved by the vice
+president ([approvals.credit_terms]); while in force the limit of the shipping check is
+the higher of the two."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from zhike.archive.selectors import access_customer
+from zhike.audit.services import record
+from zhike.deferred import deferred
+from zhike.errors import Conflict, PermissionDenied
+from zhike.org.models import User
+from zhike.policy.schema import Policy
+from zhike.workflow.approvals import ApprovalRequest, approval_submit
+
+from .errors import CreditError
+from .models import SpecialTerms
+
+APPROVAL_KIND = "credit_terms"
+ASK = "credit.add_shipment"  # who ships for the customer asks for its terms
+
+
+def terms_in_force(customer_id: int, day: date) -> SpecialTerms | None:
+    """The approved terms the customer has on ``day`` (the latest ending), if any."""
+    return (
+        SpecialTerms.objects.filter(
+            customer_id=customer_id,
+            state=SpecialTerms.State.APPROVED,
+            valid_until__gte=day,
+            decided_at__date__lte=day,
+        )
+        .order_by("-valid_until")
+        .first()
+    )
+
+
+@transaction.atomic
+def terms_request(
+    *,
+    by: User,
+    customer_id: int,
+    limit: Decimal,
+    valid_until: date,
+    reason: str,
+    policy: Policy,
+    now: datetime,
+) -> SpecialTerms:
+    if not by.has_perm(ASK):
+        raise PermissionDenied(_("您没有为客户申请特殊信用协议的权限"))
+    customer = access_customer(by, customer_id)
+    if not policy.credit.enabled:
+        raise CreditError(_("管理制度未启用授信管理"), field="policy")
+    errors = []
+    if limit <= 0 or limit >= Decimal("1e14"):
+        errors.append(("limit", _("特批授信额须大于 0")))
+    if valid_until <= now.date():
+        errors.append(("valid_until", _("有效期须晚于今天")))
+    if not reason.strip():
+        errors.append(("reason", _("请写明申请理由")))
+    if errors:
+        raise CreditError.of_fields(errors)
+    try:
+        with transaction.atomic():
+            terms = SpecialTerms.objects.create(
+                customer=customer,
+                limit=limit,
+                valid_until=valid_until,
+                reason=reason.strip()[:300],
+                requested_by=by,
+                requested_at=now,
+                policy_version=policy.policy.version,
+            )
+    except IntegrityError:
+        raise Conflict(_("该客户已有审批中的特殊信用协议")) from None
+    approval_submit(
+        kind=APPROVAL_KIND,
+        subject=terms,
+        title=deferred(
+            "特殊信用协议:%(customer)s 授信 %(limit)s 元", customer=customer.name, limit=str(limit)
+        ),
+        by=by,
+        policy=policy,
+        now=now,
+        amount=limit,
+    )
+    record(
+        customer,
+        "credit.terms_requested",
+        by=by,
+        details={"limit": str(limit), "valid_until": valid_until.isoformat()},
+    )
+    return terms
+
+
+def on_terms_approved(request: ApprovalRequest) -> None:
+    SpecialTerms.objects.filter(pk=request.object_id, state=SpecialTerms.State.PENDING).update(
+        state=SpecialTerms.State.APPROVED, decided_at=request.decided_at or request.created_at
+    )
+
+
+def on_terms_refused(request: ApprovalRequest) -> None:
+    SpecialTerms.objects.filter(pk=request.object_id, state=SpecialTerms.State.PENDING).update(
+        state=SpecialTerms.State.REJECTED, decided_at=request.decided_at or request.created_at
+    )
