@@ -4,9 +4,11 @@ reason; the 升(降)级评审表 goes for approval ([approvals.credit_review]); 
 ratings apply at once (the limit in force follows them) and the offices and finance are
 told."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from itertools import batched
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, QuerySet
@@ -47,37 +49,40 @@ def _period(end: date, months: int) -> Period:
     return Period(start=months_before(end + timedelta(days=1), months), end=end)
 
 
-def _figures(period: Period, policy: Policy) -> dict[int, Figures]:
-    """The figures of every customer given credit: something fell due in the period, or
-    something is still owed, or it holds a rating. One grouped query each."""
+BATCH = 2000
+
+
+def _figures(period: Period, policy: Policy) -> Iterator[list[tuple[int, Figures, str]]]:
+    """The figures of every customer given credit — something fell due in the period,
+    something is still owed, or it holds a rating — with its rating now, in batches: one
+    statement, read a batch at a time (bounded memory at a million customers)."""
     sql, params = metrics_sql(period, volume_unit=policy.grading.volume_unit)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT m.customer_id, m.invoices_due, m.on_time_ratio, m.overdue_count "  # noqa: S608
-            f"FROM ({sql}) m WHERE m.invoices_due > 0 OR m.receivables > 0 "
-            f"OR m.customer_id IN (SELECT customer_id FROM credit_creditrating)",
-            params,
+            f"SELECT m.customer_id, m.invoices_due, m.on_time_ratio, m.overdue_count, "  # noqa: S608
+            f"o.oldest, r.rating FROM ({sql}) m "
+            f"LEFT JOIN (SELECT customer_id, MIN(due_on) AS oldest FROM trade_invoice "
+            f"WHERE paid_on IS NULL AND issued_on <= %s AND due_on < %s GROUP BY customer_id) o "
+            f"ON o.customer_id = m.customer_id "
+            f"LEFT JOIN credit_creditrating r ON r.customer_id = m.customer_id "
+            f"WHERE m.invoices_due > 0 OR m.receivables > 0 OR r.rating IS NOT NULL",
+            [*params, period.end, period.end],
         )
-        rows = cursor.fetchall()
-        cursor.execute(
-            "SELECT customer_id, MIN(due_on) FROM trade_invoice WHERE paid_on IS NULL"
-            " AND issued_on <= %s AND due_on < %s GROUP BY customer_id",
-            [period.end, period.end],
-        )
-        oldest = dict(cursor.fetchall())
-    figures = {}
-    for pk, due, ratio, overdue in rows:
-        due_on = oldest.get(pk)
-        if isinstance(due_on, str):  # SQLite
-            due_on = date.fromisoformat(due_on)
-        days = (period.end - due_on).days if due_on else 0
-        figures[pk] = Figures(
-            invoices_due=int(due or 0),
-            on_time_ratio=None if ratio is None else Decimal(str(ratio)).quantize(Decimal("0.01")),
-            overdue_count=int(overdue or 0),
-            days_overdue=days,
-        )
-    return figures
+        while rows := cursor.fetchmany(BATCH):
+            batch = []
+            for pk, due, ratio, overdue, oldest, rating in rows:
+                if isinstance(oldest, str):  # SQLite
+                    oldest = date.fromisoformat(oldest)
+                figures = Figures(
+                    invoices_due=int(due or 0),
+                    on_time_ratio=None
+                    if ratio is None
+                    else Decimal(str(ratio)).quantize(Decimal("0.01")),
+                    overdue_count=int(overdue or 0),
+                    days_overdue=(period.end - oldest).days if oldest else 0,
+                )
+                batch.append((pk, figures, rating or ""))
+            yield batch
 
 
 @transaction.atomic
@@ -104,10 +109,8 @@ def credit_review_start(
             )
     except IntegrityError:
         raise Conflict(_("已有进行中的信用评审,或该期间已评审")) from None
-    previous = dict(CreditRating.objects.values_list("customer_id", "rating"))
-    lines = []
-    for pk, figures in _figures(period, policy).items():
-        lines.append(
+    for batch in _figures(period, policy):
+        CreditReviewLine.objects.bulk_create(
             CreditReviewLine(
                 review=review,
                 customer_id=pk,
@@ -115,11 +118,11 @@ def credit_review_start(
                 on_time_ratio=figures.on_time_ratio,
                 overdue_count=figures.overdue_count,
                 days_overdue=figures.days_overdue,
-                previous=previous.get(pk, ""),
+                previous=previous,
                 proposed=rate(figures, rules.levels),
             )
+            for pk, figures, previous in batch
         )
-    CreditReviewLine.objects.bulk_create(lines, batch_size=2000)
     _receivables(review, period)
     review.summary = moves_of(review, policy)
     review.save(update_fields=["summary"])
@@ -149,9 +152,8 @@ def _receivables(review: CreditReview, period: Period) -> None:
 def moves_of(review: CreditReview, policy: Policy) -> dict[str, int]:
     order = {level.key: i for i, level in enumerate(policy.credit.rating.levels)}
     counts = {"up": 0, "down": 0, "same": 0, "new": 0}
-    for previous, proposed, adjusted in review.lines.values_list(
-        "previous", "proposed", "adjusted"
-    ):
+    lines = review.lines.values_list("previous", "proposed", "adjusted")
+    for previous, proposed, adjusted in lines.iterator(chunk_size=BATCH):
         final = adjusted or proposed
         if not previous:
             counts["new"] += 1
@@ -243,25 +245,23 @@ def on_review_approved(request: ApprovalRequest) -> None:
         )
         if review is None:
             return
-        ratings = [
-            CreditRating(
-                customer_id=pk,
-                rating=adjusted or proposed,
-                review=review,
-                policy_version=review.policy_version,
-                since=now,
+        lines = review.lines.order_by("pk").values_list("customer_id", "proposed", "adjusted")
+        for batch in batched(lines.iterator(chunk_size=BATCH), BATCH):
+            CreditRating.objects.bulk_create(
+                [
+                    CreditRating(
+                        customer_id=pk,
+                        rating=adjusted or proposed,
+                        review=review,
+                        policy_version=review.policy_version,
+                        since=now,
+                    )
+                    for pk, proposed, adjusted in batch
+                ],
+                update_conflicts=True,
+                unique_fields=["customer"],
+                update_fields=["rating", "review", "policy_version", "since"],
             )
-            for pk, proposed, adjusted in review.lines.values_list(
-                "customer_id", "proposed", "adjusted"
-            )
-        ]
-        CreditRating.objects.bulk_create(
-            ratings,
-            batch_size=2000,
-            update_conflicts=True,
-            unique_fields=["customer"],
-            update_fields=["rating", "review", "policy_version", "since"],
-        )
         review.state, review.applied_at = State.APPLIED, now
         review.save(update_fields=["state", "applied_at"])
         _tell(review, policy)
