@@ -56,10 +56,18 @@ def ledger(company: Company) -> Company:
     return company
 
 
-def start(company: Company, persona: str = "mgr") -> CreditReview:
-    return reviews.credit_review_start(
+def start(company: Company, persona: str = "mgr", *, compute: bool = True) -> CreditReview:
+    """Open the review and run its job (the job is queued on commit)."""
+    review = reviews.credit_review_start(
         by=company.users[persona], policy=POLICY, period_end=END, now=NOW
     )
+    if compute:
+        assert review.state == "computing"
+        assert reviews.credit_review_compute(review_id=review.pk, policy=POLICY, now=NOW)
+        # a redelivered job does nothing
+        assert not reviews.credit_review_compute(review_id=review.pk, policy=POLICY, now=NOW)
+        review.refresh_from_db()
+    return review
 
 
 def test_crd_5_rating_rule_takes_the_first_level_met() -> None:
@@ -200,6 +208,7 @@ def test_crd_5_the_job_opens_the_review_on_the_first_day_of_each_half_once(ledge
     assert reviews.open_scheduled_review(policy=POLICY, today=date(2026, 6, 30), now=NOW) is None
     review = reviews.open_scheduled_review(policy=POLICY, today=date(2026, 7, 1), now=NOW)
     assert review is not None and review.period_end == END and review.created_by is None
+    assert review.state == "computing"  # its job computes the lines
     assert reviews.open_scheduled_review(policy=POLICY, today=date(2026, 7, 1), now=NOW) is None
     assert CreditReview.objects.count() == 1
     general = load_policy("general")  # credit off: no review
@@ -235,7 +244,7 @@ def test_crd_5_twenty_reviews_started_at_once_open_one() -> None:
 
     company = build_company()
     invoice(company.customers["A"], date(2026, 3, 5))
-    errors = run_in_threads(20, lambda i: start(company))
+    errors = run_in_threads(20, lambda i: start(company, compute=False))
     assert CreditReview.objects.count() == 1
     assert len(errors) == 19 and all(isinstance(e, Conflict) for e in errors)
 
@@ -245,3 +254,20 @@ also_in_a_real_transaction(
     test_crd_5_approved_ratings_apply_and_the_offices_and_finance_are_told,
     test_crd_5_adjusting_needs_a_reason_and_a_level_of_the_policy,
 )
+
+
+def test_crd_5_a_failed_computation_is_marked_and_the_period_can_be_reviewed_again(
+    ledger: Company, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the database went away")
+
+    review = start(ledger, compute=False)
+    monkeypatch.setattr(reviews, "_compute", broken)
+    with pytest.raises(RuntimeError):
+        reviews.credit_review_compute(review_id=review.pk, policy=POLICY, now=NOW)
+    review.refresh_from_db()
+    assert review.state == "failed" and not review.lines.exists()
+    monkeypatch.undo()
+    again = start(ledger)  # neither open nor done: the same half-year may be reviewed again
+    assert again.state == "proposed" and again.lines.count() == 3

@@ -34,9 +34,12 @@ def review(company: Company, monkeypatch: pytest.MonkeyPatch) -> CreditReview:
     monkeypatch.setattr("zhike.credit.review_views.active_policy", lambda: POLICY)
     for key in "ABE":
         invoice(company.customers[key], date(2026, 3, 5))
-    return reviews.credit_review_start(
+    review = reviews.credit_review_start(
         by=company.users["mgr"], policy=POLICY, period_end=date(2026, 6, 30), now=NOW
     )
+    reviews.credit_review_compute(review_id=review.pk, policy=POLICY, now=NOW)
+    review.refresh_from_db()
+    return review
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

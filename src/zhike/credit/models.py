@@ -162,10 +162,12 @@ class CreditReview(models.Model):
     reasons, approved, then applied and told to the offices and finance."""
 
     class State(models.TextChoices):
+        COMPUTING = "computing", _("计算中")
         PROPOSED = "proposed", _("待审核")
         SUBMITTED = "submitted", _("审批中")
         APPLIED = "applied", _("已生效")
         REJECTED = "rejected", _("已驳回")
+        FAILED = "failed", _("计算失败")
 
     title = models.CharField(_("名称"), max_length=100)
     period_start = models.DateField(_("统计起始日"))
@@ -179,6 +181,7 @@ class CreditReview(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
     created_at = models.DateTimeField()
+    computed_at = models.DateTimeField(null=True, blank=True)  # claimed by the job
     applied_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -190,13 +193,13 @@ class CreditReview(models.Model):
             # One review open at a time: two started at once cannot both be open.
             models.UniqueConstraint(
                 models.Value(1),
-                condition=Q(state__in=["proposed", "submitted"]),
+                condition=Q(state__in=["computing", "proposed", "submitted"]),
                 name="credit_review_one_open",
             ),
             # One review per period: the scheduled job and a person cannot both open it.
             models.UniqueConstraint(
                 fields=["period_end"],
-                condition=~Q(state="rejected"),
+                condition=~Q(state__in=["rejected", "failed"]),
                 name="credit_review_once_per_period",
             ),
         ]

@@ -18,9 +18,11 @@ from zhike.audit.services import record
 from zhike.dates import months_before
 from zhike.deferred import deferred, stored_title
 from zhike.errors import Conflict, NotFound, PermissionDenied
+from zhike.jobs import enqueue
 from zhike.org.models import User
 from zhike.org.scopes import visible_to
 from zhike.org.selectors import people_with_role
+from zhike.policy.credit_schema import RatingPolicy
 from zhike.policy.schema import Policy
 from zhike.trade.metrics import Period, metrics_sql
 from zhike.workflow.approvals import ApprovalRequest, approval_submit
@@ -89,7 +91,8 @@ def _figures(period: Period, policy: Policy) -> Iterator[list[tuple[int, Figures
 def credit_review_start(
     *, by: User | None, policy: Policy, period_end: date, now: datetime
 ) -> CreditReview:
-    """Open the review of the ``review_months`` to ``period_end``, every line proposed."""
+    """Open the review of the ``review_months`` to ``period_end``; its lines are computed
+    by a job (``credit_review_compute``): a million customers are not a request's work."""
     if by is not None and not by.has_perm(RUN):
         raise PermissionDenied(_("您没有发起信用评审的权限"))
     rules = policy.credit.rating
@@ -104,11 +107,38 @@ def credit_review_start(
                 period_start=period.start,
                 period_end=period.end,
                 policy_version=policy.policy.version,
+                state=State.COMPUTING,
                 created_by=by,
                 created_at=now,
             )
     except IntegrityError:
         raise Conflict(_("已有进行中的信用评审,或该期间已评审")) from None
+    record(review, "credit.review_started", by=by, details={"period_end": period_end})
+    enqueue("credit.compute_review", review.pk)
+    return review
+
+
+def credit_review_compute(*, review_id: int, policy: Policy, now: datetime) -> bool:
+    """The review job: every credit customer's figures and proposed rating. Claimed by
+    compare-and-set, so a redelivered job does nothing; returns whether this run did it."""
+    claimed = CreditReview.objects.filter(
+        pk=review_id, state=State.COMPUTING, computed_at__isnull=True
+    ).update(computed_at=now)
+    if not claimed:
+        return False
+    review = CreditReview.objects.get(pk=review_id)
+    period = Period(start=review.period_start, end=review.period_end)
+    rules = policy.credit.rating
+    try:
+        with transaction.atomic():
+            _compute(review, period, policy, rules)
+    except Exception:
+        CreditReview.objects.filter(pk=review_id).update(state=State.FAILED)
+        raise
+    return True
+
+
+def _compute(review: CreditReview, period: Period, policy: Policy, rules: RatingPolicy) -> None:
     for batch in _figures(period, policy):
         CreditReviewLine.objects.bulk_create(
             CreditReviewLine(
@@ -125,8 +155,8 @@ def credit_review_start(
         )
     _receivables(review, period)
     review.summary = moves_of(review, policy)
-    review.save(update_fields=["summary"])
-    return review
+    review.state = State.PROPOSED
+    review.save(update_fields=["summary", "state"])
 
 
 def _receivables(review: CreditReview, period: Period) -> None:

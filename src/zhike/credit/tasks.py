@@ -6,7 +6,7 @@ from django.utils import timezone
 from zhike.policy.loader import active_policy
 
 from .collection import open_collection
-from .reviews import open_scheduled_review
+from .reviews import credit_review_compute, open_scheduled_review
 from .risk import sweep_refusals
 
 
@@ -29,3 +29,9 @@ def open_review_task() -> int:
         policy=active_policy(), today=timezone.localdate(), now=timezone.now()
     )
     return review.pk if review else 0
+
+
+@shared_task(name="credit.compute_review")
+def compute_review_task(review_id: int) -> bool:
+    """CRD-5: a credit review's figures and proposed ratings (queued by its start)."""
+    return credit_review_compute(review_id=review_id, policy=active_policy(), now=timezone.now())
