@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from decimal import Decimal
 from functools import partial
 from itertools import batched
 from typing import Any
@@ -198,3 +199,9 @@ def unique_or(error: Exception) -> Iterator[None]:
         if not _is_unique_violation(exc):
             raise
         raise error from exc
+
+
+def cents(value: object) -> Decimal:
+    """A sum in yuan to the fen (None counts as 0): SQLite sums decimals as floats, and
+    their noise must not reach a page or a comparison."""
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))

@@ -20,13 +20,6 @@ from zhike.policy.schema import Policy
 from .filters import LEVEL, Filters, add_months
 from .models import CustomerSales, OwnerCube, RegionCube, SalesCube
 
-CENT = Decimal("0.01")
-
-
-def yuan(value: Any) -> Decimal:
-    """A sum in yuan with fen (SQLite sums decimals as floats)."""
-    return Decimal(str(value or 0)).quantize(CENT)
-
 
 def share(part: Any, whole: Any) -> Decimal | None:
     """``part`` of ``whole`` in per cent, one decimal; None when there is no whole."""

@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zhike.archive.models import Customer
+from zhike.db import cents
 from zhike.org.models import User
 from zhike.org.scopes import visible_to
 from zhike.policy.schema import Policy
 
-from .common import share, yuan
+from .common import share
 from .filters import Filters, add_months, narrowed
 from .models import CustomerSales, CustomerYear
 from .registry import Chart, Report, Result, Series, register
@@ -51,7 +52,7 @@ def pareto(user: User, filters: Filters, policy: Policy) -> Result:
         customer_months(user, filters).values("customer_id").annotate(total=Sum("amount"))
     )
     totals = per_customer.aggregate(customers=Count("customer_id"), amount=Sum("total"))
-    count, whole = totals["customers"] or 0, yuan(totals["amount"])
+    count, whole = totals["customers"] or 0, cents(totals["amount"])
     target = whole * policy.analytics.pareto_share / 100
     curve: list[float] = []
     top: list[tuple[int, Decimal, Decimal]] = []
@@ -59,9 +60,9 @@ def pareto(user: User, filters: Filters, policy: Policy) -> Result:
     marks = {max(1, round(count * (i + 1) / POINTS)): i for i in range(POINTS)} if count else {}
     ordered = per_customer.order_by("-total", "customer_id").values_list("customer_id", "total")
     for rank, (pk, amount) in enumerate(ordered.iterator(chunk_size=5000), start=1):
-        running += yuan(amount)
+        running += cents(amount)
         if rank <= 50:
-            top.append((pk, yuan(amount), running))
+            top.append((pk, cents(amount), running))
         if not few and running >= target:
             few = rank
         if rank in marks:
@@ -176,7 +177,7 @@ def rfm(user: User, filters: Filters, policy: Policy) -> Result:
             f"FROM ({sql}) t GROUP BY seg",
             [*code_params, *risk_params, *params],
         )
-        segments = {seg: (n, yuan(money), at_risk) for seg, n, money, at_risk in cursor.fetchall()}
+        segments = {seg: (n, cents(money), at_risk) for seg, n, money, at_risk in cursor.fetchall()}
         cursor.execute(
             f"SELECT customer_id, {end_index} - last, freq, money FROM ({sql}) t "
             f"WHERE {risk} ORDER BY money DESC, customer_id LIMIT 100",
@@ -197,7 +198,7 @@ def rfm(user: User, filters: Filters, policy: Policy) -> Result:
             _("流失风险:%(name)s") % {"name": names.get(pk, "—")},
             freq,
             None,
-            yuan(money),
+            cents(money),
             None,
             since,
         ]
@@ -263,7 +264,7 @@ def top_customers(user: User, year: int, *, limit: int = 10) -> list[tuple[int, 
         .order_by("-amount", "customer_id")
         .values_list("customer_id", "customer__name", "amount")[:limit]
     )
-    return [(pk, name, yuan(amount)) for pk, name, amount in rows]
+    return [(pk, name, cents(amount)) for pk, name, amount in rows]
 
 
 register(Report("pareto", gettext_lazy("二八分析"), SECTION, pareto, spec="ANA-4"))

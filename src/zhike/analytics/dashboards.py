@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhike.archive.models import CustomerStatus
+from zhike.db import cents
 from zhike.engagement.models import FollowUp, FollowUpState
 from zhike.grading.models import Review
 from zhike.org.models import DataScope, User
@@ -30,7 +31,6 @@ from .common import (
     report_link,
     share,
     status_label,
-    yuan,
 )
 from .customers import top_customers
 from .filters import Filters, add_months, month_start
@@ -126,7 +126,7 @@ def dashboard(user: User, *, policy: Policy, today: date, role: str | None = Non
 
 def _month_amount(user: User, month: date) -> Decimal:
     rows = figures(user, Filters(start=month, end=month), (), {"total": Sum("amount")})
-    return yuan(rows[0]["total"]) if rows else Decimal(0)
+    return cents(rows[0]["total"]) if rows else Decimal(0)
 
 
 def _target_card(user: User, month: date) -> Card:
@@ -143,7 +143,7 @@ def _target_card(user: User, month: date) -> Card:
         )
     ]
     if target:
-        figures_.append(Figure(_("本月目标"), yuan(target)))
+        figures_.append(Figure(_("本月目标"), cents(target)))
         figures_.append(Figure(_("完成率"), share(amount, target), unit="percent"))
     else:
         figures_.append(Figure(_("本月目标"), None, note=_("未设定")))
@@ -265,7 +265,7 @@ def _receivables_card(user: User, today: date) -> Card:
     month = month_start(today)
     ever = Filters(start=date(1900, 1, 1), end=month)
     rows = figures(user, ever, ("owner",), {"open": Sum("outstanding")})
-    total = sum((yuan(r["open"]) for r in rows), Decimal(0))
+    total = sum((cents(r["open"]) for r in rows), Decimal(0))
     link = reverse("credit-aging") if user.has_perm("trade.add_invoice") else report_link("ranking")
     year = Filters(start=month.replace(month=1), end=month)
     collected = figures(user, year, (), {"c": Sum("collected")})
@@ -276,7 +276,7 @@ def _receivables_card(user: User, today: date) -> Card:
             Figure(_("应收余额"), total, link=link),
             Figure(
                 _("今年回款"),
-                yuan(collected[0]["c"]) if collected else Decimal(0),
+                cents(collected[0]["c"]) if collected else Decimal(0),
                 link=report_link("ranking", year),
             ),
         ],
@@ -307,7 +307,7 @@ def _totals_card(user: User, year: Filters) -> Card:
         [
             Figure(
                 _("合同金额"),
-                yuan(n.get("amount")),
+                cents(n.get("amount")),
                 link=link,
                 note=_("同比 %(c)s%%") % {"c": change(n.get("amount"), b.get("amount"))}
                 if b.get("amount")
@@ -315,7 +315,7 @@ def _totals_card(user: User, year: Filters) -> Card:
             ),
             Figure(
                 _("回款金额"),
-                yuan(n.get("collected")),
+                cents(n.get("collected")),
                 note=_("同比 %(c)s%%") % {"c": change(n.get("collected"), b.get("collected"))}
                 if b.get("collected")
                 else "",
@@ -329,13 +329,15 @@ def _structure_card(
     user: User, policy: Policy, year: Filters, by: str, title: str, limit: int = 8
 ) -> Card:
     rows = figures(user, year, (by,), {"total": Sum("amount")})
-    ranked = sorted((r for r in rows if yuan(r["total"])), key=lambda r: -yuan(r["total"]))[:limit]
+    ranked = sorted((r for r in rows if cents(r["total"])), key=lambda r: -cents(r["total"]))[
+        :limit
+    ]
     empty = _("未填写") if by == "province" else _("未分类")
     labels = [grade_label(policy, r[by]) if by == "grade" else (r[by] or empty) for r in ranked]
     chart = Chart(
         "pie" if by == "grade" else "bar",
         labels,
-        [Series(_("合同金额"), [as_number(yuan(r["total"])) for r in ranked])],
+        [Series(_("合同金额"), [as_number(cents(r["total"])) for r in ranked])],
     )
     return Card(f"by_{by}", title, chart=chart, link=report_link("structure", year, by=by))
 

@@ -13,6 +13,7 @@ from django.db.models import F, QuerySet, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext as _
 
+from zhike.dates import months_before
 from zhike.org.models import DataScope, Department, User
 from zhike.org.scopes import department_tree_ids, user_scopes, users_in_scope, visible_to
 from zhike.policy.schema import Policy
@@ -33,8 +34,8 @@ def month_start(day: date) -> date:
 
 
 def add_months(month: date, months: int) -> date:
-    index = month.year * 12 + month.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
+    """``months`` later (earlier when negative): zhike.dates.months_before, forwards."""
+    return months_before(month, -months)
 
 
 def months_between(start: date, end: date) -> int:

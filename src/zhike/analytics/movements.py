@@ -16,12 +16,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zhike.archive.models import Customer, CustomerStatus
+from zhike.db import cents
 from zhike.grading.models import Review, ReviewLine
 from zhike.org.models import User
 from zhike.org.scopes import visible_to
 from zhike.policy.schema import Policy
 
-from .common import grade_label, grade_order, level_axis, share, status_label, yuan
+from .common import grade_label, grade_order, level_axis, share, status_label
 from .errors import AnalyticsError
 from .filters import Filters, add_months, narrowed
 from .models import StatusChange
@@ -79,7 +80,7 @@ def migration(user: User, filters: Filters, policy: Policy) -> Result:
         {c["was"] for c in cells} | {c["to"] for c in cells},
         key=lambda g: order.get(g, len(order)),
     )
-    matrix = {(c["was"], c["to"]): (c["n"], yuan(c["amount"])) for c in cells}
+    matrix = {(c["was"], c["to"]): (c["n"], cents(c["amount"])) for c in cells}
     rows = []
     for before in grades:
         counts = [matrix.get((before, after), (0, 0))[0] for after in grades]

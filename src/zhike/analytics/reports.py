@@ -14,6 +14,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from zhike.db import cents
 from zhike.org.models import User
 from zhike.policy.schema import Policy
 
@@ -29,7 +30,6 @@ from .common import (
     level_link,
     share,
     user_names,
-    yuan,
 )
 from .filters import Filters
 from .models import SalesTarget
@@ -74,7 +74,7 @@ def _link(dimension: str, key: Any, policy: Policy) -> str | None:
 
 def amounts_by(user: User, filters: Filters, dimension: str) -> dict[Any, Decimal]:
     rows = figures(user, filters, (dimension,), {"total": Sum("amount")})
-    return {r[dimension]: yuan(r["total"]) for r in rows if yuan(r["total"])}
+    return {r[dimension]: cents(r["total"]) for r in rows if cents(r["total"])}
 
 
 def structure(user: User, filters: Filters, policy: Policy) -> Result:
@@ -149,7 +149,7 @@ def trend(user: User, filters: Filters, policy: Policy) -> Result:
     rows = figures(user, filters, by, {"total": Sum("amount")})
     series: dict[Any, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for r in rows:
-        series[r[dimension] if dimension else ""][bucket_of(r["month"], filters.grain)] += yuan(
+        series[r[dimension] if dimension else ""][bucket_of(r["month"], filters.grain)] += cents(
             r["total"]
         )
     if not dimension:
@@ -157,7 +157,7 @@ def trend(user: User, filters: Filters, policy: Policy) -> Result:
         for r in figures(user, last, ("month",), {"total": Sum("amount")}):
             # Last year's month lands on this year's bucket: the two lines compare.
             month = r["month"].replace(year=r["month"].year + 1)
-            series["last"][bucket_of(month, filters.grain)] += yuan(r["total"])
+            series["last"][bucket_of(month, filters.grain)] += cents(r["total"])
         names = {"": _("本期"), "last": _("去年同期")}
     else:
         ranked = sorted(series, key=lambda k: -sum(series[k].values()))
@@ -198,11 +198,11 @@ def ranking(user: User, filters: Filters, policy: Policy) -> Result:
     # Receivables as at the period's end: whatever month the invoices were issued in.
     since_ever = replace(filters, start=date(1900, 1, 1))
     outstanding = {
-        r["owner"]: yuan(r["outstanding"])
+        r["owner"]: cents(r["outstanding"])
         for r in figures(user, since_ever, ("owner",), {"outstanding": Sum("outstanding")})
     }
     targets = {
-        r["owner_id"]: yuan(r["total"])
+        r["owner_id"]: cents(r["total"])
         for r in SalesTarget.objects.filter(
             owner_id__in=list(people), month__gte=filters.start, month__lte=filters.end
         )
@@ -210,18 +210,18 @@ def ranking(user: User, filters: Filters, policy: Policy) -> Result:
         .annotate(total=Sum("amount"))
     }
     keys = sorted(
-        set(people) | set(outstanding), key=lambda k: -yuan(people.get(k, {}).get("amount"))
+        set(people) | set(outstanding), key=lambda k: -cents(people.get(k, {}).get("amount"))
     )
     names = user_names(keys)
     table = []
     for k in keys:
-        amount = yuan(people.get(k, {}).get("amount"))
+        amount = cents(people.get(k, {}).get("amount"))
         target = targets.get(k)
         table.append(
             [
                 names.get(k, str(k)),
                 amount,
-                yuan(people.get(k, {}).get("collected")),
+                cents(people.get(k, {}).get("collected")),
                 outstanding.get(k, Decimal(0)),
                 target,
                 share(amount, target) if target else None,

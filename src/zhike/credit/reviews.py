@@ -10,12 +10,14 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import batched
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from zhike.audit.services import record
 from zhike.dates import months_before
+from zhike.db import unique_or
 from zhike.deferred import deferred, stored_title
 from zhike.errors import Conflict, NotFound, PermissionDenied
 from zhike.jobs import enqueue
@@ -25,6 +27,7 @@ from zhike.org.selectors import people_with_role
 from zhike.policy.credit_schema import RatingPolicy
 from zhike.policy.schema import Policy
 from zhike.trade.metrics import Period, metrics_sql
+from zhike.trade.models import Invoice
 from zhike.workflow.approvals import ApprovalRequest, approval_submit
 from zhike.workflow.models import Notice
 from zhike.workflow.notify import notify_many
@@ -99,20 +102,17 @@ def credit_review_start(
     if not policy.credit.enabled or not rules.levels:
         raise CreditError(_("管理制度未启用信用评级"), field="policy")
     period = _period(period_end, rules.review_months)
-    try:
-        with transaction.atomic():
-            review = CreditReview.objects.create(
-                title=_("%(start)s 至 %(end)s 客户信用评审")
-                % {"start": period.start.isoformat(), "end": period.end.isoformat()},
-                period_start=period.start,
-                period_end=period.end,
-                policy_version=policy.policy.version,
-                state=State.COMPUTING,
-                created_by=by,
-                created_at=now,
-            )
-    except IntegrityError:
-        raise Conflict(_("已有进行中的信用评审,或该期间已评审")) from None
+    with unique_or(Conflict(_("已有进行中的信用评审,或该期间已评审"))):
+        review = CreditReview.objects.create(
+            title=_("%(start)s 至 %(end)s 客户信用评审")
+            % {"start": period.start.isoformat(), "end": period.end.isoformat()},
+            period_start=period.start,
+            period_end=period.end,
+            policy_version=policy.policy.version,
+            state=State.COMPUTING,
+            created_by=by,
+            created_at=now,
+        )
     record(review, "credit.review_started", by=by, details={"period_end": period_end})
     enqueue("credit.compute_review", review.pk)
     return review
@@ -161,11 +161,6 @@ def _compute(review: CreditReview, period: Period, policy: Policy, rules: Rating
 
 def _receivables(review: CreditReview, period: Period) -> None:
     """Each line's open receivables at the period's end (one UPDATE)."""
-    from django.db.models import DecimalField, F, OuterRef, Subquery, Sum
-    from django.db.models.functions import Coalesce
-
-    from zhike.trade.models import Invoice
-
     owed = (
         Invoice.objects.filter(
             customer_id=OuterRef("customer_id"), paid_on__isnull=True, issued_on__lte=period.end

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from zhike.archive.models import Customer
+from zhike.db import cents
 from zhike.org.models import User
 from zhike.org.scopes import visible_to
 from zhike.policy.credit_schema import CreditPolicy, RatingLevel
@@ -22,11 +23,6 @@ from .models import CreditRating, Shipment, ShipmentState
 from .terms import terms_in_force
 
 ZERO = Decimal(0)
-
-
-def cents(value: object) -> Decimal:
-    """Yuan to the fen: SQLite's decimal arithmetic comes back with float noise."""
-    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
 
 def _sum(queryset: QuerySet[Any], expression: Any) -> Decimal:
@@ -40,12 +36,19 @@ def rating_level(customer_id: int, policy: CreditPolicy) -> RatingLevel | None:
     return policy.rating.level(rating) if rating else None
 
 
-def limit_on(customer_id: int, day: date, *, grade: str, policy: CreditPolicy) -> Decimal:
+# "Look the rating up": a caller that has read it already passes it (None: not rated).
+LOOK_UP: Any = object()
+
+
+def limit_on(
+    customer_id: int, day: date, *, grade: str, policy: CreditPolicy, level: Any = LOOK_UP
+) -> Decimal:
     """The limit in force on ``day`` (CRD-2): reproducible for any day, from invoices; the
     customer's credit rating grants its level's share of it (CRD-5); approved special terms
     in force raise it to theirs."""
     limit = _formula(customer_id, day, grade=grade, policy=policy)
-    level = rating_level(customer_id, policy)
+    if level is LOOK_UP:
+        level = rating_level(customer_id, policy)
     if level is not None and level.limit_percent != 100:
         limit = cents(limit * level.limit_percent / 100)
     special = terms_in_force(customer_id, day)  # approved terms above the formula's
@@ -109,11 +112,14 @@ REQUIREMENT_LABELS = {
 }
 
 
-def missing_requirements(customer: Customer, day: date, *, policy: CreditPolicy) -> list[str]:
+def missing_requirements(
+    customer: Customer, day: date, *, policy: CreditPolicy, level: Any = LOOK_UP
+) -> list[str]:
     """The eligibility items (CRD-1, s003-12 1.1) the customer does not meet, as text; a
     credit rating granting no credit is one (CRD-5)."""
     missing = []
-    level = rating_level(customer.pk, policy)
+    if level is LOOK_UP:
+        level = rating_level(customer.pk, policy)
     if level is not None and level.limit_percent == 0:
         missing.append(_("信用等级为 %(label)s,不授信") % {"label": level.label})
     if "archive_complete" in policy.eligibility and not (
@@ -165,6 +171,7 @@ class CreditView:
     limit: Decimal
     exposure: dict[str, Decimal]
     missing: list[str]
+    level: RatingLevel | None = None  # the credit rating (CRD-5), None: not rated
 
     @property
     def used(self) -> Decimal:
@@ -176,10 +183,12 @@ class CreditView:
 
 
 def credit_today(customer: Customer, day: date, *, grade: str, policy: CreditPolicy) -> CreditView:
+    level = rating_level(customer.pk, policy)
     return CreditView(
-        limit=limit_on(customer.pk, day, grade=grade, policy=policy),
+        limit=limit_on(customer.pk, day, grade=grade, policy=policy, level=level),
         exposure=exposure_of(customer.pk, day, policy=policy),
-        missing=missing_requirements(customer, day, policy=policy),
+        missing=missing_requirements(customer, day, policy=policy, level=level),
+        level=level,
     )
 
 

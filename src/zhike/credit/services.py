@@ -46,11 +46,14 @@ def check(
 ) -> Check:
     """The facts and the decision for one shipment (no write)."""
     credit = policy.credit
+    level = selectors.rating_level(customer.pk, credit)
     facts = rules.Facts(
         amount=amount,
-        limit=selectors.limit_on(customer.pk, on, grade=grade_of(customer), policy=credit),
+        limit=selectors.limit_on(
+            customer.pk, on, grade=grade_of(customer), policy=credit, level=level
+        ),
         exposure=sum(selectors.exposure_of(customer.pk, on, policy=credit).values(), Decimal(0)),
-        missing=selectors.missing_requirements(customer, on, policy=credit),
+        missing=selectors.missing_requirements(customer, on, policy=credit, level=level),
         over_this_month=selectors.over_limit_this_month(customer.pk, on),
         overdue_blocked=selectors.overdue_blocked(customer.pk, on, policy=credit),
         prepaid=prepaid,

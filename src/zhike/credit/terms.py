@@ -6,11 +6,12 @@ the higher of the two."""
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from zhike.archive.selectors import access_customer
 from zhike.audit.services import record
+from zhike.db import unique_or
 from zhike.deferred import deferred
 from zhike.errors import Conflict, PermissionDenied
 from zhike.org.models import User
@@ -63,19 +64,16 @@ def terms_request(
         errors.append(("reason", _("请写明申请理由")))
     if errors:
         raise CreditError.of_fields(errors)
-    try:
-        with transaction.atomic():
-            terms = SpecialTerms.objects.create(
-                customer=customer,
-                limit=limit,
-                valid_until=valid_until,
-                reason=reason.strip()[:300],
-                requested_by=by,
-                requested_at=now,
-                policy_version=policy.policy.version,
-            )
-    except IntegrityError:
-        raise Conflict(_("该客户已有审批中的特殊信用协议")) from None
+    with unique_or(Conflict(_("该客户已有审批中的特殊信用协议"))):
+        terms = SpecialTerms.objects.create(
+            customer=customer,
+            limit=limit,
+            valid_until=valid_until,
+            reason=reason.strip()[:300],
+            requested_by=by,
+            requested_at=now,
+            policy_version=policy.policy.version,
+        )
     approval_submit(
         kind=APPROVAL_KIND,
         subject=terms,

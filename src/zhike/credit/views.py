@@ -108,7 +108,7 @@ def ship_page(request: HttpRequest, customer_id: int) -> HttpResponse:
         "people": users_in_scope(user).order_by("username")[:300],
         "enabled": policy.credit.enabled,
         "signal": risk.open_signal(customer.pk),
-        "rating": selectors.rating_level(customer.pk, policy.credit),
+        "rating": view.level,
         "ratings": reviews.rating_history(customer.pk) if policy.credit.enabled else [],
         "special": list(customer.special_terms.order_by("-requested_at")[:5]),
         "terms_in_force": terms.terms_in_force(customer.pk, today),
@@ -255,15 +255,8 @@ def bad_debts_page(request: HttpRequest) -> HttpResponse:
     debts = list(
         BadDebt.objects.select_related("invoice__customer", "by").order_by("-at", "-id")[:100]
     )
-    people = {
-        pk: str(u)
-        for pk, u in (
-            (u.pk, u)
-            for u in User.objects.filter(
-                pk__in={share["user"] for d in debts for share in d.shares}
-            )
-        )
-    }
+    wanted = {share["user"] for debt in debts for share in debt.shares}
+    people = {u.pk: str(u) for u in User.objects.filter(pk__in=wanted)}
     borne: dict[str, Decimal] = {}
     for debt in debts:
         if debt.at.year != year:

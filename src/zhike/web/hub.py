@@ -13,13 +13,12 @@ from django.utils import timezone
 
 from zhike.archive.models import Customer
 from zhike.archive.selectors import access_customer
-from zhike.credit.selectors import CreditView, credit_today, rating_level
+from zhike.credit.selectors import CreditView, credit_today
 from zhike.errors import CustomerNotFound
 from zhike.grading.labels import level_label
 from zhike.grading.selectors import standing_of
 from zhike.org.models import User
 from zhike.ownership.selectors import keeping_of
-from zhike.policy.credit_schema import RatingLevel
 from zhike.policy.loader import active_policy
 from zhike.policy.schema import Policy
 from zhike.servicedesk.selectors import open_complaints_of_customer
@@ -74,12 +73,11 @@ def customer_summary(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 def _credit(
     user: User, customer: Customer, policy: Policy, today: date, grade: str
-) -> tuple[CreditView, RatingLevel | None] | None:
+) -> CreditView | None:
     """Credit today (issue 16 item 10: limit, used, headroom, why not, the rating), for
     those who ship or keep the books, when the policy runs credit."""
     if not policy.credit.enabled or not (
         user.has_perm("credit.add_shipment") or user.has_perm("trade.add_invoice")
     ):
         return None
-    view = credit_today(customer, today, grade=grade, policy=policy.credit)
-    return view, rating_level(customer.pk, policy.credit)
+    return credit_today(customer, today, grade=grade, policy=policy.credit)
