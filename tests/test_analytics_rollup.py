@@ -1,4 +1,4 @@
-"""ANA item 8: the rollups kept by the ledger's triggers and the job equal the aggregate of
+"""ANA-1 (issue 17 item 8): the rollups kept by the ledger's triggers and the job equal the aggregate of
 the lines they summarise, after every kind of write: lines added, edited and removed,
 invoices settled, a customer transferred, regraded, moved province, merged."""
 
@@ -70,7 +70,7 @@ def refreshed() -> dict[str, set[tuple]]:
     return snapshot()
 
 
-def test_ana_8_triggers_record_every_ledger_write_as_a_delta(company):
+def test_ana_1_triggers_record_every_ledger_write_as_a_delta(company):
     before = SalesDelta.objects.count()
     order = trade(company.customers["A"], on=date(2026, 3, 5), amount=1000, category="面粉")
     # the line, the invoice, the payment: one delta each (the invoice's is issued + settled)
@@ -83,7 +83,7 @@ def test_ana_8_triggers_record_every_ledger_write_as_a_delta(company):
     assert sum(d.amount for d in deltas.all()) == Decimal(1500)
 
 
-def test_ana_8_rollup_equals_the_aggregate_of_the_lines_after_every_kind_of_write(company):
+def test_ana_1_rollup_equals_the_aggregate_of_the_lines_after_every_kind_of_write(company):
     a, b, e = (company.customers[k] for k in "ABE")
     trade(a, on=date(2025, 3, 5), amount=1000, category="面粉")
     trade(a, on=date(2026, 3, 9), amount=2500, category="大米", payment="open")
@@ -116,7 +116,7 @@ def test_ana_8_rollup_equals_the_aggregate_of_the_lines_after_every_kind_of_writ
     assert SalesDelta.objects.count() == 0
 
 
-def test_ana_8_cube_holds_the_lines_of_each_owner_grade_and_category(company):
+def test_ana_1_cube_holds_the_lines_of_each_owner_grade_and_category(company):
     a, b = company.customers["A"], company.customers["B"]
     Standing.objects.create(customer=a, grade="A", since=timezone.now())
     trade(a, on=date(2026, 3, 5), amount=1000, category="面粉")
@@ -155,7 +155,7 @@ def test_ana_2_status_changes_are_recorded_by_the_archive_trigger(company):
 @pytest.mark.skipif(
     not ON_POSTGRESQL, reason="REPEATABLE READ and the advisory lock are PostgreSQL's"
 )
-def test_ana_8_refresh_in_a_real_transaction_loses_nothing_to_concurrent_writers():
+def test_ana_1_refresh_in_a_real_transaction_loses_nothing_to_concurrent_writers():
     """While the job folds, other transactions keep writing lines: what it did not see
     stays in the delta table for the next run, so nothing is lost or counted twice."""
     import threading

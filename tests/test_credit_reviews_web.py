@@ -114,7 +114,7 @@ def test_crd_5_the_form_adjusts_and_submits_on_the_web(
     assert review.state == "submitted"
 
 
-def test_crd_10_the_360_summary_shows_credit_today_and_the_rating(
+def test_crd_2_the_360_summary_shows_credit_today_and_the_rating(
     company: Company, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from zhike.credit.models import CreditRating
