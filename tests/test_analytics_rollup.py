@@ -1,6 +1,6 @@
 """ANA-1 (issue 17 item 8): the rollups kept by the ledger's triggers and the job equal
-the aggregate of the lines they summarise, after every kind of write: lines added, edited and removed,
-invoices settled, a customer transferred, regraded, moved province, merged."""
+the aggregate of the lines they summarise, after every kind of write: lines added, edited
+and removed, invoices settled, a customer transferred, regraded, moved province, merged."""
 
 from datetime import date
 from decimal import Decimal
