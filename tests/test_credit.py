@@ -50,6 +50,7 @@ def eligible(company: Company) -> Company:
         ("FP-2", date(2026, 11, 19), "20000"),
     ]:
         invoice_create(
+            policy=POLICY,
             by=company.users["fin"],
             customer_id=customer.pk,
             number=number,
@@ -184,6 +185,7 @@ def test_crd_3_a_rejected_over_limit_shipment_frees_its_headroom(eligible: Compa
 def test_crd_1_last_years_open_balance_means_cash_first(eligible: Company) -> None:
     customer = eligible.customers["A"]
     invoice_create(
+        policy=POLICY,
         by=eligible.users["fin"],
         customer_id=customer.pk,
         number="FP-OLD",
@@ -261,6 +263,7 @@ def test_crd_exposure_counts_the_buckets_the_policy_names(eligible: Company) -> 
     buckets = selectors.exposure_of(customer.pk, SHIP_ON, policy=POLICY.credit)
     assert buckets == {"receivables": Decimal(0), "shipped_not_invoiced": Decimal("12000")}
     invoice = invoice_create(
+        policy=POLICY,
         by=eligible.users["fin"],
         customer_id=customer.pk,
         number="FP-3",
@@ -335,6 +338,7 @@ def test_crd_6_bad_debts_shared_by_ratio_or_borne_by_the_liable(eligible: Compan
     ship(eligible, "FH-2", "5000")
     last = ship(eligible, "FH-3", "5000", liable_id=eligible.users["sup"].pk)
     inside = invoice_create(
+        policy=POLICY,
         by=fin,
         customer_id=customer.pk,
         number="FP-BD1",
@@ -368,6 +372,7 @@ def test_crd_6_bad_debts_shared_by_ratio_or_borne_by_the_liable(eligible: Compan
         )
     assert caught.value.field == "invoice_id"
     invoice = invoice_create(
+        policy=POLICY,
         by=fin,
         customer_id=customer.pk,
         number="FP-BD2",

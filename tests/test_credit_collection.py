@@ -19,6 +19,7 @@ def test_crd_4_collection_goes_to_the_owner_then_to_the_collection_role(company:
     customer = company.customers["A"]
     fin = company.users["fin"]
     invoice_create(
+        policy=POLICY,
         by=fin,
         customer_id=customer.pk,
         number="FP-SOON",
@@ -27,6 +28,7 @@ def test_crd_4_collection_goes_to_the_owner_then_to_the_collection_role(company:
         due_on=date(2026, 11, 25),
     )
     invoice_create(
+        policy=POLICY,
         by=fin,
         customer_id=customer.pk,
         number="FP-LATE",
@@ -35,6 +37,7 @@ def test_crd_4_collection_goes_to_the_owner_then_to_the_collection_role(company:
         due_on=date(2026, 10, 1),
     )
     invoice_create(
+        policy=POLICY,
         by=fin,
         customer_id=customer.pk,
         number="FP-FAR",
@@ -61,6 +64,7 @@ def test_crd_4_collection_goes_to_the_owner_then_to_the_collection_role(company:
 
 def test_crd_4_no_collection_deadlines_without_credit_in_the_policy(company: Company) -> None:
     invoice_create(
+        policy=POLICY,
         by=company.users["fin"],
         customer_id=company.customers["A"].pk,
         number="FP-1",

@@ -37,6 +37,7 @@ class ShipmentRaceTests(RealTransactionTestCase):
             lines=[LineInput("轿车", "整车", Decimal(1), "台", Decimal("100000"))],
         )
         invoice_create(
+            policy=POLICY,
             by=company.users["fin"],
             customer_id=customer.pk,
             number="FP-1",

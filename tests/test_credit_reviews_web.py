@@ -12,6 +12,7 @@ from tests.test_credit import eligible  # noqa: F401  (a fixture: A may have cre
 from tests.test_credit_reviews import NOW, POLICY, invoice
 from zhike.credit import reviews
 from zhike.credit.models import CreditReview, CreditReviewLine
+from zhike.policy.loader import load_policy
 
 RUNS = {"mgr", "vp", "gm", "admin"}  # 业务部经理 and the leadership
 READS = RUNS | {"sup", "crm", "fin", "arch", "office"}  # and those told the results
@@ -212,6 +213,7 @@ def test_crd_6_finance_records_a_bad_debt_on_the_web_and_sees_who_bears_it(
     monkeypatch.setattr("zhike.credit.views.active_policy", lambda: POLICY)
     company = eligible
     invoice_create(
+        policy=load_policy("auto-dealer"),
         by=company.users["fin"],
         customer_id=company.customers["A"].pk,
         number="FP-BAD",

@@ -73,6 +73,7 @@ def test_crd_7_a_likely_refusal_is_inferred_once_from_the_ledger(company: Compan
         policy=POLICY,
     )
     invoice_create(
+        policy=POLICY,
         by=company.users["fin"],
         customer_id=customer.pk,
         number="FP-1",

@@ -49,6 +49,7 @@ def ledger(company: Company) -> Company:
     for number, days_ago, due_in in [("FP-1", 5, 25), ("FP-2", 20, -10), ("FP-3", 60, -45)]:
         issued = today - timedelta(days=days_ago)
         invoice_create(
+            policy=POLICY,
             by=company.users["fin"],
             customer_id=customer.pk,
             number=number,
@@ -57,6 +58,7 @@ def ledger(company: Company) -> Company:
             due_on=today + timedelta(days=due_in),
         )
     invoice_create(
+        policy=POLICY,
         by=company.users["fin"],
         customer_id=company.customers["B"].pk,
         number="FP-B",

@@ -23,6 +23,7 @@ from zhike.engagement.services import (
 )
 from zhike.errors import Conflict, NotFound, PermissionDenied
 from zhike.policy.loader import parse_policy
+from zhike.uploads import UploadRefused
 from zhike.workflow.deadlines import sweep_overdue
 from zhike.workflow.models import ApprovalRequest, Deadline, DeadlineState, Notice
 
@@ -404,7 +405,7 @@ def test_eng_6_photos_must_be_images_and_within_the_size(
         upload=SimpleUploadedFile("门头.png", png(), "image/png"),
     )
     assert photo.is_image and photo.content_type == "image/png"
-    with pytest.raises(EngagementError, match="照片须为"):
+    with pytest.raises(UploadRefused, match="照片须为"):
         attachment_add(
             by=alice,
             follow_up_id=made.pk,
@@ -412,7 +413,7 @@ def test_eng_6_photos_must_be_images_and_within_the_size(
             photo=True,
             upload=SimpleUploadedFile("photo.jpg", b"MZ\x90\x00not an image", "image/jpeg"),
         )
-    with pytest.raises(EngagementError, match="只能上传"):
+    with pytest.raises(UploadRefused, match="只能上传"):
         attachment_add(
             by=alice,
             follow_up_id=made.pk,
@@ -420,7 +421,7 @@ def test_eng_6_photos_must_be_images_and_within_the_size(
             upload=SimpleUploadedFile("报价.pdf", b"<html>not a pdf", "application/pdf"),
         )
     big = SimpleUploadedFile("big.png", png() + b"\0" * (10 * 1024 * 1024), "image/png")
-    with pytest.raises(EngagementError, match="不能超过 10 MB"):
+    with pytest.raises(UploadRefused, match="不能超过 10 MB"):
         attachment_add(by=alice, follow_up_id=made.pk, policy=general_policy, upload=big)
     with pytest.raises(PermissionDenied):
         attachment_add(

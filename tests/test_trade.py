@@ -65,6 +65,7 @@ def test_grd_5_figures_from_the_ledger(company: Company) -> None:
         lines=[line(quantity=Decimal(1))],
     )
     invoice_create(
+        policy=POLICY,
         by=fin,
         customer_id=customer.pk,
         number="FP-1",
@@ -73,6 +74,7 @@ def test_grd_5_figures_from_the_ledger(company: Company) -> None:
         due_on=date(2026, 4, 4),
     )
     invoice_create(
+        policy=POLICY,
         by=fin,
         customer_id=customer.pk,
         number="FP-2",
@@ -81,6 +83,7 @@ def test_grd_5_figures_from_the_ledger(company: Company) -> None:
         due_on=date(2026, 9, 4),
     )
     invoice_create(
+        policy=POLICY,
         by=fin,
         customer_id=customer.pk,
         number="FP-3",
@@ -96,6 +99,7 @@ def test_grd_5_figures_from_the_ledger(company: Company) -> None:
     )
     # Issued in the year but due after it: owed at year end, not yet due.
     invoice_create(
+        policy=POLICY,
         by=fin,
         customer_id=customer.pk,
         number="FP-4",
@@ -120,6 +124,7 @@ def test_grd_5_figures_from_the_ledger(company: Company) -> None:
 def test_grd_5_payments_settle_oldest_invoice_first(company: Company) -> None:
     fin, customer = company.users["fin"], company.customers["A"]
     first = invoice_create(
+        policy=POLICY,
         by=fin,
         customer_id=customer.pk,
         number="F1",
@@ -128,6 +133,7 @@ def test_grd_5_payments_settle_oldest_invoice_first(company: Company) -> None:
         payment_days=30,
     )
     second = invoice_create(
+        policy=POLICY,
         by=fin,
         customer_id=customer.pk,
         number="F2",
@@ -149,6 +155,7 @@ def test_grd_5_payments_settle_oldest_invoice_first(company: Company) -> None:
     assert second.paid_on == date(2026, 3, 1)  # settled after its due date: late
     # The 30 yuan paid in advance settles the next invoice as soon as it is issued.
     third = invoice_create(
+        policy=POLICY,
         by=fin,
         customer_id=customer.pk,
         number="F3",
@@ -215,6 +222,7 @@ def test_grd_5_bad_ledger_input_is_refused_whole(company: Company) -> None:
         )
     with pytest.raises(TradeError, match="应收日期"):
         invoice_create(
+            policy=POLICY,
             by=company.users["fin"],
             customer_id=customer.pk,
             number="F",

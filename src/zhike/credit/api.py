@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict
@@ -17,6 +18,7 @@ from zhike.org.models import User
 from zhike.policy.loader import active_policy
 
 from . import aging, losses, risk, selectors, services, terms
+from .errors import CreditError
 from .models import RiskSignal, Shipment
 
 router = Router(tags=["credit"])
@@ -76,8 +78,14 @@ class ShipmentQuery(PageQuery):
 
 
 class InvoiceIn(In):
+    """Link the invoice recorded in the ledger (``invoice_id``), or issue it here
+    (``number`` and ``issued_on``; due by the customer's payment terms unless ``due_on``)."""
+
     model_config = ConfigDict(extra="forbid")
-    invoice_id: Id
+    invoice_id: Id | None = None
+    number: str | None = Field(default=None, min_length=1, max_length=40)
+    issued_on: date | None = None
+    due_on: date | None = None
 
 
 class AgingQuery(In):
@@ -227,9 +235,22 @@ def list_shipments(request: HttpRequest, query: Query[ShipmentQuery]) -> list[di
     "/shipments/{id:shipment_id}/invoice", response=ShipmentOut, summary="发货单已开票(转为应收)"
 )
 def invoiced(request: HttpRequest, shipment_id: int, payload: InvoiceIn) -> dict:
-    shipment = services.shipment_invoiced(
-        by=_user(request), shipment_id=shipment_id, invoice_id=payload.invoice_id
-    )
+    user = _user(request)
+    if payload.invoice_id is not None:
+        shipment = services.shipment_invoiced(
+            by=user, shipment_id=shipment_id, invoice_id=payload.invoice_id
+        )
+    elif payload.number and payload.issued_on:
+        shipment = services.shipment_invoice_issue(
+            by=user,
+            shipment_id=shipment_id,
+            number=payload.number,
+            issued_on=payload.issued_on,
+            due_on=payload.due_on,
+            policy=active_policy(),
+        )
+    else:
+        raise CreditError(_("请填写发票 invoice_id,或单据编号和开票日期"), field="invoice_id")
     return _shipment(shipment)
 
 
@@ -307,7 +328,10 @@ def bad_debt(request: HttpRequest, payload: BadDebtIn) -> Status:
 
 class TermsIn(In):
     model_config = ConfigDict(extra="forbid")
-    limit: Decimal = AMOUNT
+    limit: Decimal | None = Field(default=None, gt=0, max_digits=16, decimal_places=2)
+    payment_days: int | None = Field(
+        default=None, ge=1, le=365, description="a payment term longer than the usual (款期)"
+    )
     valid_until: date
     reason: str = Field(min_length=1, max_length=300)
 
@@ -315,7 +339,8 @@ class TermsIn(In):
 class TermsOut(Schema):
     id: int
     customer_id: int
-    limit: Decimal
+    limit: Decimal | None
+    payment_days: int | None
     valid_until: date
     reason: str
     state: str
@@ -331,6 +356,7 @@ def request_terms(request: HttpRequest, customer_id: int, payload: TermsIn) -> S
         by=_user(request),
         customer_id=customer_id,
         limit=payload.limit,
+        payment_days=payload.payment_days,
         valid_until=payload.valid_until,
         reason=payload.reason,
         policy=active_policy(),
@@ -342,6 +368,7 @@ def request_terms(request: HttpRequest, customer_id: int, payload: TermsIn) -> S
             "id": special.pk,
             "customer_id": special.customer_id,
             "limit": special.limit,
+            "payment_days": special.payment_days,
             "valid_until": special.valid_until,
             "reason": special.reason,
             "state": special.state,

@@ -7,9 +7,14 @@ class CreditConfig(AppConfig):
     verbose_name = _("信用管理")
 
     def ready(self) -> None:
+        from zhike.trade.trading import register_document_guard, register_payment_terms
         from zhike.workflow.approvals import ApprovalHandler, register_approval_handler
 
-        from . import analysis, reviews, services, terms  # noqa: F401  (analysis: its report)
+        from . import analysis, checkpoint, reviews, services, terms  # noqa: F401  (analysis)
+
+        # The check point and longer payment terms reach trade's documents through its hooks.
+        register_document_guard(checkpoint.document_guard, checkpoint.applies)
+        register_payment_terms(checkpoint.payment_days)
 
         # CRD-3: the regional manager's signature is a one-time exception for the
         # shipment it was asked for: approved, it ships; rejected, it is cancelled.

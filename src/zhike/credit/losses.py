@@ -1,11 +1,12 @@
 """Bad debts and the over-limit month end (CRD-6, s003-12 3 and 4): an over-limit last
 shipment's amount is due by the month's end, a deadline for the person liable (4.1);
 a loss is recorded once per invoice with who bears what — the policy's shares within the
-limit (3.1), the liable person alone for the last over-limit shipment (3.3)."""
+limit (3.1), the liable person alone for the last over-limit shipment (3.3), those found
+responsible for a shipment made without approval (3.2, see unapproved.py)."""
 
 import calendar
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -20,7 +21,7 @@ from zhike.trade.models import Invoice
 from zhike.workflow.deadlines import deadline_open
 
 from .errors import CreditError, PermissionDenied
-from .models import BadDebt, Outcome, Shipment
+from .models import BadDebt, Outcome, Shipment, UnapprovedShipment
 
 MONTH_END = "credit.over_limit_month_end"
 CENT = Decimal("0.01")
@@ -47,6 +48,13 @@ def month_end_deadline(shipment: Shipment, *, policy: Policy, now: datetime) -> 
     )
 
 
+def _split(amount: Decimal, parts: int) -> list[Decimal]:
+    """``amount`` in ``parts`` to the fen, the remainder fen to the first ones."""
+    base = (amount / parts).quantize(CENT, rounding=ROUND_DOWN)
+    rest = int((amount - base * parts) / CENT)
+    return [base + (CENT if i < rest else 0) for i in range(parts)]
+
+
 @transaction.atomic
 def bad_debt_record(
     *, by: User, invoice_id: int, amount: Decimal, reason: str, policy: Policy, now: datetime
@@ -69,8 +77,14 @@ def bad_debt_record(
     if not reason:
         raise CreditError(_("请写明坏账原因"), field="reason")
     shipment = Shipment.objects.filter(invoice=invoice).select_related("liable").first()
+    unapproved = UnapprovedShipment.objects.filter(invoice=invoice).first()
     shares: list[dict[str, str | int]] = []
-    if shipment is not None and shipment.outcome == Outcome.LAST_OVER and shipment.liable:
+    if unapproved is not None:  # 3.2: those found responsible bear the batch, in equal parts
+        basis = _("未经审批超授信额发货:查实的责任人承担本批次货款")
+        liable_ids = sorted(unapproved.liable.values_list("pk", flat=True))
+        for person_id, part in zip(liable_ids, _split(amount, len(liable_ids)), strict=True):
+            shares.append({"user": person_id, "role": "liable", "amount": str(part)})
+    elif shipment is not None and shipment.outcome == Outcome.LAST_OVER and shipment.liable:
         basis = _("末次超授信额发货:责任人承担本次货款")
         shares.append({"user": shipment.liable.pk, "role": "liable", "amount": str(amount)})
     else:

@@ -284,7 +284,10 @@ class SpecialTerms(models.Model):
     customer = models.ForeignKey(
         "archive.Customer", on_delete=models.CASCADE, related_name="special_terms"
     )
-    limit = money(_("特批授信额"))
+    # A limit above the formula's, a longer payment term (s003-12 1.4.2 超三十天款期客户
+    # 根据销售部审批具体情况具体授信), or both.
+    limit = money(_("特批授信额"), null=True, blank=True)
+    payment_days = models.PositiveSmallIntegerField(_("款期(天)"), null=True, blank=True)
     valid_until = models.DateField(_("有效期至"))
     reason = models.CharField(_("理由"), max_length=300)
     state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.PENDING)
@@ -303,6 +306,9 @@ class SpecialTerms(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(limit__gt=0), name="terms_limit_positive"),
+            models.CheckConstraint(
+                condition=Q(limit__isnull=False) | Q(payment_days__gt=0), name="terms_ask_something"
+            ),
             # One request waiting per customer: a second is refused, not queued.
             models.UniqueConstraint(
                 fields=["customer"], condition=Q(state="pending"), name="terms_one_pending"
@@ -311,3 +317,76 @@ class SpecialTerms(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.limit} → {self.valid_until}"
+
+
+class Attestation(models.Model):
+    """授信资格证明 (CRD-1, s003-12 1.1): a person's word, with evidence, for an eligibility
+    item the data cannot fully show — the 开户人身份证复印件 seen, the contract's 结算协议
+    signed. One per customer and item; a new one replaces it (the audit log keeps both)."""
+
+    scope_owner_field = "customer__owner"
+    scope_department_field = "customer__department"
+
+    customer = models.ForeignKey(
+        "archive.Customer", on_delete=models.CASCADE, related_name="credit_attestations"
+    )
+    requirement = models.CharField(_("授信条件"), max_length=30)
+    evidence = models.CharField(_("证明"), max_length=300, blank=True)
+    file = models.FileField(_("附件"), upload_to="credit/evidence/%Y/%m/", blank=True)
+    valid_until = models.DateField(_("有效期至"), null=True, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("授信资格证明")
+        verbose_name_plural = _("授信资格证明")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "requirement"], name="attestation_once_per_item"
+            ),
+            models.CheckConstraint(
+                condition=~Q(evidence="") | ~Q(file=""), name="attestation_has_evidence"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.requirement}"
+
+
+class UnapprovedShipment(models.Model):
+    """未经审批的超授信额发货 (CRD-6, s003-12 3.2 and 4.2): goods that left over the limit
+    without prepayment or approval — a hand-written invoice, or none (开手工票或不开票
+    发货) — as finance found it (经查实), with the people who bear that batch's money."""
+
+    scope_owner_field = "customer__owner"
+    scope_department_field = "customer__department"
+
+    customer = models.ForeignKey(
+        "archive.Customer", on_delete=models.PROTECT, related_name="unapproved_shipments"
+    )
+    invoice = models.OneToOneField(
+        "trade.Invoice",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="unapproved_shipment",
+    )
+    shipped_on = models.DateField(_("发货日期"))
+    amount = money(_("本批次货款"))
+    note = models.CharField(_("查实情况"), max_length=300)
+    liable = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("承担人"), related_name="+"
+    )
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("未经审批的超授信额发货")
+        verbose_name_plural = _("未经审批的超授信额发货")
+        indexes = [models.Index(fields=["customer", "shipped_on"], name="unapproved_customer")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="unapproved_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.shipped_on} {self.amount}"

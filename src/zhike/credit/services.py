@@ -16,6 +16,7 @@ from zhike.deferred import deferred
 from zhike.org.models import User
 from zhike.policy.schema import Policy
 from zhike.trade.models import Invoice, Order
+from zhike.trade.services import invoice_create
 from zhike.trade.trading import check_may_trade
 from zhike.workflow.approvals import approval_submit
 from zhike.workflow.models import ApprovalRequest
@@ -42,17 +43,28 @@ class Check:
 
 
 def check(
-    customer: Customer, *, amount: Decimal, on: date, policy: Policy, prepaid: bool = False
+    customer: Customer,
+    *,
+    amount: Decimal,
+    on: date,
+    policy: Policy,
+    prepaid: bool = False,
+    order_id: int | None = None,
 ) -> Check:
-    """The facts and the decision for one shipment (no write)."""
+    """The facts and the decision for one shipment (no write). A shipment of a contract
+    whose unshipped part is counted already (``ordered_not_shipped``) moves that part to
+    another bucket: it is not counted twice."""
     credit = policy.credit
     level = selectors.rating_level(customer.pk, credit)
+    exposure = sum(selectors.exposure_of(customer.pk, on, policy=credit).values(), Decimal(0))
+    if order_id is not None and "ordered_not_shipped" in credit.exposure:
+        exposure -= min(amount, selectors.order_left(order_id, on, policy=credit))
     facts = rules.Facts(
         amount=amount,
         limit=selectors.limit_on(
             customer.pk, on, grade=grade_of(customer), policy=credit, level=level
         ),
-        exposure=sum(selectors.exposure_of(customer.pk, on, policy=credit).values(), Decimal(0)),
+        exposure=exposure,
         missing=selectors.missing_requirements(customer, on, policy=credit, level=level),
         over_this_month=selectors.over_limit_this_month(customer.pk, on),
         overdue_blocked=selectors.overdue_blocked(customer.pk, on, policy=credit),
@@ -103,7 +115,9 @@ def shipment_create(
         raise CreditError(_("合同不属于该客户"), field="order_id")
     if prepaid and not repayment_plan.strip():
         raise CreditError(_("先汇款发货须写明超授信额货款回笼计划"), field="repayment_plan")
-    result = check(customer, amount=amount, on=shipped_on, policy=policy, prepaid=prepaid)
+    result = check(
+        customer, amount=amount, on=shipped_on, policy=policy, prepaid=prepaid, order_id=order_id
+    )
     decision = result.decision
     if decision.verdict == "refused":
         raise CreditError(decision.reason, field="credit")
@@ -183,20 +197,57 @@ def on_over_limit_refused(request: ApprovalRequest) -> None:
 
 
 @transaction.atomic
-def shipment_invoiced(*, by: User, shipment_id: int, invoice_id: int) -> Shipment:
-    """The shipment's invoice is issued: it is a receivable now, no longer shipped-not-invoiced
-    (finance links them)."""
+def shipment_invoice_issue(
+    *,
+    by: User,
+    shipment_id: int,
+    number: str,
+    issued_on: date,
+    policy: Policy,
+    due_on: date | None = None,
+) -> Shipment:
+    """Issue the invoice of a shipped shipment (开票): the receivable for its amount, not
+    checked again — the shipment was (CRD-3), and its approval is not reused: the
+    shipment can be invoiced once."""
+    shipment = _shipment_to_invoice(by, shipment_id)
+    invoice = invoice_create(
+        by=by,
+        customer_id=shipment.customer_id,
+        number=number.strip(),
+        issued_on=issued_on,
+        amount=shipment.amount,
+        policy=policy,
+        due_on=due_on,
+        order_id=shipment.order_id,
+        credit_checked=True,
+    )
+    shipment.invoice, shipment.state = invoice, ShipmentState.INVOICED
+    shipment.save(update_fields=["invoice", "state"])
+    return shipment
+
+
+def _shipment_to_invoice(by: User, shipment_id: int) -> Shipment:
     if not by.has_perm("trade.add_invoice"):
         raise PermissionDenied(_("您没有录入该类台账的权限"))
     visible = selectors.shipments_for(by).filter(pk=shipment_id).values_list("pk", flat=True)
     shipment = Shipment.objects.select_for_update().filter(pk__in=list(visible)).first()
     if shipment is None:
         raise NotFound(_("发货单不存在或不在您的权限范围内"))
+    if shipment.state != ShipmentState.SHIPPED:
+        raise CreditError(_("只有已发货的发货单可以开票"), field="state")
+    return shipment
+
+
+@transaction.atomic
+def shipment_invoiced(*, by: User, shipment_id: int, invoice_id: int) -> Shipment:
+    """The shipment's invoice is issued: it is a receivable now, no longer shipped-not-invoiced
+    (finance links them)."""
+    shipment = _shipment_to_invoice(by, shipment_id)
     invoice = Invoice.objects.filter(pk=invoice_id).first()
     if invoice is None or invoice.customer_id != shipment.customer_id:
         raise CreditError(_("发票与发货单不属于同一客户"), field="invoice_id")
-    if shipment.state != ShipmentState.SHIPPED:
-        raise CreditError(_("只有已发货的发货单可以开票"), field="state")
+    if Shipment.objects.filter(invoice=invoice).exists():
+        raise CreditError(_("该发票已是另一张发货单的发票"), field="invoice_id")
     shipment.invoice, shipment.state = invoice, ShipmentState.INVOICED
     shipment.save(update_fields=["invoice", "state"])
     return shipment

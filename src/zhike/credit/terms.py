@@ -1,7 +1,8 @@
-"""Special credit terms (issue 16 item 3, s004): a limit above the formula's for one
-customer until a day, asked for by its salesperson with a reason, approved by the vice
-president ([approvals.credit_terms]); while in force the limit of the shipping check is
-the higher of the two."""
+"""Special credit terms (issue 16 item 3, s004; s003-12 1.4.2 longer terms): a limit above
+the formula's, a payment term longer than the usual (its invoices fall due later and the
+limit's rolling window widens to it), or both, for one customer until a day; asked for by
+its salesperson with a reason, approved by the vice president ([approvals.credit_terms]);
+while in force the limit of the shipping check is the higher of the two."""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 from zhike.archive.selectors import access_customer
 from zhike.audit.services import record
 from zhike.db import unique_or
-from zhike.deferred import deferred
+from zhike.deferred import Deferred, deferred
 from zhike.errors import Conflict, PermissionDenied
 from zhike.org.models import User
 from zhike.policy.schema import Policy
@@ -44,20 +45,27 @@ def terms_request(
     *,
     by: User,
     customer_id: int,
-    limit: Decimal,
+    limit: Decimal | None,
     valid_until: date,
     reason: str,
     policy: Policy,
     now: datetime,
+    payment_days: int | None = None,
 ) -> SpecialTerms:
+    """Ask for a limit above the formula's, a longer payment term, or both, until a day."""
     if not by.has_perm(ASK):
         raise PermissionDenied(_("您没有为客户申请特殊信用协议的权限"))
     customer = access_customer(by, customer_id)
     if not policy.credit.enabled:
         raise CreditError(_("管理制度未启用授信管理"), field="policy")
     errors = []
-    if limit <= 0 or limit >= Decimal("1e14"):
+    if limit is None and payment_days is None:
+        errors.append(("limit", _("请填写特批授信额或款期")))
+    if limit is not None and not 0 < limit < Decimal("1e14"):
         errors.append(("limit", _("特批授信额须大于 0")))
+    usual = policy.trade.payment_days
+    if payment_days is not None and not usual < payment_days <= 365:
+        errors.append(("payment_days", _("款期须长于通常的 %(n)s 天,最长 365 天") % {"n": usual}))
     if valid_until <= now.date():
         errors.append(("valid_until", _("有效期须晚于今天")))
     if not reason.strip():
@@ -68,6 +76,7 @@ def terms_request(
         terms = SpecialTerms.objects.create(
             customer=customer,
             limit=limit,
+            payment_days=payment_days,
             valid_until=valid_until,
             reason=reason.strip()[:300],
             requested_by=by,
@@ -77,21 +86,30 @@ def terms_request(
     approval_submit(
         kind=APPROVAL_KIND,
         subject=terms,
-        title=deferred(
-            "特殊信用协议:%(customer)s 授信 %(limit)s 元", customer=customer.name, limit=str(limit)
-        ),
+        title=_title(customer.name, limit, payment_days),
         by=by,
         policy=policy,
         now=now,
         amount=limit,
     )
-    record(
-        customer,
-        "credit.terms_requested",
-        by=by,
-        details={"limit": str(limit), "valid_until": valid_until.isoformat()},
-    )
+    details = {"limit": str(limit), "payment_days": payment_days, "until": str(valid_until)}
+    record(customer, "credit.terms_requested", by=by, details=details)
     return terms
+
+
+def _title(customer: str, limit: Decimal | None, days: int | None) -> Deferred:
+    if limit is not None and days is not None:
+        return deferred(
+            "特殊信用协议:%(customer)s 授信 %(limit)s 元,款期 %(days)s 天",
+            customer=customer,
+            limit=str(limit),
+            days=days,
+        )
+    if days is not None:
+        return deferred("特殊信用协议:%(customer)s 款期 %(days)s 天", customer=customer, days=days)
+    return deferred(
+        "特殊信用协议:%(customer)s 授信 %(limit)s 元", customer=customer, limit=str(limit)
+    )
 
 
 def on_terms_approved(request: ApprovalRequest) -> None:

@@ -16,6 +16,7 @@ from zhike.org.selectors import holds_role
 from zhike.policy.grading_schema import AdmissionItem
 from zhike.policy.schema import Policy
 from zhike.trade.errors import TradeError
+from zhike.uploads import accept
 
 from .errors import GradingError, PermissionDenied
 from .models import AdmissionCheck
@@ -82,6 +83,8 @@ def admission_check(
         raise PermissionDenied(_("准入审核需由指定角色完成(如营销主管、业务部经理)"))
     if key not in {item.key for item in rule.items}:
         raise GradingError(_("管理制度中没有准入条件 %(key)s") % {"key": key}, field="key")
+    # The file is checked before anything is written.
+    name = accept(attachment, max_mb=policy.engagement.attachment_max_mb).name if attachment else ""
     if not evidence.strip() and attachment is None:
         raise GradingError(_("请填写依据或上传附件(证照、证明等)"), field="evidence")
     check, _created = AdmissionCheck.objects.update_or_create(
@@ -95,6 +98,6 @@ def admission_check(
         },
     )
     if attachment is not None:
-        check.attachment.save(attachment.name or "evidence", attachment, save=True)
+        check.attachment.save(name, attachment, save=True)
     record(customer, "grading.admission_checked", by=by, details={"key": key, "passed": passed})
     return check

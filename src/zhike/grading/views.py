@@ -144,7 +144,7 @@ def _act(request: HttpRequest, user: User, customer_id: int, policy: Policy) -> 
             issued_on=date.fromisoformat(post.get("issued_on", "")),
             due_on=date.fromisoformat(due) if due else None,
             amount=_decimal(post.get("amount")),
-            payment_days=policy.trade.payment_days,
+            policy=policy,
         )
     elif action == "payment":
         payment_record(

@@ -13,6 +13,8 @@ from .common import Section, known_role
 
 Bucket = Literal["receivables", "shipped_not_invoiced", "ordered_not_shipped"]
 Requirement = Literal["archive_complete", "contract_signed", "last_year_cleared"]
+# The document whose making the credit check guards (issue 16 item 1).
+CheckPoint = Literal["order", "shipment", "invoice"]
 
 
 class LimitRule(Section):
@@ -84,6 +86,17 @@ class CreditPolicy(Section):
     enabled: bool = False
     # s003-12 1.1: 已建立客户档案(含身份证复印件)、已签订业务合同(含结算协议)、上年度货款清零.
     eligibility: list[Requirement] = ["archive_complete", "contract_signed", "last_year_cleared"]
+    # The items data cannot fully show — an ID copy seen, a contract's settlement terms —
+    # may be attested by a person with evidence (a note or a file); last year's balance is
+    # the ledger's to say. Who attests: ``attested_by`` (chosen default: finance).
+    attestable: list[Requirement] = ["archive_complete", "contract_signed"]
+    attested_by: list[str] = ["finance", "office_director"]
+    # Where the check runs (s003-12 开票发货规定: the 发货单, chosen default). At "order"
+    # or "invoice" the ledger's document is checked when it is made: within the limit it
+    # is recorded, otherwise refused with the reason — the over-limit exceptions (2.2.1–
+    # 2.2.3: signed first shipment, liable last one, prepayment) are a shipment's, so an
+    # invoice made for an approved shipment is not checked twice.
+    check_at: CheckPoint = "shipment"
     limit: LimitRule = LimitRule()
     # A grade's own rule (an A customer's cap is higher); the grade code as the key.
     by_grade: dict[str, LimitRule] = {}
@@ -126,9 +139,19 @@ class CreditPolicy(Section):
     rating: RatingPolicy = RatingPolicy()
 
     _approver = field_validator("over_limit_approver", "collection_overdue_role")(known_role)
-    _report_roles = field_validator("risk_report_roles")(
+    _report_roles = field_validator("risk_report_roles", "attested_by")(
         lambda roles: [known_role(r) for r in roles]
     )
+
+    @field_validator("attestable")
+    @classmethod
+    def not_the_ledgers(cls, items: list[Requirement]) -> list[Requirement]:
+        if "last_year_cleared" in items:
+            raise ValueError(
+                "credit.attestable: 上年度货款清零由台账判断,不能人工证明 / "
+                "last_year_cleared is the ledger's to say"
+            )
+        return items
 
     @field_validator("bad_debt_shares")
     @classmethod

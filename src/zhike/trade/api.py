@@ -131,9 +131,7 @@ class InvoiceOut(Schema):
 @router.post("/invoices", response={201: InvoiceOut}, summary="录入应收单据")
 def create_invoice(request: HttpRequest, payload: InvoiceIn) -> Status:
     user: User = request.user  # type: ignore[assignment]
-    invoice = services.invoice_create(
-        by=user, payment_days=active_policy().trade.payment_days, **payload.model_dump()
-    )
+    invoice = services.invoice_create(by=user, policy=active_policy(), **payload.model_dump())
     return Status(201, Invoice.objects.get(pk=invoice.pk))
 
 

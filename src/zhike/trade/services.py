@@ -19,7 +19,7 @@ from zhike.policy.schema import Policy
 
 from .errors import TradeError
 from .models import Invoice, Order, OrderLine, Payment
-from .trading import check_may_trade
+from .trading import Document, check_document, check_may_trade, payment_days_for
 
 CENT = Decimal("0.01")
 
@@ -92,13 +92,15 @@ def order_create(
                 amount=(line.quantity * line.price).quantize(CENT),
             )
         )
+    amount = sum((r.amount for r in rows), Decimal(0))
+    check_document(Document("order", customer, number, amount, signed_on), policy)
     credited_to, credit_reason = credit_for(customer, closer=by)
     with unique_or(taken):  # the same number entered for two customers at once
         order = Order.objects.create(
             customer=customer,
             number=number,
             signed_on=signed_on,
-            amount=sum((r.amount for r in rows), Decimal(0)),
+            amount=amount,
             note=note,
             created_by=by,
             credited_to=credited_to,
@@ -120,17 +122,21 @@ def invoice_create(
     number: str,
     issued_on: date,
     amount: Decimal,
+    policy: Policy,
     due_on: date | None = None,
     payment_days: int | None = None,
     order_id: int | None = None,
+    credit_checked: bool = False,
 ) -> Invoice:
     """Record a receivable: what the customer owes and by when (``due_on``, or
-    ``payment_days`` after issue: callers pass the policy's ``[trade] payment_days``)."""
+    ``payment_days`` after issue, or else the customer's payment terms). The document
+    guards check it first unless ``credit_checked``: the credit check was made on the
+    shipment it is the invoice of (zhike.credit)."""
     customer = _customer_for_update(by, customer_id, permission="trade.add_invoice")
     if amount <= 0:
         raise TradeError(_("金额必须大于 0"), field="amount")
     if due_on is None and payment_days is None:
-        raise TradeError(_("请填写应收日期"), field="due_on")
+        payment_days = payment_days_for(customer.pk, issued_on, policy)
     due = due_on or issued_on + timedelta(days=payment_days or 0)
     if due < issued_on:
         raise TradeError(_("应收日期不能早于开票日期"), field="due_on")
@@ -139,6 +145,8 @@ def invoice_create(
         raise taken
     if order_id is not None and not Order.objects.filter(pk=order_id, customer=customer).exists():
         raise TradeError(_("合同不属于该客户"), field="order_id")
+    if not credit_checked:
+        check_document(Document("invoice", customer, number, amount, issued_on), policy)
     with unique_or(taken):
         invoice = Invoice.objects.create(
             customer=customer,
