@@ -22,6 +22,7 @@ from zhike.grading.models import AdmissionCheck, BlacklistEntry, GradeChange, St
 from zhike.policy.loader import load_policy
 from zhike.trade.errors import TradeError
 from zhike.trade.services import LineInput, order_create
+from zhike.uploads import UploadRefused
 from zhike.workflow.approvals import approval_act
 from zhike.workflow.models import ApprovalRequest, Deadline
 
@@ -334,3 +335,22 @@ also_in_a_real_transaction(
     test_grd_8_entry_verified_approved_blocks_trade_and_starts_collection,
     test_grd_8_expiry_then_readmission_by_approval_at_the_lowest_level,
 )
+
+
+def test_grd_9_evidence_that_is_not_a_document_is_refused_and_nothing_kept(  # type: ignore[no-untyped-def]
+    company: Company, wholesale, settings, tmp_path
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    renamed = SimpleUploadedFile("营业执照.pdf", b"MZ\x90\x00 an executable")
+    with pytest.raises(UploadRefused):
+        admission_check(
+            by=company.users["sup"],
+            customer_id=company.customers["A"].pk,
+            key="business_licence",
+            passed=True,
+            evidence="",
+            attachment=renamed,
+            policy=wholesale,
+            now=timezone.now(),
+        )
+    assert not AdmissionCheck.objects.exists() and not list(tmp_path.rglob("*.*"))

@@ -14,6 +14,7 @@ from zhike.api import errors
 from zhike.api.openapi import DocumentedErrorsAPI
 from zhike.archive.api import router as customers_router
 from zhike.credit.api import router as credit_router
+from zhike.credit.evidence_api import router as credit_evidence_router
 from zhike.credit.review_api import router as credit_reviews_router
 from zhike.engagement.api import router as follow_ups_router
 from zhike.engagement.plan_api import router as visit_plans_router
@@ -67,6 +68,7 @@ api.add_router("/ownership/reception", reception_router)
 api.add_router("/service", service_router)
 api.add_router("/credit/reviews", credit_reviews_router)
 api.add_router("/credit", credit_router)
+api.add_router("/credit", credit_evidence_router)
 api.add_router("/service/public", public_service_router)
 api.add_router("/policy", policy_router)
 api.add_router("/policy/versions", policy_versions_router)

@@ -3,12 +3,14 @@ attested_by``) vouches for an item the data cannot fully show, with a note or a 
 evidence, optionally until a day (a contract's end). Items the ledger decides (last
 year's balance) cannot be attested."""
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from zhike.archive.models import Customer
 from zhike.archive.selectors import access_customer
 from zhike.audit.services import record
 from zhike.db import unique_or
@@ -20,7 +22,7 @@ from zhike.uploads import accept
 
 from .errors import CreditError, PermissionDenied
 from .models import Attestation
-from .selectors import ITEM_LABELS
+from .selectors import ITEM_LABELS, unmet_by_data
 
 
 def may_attest(user: User, policy: Policy) -> bool:
@@ -86,3 +88,37 @@ def attestations_of(customer_id: int) -> list[Attestation]:
         .select_related("by")
         .order_by("requirement")
     )
+
+
+@dataclass(frozen=True)
+class Item:
+    """One eligibility item as the shipping step shows it."""
+
+    key: str
+    label: str
+    by_data: bool  # the data shows it met
+    attestable: bool
+    attestation: Attestation | None
+    met: bool  # by the data, or attested where the policy allows it, on the day
+
+
+def checklist(customer: Customer, day: date, *, policy: Policy) -> list[Item]:
+    credit = policy.credit
+    unmet = set(unmet_by_data(customer, day, credit))
+    attested = {a.requirement: a for a in attestations_of(customer.pk)}
+    items = []
+    for key in credit.eligibility:
+        found = attested.get(key)
+        valid = found is not None and (found.valid_until is None or found.valid_until >= day)
+        attestable = key in credit.attestable
+        items.append(
+            Item(
+                key=key,
+                label=_(ITEM_LABELS[key]),
+                by_data=key not in unmet,
+                attestable=attestable,
+                attestation=found,
+                met=key not in unmet or (attestable and valid),
+            )
+        )
+    return items

@@ -137,7 +137,7 @@ ITEM_LABELS = {
 }
 
 
-def _unmet_by_data(customer: Customer, day: date, policy: CreditPolicy) -> list[str]:
+def unmet_by_data(customer: Customer, day: date, policy: CreditPolicy) -> list[str]:
     unmet = []
     if "archive_complete" in policy.eligibility and not (
         customer.phone and customer.address and (customer.uscc or customer.id_number_hash)
@@ -177,7 +177,7 @@ def missing_requirements(
         level = rating_level(customer.pk, policy)
     if level is not None and level.limit_percent == 0:
         missing.append(_("信用等级为 %(label)s,不授信") % {"label": level.label})
-    unmet = _unmet_by_data(customer, day, policy)
+    unmet = unmet_by_data(customer, day, policy)
     if any(item in policy.attestable for item in unmet):  # asked only when it can matter
         attested = attested_items(customer.pk, day) & set(policy.attestable)
         unmet = [item for item in unmet if item not in attested]

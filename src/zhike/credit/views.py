@@ -23,7 +23,7 @@ from zhike.policy.loader import active_policy
 from zhike.trade.models import Invoice
 from zhike.workflow.models import ApprovalRequest
 
-from . import aging, losses, reviews, risk, selectors, services, terms
+from . import aging, evidence, evidence_views, losses, reviews, risk, selectors, services, terms
 from .models import BadDebt, Shipment
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -56,6 +56,8 @@ def ship_page(request: HttpRequest, customer_id: int) -> HttpResponse:
         return _risk_action(request, user, customer.pk, policy)
     if request.method == "POST" and request.POST.get("action") == "terms":
         return _terms_action(request, user, customer.pk, policy)
+    if request.method == "POST" and request.POST.get("action") in ("attest", "invoice"):
+        return evidence_views.post_action(request, user, customer.pk, policy)
     if request.method == "POST":
         form = {
             k: request.POST.get(k, "")
@@ -113,22 +115,30 @@ def ship_page(request: HttpRequest, customer_id: int) -> HttpResponse:
         "special": list(customer.special_terms.order_by("-requested_at")[:5]),
         "terms_in_force": terms.terms_in_force(customer.pk, today),
         "may_clear": user.has_perm(risk.CLEAR),
+        "checklist": evidence.checklist(customer, today, policy=policy)
+        if policy.credit.enabled
+        else [],
+        "may_attest": evidence.may_attest(user, policy),
+        "may_invoice": user.has_perm("trade.add_invoice"),
     }
     return render(request, "credit/ship.html", context)
 
 
 def _terms_action(request: HttpRequest, user: User, customer_id: int, policy: Any) -> HttpResponse:
     """Ask for special terms (a limit above the formula's until a day), then back."""
-    limit = _amount(request.POST.get("limit", ""))
+    text = request.POST.get("limit", "").strip()
+    limit = _amount(text) if text else None
+    days = request.POST.get("payment_days", "").strip()
     until = parse_date(request.POST.get("valid_until", "") or "")
-    if limit is None or until is None:
-        messages.error(request, _("请填写特批授信额和有效期"))
+    if (text and limit is None) or (days and not days.isdigit()) or until is None:
+        messages.error(request, _("请填写特批授信额或款期(天),以及有效期"))
         return redirect("credit-ship", customer_id)
     try:
         terms.terms_request(
             by=user,
             customer_id=customer_id,
             limit=limit,
+            payment_days=int(days) if days else None,
             valid_until=until,
             reason=request.POST.get("reason", ""),
             policy=policy,

@@ -4,6 +4,7 @@ from django.urls import path
 from zhike.analytics import views as analytics_views
 from zhike.archive import import_views
 from zhike.archive import views as archive_views
+from zhike.credit import evidence_views as credit_evidence_views
 from zhike.credit import review_views as credit_review_views
 from zhike.credit import views as credit_views
 from zhike.engagement import plan_views
@@ -91,6 +92,12 @@ urlpatterns = [
         name="ownership-customer",
     ),
     path("credit/customers/<id:customer_id>/ship/", credit_views.ship_page, name="credit-ship"),
+    path(
+        "credit/customers/<id:customer_id>/attestations/<str:requirement>/file",
+        credit_evidence_views.attestation_file,
+        name="credit-attestation-file",
+    ),
+    path("credit/unapproved/", credit_evidence_views.unapproved_page, name="credit-unapproved"),
     path("credit/aging/", credit_views.aging_page, name="credit-aging"),
     path(
         "credit/shipments/<id:shipment_id>/over-limit/",
