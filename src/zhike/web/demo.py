@@ -4,6 +4,7 @@ import random
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -12,6 +13,7 @@ from zhike.archive.coding import reserve_customer_codes
 from zhike.archive.models import Customer
 from zhike.archive.search import search_text
 from zhike.archive.seeding import fake_customer
+from zhike.credit.seeding import demo_credit_policy, load_demo_credit
 from zhike.dates import months_before
 from zhike.engagement.plans import open_plan_duties
 from zhike.engagement.seeding import follow_ups_for
@@ -127,6 +129,10 @@ def load_demo(*, policy: Policy, customers: int = 2000, seed: int = 2026) -> dic
     load_demo_ownership(rng, users=users, departments=departments, policy=policy, now=now)
     load_demo_service(rng, users=users, customers=created, policy=policy, now=now)
     load_demo_analytics(rng, users=users, setter=users["mgr1"], now=now)
+    if not policy.credit.enabled and settings.ZHIKE_POLICY == "general":
+        policy = demo_credit_policy(by=users["admin"], now=now)
+    if policy.credit.enabled:
+        load_demo_credit(rng, users=users, policy=policy, now=now)
     return users
 
 

@@ -26,6 +26,7 @@ class Command(BaseCommand):
         if not User.objects.filter(username="admin").exists():
             self.stdout.write("正在创建演示公司 / loading the demo company …")
             load_demo(policy=active_policy(), customers=options["customers"])
+            active_policy.cache_clear()  # the demo company's own policy version is in force
         self.stdout.write(self.style.SUCCESS("\n知客 zhike 演示 / demo"))
         self.stdout.write(f"  http://{options['host']}:{options['port']}/")
         self.stdout.write(f"  密码 password: {DEMO_PASSWORD}")
