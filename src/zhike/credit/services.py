@@ -226,6 +226,7 @@ def shipment_invoice_issue(
     return shipment
 
 
+@transaction.atomic  # the lock holds only inside the caller's transaction
 def _shipment_to_invoice(by: User, shipment_id: int) -> Shipment:
     if not by.has_perm("trade.add_invoice"):
         raise PermissionDenied(_("您没有录入该类台账的权限"))

@@ -212,6 +212,7 @@ def _write(by: User, contracts: dict[str, _Contract], report: OrderImportReport)
     report.orders, report.lines, report.committed = len(orders), len(lines), True
 
 
+@transaction.atomic  # the customers' locks hold to the end of the import's transaction
 def _write_checked(
     by: User, contracts: dict[str, _Contract], report: OrderImportReport, policy: Policy
 ) -> None:
