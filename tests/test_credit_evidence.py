@@ -486,6 +486,9 @@ def test_crd_6_bad_unapproved_records_are_refused(eligible: Company) -> None:  #
 def test_crd_6_the_unapproved_page_and_api_are_finances(eligible: Company) -> None:  # noqa: F811
     assert eligible.client("fin").get("/credit/unapproved/").status_code == 200
     assert eligible.client("alice").get("/credit/unapproved/").status_code == 404
+    assert eligible.client("fin").get("/credit/unapproved/?month=2026-13").status_code == 200
+    posted = eligible.client("fin").post("/credit/unapproved/", {"invoice_id": "x", "note": "?"})
+    assert posted.status_code == 200 and "没有这张应收单据" in posted.content.decode()
     assert eligible.api("alice").get("/api/v1/credit/unapproved").status_code == 403
     month = f"start={SHIP_ON.replace(day=1)}&end={SHIP_ON}"
     assert (

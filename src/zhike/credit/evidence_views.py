@@ -2,7 +2,7 @@
 eligibility item and invoicing a shipment on the shipping step; the unapproved over-limit
 shipments page (CRD-1, CRD-6 s003-12 3.2)."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -74,6 +74,14 @@ def attestation_file(request: HttpRequest, customer_id: int, requirement: str) -
     return FileResponse(attestation.file.open("rb"), as_attachment=True, filename=name)
 
 
+def _month(text: str) -> date | None:
+    """The first of a month given as 2026-11; None for anything else (2026-13 too)."""
+    try:
+        return parse_date(f"{text[:7]}-01")
+    except ValueError:
+        return None
+
+
 @login_required
 def unapproved_page(request: HttpRequest) -> HttpResponse:
     """未经审批的超授信额发货 for finance: the month's invoices no shipment accounts for,
@@ -83,11 +91,12 @@ def unapproved_page(request: HttpRequest) -> HttpResponse:
     if not user.has_perm(unapproved.FINANCE):
         raise Http404
     today = timezone.localdate()
-    month = parse_date((request.GET.get("month") or "") + "-01") or today.replace(day=1)
+    month = _month(request.GET.get("month", "")) or today.replace(day=1)
     end = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     if request.method == "POST":
         post = request.POST
-        invoice = Invoice.objects.filter(pk=int(post.get("invoice_id") or 0)).first()
+        given = post.get("invoice_id", "")
+        invoice = Invoice.objects.filter(pk=int(given)).first() if given.isdigit() else None
         liable = [int(v) for v in post.getlist("liable_ids") if v.isdigit()]
         try:
             if invoice is None:
