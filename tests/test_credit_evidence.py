@@ -547,3 +547,22 @@ def test_crd_1_and_crd_6_access_matrix(company: Company, persona: str) -> None:
     )
     api = company.api(persona).get("/api/v1/credit/unapproved")
     assert api.status_code == (200 if finance else 403)
+
+
+@pytest.mark.usefixtures("credit_policy")
+def test_crd_3_a_day_that_is_not_a_day_is_a_message_not_a_500(
+    eligible: Company,  # noqa: F811
+) -> None:
+    customer = eligible.customers["A"].pk
+    client = eligible.client("fin")
+    page = client.post(
+        f"/credit/customers/{customer}/ship/",
+        {"action": "invoice", "shipment_id": "1", "number": "FP-X", "issued_on": "2026-13-01"},
+    )
+    assert page.status_code == 302 and not Invoice.objects.filter(number="FP-X").exists()
+    terms_page = client.post(
+        f"/credit/customers/{customer}/ship/",
+        {"action": "terms", "limit": "1000", "valid_until": "2026-02-30", "reason": "x"},
+    )
+    assert terms_page.status_code == 302
+    assert client.get("/credit/aging/?on=2026-13-01").status_code == 200

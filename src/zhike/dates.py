@@ -5,7 +5,7 @@ import calendar
 from datetime import date, datetime, time
 
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+from django.utils.dateparse import parse_date, parse_datetime
 
 
 def form_moment(raw: str, *, day_ends_at: time = time(18)) -> datetime | None:
@@ -19,6 +19,15 @@ def form_moment(raw: str, *, day_ends_at: time = time(18)) -> datetime | None:
     if moment is None:
         moment = datetime.combine(date.fromisoformat(raw), day_ends_at)
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def form_day(raw: str | None) -> date | None:
+    """A day typed in a form (2026-11-20); None for blank or anything that is not a day,
+    2026-13-01 too (``parse_date`` raises for those)."""
+    try:
+        return parse_date((raw or "").strip())
+    except ValueError:
+        return None
 
 
 def months_before(day: date, months: int) -> date:

@@ -10,10 +10,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from zhike.archive.selectors import access_customer
+from zhike.dates import form_day
 from zhike.errors import CustomerNotFound, RuleError
 from zhike.org.models import User
 from zhike.org.scopes import users_in_scope
@@ -35,13 +35,13 @@ def post_action(request: HttpRequest, user: User, customer_id: int, policy: Any)
                 requirement=post.get("requirement", "")[:30],
                 evidence=post.get("evidence", "")[:300],
                 upload=request.FILES.get("file"),
-                valid_until=parse_date(post.get("valid_until", "") or ""),
+                valid_until=form_day(post.get("valid_until", "")),
                 policy=policy,
                 now=timezone.now(),
             )
             done = _("已保存授信资格证明")
         else:
-            issued_on = parse_date(post.get("issued_on", "") or "")
+            issued_on = form_day(post.get("issued_on", ""))
             shipment = post.get("shipment_id", "")
             if issued_on is None or not shipment.isdigit():
                 raise RuleError(_("请填写单据编号和开票日期"), field="issued_on")
@@ -76,10 +76,7 @@ def attestation_file(request: HttpRequest, customer_id: int, requirement: str) -
 
 def _month(text: str) -> date | None:
     """The first of a month given as 2026-11; None for anything else (2026-13 too)."""
-    try:
-        return parse_date(f"{text[:7]}-01")
-    except ValueError:
-        return None
+    return form_day(f"{text[:7]}-01")
 
 
 @login_required

@@ -11,9 +11,9 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
+from zhike.dates import form_day
 from zhike.errors import RuleError
 from zhike.org.models import User
 from zhike.policy.loader import active_policy
@@ -42,7 +42,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
     if not reviews.may_read_reviews(user):
         raise Forbidden
     if request.method == "POST":
-        end = parse_date(request.POST.get("period_end", "") or "")
+        end = form_day(request.POST.get("period_end", ""))
         if end is None:
             messages.error(request, _("请填写统计截止日"))
         else:

@@ -12,10 +12,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from zhike.archive.selectors import access_customer
+from zhike.dates import form_day
 from zhike.errors import CustomerNotFound, RuleError
 from zhike.org.models import User
 from zhike.org.scopes import users_in_scope
@@ -65,7 +65,7 @@ def ship_page(request: HttpRequest, customer_id: int) -> HttpResponse:
         }
         form["prepaid"] = request.POST.get("prepaid") == "1"
         amount = _amount(form["amount"])
-        shipped_on = parse_date(form["shipped_on"] or "") or today
+        shipped_on = form_day(form["shipped_on"]) or today
         if amount is None:
             messages.error(request, _("金额格式不正确"))
         elif request.POST.get("action") == "check":
@@ -129,7 +129,7 @@ def _terms_action(request: HttpRequest, user: User, customer_id: int, policy: An
     text = request.POST.get("limit", "").strip()
     limit = _amount(text) if text else None
     days = request.POST.get("payment_days", "").strip()
-    until = parse_date(request.POST.get("valid_until", "") or "")
+    until = form_day(request.POST.get("valid_until", ""))
     if (text and limit is None) or (days and not days.isdigit()) or until is None:
         messages.error(request, _("请填写特批授信额或款期(天),以及有效期"))
         return redirect("credit-ship", customer_id)
@@ -176,7 +176,7 @@ def aging_page(request: HttpRequest) -> HttpResponse:
     by = request.GET.get("by", "customer")
     if by not in aging.GROUPS:
         by = "customer"
-    on = parse_date(request.GET.get("on", "") or "") or timezone.localdate()
+    on = form_day(request.GET.get("on", "")) or timezone.localdate()
     table = aging.aging(user, on=on, by=by, policy=policy, limit=500)
     if request.GET.get("format") == "xlsx":
         buffer = io.BytesIO()
