@@ -13,11 +13,13 @@ from openpyxl import Workbook
 from tests.base import ON_POSTGRESQL
 from tests.concurrency import run_in_threads
 from tests.conftest import Company
+from tests.factories import CustomerFactory
 from tests.test_analytics_web import PERSONAS
 from tests.test_credit import HEADER, NOW, POLICY, SHIP_ON, eligible, ship  # noqa: F401
 from tests.test_credit_web import credit_policy  # noqa: F401  (fixture)
 from zhike.archive.models import Customer
 from zhike.archive.selectors import customers_for
+from zhike.archive.services import customer_merge
 from zhike.credit import evidence, losses, selectors, services, terms, unapproved
 from zhike.credit.errors import CreditError
 from zhike.credit.models import Attestation, BadDebt, UnapprovedShipment
@@ -566,3 +568,29 @@ def test_crd_3_a_day_that_is_not_a_day_is_a_message_not_a_500(
     )
     assert terms_page.status_code == 302
     assert client.get("/credit/aging/?on=2026-13-01").status_code == 200
+
+
+def test_eng_6_approvals_about_a_customer_are_on_its_timeline_and_follow_a_merge(
+    eligible: Company,  # noqa: F811
+) -> None:
+    """The 360° timeline shows the approvals whose subject is about the customer (here the
+    regional manager's signature for an over-limit shipment); merged, they follow."""
+    from zhike.engagement.timeline import customer_timeline
+
+    customer = eligible.customers["A"]
+    ship(eligible, "FH-1", "30000")
+    over = ship(eligible, "FH-2", "9999.99")  # waits for the regional manager
+    request = ApprovalRequest.objects.get(kind="credit_over_limit", object_id=over.pk)
+    assert request.customer_id == customer.pk
+    page = customer_timeline(eligible.users["alice"], customer, policy=POLICY)
+    shown = [e.approval.pk for e in page.entries if e.kind == "approval" and e.approval]
+    assert shown == [request.pk]
+    html = eligible.client("alice").get(f"/customers/{customer.pk}/follow-ups/").text
+    assert f"/approvals/{request.pk}/" in html
+    # Another customer's timeline does not show it.
+    other = customer_timeline(eligible.users["bob"], eligible.customers["B"], policy=POLICY)
+    assert not [e for e in other.entries if e.kind == "approval"]
+    keep = CustomerFactory(name="甲方阿尔法科技(总部)", owner=eligible.users["alice"])
+    customer_merge(by=eligible.users["alice"], keep_id=keep.pk, merge_id=customer.pk)
+    merged = customer_timeline(eligible.users["alice"], keep, policy=POLICY)
+    assert [e.approval.pk for e in merged.entries if e.approval] == [request.pk]

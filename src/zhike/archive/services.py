@@ -616,6 +616,9 @@ def customer_merge(*, by: User, keep_id: int, merge_id: int) -> Customer:
         Customer.objects.filter(pk=duplicate.pk).update(uscc="")  # the unique code moves over
     Contact.objects.filter(customer=duplicate).update(customer=keep)
     run_merge_hooks(keep, duplicate)  # follow-ups, the ledger, grading: their records move too
+    from zhike.workflow.models import ApprovalRequest
+
+    ApprovalRequest.objects.filter(customer=duplicate).update(customer=keep)  # the timeline's
     for field_name, value in filled.items():
         setattr(keep, field_name, value)
     if duplicate.last_contact_at and (

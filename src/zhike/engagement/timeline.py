@@ -1,7 +1,7 @@
-"""The 360° page's one timeline (issue 19 item 8): follow-ups and visits, grade changes and
-archive changes of a customer, newest first, paged by time so that a page deep in a long
-history costs what the first one does (each source reads at most a page before the cursor,
-by its own index)."""
+"""The 360° page's one timeline (issue 19 item 8): follow-ups and visits, grade changes,
+approvals about the customer and archive changes, newest first, paged by time so that a
+page deep in a long history costs what the first one does (each source reads at most a
+page before the cursor, by its own index)."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +12,7 @@ from zhike.grading.labels import level_label
 from zhike.grading.models import GradeChange
 from zhike.org.models import User
 from zhike.policy.schema import Policy
+from zhike.workflow.models import ApprovalRequest
 
 from .models import FollowUp
 from .selectors import follow_ups_of
@@ -20,9 +21,10 @@ from .selectors import follow_ups_of
 @dataclass(frozen=True)
 class Entry:
     at: datetime
-    kind: str  # "follow_up" | "grade" | "change"
+    kind: str  # "follow_up" | "grade" | "approval" | "change"
     follow_up: FollowUp | None = None
     grade: GradeChange | None = None
+    approval: ApprovalRequest | None = None
     label: str = ""
     who: str = ""
     changes: tuple[tuple[str, str, str], ...] = ()
@@ -45,9 +47,11 @@ def customer_timeline(
     """``customer`` is one ``user`` may see (the caller's ``access_customer``)."""
     items = follow_ups_of(customer.pk)
     grades = GradeChange.objects.filter(customer_id=customer.pk).select_related("by")
+    approvals = ApprovalRequest.objects.filter(customer_id=customer.pk).select_related("requester")
     if before is not None:
         items = items.filter(occurred_at__lt=before)
         grades = grades.filter(at__lt=before)
+        approvals = approvals.filter(created_at__lt=before)
     entries = [Entry(at=f.occurred_at, kind="follow_up", follow_up=f) for f in items[: size + 1]]
     entries += [
         Entry(
@@ -58,6 +62,10 @@ def customer_timeline(
             who=str(g.by) if g.by else "",
         )
         for g in grades.order_by("-at", "-id")[: size + 1]
+    ]
+    entries += [
+        Entry(at=a.created_at, kind="approval", approval=a, who=str(a.requester))
+        for a in approvals.order_by("-created_at", "-id")[: size + 1]
     ]
     entries += [
         Entry(at=h.created_at, kind="change", label=h.label, who=h.actor, changes=tuple(h.changes))

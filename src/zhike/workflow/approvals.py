@@ -173,6 +173,13 @@ def _activate(
 
 
 @transaction.atomic
+def _customer_of(subject: Model) -> int | None:
+    """The customer an approval is about: the subject itself, or the one it names."""
+    if subject._meta.label == "archive.Customer":
+        return subject.pk
+    return getattr(subject, "customer_id", None)
+
+
 def approval_submit(
     *,
     kind: str,
@@ -192,6 +199,7 @@ def approval_submit(
         **stored_title(title),
         content_type=ContentType.objects.get_for_model(subject),
         object_id=subject.pk,
+        customer_id=_customer_of(subject),
         requester=by,
         department=by.department,
         amount=amount,

@@ -140,6 +140,11 @@ class ApprovalRequest(DeferredTitle):
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     object_id = models.BigIntegerField()
     subject = GenericForeignKey("content_type", "object_id")
+    # The customer the subject is about (a shipment's, a blacklisting's…), or the customer
+    # itself: the 360° timeline reads a customer's approvals by it.
+    customer = models.ForeignKey(
+        "archive.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("申请人"),
@@ -164,6 +169,11 @@ class ApprovalRequest(DeferredTitle):
         indexes = [
             models.Index(fields=["requester", "-id"]),
             models.Index(fields=["content_type", "object_id"]),
+            models.Index(
+                fields=["customer", "-created_at"],
+                condition=models.Q(customer__isnull=False),
+                name="approval_customer_time",
+            ),
         ]
 
     def __str__(self) -> str:
