@@ -343,3 +343,32 @@ def test_ana_3_dashboards_and_reports_draw_their_charts(
             tab.check(f"{username} {path}")
     finally:
         tab.close()
+
+
+def test_on_a_phone_the_navigation_is_a_menu(demo: str, chromium: Any) -> None:
+    """Issue 19 item 9: at 390 px the navigation collapses into a menu; opened, each link
+    is a row a thumb can hit (≥ 44 px), and the page still fits the screen."""
+    tab = Watched(chromium, demo, PHONE)
+    page = tab.page
+    try:
+        tab.sign_in("sales1")
+        toggle = page.locator("[data-nav-toggle]")
+        assert toggle.is_visible() and not page.locator(".mainnav").is_visible()
+        toggle.click()
+        assert toggle.get_attribute("aria-expanded") == "true"
+        links = page.locator(".mainnav a")
+        heights = [links.nth(i).bounding_box()["height"] for i in range(links.count())]
+        assert heights and min(heights) >= 44
+        tab.check("sales1 / menu open")
+        links.filter(has_text="客户").first.click()
+        page.wait_for_load_state("networkidle")
+        assert page.url.endswith("/customers/") and not page.locator(".mainnav").is_visible()
+    finally:
+        tab.close()
+    desk = Watched(chromium, demo, DESKTOP)
+    try:
+        desk.sign_in("sales1")
+        assert desk.page.locator(".mainnav").is_visible()
+        assert not desk.page.locator("[data-nav-toggle]").is_visible()
+    finally:
+        desk.close()

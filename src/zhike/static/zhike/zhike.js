@@ -1,3 +1,15 @@
+// Script is here: the phone's navigation may collapse into its menu (zhike.css, .js).
+document.documentElement.classList.add("js");
+
+// The phone's menu button shows and hides the navigation.
+document.addEventListener("click", (event) => {
+  const button = event.target instanceof Element ? event.target.closest("[data-nav-toggle]") : null;
+  if (!button) return;
+  const nav = document.getElementById(button.getAttribute("aria-controls"));
+  const open = nav.classList.toggle("open");
+  button.setAttribute("aria-expanded", open ? "true" : "false");
+});
+
 // Small behaviours that CSP forbids inline: auto-submitting selects.
 document.addEventListener("change", (event) => {
   const target = event.target;
