@@ -80,7 +80,8 @@ def test_arc_9_every_change_records_who_when_the_old_and_the_new_value(
         Event.objects.filter(action="customer.updated", object_id=customer.pk).order_by("id")
     )
     assert [e.details["changes"] for e in events] == [
-        {"industry": ["", "机械制造"], "city": ["", "石家庄市"]},
+        # The city names its province (GB/T 2260: only 河北省 has a 石家庄市).
+        {"industry": ["", "机械制造"], "city": ["", "石家庄市"], "province": ["", "河北省"]},
         {"industry": ["机械制造", "食品"]},
     ]
     assert all(e.actor == company.users["alice"] and e.created_at for e in events)

@@ -372,3 +372,30 @@ def test_on_a_phone_the_navigation_is_a_menu(demo: str, chromium: Any) -> None:
         assert not desk.page.locator("[data-nav-toggle]").is_visible()
     finally:
         desk.close()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_the_region_is_picked_from_gb_t_2260(demo: str, chromium: Any, viewport: Any) -> None:
+    """Issue 19 item 9: province, city and district are linked selects of the standard
+    divisions; the customer saved with them carries the standard names."""
+    tab = Watched(chromium, demo, viewport)
+    page = tab.page
+    try:
+        tab.sign_in("sales1")
+        tab.open("/customers/new/")
+        province = page.locator("select[name=province]")
+        assert province.is_visible()
+        province.select_option("河北省")
+        page.locator("select[name=city]").select_option("石家庄市")
+        districts = page.locator("select[name=district] option").all_inner_texts()
+        assert "长安区" in districts and "海淀区" not in districts
+        page.locator("select[name=district]").select_option("长安区")
+        wide = viewport["width"]
+        page.fill("input[name=name]", f"石家庄长安{wide}测试商贸有限公司")  # one per viewport
+        page.fill("input[name=phone]", f"1391111{wide:04d}")
+        tab.check("sales1 /customers/new/ with a region")
+        page.get_by_role("button", name="保存").click()
+        page.wait_for_load_state("networkidle")
+        assert "河北省石家庄市长安区" in page.locator("body").inner_text()
+    finally:
+        tab.close()

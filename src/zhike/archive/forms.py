@@ -2,6 +2,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from zhike.text import has_control_characters
@@ -37,6 +38,12 @@ class CustomerForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # 省/市/区县: the picker (zhike.js) turns these into linked selects of GB/T 2260.
+        for level in ("province", "city", "district"):
+            self.fields[level].widget.attrs.update(
+                {"data-region": level, "data-blank": _("请选择"), "autocomplete": "off"}
+            )
+        self.fields["province"].widget.attrs["data-regions-url"] = reverse("regions")
         for field in self.fields.values():
             if isinstance(field, forms.CharField):
                 field.validators.append(no_control_characters)

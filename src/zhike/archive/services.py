@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zhike import regions
 from zhike.audit.services import record
 from zhike.db import unique_or
 from zhike.deferred import deferred, stored_text, stored_title
@@ -74,6 +75,7 @@ EDITABLE_FIELDS = (
     "id_number",
 )
 TEXT_FIELDS = ("referrer_name", "industry", "province", "city", "district", "address")
+REGION_FIELDS = ("province", "city", "district")
 CHOICES = {
     "status": CustomerStatus,
     "customer_type": CustomerType,
@@ -91,9 +93,12 @@ def _label(field: str) -> str:
     return str(getattr(Customer._meta.get_field(field), "verbose_name", field))
 
 
-def clean_customer_data(data: dict[str, Any]) -> dict[str, Any]:
+def clean_customer_data(
+    data: dict[str, Any], *, current: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """Validate and normalise user input. Every field's problem is found before raising
-    (one ArchiveError naming them all), so a form shows them at once."""
+    (one ArchiveError naming them all), so a form shows them at once. ``current``: the
+    customer's stored values, against which a partial change of its region is checked."""
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
         field = sorted(unknown)[0]
@@ -115,6 +120,12 @@ def clean_customer_data(data: dict[str, Any]) -> dict[str, Any]:
     for field in TEXT_FIELDS:
         if field in cleaned:
             cleaned[field] = str(cleaned[field]).strip()
+    if cleaned.keys() & set(REGION_FIELDS):  # one place under one name (GB/T 2260)
+        given = [str(cleaned.get(f, (current or {}).get(f, ""))) for f in REGION_FIELDS]
+        try:
+            cleaned.update(zip(REGION_FIELDS, regions.normalize(*given), strict=True))
+        except regions.RegionError as exc:
+            errors.setdefault(exc.field, str(exc))
     normalizers = {
         "phone": clean_phone,
         "uscc": normalize_uscc,
@@ -303,8 +314,9 @@ def customer_update(
     access_customer(by, customer_id)  # scope check first: out of scope is "not found"
     if not by.has_perm("archive.change_customer"):
         raise PermissionDenied(_("您没有修改客户的权限"))
-    cleaned = clean_customer_data(data)
     customer = Customer.objects.select_for_update().get(pk=customer_id)
+    current = {f: getattr(customer, f) for f in REGION_FIELDS}
+    cleaned = clean_customer_data(data, current=current)
     if "uscc" in cleaned:
         _check_uscc_free(cleaned["uscc"], by=by, exclude=customer.pk)
     check_status_change(customer.status, cleaned.get("status"))

@@ -22,6 +22,7 @@ from . import hub, views
 
 urlpatterns = [
     path("", views.workbench, name="workbench"),
+    path("regions.json", views.regions_json, name="regions"),
     path(
         "login/",
         auth_views.LoginView.as_view(

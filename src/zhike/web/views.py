@@ -6,14 +6,21 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 
+from zhike import regions
 from zhike.api.errors import error_response
 from zhike.archive.selectors import customer_count
 from zhike.org.models import User
 from zhike.org.tokens import lockout_message
 from zhike.servicedesk.selectors import HANDLE, handling_summary
 from zhike.workflow.selectors import inbox_for
+
+
+@cache_control(public=True, max_age=86400)
+def regions_json(request: HttpRequest) -> JsonResponse:
+    """The province / city / district picker's data (GB/T 2260, zhike.regions)."""
+    return JsonResponse(regions.as_json(), safe=False, json_dumps_params={"ensure_ascii": False})
 
 
 @never_cache

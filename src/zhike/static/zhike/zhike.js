@@ -51,3 +51,51 @@ document.addEventListener("click", (event) => {
   event.preventDefault();
   window.print();
 });
+
+// 省/市/区县 (GB/T 2260): input[data-region] become linked selects fed by /regions.json.
+// A stored name that is not in the list stays selectable, so nothing is lost on save.
+function regionPicker(provinceInput, data) {
+  const scope = provinceInput.form || document;
+  const inputs = ["province", "city", "district"].map((level) =>
+    level === "province" ? provinceInput : scope.querySelector(`input[data-region='${level}']`));
+  const selects = inputs.map((input) => {
+    if (!input) return null;
+    const select = document.createElement("select");
+    select.name = input.name;
+    if (input.id) select.id = input.id;
+    const label = input.getAttribute("aria-label");
+    if (label) select.setAttribute("aria-label", label);
+    select.dataset.value = input.value;
+    select.dataset.blank = input.dataset.blank || "—";
+    select.dataset.region = input.dataset.region;
+    input.replaceWith(select);
+    return select;
+  });
+  const [province, city, district] = selects;
+  const fill = (select, names, value) => {
+    if (!select) return;
+    select.replaceChildren(new Option(select.dataset.blank, ""));
+    names.forEach((name) => select.add(new Option(name, name)));
+    if (value && !names.includes(value)) select.add(new Option(value, value));
+    select.value = value || "";
+  };
+  const cities = () => (data.find((p) => p.name === province.value) || { cities: [] }).cities;
+  const districts = () =>
+    ((city && cities().find((c) => c.name === city.value)) || { districts: [] }).districts;
+  fill(province, data.map((p) => p.name), province.dataset.value);
+  fill(city, cities().map((c) => c.name), city && city.dataset.value);
+  fill(district, districts(), district && district.dataset.value);
+  province.addEventListener("change", () => {
+    fill(city, cities().map((c) => c.name), "");
+    fill(district, [], "");
+  });
+  if (city) city.addEventListener("change", () => fill(district, districts(), ""));
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const provinces = document.querySelectorAll("input[data-region='province'][data-regions-url]");
+  if (!provinces.length) return;
+  fetch(provinces[0].dataset.regionsUrl)
+    .then((response) => response.json())
+    .then((data) => provinces.forEach((input) => regionPicker(input, data)));
+});
