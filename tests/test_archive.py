@@ -403,7 +403,7 @@ def test_arc_7_merge_keeps_every_contact_follow_up_history_and_code(
 def test_arc_7_merge_refuses_out_of_scope_and_self(company: Company) -> None:
     a, b = company.customers["A"], company.customers["B"]
     with pytest.raises(RuleError) as caught:
-        from zhike.archive.services import customer_merge
+        from zhike.archive.merging import customer_merge
 
         customer_merge(by=company.users["alice"], keep_id=a.pk, merge_id=b.pk)
     assert caught.value.code == "not_found"

@@ -17,9 +17,9 @@ from tests.factories import CustomerFactory
 from tests.test_analytics_web import PERSONAS
 from tests.test_credit import HEADER, NOW, POLICY, SHIP_ON, eligible, ship  # noqa: F401
 from tests.test_credit_web import credit_policy  # noqa: F401  (fixture)
+from zhike.archive.merging import customer_merge
 from zhike.archive.models import Customer
 from zhike.archive.selectors import customers_for
-from zhike.archive.services import customer_merge
 from zhike.credit import evidence, losses, selectors, services, terms, unapproved
 from zhike.credit.errors import CreditError
 from zhike.credit.models import Attestation, BadDebt, UnapprovedShipment

@@ -7,9 +7,9 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from zhike.archive.export_jobs import run_export
 from zhike.archive.exporting import as_text
 from zhike.archive.models import Export
-from zhike.archive.services import run_export
 from zhike.audit.models import Event
 from zhike.workflow.models import Notice
 

@@ -145,7 +145,7 @@ def test_arc_7_merge_keeps_the_ledger_and_grading_history(company: Company, whol
     from datetime import date
     from decimal import Decimal
 
-    from zhike.archive.services import customer_merge
+    from zhike.archive.merging import customer_merge
     from zhike.grading.models import Assessment
     from zhike.trade.metrics import Period, customer_figures
     from zhike.trade.models import Invoice, Order

@@ -10,9 +10,9 @@ from django.db.models import Count
 from django.utils import timezone
 
 from zhike.archive.imports import import_customers
+from zhike.archive.merging import customer_merge
 from zhike.archive.models import Customer, CustomerTally
 from zhike.archive.selectors import scope_total
-from zhike.archive.services import customer_merge
 from zhike.policy.loader import load_policy
 
 from .conftest import Company

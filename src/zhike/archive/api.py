@@ -17,7 +17,7 @@ from zhike.org.models import User
 from zhike.policy.loader import active_policy
 from zhike.policy.schema import Policy
 
-from . import import_jobs, privacy, selectors, services
+from . import export_jobs, import_jobs, merging, privacy, selectors, services
 from .models import (
     CompanySize,
     Contact,
@@ -287,7 +287,7 @@ class MergeIn(In):
 @router.post("/{id:customer_id}/merge", response=CustomerOut, summary="合并重复客户")
 def merge_customer(request: HttpRequest, customer_id: int, payload: MergeIn) -> dict:
     user: User = request.user  # type: ignore[assignment]
-    services.customer_merge(by=user, keep_id=customer_id, merge_id=payload.merge_id)
+    merging.customer_merge(by=user, keep_id=customer_id, merge_id=payload.merge_id)
     return one_customer(user, customer_id)
 
 
@@ -472,7 +472,7 @@ def export_out(export: Export) -> dict:
 @router.post("/exports", response={202: ExportOut}, summary="导出客户(后台任务)")
 def request_export(request: HttpRequest, filters: Query[CustomerFilters]) -> Status:
     user: User = request.user  # type: ignore[assignment]
-    export = services.customer_export_request(by=user, q=filters.q, status=filters.status or "")
+    export = export_jobs.customer_export_request(by=user, q=filters.q, status=filters.status or "")
     return Status(202, export_out(export))
 
 
@@ -509,7 +509,7 @@ def download_export(request: HttpRequest, export_id: str) -> HttpResponseBase:
     if export is None:
         raise Http404
     filename = f"客户_{timezone.localtime(export.created_at):%Y%m%d_%H%M}.xlsx"
-    path = services.export_path(export.pk)
+    path = export_jobs.export_path(export.pk)
     return FileResponse(path.open("rb"), as_attachment=True, filename=filename)
 
 

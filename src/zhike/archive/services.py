@@ -1,13 +1,10 @@
 """The archive's business operations: the only code that writes customers."""
 
 import re
-import uuid
 from collections.abc import Mapping
 from datetime import datetime
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -25,16 +22,13 @@ from zhike.text import has_control_characters
 from .coding import next_customer_code
 from .crypto import encrypt, lookup_hash
 from .errors import ArchiveError, Conflict, PermissionDenied
-from .exporting import write_xlsx
 from .lifecycle import INITIAL, may_change
-from .merging import run_merge_hooks
 from .models import (
     CompanySize,
     Contact,
     Customer,
     CustomerStatus,
     CustomerType,
-    Export,
     OwnershipChange,
     OwnershipKind,
     SavedView,
@@ -46,7 +40,6 @@ from .selectors import (
     LIST_FIELDS,
     access_customer,
     customers_for,
-    filtered_customers,
     mask_name,
 )
 from .validators import (
@@ -517,139 +510,6 @@ def _ask_for_an_update(*, customer_id: int, kind: str, now: datetime, policy: Po
             subject=customer,
             link=f"/customers/{customer.pk}/",
         )
-
-
-def customer_export_now(
-    *,
-    by: User,
-    q: str,
-    status: str,
-    target: IO[bytes] | Path,
-    fields: Mapping[str, str] | None = None,
-) -> int:
-    """Write the user's filtered customer list to ``target`` and log the export (SEC-4)."""
-    queryset = filtered_customers(by, q=q, status=status, fields=fields)
-    count = write_xlsx(by, queryset, target)
-    details = {"q": q, "status": status, **(fields or {}), "rows": count}
-    record(by, "customer.exported", by=by, details=details)
-    return count
-
-
-@transaction.atomic
-def customer_export_request(
-    *, by: User, q: str, status: str, fields: Mapping[str, str] | None = None
-) -> Export:
-    """Queue a large export as a job; the user is told in the inbox when it is ready."""
-    filters = {"q": q, "status": status, "fields": dict(fields or {})}
-    export = Export.objects.create(id=uuid.uuid4(), user=by, filters=filters)
-    enqueue("archive.run_export", str(export.pk))
-    return export
-
-
-def export_path(export_id: uuid.UUID | str) -> Path:
-    return Path(settings.VAR_DIR) / "exports" / f"{export_id}.xlsx"
-
-
-def run_export(*, export_id: str, now: datetime) -> bool:
-    """The export job. Claims the export (pending → running) so a redelivered job does not
-    write it twice; returns whether this run did the work."""
-    from zhike.workflow.models import Notice
-    from zhike.workflow.notify import notify_many
-
-    claimed = Export.objects.filter(pk=export_id, state=Export.State.PENDING).update(
-        state=Export.State.RUNNING
-    )
-    if not claimed:
-        return False
-    export = Export.objects.select_related("user").get(pk=export_id)
-    path = export_path(export.pk)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        count = customer_export_now(by=export.user, target=path, **export.filters)
-    except Exception:
-        Export.objects.filter(pk=export_id).update(state=Export.State.FAILED, finished_at=now)
-        raise
-    Export.objects.filter(pk=export_id).update(state=Export.State.DONE, rows=count, finished_at=now)
-    notify_many(
-        [
-            Notice(
-                recipient=export.user,
-                kind="archive.export_ready",
-                **stored_title(deferred("客户导出已完成(%(rows)s 条)", rows=count)),
-                link=f"/exports/{export.pk}/",
-            )
-        ]
-    )
-    return True
-
-
-MERGE_FILLABLE = (
-    "phone",
-    "source",
-    "referrer_name",
-    "industry",
-    "size",
-    "province",
-    "city",
-    "district",
-    "address",
-    "uscc",
-)
-
-
-@transaction.atomic
-def customer_merge(*, by: User, keep_id: int, merge_id: int) -> Customer:
-    """Merge a duplicate into the customer kept (ARC-7). Every contact and follow-up moves
-    over; fields empty on the kept record are filled from the duplicate; the duplicate
-    stays as a tombstone pointing at the kept one, so its code is never reused, a search
-    for the old code finds the kept customer, and its history stays readable."""
-    if keep_id == merge_id:
-        raise ArchiveError(_("不能把客户合并到它自己"), field="merge_id")
-    access_customer(by, keep_id)
-    access_customer(by, merge_id)
-    if not by.has_perm("archive.change_customer"):
-        raise PermissionDenied(_("您没有修改客户的权限"))
-    # Lock both rows in id order, so two merges of the same pair cannot deadlock.
-    rows = {
-        c.pk: c
-        for c in Customer.objects.select_for_update()
-        .filter(pk__in=sorted([keep_id, merge_id]), merged_into__isnull=True)
-        .order_by("pk")
-    }
-    if len(rows) != 2:
-        raise ArchiveError(_("其中一个客户已被合并"), field="merge_id")
-    keep, duplicate = rows[keep_id], rows[merge_id]
-    filled = {
-        f: getattr(duplicate, f)
-        for f in MERGE_FILLABLE
-        if not getattr(keep, f) and getattr(duplicate, f)
-    }
-    if "uscc" in filled:
-        Customer.objects.filter(pk=duplicate.pk).update(uscc="")  # the unique code moves over
-    Contact.objects.filter(customer=duplicate).update(customer=keep)
-    run_merge_hooks(keep, duplicate)  # follow-ups, the ledger, grading: their records move too
-    from zhike.workflow.models import ApprovalRequest
-
-    ApprovalRequest.objects.filter(customer=duplicate).update(customer=keep)  # the timeline's
-    for field_name, value in filled.items():
-        setattr(keep, field_name, value)
-    if duplicate.last_contact_at and (
-        keep.last_contact_at is None or duplicate.last_contact_at > keep.last_contact_at
-    ):
-        keep.last_contact_at = duplicate.last_contact_at
-    Customer.objects.filter(pk=duplicate.pk).update(merged_into=keep, search_text="")
-    keep.search_text = customer_search_text(keep)
-    keep.version = F("version") + 1
-    keep.save()
-    keep.refresh_from_db()
-    record(
-        keep,
-        "customer.merged",
-        by=by,
-        details={"merged": duplicate.code, "name": duplicate.name, "filled": sorted(filled)},
-    )
-    record(duplicate, "customer.merged_into", by=by, details={"into": keep.code})
-    return keep
 
 
 def customer_set_blacklisted(

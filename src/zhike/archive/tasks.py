@@ -5,7 +5,8 @@ from django.utils import timezone
 
 from zhike.policy.loader import active_policy
 
-from .services import run_export, sweep_stale_customers
+from .export_jobs import run_export
+from .services import sweep_stale_customers
 
 
 @shared_task(name="archive.sweep_stale_customers")

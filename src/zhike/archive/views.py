@@ -21,7 +21,7 @@ from zhike.org.models import User
 from zhike.org.scopes import users_in_scope
 from zhike.policy.loader import active_policy
 
-from . import privacy, selectors, services
+from . import export_jobs, merging, privacy, selectors, services
 from .errors import ArchiveError, CustomerNotFound
 from .forms import CustomerForm
 from .models import (
@@ -272,11 +272,11 @@ def customer_export(request: HttpRequest) -> HttpResponseBase:
     fields = selectors.list_fields(request.GET)
     count = selectors.customer_count(user, q=q, status=status, fields=fields)
     if count > settings.ZHIKE_EXPORT_SYNC_LIMIT:
-        services.customer_export_request(by=user, q=q, status=status, fields=fields)
+        export_jobs.customer_export_request(by=user, q=q, status=status, fields=fields)
         messages.success(request, _("导出的客户较多,已转为后台任务,完成后会在工作台通知您。"))
         return redirect("customer-list")
     target = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it
-    services.customer_export_now(by=user, q=q, status=status, fields=fields, target=target)
+    export_jobs.customer_export_now(by=user, q=q, status=status, fields=fields, target=target)
     target.seek(0)
     filename = f"客户_{timezone.localdate():%Y%m%d}.xlsx"
     return FileResponse(target, as_attachment=True, filename=filename)
@@ -289,7 +289,7 @@ def export_download(request: HttpRequest, export_id: str) -> HttpResponseBase:
     export = Export.objects.filter(pk=export_id, user=user, state=Export.State.DONE).first()
     if export is None:
         raise Http404
-    path = services.export_path(export.pk)
+    path = export_jobs.export_path(export.pk)
     filename = f"客户_{timezone.localtime(export.created_at):%Y%m%d_%H%M}.xlsx"
     return FileResponse(path.open("rb"), as_attachment=True, filename=filename)
 
@@ -318,7 +318,7 @@ def customer_merge(request: HttpRequest, customer_id: int) -> HttpResponse:
         error, duplicate = getattr(exc, "message", _("客户不存在或无权查看")), None
     if request.method == "POST" and duplicate is not None:
         try:
-            services.customer_merge(by=user, keep_id=keep.pk, merge_id=duplicate.pk)
+            merging.customer_merge(by=user, keep_id=keep.pk, merge_id=duplicate.pk)
         except RuleError as exc:
             error = exc.message
         else:
