@@ -24,6 +24,7 @@ class CreditConfig(AppConfig):
                 on_approved=services.on_over_limit_approved,
                 on_rejected=services.on_over_limit_refused,
                 on_returned=services.on_over_limit_refused,
+                subject_link=lambda r: f"/credit/shipments/{r.object_id}/over-limit/",
             ),
         )
         # CRD-5: the 升(降)级评审表 approved applies the ratings; rejected closes the
@@ -34,6 +35,7 @@ class CreditConfig(AppConfig):
                 on_approved=reviews.on_review_approved,
                 on_rejected=reviews.on_review_rejected,
                 on_returned=reviews.on_review_returned,
+                subject_link=lambda r: f"/credit/reviews/{r.object_id}/",
             ),
         )
         # Special terms: approved, they are in force until their day; otherwise closed.
@@ -43,5 +45,6 @@ class CreditConfig(AppConfig):
                 on_approved=terms.on_terms_approved,
                 on_rejected=terms.on_terms_refused,
                 on_returned=terms.on_terms_refused,
+                subject_link=lambda r: f"/credit/customers/{r.customer_id}/ship/",
             ),
         )

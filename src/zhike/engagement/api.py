@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
@@ -15,7 +16,8 @@ from zhike.api.schema import In, PageQuery
 from zhike.org.models import User
 from zhike.policy.loader import active_policy
 
-from . import attachments, selectors, services
+from . import attachments, report_review, selectors, services
+from .errors import NotFound
 from .models import Attachment, FollowUp, FollowUpKind
 
 router = Router(tags=["follow-ups"])
@@ -95,6 +97,9 @@ class FollowUpOut(Schema):
     located: bool
     by: str
     report: str | None = Field(description="the visit report's summary, once submitted")
+    report_review: str = Field(
+        default="", description="the supervisor's review: '' none, submitted, reviewed, returned"
+    )
     attachments: list[AttachmentOut]
 
 
@@ -131,6 +136,7 @@ def follow_up_out(item: FollowUp, *, with_attachments: bool = True) -> dict:
         "located": item.located,
         "by": str(item.by),
         "report": report.summary if report else None,
+        "report_review": report.review if report else "",
         "attachments": [_attachment(a) for a in item.attachments.all()] if with_attachments else [],
     }
 
@@ -207,6 +213,29 @@ def submit_report(request: HttpRequest, follow_up_id: int, payload: ReportIn) ->
         policy=active_policy(),
     )
     return Status(201, follow_up_out(selectors.access_follow_up(user, follow_up_id)))
+
+
+class ReviseIn(In):
+    model_config = ConfigDict(extra="forbid")
+    summary: str = Field(min_length=1, max_length=5000)
+
+
+@router.post(
+    "/{id:follow_up_id}/report/revise",
+    response=FollowUpOut,
+    summary="补充被退回的拜访报告并重新提交主管审核",
+)
+def revise_report(request: HttpRequest, follow_up_id: int, payload: ReviseIn) -> dict:
+    user = _user(request)
+    item = selectors.access_follow_up(user, follow_up_id)
+    report = getattr(item, "report", None)
+    if report is None:
+        raise NotFound(_("这次拜访还没有报告"))
+    report_review.visit_report_revise(
+        by=user, report_id=report.pk, summary=payload.summary, policy=active_policy(),
+        now=timezone.now(),
+    )  # fmt: skip
+    return follow_up_out(selectors.access_follow_up(user, follow_up_id))
 
 
 @router.post(

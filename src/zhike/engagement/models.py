@@ -85,7 +85,14 @@ class FollowUp(models.Model):
 
 class VisitReport(models.Model):
     """拜访报告 (ENG-4, s003-4) — what a done visit found, due within the policy's days;
-    the follow-ups it promises become to-dos of the reporter."""
+    the follow-ups it promises become to-dos of the reporter; 呈主管审核: the supervisor
+    reviews it where the policy has ``[approvals.visit_report]``."""
+
+    class Review(models.TextChoices):
+        NONE = "", _("无需审核")
+        SUBMITTED = "submitted", _("待主管审核")
+        REVIEWED = "reviewed", _("主管已审核")
+        RETURNED = "returned", _("退回补充")
 
     visit = models.OneToOneField(FollowUp, on_delete=models.CASCADE, related_name="report")
     summary = models.TextField(_("拜访情况"))
@@ -96,6 +103,9 @@ class VisitReport(models.Model):
         related_name="+",
     )
     submitted_at = models.DateTimeField(_("提交时间"))
+    review = models.CharField(
+        _("主管审核"), max_length=20, choices=Review.choices, default="", blank=True
+    )
 
     class Meta:
         verbose_name = _("拜访报告")
@@ -103,6 +113,11 @@ class VisitReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.visit}"
+
+    @property
+    def customer_id(self) -> int:
+        """The visit's customer: an approval of the report is about it (360° timeline)."""
+        return self.visit.customer_id
 
 
 class Attachment(models.Model):

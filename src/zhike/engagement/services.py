@@ -27,6 +27,7 @@ from zhike.workflow.todos import reminder_open, todo_add
 
 from .errors import Conflict, EngagementError, NotFound, PermissionDenied
 from .models import FollowUp, FollowUpKind, FollowUpState, VisitReport
+from .report_review import ask_review
 
 RECORD = "engagement.add_followup"
 NEXT_STEP = "follow_up_next"  # the reminder of a follow-up's next step
@@ -345,6 +346,7 @@ def visit_report_submit(
     with unique_or(already):  # two submissions at once: the one-to-one keeps one
         report = VisitReport.objects.create(visit=visit, summary=summary, by=by, submitted_at=now)
     deadlines_close(subject=visit, now=now, rule=VISIT_REPORT)
+    ask_review(report, by=by, policy=policy, now=now)  # 呈主管审核, where the policy asks it
     for promise in promises or []:
         todo_add(
             by=by,

@@ -19,7 +19,7 @@ from zhike.errors import CustomerNotFound, RuleError
 from zhike.org.models import User
 from zhike.policy.loader import active_policy
 
-from . import attachments, selectors, services
+from . import attachments, report_review, selectors, services
 from .errors import NotFound
 from .models import Attachment, FollowUp, FollowUpKind, FollowUpState
 from .timeline import customer_timeline
@@ -171,6 +171,10 @@ def follow_up_detail(request: HttpRequest, follow_up_id: int) -> HttpResponse:
         and item.state == FollowUpState.DONE
         and report is None,
         "may_attach": mine and item.state != FollowUpState.CANCELLED,
+        "may_revise": mine and report is not None and report.review == "returned",
+        "review_request": report_review.latest_request(report)
+        if report and report.review
+        else None,
         "promise_rows": range(3),
         "check_in": active_policy().engagement.check_in,
         "errors": errors,
@@ -212,6 +216,13 @@ def _act(request: HttpRequest, user: User, item: FollowUp, action: str) -> None:
             promises=promises,
             now=now,
             policy=policy,
+        )
+    elif action == "revise":
+        report = getattr(item, "report", None)
+        if report is None:
+            raise FormProblem("summary", _("这次拜访还没有报告"))
+        report_review.visit_report_revise(
+            by=user, report_id=report.pk, summary=post.get("summary", ""), policy=policy, now=now
         )
     elif action == "attach":
         upload = request.FILES.get("file")

@@ -51,6 +51,8 @@ class ApprovalHandler:
     on_approved: Callback | None = None
     on_rejected: Callback | None = None
     on_returned: Callback | None = None
+    # Where the approver reads what is asked (the shipment, the visit report…).
+    subject_link: Callable[[ApprovalRequest], str] | None = None
 
 
 _handlers: dict[str, ApprovalHandler] = {}
@@ -59,6 +61,12 @@ _handlers: dict[str, ApprovalHandler] = {}
 def register_approval_handler(kind: str, handler: ApprovalHandler) -> None:
     """Called by a module (in its AppConfig.ready) for the kinds whose outcome it acts on."""
     _handlers[kind] = handler
+
+
+def subject_link(request: ApprovalRequest) -> str:
+    """The page of what the request asks about, as its module says ("" if none)."""
+    handler = _handlers.get(request.kind)
+    return handler.subject_link(request) if handler and handler.subject_link else ""
 
 
 def _rule(policy: Policy, kind: str) -> ApprovalKind:
@@ -172,7 +180,6 @@ def _activate(
     )
 
 
-@transaction.atomic
 def _customer_of(subject: Model) -> int | None:
     """The customer an approval is about: the subject itself, or the one it names."""
     if subject._meta.label == "archive.Customer":
@@ -180,6 +187,7 @@ def _customer_of(subject: Model) -> int | None:
     return getattr(subject, "customer_id", None)
 
 
+@transaction.atomic
 def approval_submit(
     *,
     kind: str,

@@ -14,7 +14,7 @@ from zhike.org.models import User
 from zhike.policy.loader import active_policy
 
 from . import selectors
-from .approvals import approval_act, approval_resubmit
+from .approvals import approval_act, approval_resubmit, subject_link
 from .calendar import days_off_and_workdays, holiday_name, official_data_years
 from .models import ApprovalRequest, ApprovalState, CalendarOverride, StepState
 
@@ -52,6 +52,7 @@ def _detail_context(user: User, approval: ApprovalRequest, error: str = "") -> d
         "steps": steps,
         "may_act": may_act,
         "may_resubmit": may_resubmit,
+        "subject_link": subject_link(approval),
         "error": error,
     }
 
