@@ -36,6 +36,7 @@ def timed(fn: Callable[[], object], rounds: int) -> dict[str, float]:
         samples.append((time.perf_counter() - start) * 1000)
     samples.sort()
     return {
+        "mean_ms": round(statistics.fmean(samples), 3),
         "p50_ms": round(statistics.median(samples), 2),
         "p99_ms": round(samples[min(len(samples) - 1, int(len(samples) * 0.99))], 2),
     }
@@ -121,6 +122,46 @@ def raw(statements: list[str], params: dict[str, int]) -> Callable[[], None]:
     return run
 
 
+# The bare view's SQL skips what its own middleware reads again (session, user, lockout).
+MIDDLEWARE_READS = ('"django_session"', '"axes_', 'FROM "org_user" WHERE "org_user"."id" =')
+PLAIN = (
+    "<!doctype html><title>{{ title }}</title>{% for rows in sets %}<table>"
+    "{% for row in rows %}<tr>{% for value in row %}<td>{{ value }}</td>{% endfor %}</tr>"
+    "{% endfor %}</table>{% endfor %}"
+)
+
+
+def bare_hub_floor(statements: list[str]) -> None:
+    """Mount ``/bench/hub/``: a bare Django view that runs the 360° page's own statements
+    (as captured) and renders their rows with a plain template: no scope, no ORM, no
+    zhike template. Issue 19's "≥ 50 % of a bare Django view rendering the same rows"."""
+    import types
+
+    from django.conf import settings
+    from django.db import connection
+    from django.http import HttpRequest, HttpResponse
+    from django.template import Context, Template
+    from django.urls import clear_url_caches, path
+
+    from zhike.urls import urlpatterns
+
+    template = Template(PLAIN)
+
+    def view(request: HttpRequest) -> HttpResponse:
+        sets = []
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
+                sets.append(cursor.fetchall())
+        return HttpResponse(template.render(Context({"title": "360", "sets": sets})))
+
+    module = types.ModuleType("bench_hub_urls")
+    module.urlpatterns = [path("bench/hub/", view), *urlpatterns]  # type: ignore[attr-defined]
+    sys.modules["bench_hub_urls"] = module
+    settings.ROOT_URLCONF = "bench_hub_urls"
+    clear_url_caches()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--user", default="sales1")
@@ -157,10 +198,21 @@ def main() -> None:
         User.objects.filter(roles__code="supervisor", department=user.department).first() or user
     )
     policy = active_policy()
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        page(f"/customers/{busy}/")()
+    hub_statements = [
+        q["sql"]
+        for q in captured.captured_queries
+        if not any(mark in q["sql"] for mark in MIDDLEWARE_READS)
+    ]
+    bare_hub_floor(hub_statements)
     results = {
         "workbench": timed(page("/"), args.rounds),
         "workbench raw SQL": timed(raw(RAW_WORKBENCH, {"u": user.pk}), args.rounds),
         "360° page": timed(page(f"/customers/{busy}/"), args.rounds),
+        "360° bare view, same rows": timed(page("/bench/hub/"), args.rounds),
         "360° summary": timed(page(f"/customers/{busy}/summary/"), args.rounds),
         "timeline first page (5,000)": timed(
             page(f"/customers/{busy}/follow-ups/", **{"HX-Request": "true"}), args.rounds
@@ -183,6 +235,13 @@ def main() -> None:
     print(f"# user {args.user}; department of {department_customers:,} customers")
     for name, figures in results.items():
         print(f"{name:32} p50 {figures['p50_ms']:8.2f} ms   p99 {figures['p99_ms']:8.2f} ms")
+    hub, bare = results["360° page"], results["360° bare view, same rows"]
+    share = bare["mean_ms"] / hub["mean_ms"]
+    print(
+        f"# 360° page: {len(hub_statements)} statements; throughput {1000 / hub['mean_ms']:.0f}"
+        f" req/s against the bare view's {1000 / bare['mean_ms']:.0f} ({share:.0%}; bound ≥ 50 %)"
+    )
+    results["360° share of the bare view"] = {"share": round(share, 3)}  # type: ignore[dict-item]
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / "salesperson_day.json").write_text(
