@@ -141,7 +141,11 @@ def insert_rows(
     Values are bound as they are when the driver takes them (text, integers, None) and
     prepared by the field otherwise (JSON, dates on SQLite); ``auto_now`` fields get one
     stamp for all rows. The primary key is written only ``with_pk`` (keys from
-    :func:`reserve_ids`)."""
+    :func:`reserve_ids`).
+
+    ``rows`` must not query the database while they are read: on PostgreSQL they go by
+    COPY on the same connection, and a query inside it waits for the COPY forever.
+    """
     connection = connections[DEFAULT_DB_ALIAS]
     fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
     stamp = timezone.now()

@@ -38,7 +38,9 @@ def load_demo_ownership(
                 "at": at,
                 "policy_version": policy.policy.version,
             }
-            for pk, owner, at in owned.iterator()
+            # Read first: on PostgreSQL the rows go by COPY on the same connection, and a
+            # query streamed inside it waits for the COPY forever (`zhike demo` hung).
+            for pk, owner, at in list(owned)
         ),
     )
     public = default_pool(policy.ownership)
