@@ -104,3 +104,27 @@ def test_deploy_serve_and_worker_use_the_production_profile(tmp_path: Path) -> N
     assert result.stdout.strip() == "None"
     check = zhike("serve", "--help", env=env, cwd=tmp_path)
     assert "ZHIKE_SECRET_KEY" in check.stderr  # production settings refuse to start without it
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="PostgreSQL run only"
+)
+def test_demo_loads_on_postgresql_too(tmp_path: Path) -> None:
+    """`zhike demo` with DATABASE_URL set: it once hung for ever on PostgreSQL (a query
+    streamed inside a COPY of the same connection), so it runs here with a time limit,
+    in a database of its own."""
+    import psycopg
+
+    url = os.environ["DATABASE_URL"]
+    name = f"zhike_demo_{secrets.token_hex(4)}"
+    server = url.rsplit("/", 1)[0]
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        env = clean_env(tmp_path, DATABASE_URL=f"{server}/{name}")
+        done = zhike("demo", "--no-serve", "--customers", "100", env=env, cwd=tmp_path, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert "sales1" in done.stdout
+    finally:
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
