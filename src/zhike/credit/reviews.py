@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from zhike.audit.services import record
 from zhike.dates import months_before
 from zhike.db import unique_or
-from zhike.deferred import deferred, stored_title
+from zhike.deferred import deferred
 from zhike.errors import Conflict, NotFound, PermissionDenied
 from zhike.jobs import enqueue
 from zhike.org.models import User
@@ -29,8 +29,7 @@ from zhike.policy.schema import Policy
 from zhike.trade.metrics import Period, metrics_sql
 from zhike.trade.models import Invoice
 from zhike.workflow.approvals import ApprovalRequest, approval_submit
-from zhike.workflow.models import Notice
-from zhike.workflow.notify import notify_many
+from zhike.workflow.notify import notify_people
 
 from .errors import CreditError
 from .models import CreditRating, CreditReview, CreditReviewLine
@@ -308,18 +307,10 @@ def _tell(review: CreditReview, policy: Policy) -> None:
         up=moves.get("up", 0),
         down=moves.get("down", 0),
     )
-    notify_many(
-        [
-            Notice(
-                recipient=person,
-                kind="credit.review",
-                link=f"/credit/reviews/{review.pk}/",
-                **stored_title(title),
-            )
-            for person in people.values()
-        ],
-        policy=policy,
-    )
+    notify_people(
+        people.values(), kind="credit.review", title=title,
+        link=f"/credit/reviews/{review.pk}/", policy=policy,
+    )  # fmt: skip
 
 
 def on_review_rejected(request: ApprovalRequest) -> None:

@@ -13,13 +13,12 @@ from django.utils.translation import gettext_noop
 
 from zhike.archive.models import Customer
 from zhike.archive.selectors import access_customer
-from zhike.deferred import deferred, stored_title
+from zhike.deferred import deferred
 from zhike.org.models import User
 from zhike.org.selectors import people_with_role
 from zhike.policy.schema import Policy
 from zhike.trade.models import Invoice, Payment
-from zhike.workflow.models import Notice
-from zhike.workflow.notify import notify_many
+from zhike.workflow.notify import notify_people
 
 from .errors import CreditError, PermissionDenied
 from .models import RiskKind, RiskSignal
@@ -42,19 +41,10 @@ def _report(customer: Customer, signal: RiskSignal, policy: Policy) -> None:
     title = deferred(
         "紧急:%(customer)s %(what)s", customer=customer.name, what=deferred(_msgid(signal.kind))
     )
-    notify_many(
-        [
-            Notice(
-                recipient=person,
-                kind="credit.risk",
-                link=f"/credit/customers/{customer.pk}/ship/",
-                body=signal.note,
-                **stored_title(title),
-            )
-            for person in recipients.values()
-        ],
-        policy=policy,
-    )
+    notify_people(
+        recipients.values(), kind="credit.risk", title=title,
+        link=f"/credit/customers/{customer.pk}/ship/", body=signal.note, policy=policy,
+    )  # fmt: skip
 
 
 def _msgid(kind: str) -> str:

@@ -14,14 +14,13 @@ from django.utils.translation import gettext as _
 from zhike.archive.selectors import access_customer
 from zhike.audit.services import record
 from zhike.db import unique_or
-from zhike.deferred import deferred, stored_title
+from zhike.deferred import deferred
 from zhike.errors import Conflict
 from zhike.org.models import User
 from zhike.org.scopes import visible_to
 from zhike.policy.schema import Policy
 from zhike.trade.models import Invoice
-from zhike.workflow.models import Notice
-from zhike.workflow.notify import notify_many
+from zhike.workflow.notify import notify_people
 
 from .errors import CreditError, PermissionDenied
 from .models import UnapprovedShipment
@@ -98,19 +97,10 @@ def unapproved_record(
         customer=customer.name,
         amount=str(amount),
     )
-    notify_many(
-        [
-            Notice(
-                recipient=person,
-                kind="credit.unapproved",
-                link="/credit/unapproved/",
-                body=note[:300],
-                **stored_title(title),
-            )
-            for person in liable
-        ],
-        policy=policy,
-    )
+    notify_people(
+        liable, kind="credit.unapproved", title=title, link="/credit/unapproved/",
+        body=note[:300], policy=policy,
+    )  # fmt: skip
     details = {"amount": str(amount), "liable": [p.pk for p in liable], "note": note[:300]}
     record(customer, "credit.unapproved_shipment", by=by, details=details)
     return found

@@ -8,14 +8,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from zhike.archive.selectors import access_customer
-from zhike.deferred import deferred, stored_title
+from zhike.deferred import deferred
 from zhike.grading.treatment import REPORT
 from zhike.org.models import User
 from zhike.org.selectors import people_with_role
 from zhike.policy.schema import Policy
 from zhike.workflow.approvals import approval_submit
-from zhike.workflow.models import Deadline, DeadlineState, Notice
-from zhike.workflow.notify import notify_many
+from zhike.workflow.models import Deadline, DeadlineState
+from zhike.workflow.notify import notify_people
 
 from .errors import EngagementError, NotFound
 from .models import CustomerReport
@@ -87,19 +87,12 @@ def emergency_report(
         for role in roles
         for person in people_with_role(role, near=by.department, exclude=by)
     }
-    notify_many(
-        [
-            Notice(
-                recipient=person,
-                kind="report.emergency",
-                **stored_title(
-                    deferred("紧急汇报:%(name)s(%(who)s)", name=customer.name, who=str(by))
-                ),
-                body=report.body,
-                link=f"/customers/{customer.pk}/",
-            )
-            for person in sorted(leaders, key=lambda u: u.pk)
-        ],
+    notify_people(
+        sorted(leaders, key=lambda u: u.pk),
+        kind="report.emergency",
+        title=deferred("紧急汇报:%(name)s(%(who)s)", name=customer.name, who=str(by)),
+        body=report.body,
+        link=f"/customers/{customer.pk}/",
         policy=policy,
     )
     return report

@@ -30,7 +30,7 @@ from zhike.policy.schema import Policy
 from zhike.trade.metrics import METRIC_COLUMNS, Period, metrics_sql
 from zhike.workflow.approvals import approval_resubmit, approval_submit
 from zhike.workflow.models import ApprovalRequest, ApprovalState, Notice
-from zhike.workflow.notify import notify_many
+from zhike.workflow.notify import notify_many, notify_people
 
 from . import rules_sql
 from .errors import Conflict, GradingError, NotFound, PermissionDenied
@@ -582,16 +582,11 @@ def start_scheduled_review(*, policy: Policy, today: date, now: datetime) -> Rev
     reviewers = User.objects.filter(
         is_active=True, roles__permissions__codename="run_review"
     ).distinct()
-    notify_many(
-        [
-            Notice(
-                recipient=reviewer,
-                kind="grading.review_scheduled",
-                **stored_title(deferred("定期客户分级评审已开始:%(t)s", t=review.title_source)),
-                link=f"/grading/reviews/{review.pk}/",
-            )
-            for reviewer in reviewers
-        ],
+    notify_people(
+        reviewers,
+        kind="grading.review_scheduled",
+        title=deferred("定期客户分级评审已开始:%(t)s", t=review.title_source),
+        link=f"/grading/reviews/{review.pk}/",
         policy=policy,
     )
     return review

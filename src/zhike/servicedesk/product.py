@@ -10,13 +10,12 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from zhike.deferred import deferred, stored_title
+from zhike.deferred import deferred
 from zhike.org.models import User
 from zhike.org.selectors import people_with_role
 from zhike.policy.schema import Policy
 from zhike.workflow.deadlines import deadline_open
-from zhike.workflow.models import Notice
-from zhike.workflow.notify import notify_many
+from zhike.workflow.notify import notify_people
 
 from . import clock
 from .common import clean_text, locked, may_work, record
@@ -94,11 +93,5 @@ def product_decide(
             subject=complaint,
             link=link,
         )
-    notify_many(
-        [
-            Notice(recipient=p, kind="complaint.product", link=link, **stored_title(title))
-            for p in receivers
-        ],
-        policy=policy,
-    )
+    notify_people(receivers, kind="complaint.product", title=title, link=link, policy=policy)
     return decision

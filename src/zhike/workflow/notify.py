@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from zhike.deferred import Deferred, stored_title
 from zhike.jobs import send_now
 from zhike.org.models import User
 from zhike.policy.schema import Policy
@@ -31,6 +32,23 @@ def _channels_for(kind: str, policy: Policy | None) -> set[str]:
         return {"inapp"}
     routes = policy.notifications.routes
     return set(routes.get(kind, policy.notifications.default_channels))
+
+
+def notify_people(
+    people: Iterable[User],
+    *,
+    kind: str,
+    title: str | Deferred,
+    link: str,
+    policy: Policy | None,
+    body: str = "",
+) -> list[Notice]:
+    """The same notice (title in each reader's language, body, link) to each of ``people``."""
+    fields = stored_title(title)
+    return notify_many(
+        [Notice(recipient=p, kind=kind, link=link, body=body, **fields) for p in people],
+        policy=policy,
+    )
 
 
 def notify_many(notices: Iterable[Notice], *, policy: Policy | None = None) -> list[Notice]:
