@@ -10,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
-from tests.base import ON_POSTGRESQL
+from tests.base import ON_POSTGRESQL, also_in_a_real_transaction
 from tests.concurrency import run_in_threads
 from tests.conftest import Company
 from tests.factories import CustomerFactory
@@ -594,3 +594,16 @@ def test_eng_6_approvals_about_a_customer_are_on_its_timeline_and_follow_a_merge
     customer_merge(by=eligible.users["alice"], keep_id=keep.pk, merge_id=customer.pk)
     merged = customer_timeline(eligible.users["alice"], keep, policy=POLICY)
     assert [e.approval.pk for e in merged.entries if e.approval] == [request.pk]
+
+
+# The services above that lock rows or must be atomic, once more in real transactions.
+also_in_a_real_transaction(
+    globals(),
+    test_crd_1_an_attested_contract_makes_the_customer_eligible,
+    test_crd_3_checked_at_the_order_a_contract_over_the_limit_is_refused,
+    test_crd_3_an_order_import_checks_contract_by_contract,
+    test_crd_3_a_shipments_invoice_is_not_checked_twice,
+    test_crd_2_longer_terms_by_approval_move_the_due_day_and_widen_the_window,
+    test_crd_6_an_unapproved_shipment_found_by_finance_is_borne_by_those_responsible,
+    test_crd_6_bad_unapproved_records_are_refused,
+)

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from tests.base import also_in_a_real_transaction
 from tests.conftest import Company
 from tests.test_engagement import visit
 from zhike.engagement.errors import EngagementError, PermissionDenied
@@ -149,3 +150,10 @@ def test_eng_4_the_review_in_the_api(company: Company, general_policy) -> None:
         content_type="application/json",
     )
     assert other.status_code == 404  # bob does not see alice's customer
+
+
+also_in_a_real_transaction(
+    globals(),
+    test_eng_4_the_report_goes_to_the_supervisor_and_is_reviewed,
+    test_eng_4_a_returned_report_is_completed_and_goes_again,
+)

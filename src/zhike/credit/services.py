@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from zhike.archive.models import Customer
 from zhike.archive.selectors import access_customer
 from zhike.audit.services import record
+from zhike.db import unique_or
 from zhike.deferred import deferred
 from zhike.org.models import User
 from zhike.policy.schema import Policy
@@ -247,8 +248,10 @@ def shipment_invoiced(*, by: User, shipment_id: int, invoice_id: int) -> Shipmen
     invoice = Invoice.objects.filter(pk=invoice_id).first()
     if invoice is None or invoice.customer_id != shipment.customer_id:
         raise CreditError(_("发票与发货单不属于同一客户"), field="invoice_id")
+    taken = CreditError(_("该发票已是另一张发货单的发票"), field="invoice_id")
     if Shipment.objects.filter(invoice=invoice).exists():
-        raise CreditError(_("该发票已是另一张发货单的发票"), field="invoice_id")
+        raise taken
     shipment.invoice, shipment.state = invoice, ShipmentState.INVOICED
-    shipment.save(update_fields=["invoice", "state"])
+    with unique_or(taken):  # two shipments linked to one invoice at once: one wins
+        shipment.save(update_fields=["invoice", "state"])
     return shipment

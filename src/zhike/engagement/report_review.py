@@ -39,7 +39,8 @@ def ask_review(report: VisitReport, *, by: User, policy: Policy, now: datetime) 
         policy=policy,
         now=now,
     )
-    VisitReport.objects.filter(pk=report.pk).update(review=VisitReport.Review.SUBMITTED)
+    report.review = VisitReport.Review.SUBMITTED
+    report.save(update_fields=["review"])
 
 
 def latest_request(report: VisitReport) -> ApprovalRequest | None:
