@@ -54,7 +54,7 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     created_by = factory.LazyAttribute(lambda c: c.owner)
     owned_since = factory.LazyAttribute(lambda c: timezone.now() if c.owner else None)
     search_text = factory.LazyAttribute(
-        lambda c: search_text(name=c.name, person=False, code=c.code, phones=[c.phone])
+        lambda c: search_text(name=c.name, person=False, phones=[c.phone])
     )
 
 

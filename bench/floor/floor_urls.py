@@ -1,9 +1,18 @@
 """zhike's URLs plus ``/bench/floor``: a bare Django view running the customer list's
 query (an owner's newest 50 live customers with owner and department names, and the
 count capped as the list caps it) with no authentication, data scope or response schema.
-What `bench/api_latency.py` compares the real endpoint with: the framework's floor."""
+What `bench/api_latency.py` compares the real endpoint with: the framework's floor.
+
+``/bench/sql?case=NAME`` replays the statements ``bench/search.py`` captured from zhike's
+search for that case (the JSON file named by ``ZHIKE_BENCH_SQL``): the same SQL through a
+bare Django view, without authentication, scope, masking or response schema."""
+
+import json
+import os
+from pathlib import Path
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import F, Subquery
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
@@ -32,4 +41,25 @@ def owner_page(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"count": min(count, cap), "items": rows})
 
 
-urlpatterns = [path("bench/floor", owner_page), *zhike_urlpatterns]
+_captured: dict[str, object] = {"mtime": None, "cases": {}}
+
+
+def _statements(case: str) -> list[str]:
+    """The captured statements of ``case``, re-read when the bench writes a new file."""
+    file = Path(os.environ["ZHIKE_BENCH_SQL"])
+    mtime = file.stat().st_mtime
+    if _captured["mtime"] != mtime:
+        _captured.update(mtime=mtime, cases=json.loads(file.read_text(encoding="utf-8")))
+    return _captured["cases"][case]  # type: ignore[index]
+
+
+def replay(request: HttpRequest) -> JsonResponse:
+    rows: list[list[object]] = []
+    with connection.cursor() as cursor:
+        for statement in _statements(request.GET["case"]):
+            cursor.execute(statement)
+            rows = rows or [list(row) for row in cursor.fetchall()]
+    return JsonResponse({"items": rows}, json_dumps_params={"default": str})
+
+
+urlpatterns = [path("bench/floor", owner_page), path("bench/sql", replay), *zhike_urlpatterns]

@@ -129,7 +129,8 @@ class Customer(models.Model):
         related_name="merged",
         editable=False,
     )
-    # Lower-case name, pinyin, initials, code, USCC, phones, contacts (archive.search).
+    # Pinyin, initials and phones, then the Chinese names, of the customer and its contacts
+    # (archive.search).
     search_text = models.TextField(default="", blank=True, editable=False)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -204,8 +205,13 @@ class Customer(models.Model):
             ),
         ]
         constraints = [
+            # Pattern operators: the same unique index answers a search by the USCC's start
+            # (uscc LIKE '913302%'); equality is among its operators.
             models.UniqueConstraint(
-                fields=["uscc"], condition=~models.Q(uscc=""), name="customer_uscc_unique"
+                fields=["uscc"],
+                condition=~models.Q(uscc=""),
+                name="customer_uscc_unique",
+                opclasses=["varchar_pattern_ops"],
             ),
             # Choices are the database's rule too: an empty status once slipped through the
             # API, broke every page showing the customer and passed the lifecycle check.

@@ -1,7 +1,15 @@
-"""Search keys (ARC search): one lower-case text per customer holding its name, full
-pinyin, pinyin initials, code, USCC, phone digits and its contacts' names (with their
-pinyin), so that one ``LIKE '%q%'`` finds a customer by any of them. PostgreSQL serves it
-from a trigram GIN index; SQLite scans the one narrow column.
+"""Search keys (ARC search): one lower-case text per customer in two sections.
+
+- The typed section: full pinyin and initials of the name and of each contact, their
+  phone digits, the codes of customers merged into it. PostgreSQL indexes it with
+  trigrams (``split_part(search_text, E'\\x1f', 1)``, migration archive 0023).
+- The names section: the name and the contacts' names that hold Chinese characters,
+  served by the index of their Chinese pairs (``zhike_bigrams``).
+
+Each field is enclosed in ``|``, so a match never spans two fields and a whole field is
+``|…|``. The customer's own code and USCC are not in the key: they are found by their start,
+on their own columns' indexes: every code shares the trigrams kh2, 202 and 026, so a code
+searched by trigrams read much of the index (23–61 ms at 1M). SQLite scans the whole key.
 
 Person names need surname readings: plain pypinyin reads 单 dan, 曾 ceng, 解 jie, 朴 pu;
 as surnames they are shan, zeng, xie, piao.
@@ -96,21 +104,30 @@ def pinyin_forms(text: str, *, person: bool = False) -> tuple[str, str]:
     return full, initials
 
 
+SECTION = "\x1f"  # between the two sections: no input may hold a control character
+
+
 def search_text(
     *,
     name: str,
     person: bool,
-    code: str = "",
-    uscc: str = "",
+    aliases: Iterable[str] = (),
     phones: Iterable[str] = (),
     contact_names: Iterable[str] = (),
 ) -> str:
-    """The customer's search key. Fields are separated by a character no query contains,
-    so a match never spans two fields."""
-    parts = [name, *pinyin_forms(name, person=person), code, uscc, *phones]
+    """The customer's search key: ``|typed|…|`` + SECTION + ``|names|…|``. An all-ASCII name
+    (IBM) is its own pinyin, so it is in the typed section only."""
+    typed = [*pinyin_forms(name, person=person), *aliases, *phones]
+    names = [name]
     for contact in contact_names:
-        parts += [contact, *pinyin_forms(contact, person=True)]
-    return "|".join(p.lower() for p in parts if p)
+        typed += pinyin_forms(contact, person=True)
+        names.append(contact)
+    chinese = [n for n in names if n and not n.isascii()]
+    return _fields(typed) + SECTION + _fields(chinese)
+
+
+def _fields(parts: Iterable[str]) -> str:
+    return "|" + "".join(f"{p.lower()}|" for p in parts if p)
 
 
 def normalize_query(q: str) -> str:

@@ -8,16 +8,19 @@ pinyin of repeated name parts is cached, so a million customers take minutes.
 import random
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
+from functools import cache
 
 from django.db import transaction
 from django.utils import timezone
 
 from zhike.org.models import User
 from zhike.policy.schema import Policy
+from zhike.regions import provinces
 
 from .coding import reserve_customer_codes
 from .models import CompanySize, Customer, CustomerStatus, CustomerType, SourceChannel
 from .search import search_text
+from .validators import USCC_CHARSET, uscc_check_char
 
 PROVINCES = {
     "北京市": ["北京市"],
@@ -86,6 +89,14 @@ TRADES = [
     "农业",
     "餐饮",
     "装饰",
+    "科技",
+    "贸易",
+    "信息",
+    "材料",
+    "设备",
+    "服装",
+    "工程",
+    "网络",
 ]
 INDUSTRIES = (
     "制造业",
@@ -177,6 +188,33 @@ def fake_customer(rng: random.Random) -> dict:
     }
 
 
+def fake_uscc(province: str, city: str, serial: int) -> str:
+    """A valid-shaped USCC (GB 32100): 91 (a company registered with market regulation),
+    the city's division code, an organisation code unique to ``serial``, the check char."""
+    division = _division_code(province, city)
+    org = ""
+    for _ in range(9):
+        serial, digit = divmod(serial, len(USCC_CHARSET))
+        org = USCC_CHARSET[digit] + org
+    first17 = f"91{division}{org}"
+    return first17 + uscc_check_char(first17)
+
+
+def _serial(code: str) -> int:
+    """A number unique to a customer code (its digits: year and sequence)."""
+    return int("".join(ch for ch in code if ch.isdigit()) or "0")
+
+
+@cache
+def _division_code(province: str, city: str) -> str:
+    """The city's GB/T 2260 code as six digits (石家庄市 → 130100; 北京市 → 110100)."""
+    for region in provinces():
+        if region.name == province:
+            match = region.child(city) or region.children[0]
+            return match.code.ljust(6, "0")[:6]
+    return "110100"
+
+
 def _batches(total: int, size: int) -> Iterator[int]:
     while total > 0:
         yield min(size, total)
@@ -208,9 +246,9 @@ def seed_customers(
                 data = fake_customer(rng)
                 person = data.pop("person")
                 owner = rng.choice(owners) if rng.random() > 0.05 else None
-                key = search_text(
-                    name=data["name"], person=person, code=code, phones=[data["phone"]]
-                )
+                if not person:
+                    data["uscc"] = fake_uscc(data["province"], data["city"], _serial(code))
+                key = search_text(name=data["name"], person=person, phones=[data["phone"]])
                 rows.append(
                     Customer(
                         code=code,

@@ -11,8 +11,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.lookups import DataContains as Contains
 from django.db import connection
-from django.db.models import F, Func, Q, QuerySet, Subquery, Sum, TextField, Value
+from django.db.models import F, Func, Max, Q, QuerySet, Subquery, Sum, TextField, Value
 from django.db.models.functions import Coalesce, NullIf
+from django.db.models.lookups import Contains as TextContains
 from django.utils.translation import gettext_lazy as _
 
 from zhike.audit.models import Event
@@ -31,6 +32,7 @@ from .models import (
     SourceChannel,
 )
 from .search import normalize_query
+from .search_plan import Narrowed, SearchWindow
 
 
 def with_display_names(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
@@ -63,7 +65,7 @@ def customers_with_phone(phone: str) -> QuerySet[Customer]:
     if len(digits) < 7:
         return Customer.objects.none()
     return (
-        Customer.objects.filter(search_text__contains=digits, phone=phone, merged_into__isnull=True)
+        Customer.objects.filter(typed_contains(digits), phone=phone, merged_into__isnull=True)
         .select_related("owner")
         .order_by("pk")
     )
@@ -77,6 +79,24 @@ class Bigrams(Func):
     output_field = ArrayField(TextField())
 
 
+class Typed(Func):
+    """The search key's typed section (pinyin, initials, phone digits: ``archive.search``),
+    the expression of PostgreSQL's trigram index (migration archive 0023)."""
+
+    template = "split_part(%(expressions)s, E'\\x1f', 1)"
+    output_field = TextField()
+
+
+def typed_contains(text: str, *, indexed: bool = True) -> Q:
+    """``text`` in a field of the typed section. On PostgreSQL, indexed, through the
+    trigram index of that section; on rows already read (``indexed=False``) and on SQLite,
+    in the whole key: the same matches, since the names section holds no run of letters or
+    digits that the typed one lacks (an ASCII run of a name is also in its pinyin)."""
+    if indexed and connection.vendor == "postgresql":
+        return Q(TextContains(Typed(F("search_text")), text))
+    return Q(search_text__contains=text)
+
+
 # Phone digits a search may match on customers the searcher does not own (SEC-5): the
 # last four, which every masked number shows, or the whole number. Any other run of
 # digits would let someone rebuild a masked number digit by digit (5876, 85876, …)
@@ -85,48 +105,75 @@ PHONE_TAIL = 4
 PHONE_MIN = 7  # the shortest whole number: a landline without its area code
 
 
-def search_filter(q: str, *, searcher_id: int | None = None) -> Q:
+def search_filter(q: str, *, searcher_id: int | None = None, indexed: bool = True) -> Q:
     """:func:`text_filter` for ``q``, except that a query of digits only matches a phone
     number's last four digits or the whole number — any fragment only on the customers
-    ``searcher_id`` owns, whose numbers they see in full (SEC-5)."""
+    ``searcher_id`` owns, whose numbers they see in full (SEC-5) — or the start of a code
+    or USCC, which are not secret."""
     needle = normalize_query(q)
     if not needle.isdigit() or not needle.isascii():
-        return text_filter(q)
+        return text_filter(q, indexed=indexed)
     own = Q(owner_id=searcher_id) if searcher_id is not None else Q(pk__in=[])
+    starts = identifier_start(needle)
     if len(needle) < PHONE_TAIL:
-        return own & text_filter(q)
-    # Phones are whole fields of the key, each followed by "|" or the key's end.
+        return (own & _typed_filter(needle, indexed=indexed)) | starts
+    # Each field of the typed section is followed by "|".
     if len(needle) == PHONE_TAIL:
-        safe = Q(search_text__contains=needle + "|") | Q(search_text__endswith=needle)
+        safe = typed_contains(needle + "|", indexed=indexed)
     elif len(needle) >= PHONE_MIN:
-        safe = Q(search_text__contains=f"|{needle}|") | Q(search_text__endswith=f"|{needle}")
+        safe = typed_contains(f"|{needle}|", indexed=indexed)
     else:
         safe = Q(pk__in=[])
     # Every branch contains the digits: one trigram scan for them, the branches as its
     # recheck (an OR of three LIKEs was three index scans: the tail search at 35 % of the
     # floor instead of 51 %).
-    return Q(search_text__contains=needle) & (safe | own)
+    return (typed_contains(needle, indexed=indexed) & (safe | own)) | starts
 
 
-def text_filter(q: str) -> Q:
-    """One box for everything (archive.search): a fragment of the name, its full pinyin or
-    initials, the code, USCC, a phone number or its last digits, a contact's name.
+def text_filter(q: str, *, indexed: bool = True) -> Q:
+    """One box for everything (archive.search), each kind of key on its own index:
 
-    Three or more characters match anywhere; on PostgreSQL the trigram index serves them.
-    Two characters are too short for trigrams. Two Chinese characters (科技) still match
-    anywhere, through the bigram index of Chinese pairs (migration archive 0016). Two
-    letters or digits match the start of a field — the initials zl find 张磊, 13 the
-    phones starting 13 — which the trigram index serves from its word-start trigrams; a
-    pair of letters anywhere in a million keys' pinyin would match most of them anyway."""
+    - Chinese (科技, 纪元光电): anywhere in a name or a contact's name, through the index
+      of Chinese pairs (every pair of the query must be there), then the text itself.
+    - Letters and digits: anywhere in the full pinyin or the initials, or a phone number
+      (the trigram index of the typed section), or the start of a code or USCC (their
+      b-tree indexes). Two of them match the start of a field only — the initials zl find
+      张磊, 13 the phones starting 13: a pair of letters anywhere in a million keys of
+      pinyin would match most of them anyway, and two characters make no trigram.
+
+    ``indexed=False`` gives the same match in the form cheapest to check on rows already
+    read (a search's window, ``search_plan``): the bigram function costs ~7 µs a row, the
+    ``LIKE`` it stands for well under one."""
     needle = normalize_query(q)
-    if len(needle) != 2:
-        return Q(search_text__contains=needle)
-    if any(ch.isascii() for ch in needle):
-        return Q(search_text__startswith=needle) | Q(search_text__contains="|" + needle)
-    if connection.vendor == "postgresql":
-        pair = Value([needle], output_field=ArrayField(TextField()))
-        return Q(Contains(Bigrams("search_text"), pair))
-    return Q(search_text__contains=needle)
+    if needle.isascii():
+        return _typed_filter(needle, indexed=indexed) | identifier_start(needle)
+    text = Q(search_text__contains=needle)
+    pairs = chinese_pairs(needle)
+    if not (indexed and pairs and connection.vendor == "postgresql"):
+        return text
+    return Q(Contains(Bigrams("search_text"), Value(pairs, ArrayField(TextField())))) & text
+
+
+def _typed_filter(needle: str, *, indexed: bool) -> Q:
+    if len(needle) <= 2:
+        return typed_contains("|" + needle, indexed=indexed)  # the start of a field
+    return typed_contains(needle, indexed=indexed)
+
+
+def identifier_start(needle: str) -> Q:
+    """Codes (KH2026…) and USCCs (9133…) by their start, on their b-tree indexes."""
+    upper = needle.upper()
+    starts = Q(code__startswith=upper) | Q(uscc__startswith=upper)
+    return starts | Q(code__startswith=needle) if upper != needle else starts
+
+
+def chinese_pairs(text: str) -> list[str]:
+    """The pairs of adjacent Chinese characters in ``text``: the keys ``zhike_bigrams`` keeps."""
+    return [
+        text[i : i + 2]
+        for i in range(len(text) - 1)
+        if not text[i].isascii() and not text[i + 1].isascii()
+    ]
 
 
 @dataclass(frozen=True)
@@ -194,6 +241,7 @@ def _narrowed(
     status: str,
     stale: tuple[Policy, datetime] | None,
     fields: Mapping[str, str] | None,
+    indexed: bool = True,
 ) -> QuerySet[Customer]:
     for field, value in (fields or {}).items():
         queryset = queryset.filter(**{LIST_FIELDS[field].lookup: value})
@@ -202,7 +250,7 @@ def _narrowed(
         cutoff = now - timedelta(days=policy.archive.data_quality.stale_after_days)
         queryset = queryset.filter(updated_at__lt=cutoff)
     if q.strip():
-        queryset = queryset.filter(search_filter(q, searcher_id=searcher_id))
+        queryset = queryset.filter(search_filter(q, searcher_id=searcher_id, indexed=indexed))
     if status:
         queryset = queryset.filter(status=status)
     return queryset
@@ -267,34 +315,38 @@ def customer_page(
     ``department_name`` among them if wanted): an API page needs no model instances."""
     cap = settings.ZHIKE_LIST_COUNT_CAP if count_cap is None else count_cap
     queryset = filtered_customers(user, q=q, status=status, stale=stale, fields=fields)
-    capped = queryset.order_by().values("pk")[: cap + 1]
     rows = with_display_names(queryset).order_by("-id")
+    narrow = {"q": q, "status": status, "stale": stale, "fields": fields, "searcher_id": user.pk}
+    if q.strip():  # a search finds its page and its count together (search_plan)
+        window = _search_window(user, narrow)
+        ids, found = window.find(_narrower(narrow), offset=offset, end=offset + limit, cap=cap)
+        rows = rows.filter(pk__in=ids)
+        items = list(rows.values(*dict.fromkeys(columns)) if columns else rows)
+        return CustomerPage(count=min(found, cap), items=items, count_capped=found > cap)
+    capped = queryset.order_by().values("pk")[: cap + 1]
     # The whole scope is counted exactly from the tallies (one small sum). A filtered list
     # counts on an index range, cheaply: the count rides along as a column of the page's
-    # rows, one statement instead of two. A search counts by reading every match (a scan
-    # on SQLite), so it counts only when its first page is full.
+    # rows, one statement instead of two.
     whole_scope = not (q.strip() or status or stale or fields)
-    carried = not q
     if whole_scope:
         rows = rows.annotate(**{PAGE_COUNT: _tally_sum(user)})
-    elif carried:
+    else:
         rows = rows.annotate(**{PAGE_COUNT: CountOf(capped)})
     start = offset
-    narrow = {"q": q, "status": status, "stale": stale, "fields": fields, "searcher_id": user.pk}
-    ids = _page_ids(user, queryset, narrow=narrow, offset=offset, end=offset + limit)
-    if ids is not None:
-        rows, start = rows.filter(pk__in=ids), 0
+    picked = _page_ids(user, queryset, narrow=narrow, offset=offset, end=offset + limit)
+    if picked is not None:
+        rows, start = rows.filter(pk__in=picked), 0
     if columns:
-        rows = rows.values(*dict.fromkeys(columns), *([PAGE_COUNT] if carried else []))
+        rows = rows.values(*dict.fromkeys(columns), PAGE_COUNT)
     items = list(rows[start : start + limit])
     if whole_scope:  # exact, whatever the cap
         count = _take_page_count(items) if items else scope_total(user)
         return CustomerPage(count=count, items=items)
-    if carried and items:
+    if items:
         count = _take_page_count(items)
-    elif offset == 0 and len(items) < limit:
-        count = len(items)  # the whole result is on this page
-    else:  # a full page of a search, or a page past the end
+    elif offset == 0:
+        count = 0
+    else:  # a page past the end
         count = capped.count()
     return CustomerPage(count=min(count, cap), items=items, count_capped=count > cap)
 
@@ -311,6 +363,22 @@ def _take_page_count(items: list[Any]) -> int:
     for item in items:
         del item[PAGE_COUNT]  # not a field of the customer
     return count
+
+
+def _search_window(user: User, narrow: dict[str, Any]) -> SearchWindow:
+    """Where a search looks first (``search_plan``): the scope's branches, or the one owner
+    the list is filtered to."""
+    branches = scope_branches(user, Customer)
+    if narrow["fields"] and narrow["fields"].get("owner"):
+        branches = [Q(owner_id=narrow["fields"]["owner"])]
+    # One statement for both: the newest id, and the scope's size from the tallies.
+    newest = Customer.objects.order_by("-id").values("id")[:1]
+    bounds = _tallies(user).aggregate(rows=Coalesce(Sum("live"), 0), top=Max(Subquery(newest)))
+    return SearchWindow.sized(branches, top=bounds["top"] or 0, scope_rows=bounds["rows"])
+
+
+def _narrower(narrow: dict[str, Any]) -> Narrowed:
+    return lambda queryset, indexed: _narrowed(queryset, **narrow, indexed=indexed)
 
 
 def _page_ids(
@@ -535,7 +603,7 @@ def possible_duplicates(
         conditions.append((str(_("电话相同")), Q(phone=phone) | Q(contacts__phone=phone)))
     core = core_name(name)
     if len(core) >= 2:
-        conditions.append((str(_("名称相近")), Q(search_text__contains=core.lower())))
+        conditions.append((str(_("名称相近")), text_filter(core)))
     found: dict[int, tuple[Customer, str]] = {}
     for reason, condition in conditions:
         matches = Customer.objects.filter(condition, merged_into__isnull=True)

@@ -253,8 +253,7 @@ def customer_search_text(customer: Customer) -> str:
     return search_text(
         name=customer.name,
         person=customer.customer_type == CustomerType.INDIVIDUAL,
-        code="|".join([customer.code, *aliases]),
-        uscc=customer.uscc,
+        aliases=aliases,
         phones=[p for p in [customer.phone, *(phone for _n, phone in contacts)] if p],
         contact_names=[n for n, _p in contacts],
     )
@@ -267,8 +266,6 @@ def new_customer_search_text(values: Mapping[str, Any]) -> str:
     return search_text(
         name=values["name"],
         person=values.get("customer_type") == CustomerType.INDIVIDUAL,
-        code=values["code"],
-        uscc=values.get("uscc", ""),
         phones=[phone] if phone else [],
     )
 

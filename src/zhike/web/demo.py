@@ -97,7 +97,7 @@ def load_demo(*, policy: Policy, customers: int = 2000, seed: int = 2026) -> dic
         owner = rng.choices(owners, weights)[0] if rng.random() > 0.05 else None
         data = fake_customer(rng)
         person = data.pop("person")
-        key = search_text(name=data["name"], person=person, code=code, phones=[data["phone"]])
+        key = search_text(name=data["name"], person=person, phones=[data["phone"]])
         rows.append(
             Customer(
                 code=code,
