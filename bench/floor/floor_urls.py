@@ -54,11 +54,14 @@ def _statements(case: str) -> list[str]:
 
 
 def replay(request: HttpRequest) -> JsonResponse:
-    rows: list[list[object]] = []
+    rows: list[dict[str, object]] = []
     with connection.cursor() as cursor:
         for statement in _statements(request.GET["case"]):
             cursor.execute(statement)
-            rows = rows or [list(row) for row in cursor.fetchall()]
+            names = [column.name for column in cursor.description or ()]
+            # The page's rows as JSON objects, as an API returns them.
+            found = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            rows = found if len(names) > 2 else rows
     return JsonResponse({"items": rows}, json_dumps_params={"default": str})
 
 

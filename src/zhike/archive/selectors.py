@@ -161,9 +161,14 @@ def _typed_filter(needle: str, *, indexed: bool) -> Q:
 
 
 def identifier_start(needle: str) -> Q:
-    """Codes (KH2026…) and USCCs (9133…) by their start, on their b-tree indexes."""
+    """Codes (KH2026…) and USCCs (9133…) by their start, on their b-tree indexes. Both hold
+    digits from their third character on, so a query of letters only (pinyin, initials)
+    skips them: the OR of four indexes made PostgreSQL prefer a scan of the table."""
+    if not any(ch.isdigit() for ch in needle):
+        return Q(pk__in=[])
     upper = needle.upper()
-    starts = Q(code__startswith=upper) | Q(uscc__startswith=upper)
+    # The USCC's index is partial (no empty ones): the query must say so to be served by it.
+    starts = Q(code__startswith=upper) | (Q(uscc__startswith=upper) & ~Q(uscc=""))
     return starts | Q(code__startswith=needle) if upper != needle else starts
 
 

@@ -1,0 +1,152 @@
+"""Search by kind of key (issue 18, ARC search): the key's two sections, codes and USCCs by
+their start, and the window plan (archive.search_plan), whose two phases — rows read in
+the window, matches read from the indexes below it — must give the same answer as one
+plain query, page by page and count by count."""
+
+import importlib
+import random
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from zhike.archive.models import Customer
+from zhike.archive.search import SECTION, search_text
+from zhike.archive.selectors import customer_page, filtered_customers
+from zhike.archive.seeding import fake_uscc
+from zhike.archive.services import contact_add, customer_create
+
+from .conftest import Company
+from .factories import CustomerFactory
+
+relayout = importlib.import_module("zhike.archive.migrations.0023_search_keys_by_kind").relayout
+
+
+def names(company: Company, persona: str, q: str) -> set[str]:
+    response = company.api(persona).get("/api/v1/customers", {"q": q})
+    assert response.status_code == 200
+    return {item["name"] for item in response.json()["items"]}
+
+
+def test_arc_search_key_holds_typed_keys_then_chinese_names() -> None:
+    key = search_text(
+        name="河北纪元光电有限公司",
+        person=False,
+        aliases=["KH2026000007"],
+        phones=["13912345678"],
+        contact_names=["单田芳", "Tom"],
+    )
+    typed, chinese = key.split(SECTION)
+    assert typed == (
+        "|hebeijiyuanguangdianyouxiangongsi|hbjygdyxgs|kh2026000007|13912345678"
+        "|shantianfang|stf|tom|t|"
+    )
+    assert chinese == "|河北纪元光电有限公司|单田芳|"  # an ASCII name is its own pinyin
+
+
+def test_arc_search_migration_rewrites_old_keys_without_code_or_uscc() -> None:
+    old = "河北纪元光电|hebeijiyuanguangdian|hbjygd|kh2026000001|kh2025000009|91130100ma0abcde1x|0311855512|单田芳|shantianfang|stf"
+    assert relayout(old, "kh2026000001", "91130100ma0abcde1x") == (
+        "|hebeijiyuanguangdian|hbjygd|kh2025000009|0311855512|shantianfang|stf|"
+        f"{SECTION}|河北纪元光电|单田芳|"
+    )
+
+
+def test_arc_search_codes_and_usccs_by_their_start_for_anyone_in_scope(
+    company: Company, general_policy
+) -> None:
+    uscc = fake_uscc("浙江省", "宁波市", 4242)
+    made = customer_create(
+        by=company.users["alice"],
+        policy=general_policy,
+        data={"name": "宁波海纳材料有限公司", "phone": "13912345678", "uscc": uscc},
+    )
+    # The manager is not the owner: a USCC of digits only (9133020…) is still found by its
+    # start, though a run of digits is otherwise a phone query (SEC-5).
+    assert uscc[:10].isdigit()
+    assert names(company, "mgr", uscc[:10]) == {"宁波海纳材料有限公司"}
+    assert names(company, "mgr", uscc.lower()) == {"宁波海纳材料有限公司"}
+    assert names(company, "mgr", made.code[:-1].lower()) >= {"宁波海纳材料有限公司"}
+    assert names(company, "mgr", made.code) == {"宁波海纳材料有限公司"}
+    # Not the middle of a code or a USCC, and still not the middle of a phone number.
+    assert names(company, "mgr", made.code[3:]) == set()
+    assert names(company, "mgr", uscc[4:12]) == set()
+    assert names(company, "mgr", "3912345") == set()
+    assert names(company, "mgr", "5678") == {"宁波海纳材料有限公司"}  # the tail is shown
+
+
+def test_arc_search_a_contacts_phone_and_name_after_the_key_is_rebuilt(
+    company: Company, general_policy
+) -> None:
+    made = customer_create(
+        by=company.users["alice"], policy=general_policy, data={"name": "苏州天成物流有限公司"}
+    )
+    contact_add(
+        policy=general_policy,
+        by=company.users["alice"],
+        customer_id=made.pk,
+        data={"name": "欧阳娜", "phone": "13800001111"},
+    )
+    for q in ("欧阳娜", "ouyangna", "oyn", "1111", "13800001111", "天成物流"):
+        assert names(company, "mgr", q) == {"苏州天成物流有限公司"}, q
+
+
+KINDS = ["科技", "光电科技", "guangdian", "kjgs", "gd", "5678", "1380", "T0000", "无此", "zzz"]
+
+
+@pytest.fixture
+def crowd(company: Company) -> None:
+    """300 customers over three owners, with names and phones that share their parts."""
+    rng = random.Random(18)
+    words = ["光电", "科技", "机械", "贸易"]
+    owners = [company.users[p] for p in ("alice", "bob", "carol")]
+    for i in range(300):
+        name = f"{rng.choice(['河北', '苏州'])}{rng.choice(words)}{rng.choice(words)}公司{i}"
+        phone = f"138{rng.randrange(10**4):04d}{rng.choice(['5678', '1234', '0000'])}"
+        CustomerFactory(name=name, phone=phone, owner=rng.choice(owners))
+
+
+@pytest.mark.parametrize("window", [1, 7, 4000])
+@pytest.mark.parametrize("persona", ["alice", "mgr", "gm"])
+def test_arc_search_window_and_indexes_give_the_plain_querys_pages_and_counts(
+    company: Company, crowd: None, settings, persona: str, window: int
+) -> None:
+    # A window of 1 sends nearly every page below it, 7 splits pages between the two
+    # phases, 4000 holds everything: each must answer as one plain query does.
+    settings.ZHIKE_SEARCH_WINDOW = window
+    user = company.users[persona]
+    for q in KINDS:
+        plain = filtered_customers(user, q=q).order_by("-id").values_list("pk", flat=True)
+        everything = list(plain)
+        for offset, limit, cap in ((0, 50, 1000), (0, 10, 25), (20, 10, 1000), (40, 30, 45)):
+            page = customer_page(user, q=q, limit=limit, offset=offset, count_cap=cap)
+            assert [c.pk for c in page.items] == everything[offset : offset + limit], (q, offset)
+            assert page.count == min(len(everything), cap), (q, offset, cap)
+            assert page.count_capped == (len(everything) > cap)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
+def test_arc_search_below_the_window_never_walks_the_primary_key(
+    company: Company, crowd: None, settings
+) -> None:
+    # Below the window the order is an expression (id + 0): PostgreSQL cannot walk the
+    # primary key newest first past rows that do not match (initials jygd: 84,000 rows).
+    settings.ZHIKE_SEARCH_WINDOW = 1
+    with CaptureQueriesContext(connection) as queries:
+        customer_page(company.users["gm"], q="kjgs", limit=50)
+    below = [q["sql"] for q in queries if '"id" <=' in q["sql"]]
+    assert below and all('("archive_customer"."id" + 0) DESC' in sql for sql in below)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE archive_customer")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + below[0])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    # At a million rows the matches come from customer_search_typed (bench/search.py);
+    # at 300 the planner may read them all by the primary key's range, never backwards.
+    assert "Sort Key: ((id + 0)) DESC" in plan and "Backward" not in plan, plan
+
+
+def test_arc_search_finds_nothing_outside_the_scope(company: Company, crowd: None) -> None:
+    bobs = set(Customer.objects.filter(owner=company.users["bob"]).values_list("name", flat=True))
+    for q in KINDS:
+        assert not names(company, "alice", q) & bobs, q
