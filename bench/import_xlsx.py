@@ -118,7 +118,8 @@ def raw_copy(created_by: int) -> float:
         cursor.execute("VACUUM ANALYZE archive_customer")
     start = time.perf_counter()
     with (
-        transaction.atomic(), connection.cursor() as cursor,
+        transaction.atomic(),
+        connection.cursor() as cursor,
         cursor.connection.cursor().copy("COPY archive_customer FROM STDIN") as copy,
     ):
         copy.write(bytes(data))

@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 
 from zhike.archive.models import Customer
 from zhike.archive.search import SECTION, search_text
-from zhike.archive.selectors import customer_page, filtered_customers
 from zhike.archive.seeding import fake_uscc
+from zhike.archive.selectors import customer_page, filtered_customers
 from zhike.archive.services import contact_add, customer_create
 
 from .conftest import Company
@@ -45,7 +45,10 @@ def test_arc_search_key_holds_typed_keys_then_chinese_names() -> None:
 
 
 def test_arc_search_migration_rewrites_old_keys_without_code_or_uscc() -> None:
-    old = "河北纪元光电|hebeijiyuanguangdian|hbjygd|kh2026000001|kh2025000009|91130100ma0abcde1x|0311855512|单田芳|shantianfang|stf"
+    old = (
+        "河北纪元光电|hebeijiyuanguangdian|hbjygd|kh2026000001|kh2025000009"
+        "|91130100ma0abcde1x|0311855512|单田芳|shantianfang|stf"
+    )
     assert relayout(old, "kh2026000001", "91130100ma0abcde1x") == (
         "|hebeijiyuanguangdian|hbjygd|kh2025000009|0311855512|shantianfang|stf|"
         f"{SECTION}|河北纪元光电|单田芳|"
@@ -106,13 +109,15 @@ def crowd(company: Company) -> None:
         CustomerFactory(name=name, phone=phone, owner=rng.choice(owners))
 
 
-@pytest.mark.parametrize("window", [1, 7, 4000])
+@pytest.mark.parametrize(("probe", "window"), [(1, 1), (2, 7), (3, 60), (200, 4000)])
 @pytest.mark.parametrize("persona", ["alice", "mgr", "gm"])
 def test_arc_search_window_and_indexes_give_the_plain_querys_pages_and_counts(
-    company: Company, crowd: None, settings, persona: str, window: int
+    company: Company, crowd: None, settings, persona: str, probe: int, window: int
 ) -> None:
-    # A window of 1 sends nearly every page below it, 7 splits pages between the two
-    # phases, 4000 holds everything: each must answer as one plain query does.
+    # A probe and window of 1 send nearly every page to the indexes, 2 / 7 and 3 / 60 split
+    # pages between the probe, the window and the indexes, 200 / 4000 hold everything:
+    # each must answer as one plain query does.
+    settings.ZHIKE_SEARCH_PROBE = probe
     settings.ZHIKE_SEARCH_WINDOW = window
     user = company.users[persona]
     for q in KINDS:
@@ -131,7 +136,7 @@ def test_arc_search_below_the_window_never_walks_the_primary_key(
 ) -> None:
     # Below the window the order is an expression (id + 0): PostgreSQL cannot walk the
     # primary key newest first past rows that do not match (initials jygd: 84,000 rows).
-    settings.ZHIKE_SEARCH_WINDOW = 1
+    settings.ZHIKE_SEARCH_PROBE = settings.ZHIKE_SEARCH_WINDOW = 1
     with CaptureQueriesContext(connection) as queries:
         customer_page(company.users["gm"], q="kjgs", limit=50)
     below = [q["sql"] for q in queries if '"id" <=' in q["sql"]]

@@ -8,13 +8,13 @@ from the search index and sorts them: fast for a rare term, 50,000 rows read for
 Which one a term is, it guesses from statistics that a ``LIKE '%…%'`` pattern defeats:
 initials jygd walked the primary key past 84,000 rows (37 ms).
 
-So a search first looks at a window of the newest ids, sized to hold about
-``ZHIKE_SEARCH_WINDOW`` of the scope's customers, each scope branch on its own index: a
-bounded read whatever the term, and exact for those ids. When the window holds the page,
-that is the page (a common term). Otherwise the term is rare in the window, and the rest of
-the page comes from the search indexes below it, with the ordering kept off the primary key
-so that the planner cannot walk it. The count does the same and stops, as the list's does,
-at the cap.
+So a search first probes the newest ``ZHIKE_SEARCH_PROBE`` customers of its scope, each
+scope branch on its own index: a fraction of a millisecond, and exact for those ids. A term
+found there is common: it reads on in id order as far as its page needs (up to
+``ZHIKE_SEARCH_WINDOW`` rows), then counts to the cap. A term not found there, or too
+sparse to fill its page within the window, is rare: the rest of its page and its count come
+from the search indexes in one statement, ordered by an expression so that the planner
+cannot walk the primary key. The count stops, as the list's does, at the cap.
 """
 
 import operator
@@ -40,27 +40,45 @@ Narrowed = Callable[[QuerySet[Customer], bool], QuerySet[Customer]]
 class SearchWindow:
     branches: list[Q] | None  # the scope's branches (None: the whole table)
     top: int  # the newest id
-    floor: int  # the window holds the ids above it
     share: float  # the scope's share of the ids
 
     @classmethod
     def sized(cls, branches: list[Q] | None, *, top: int, scope_rows: int) -> "SearchWindow":
-        """The window below ``top`` (the newest id) holding about ZHIKE_SEARCH_WINDOW of the
-        scope's ``scope_rows`` customers, were they spread evenly over the ids."""
+        """The search below ``top`` (the newest id) in a scope of ``scope_rows`` customers,
+        taken to be spread evenly over the ids."""
         share = min(max(scope_rows, 1) / max(top, 1), 1.0)
-        span = ceil(settings.ZHIKE_SEARCH_WINDOW / share)
-        return cls(branches=branches, top=top, floor=max(top - span, 0), share=share)
+        return cls(branches=branches, top=top, share=share)
 
     def find(self, narrowed: Narrowed, *, offset: int, end: int, cap: int) -> tuple[list[int], int]:
         """The ids of the page ``[offset:end]``, newest first, and how many match up to
-        ``cap + 1`` (more than the cap), in two statements at most."""
-        ids = self._ids(narrowed, Q(id__gt=self.floor), end, indexed=False)
-        if len(ids) < end:  # the window holds fewer: the rest comes from the indexes
-            if self.floor:
-                below = Q(id__lte=self.floor)
-                ids += self._ids(narrowed, below, max(end, cap + 1) - len(ids), indexed=True)
-            return ids[offset:end], len(ids)
-        return ids[offset:end], self._count(narrowed, last=ids[-1], found=end, cap=cap)
+        ``cap + 1`` (more than the cap).
+
+        A probe of the newest ``ZHIKE_SEARCH_PROBE`` customers of the scope tells a common
+        term from a rare one. A common term reads on in id order as far as its page needs;
+        a rare one (none in the probe, or too few to fill the page within the window) takes
+        the rest of its page and its count from the search indexes in one statement."""
+        ids: list[int] = []
+        read, upper, step = 0.0, None, float(settings.ZHIKE_SEARCH_PROBE)
+        for _ in range(3):  # newest first, as far as the density seen so far says it needs
+            floor = self._floor(read + step)
+            window = Q(id__gt=floor) if upper is None else Q(id__gt=floor, id__lte=upper)
+            ids += self._ids(narrowed, window, end - len(ids), indexed=False)
+            read, upper = read + step, floor
+            if len(ids) >= end:
+                count = self._count(narrowed, last=ids[-1], found=len(ids), cap=cap)
+                return ids[offset:end], count
+            if not floor:  # the whole scope is read
+                return ids[offset:end], len(ids)
+            rows = (end - len(ids)) * read / len(ids) if ids else float("inf")
+            if read + rows > settings.ZHIKE_SEARCH_WINDOW:
+                break  # rare: the indexes
+            step = max(1.5 * rows, settings.ZHIKE_SEARCH_PROBE)
+        ids += self._ids(narrowed, Q(id__lte=floor), max(end, cap + 1) - len(ids), indexed=True)
+        return ids[offset:end], len(ids)
+
+    def _floor(self, rows: float) -> int:
+        """The id above which about ``rows`` of the scope's customers are (0: all of them)."""
+        return max(self.top - ceil(rows / self.share), 0)
 
     def _count(self, narrowed: Narrowed, *, last: int, found: int, cap: int) -> int:
         """How many match, up to ``cap + 1``, when the page was full after the ids down to

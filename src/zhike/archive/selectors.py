@@ -161,9 +161,11 @@ def _typed_filter(needle: str, *, indexed: bool) -> Q:
 
 
 def identifier_start(needle: str) -> Q:
-    """Codes (KH2026…) and USCCs (9133…) by their start, on their b-tree indexes. Both hold
-    digits from their third character on, so a query of letters only (pinyin, initials)
-    skips them: the OR of four indexes made PostgreSQL prefer a scan of the table."""
+    """Codes (KH2026…) and USCCs (9133…) by their start, on their b-tree indexes. A code is
+    a prefix and numbers, a USCC holds its division's digits from its third character: a
+    query of letters only (pinyin, initials) would match every code or none, so it skips
+    them, and PostgreSQL keeps to the trigram index (an OR of four indexes made it prefer
+    a scan of the table)."""
     if not any(ch.isdigit() for ch in needle):
         return Q(pk__in=[])
     upper = needle.upper()

@@ -336,8 +336,10 @@ ZHIKE_EXPORT_SYNC_LIMIT = int(
 # salesperson's 300,000 customers costs more than the page, and even counting to 10,000
 # on the index took more database time than the page itself (1.8 ms at 1M customers).
 ZHIKE_LIST_COUNT_CAP = int(os.environ.get("ZHIKE_LIST_COUNT_CAP", "1000"))
-# A search reads about this many of the scope's newest customers first (archive.search_plan):
-# a common term finds its page there; a rarer one goes on through the search indexes.
+# A search probes this many of the scope's newest customers first (archive.search_plan); a
+# term found there reads on in id order up to the window's size, a rarer one goes to the
+# search indexes.
+ZHIKE_SEARCH_PROBE = int(os.environ.get("ZHIKE_SEARCH_PROBE", "200"))
 ZHIKE_SEARCH_WINDOW = int(os.environ.get("ZHIKE_SEARCH_WINDOW", "4000"))
 # Import uploads: the largest file accepted; how long a running job may go without a
 # heartbeat before it is taken for dead (seconds); how long a checked file waits for its
