@@ -322,16 +322,16 @@ def customer_page(
     ``department_name`` among them if wanted): an API page needs no model instances."""
     cap = settings.ZHIKE_LIST_COUNT_CAP if count_cap is None else count_cap
     queryset = filtered_customers(user, q=q, status=status, stale=stale, fields=fields)
-    rows = with_display_names(queryset).order_by("-id")
     narrow = {"q": q, "status": status, "stale": stale, "fields": fields, "searcher_id": user.pk}
     if q.strip():  # a search finds its page and its count together (search_plan)
         window = _search_window(user, narrow)
         ids, found = window.find(_narrower(narrow), offset=offset, end=offset + limit, cap=cap)
         # The ids matched within the scope: their rows are read through the scope again,
         # not through the search's filters (compiling them cost more than the read).
-        picked = with_display_names(customers_for(user)).filter(pk__in=ids).order_by("-id")
-        items = list(picked.values(*dict.fromkeys(columns)) if columns else picked)
+        page = with_display_names(customers_for(user)).filter(pk__in=ids).order_by("-id")
+        items = list(page.values(*dict.fromkeys(columns)) if columns else page)
         return CustomerPage(count=min(found, cap), items=items, count_capped=found > cap)
+    rows = with_display_names(queryset).order_by("-id")
     capped = queryset.order_by().values("pk")[: cap + 1]
     # The whole scope is counted exactly from the tallies (one small sum). A filtered list
     # counts on an index range, cheaply: the count rides along as a column of the page's
