@@ -155,3 +155,25 @@ def test_arc_search_finds_nothing_outside_the_scope(company: Company, crowd: Non
     bobs = set(Customer.objects.filter(owner=company.users["bob"]).values_list("name", flat=True))
     for q in KINDS:
         assert not names(company, "alice", q) & bobs, q
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "重庆长江实业有限公司12",
+        "IBM中国有限公司",
+        "A&B 贸易 (上海) 有限公司",
+        "〇号店",
+        "3M China 中国",
+        "长乐科技",
+    ],
+)
+def test_arc_search_pinyin_run_by_run_reads_as_pypinyin_does(text: str) -> None:
+    # The key's pinyin is worked out per run of Chinese characters, each run once
+    # (archive.search._plain): it must read exactly as pypinyin reads the whole text.
+    from pypinyin import Style, lazy_pinyin
+
+    from zhike.archive.search import syllables
+
+    whole = [s for s in lazy_pinyin(text, style=Style.NORMAL, errors="default") if s.strip()]
+    assert syllables(text) == whole

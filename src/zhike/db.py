@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
 from itertools import batched
@@ -126,6 +127,9 @@ def reserve_ids(model: type[Model], count: int) -> list[int] | None:
         return [row[0] for row in cursor.fetchall()]
 
 
+IMMUTABLE = (datetime, date, Decimal, bool, float)
+
+
 def insert_rows(
     model: type[Model], rows: Iterable[Mapping[str, Any]], *, with_pk: bool = False
 ) -> None:
@@ -158,13 +162,25 @@ def insert_rows(
     prepare = {f.attname: partial(f.get_db_prep_save, connection=connection) for f in fields}
     names = [f.attname for f in fields]
 
+    # An import gives every row the same datetime object (owned_since = now): prepared once
+    # per column while it stays the same object (immutable types only).
+    last: dict[str, tuple[Any, Any]] = {}
+
     def values(row: Mapping[str, Any]) -> list[Any]:
         out = []
         for name in names:
             value = stamped[name] if name in stamped else row.get(name, defaults[name])
-            out.append(
-                value if value is None or type(value) in (str, int) else prepare[name](value)
-            )
+            if value is None or type(value) in (str, int):
+                out.append(value)
+                continue
+            seen = last.get(name)
+            if seen is not None and seen[0] is value:
+                out.append(seen[1])
+                continue
+            prepared = prepare[name](value)
+            if isinstance(value, IMMUTABLE):
+                last[name] = (value, prepared)
+            out.append(prepared)
         return out
 
     q = connection.ops.quote_name
