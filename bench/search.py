@@ -67,7 +67,8 @@ def draw_terms() -> dict[str, str]:
 def matches(term: str) -> dict[str, int]:
     """How many live customers the term finds in the whole table and in each scope."""
     from zhike.archive.models import Customer
-    from zhike.archive.selectors import customer_count, search_filter
+    from zhike.archive.search_filters import search_filter
+    from zhike.archive.selectors import customer_count
     from zhike.org.models import User
 
     found = {

@@ -102,13 +102,11 @@ class SearchWindow:
         return [_unindexed(branch) for branch in self.branches]
 
     def _matching(self, narrowed: Narrowed, part: Q, *, indexed: bool) -> QuerySet[Customer, Any]:
-        live = Customer.objects.filter(part, merged_into__isnull=True)
-        branches = self._branches(indexed=indexed)
-        scoped = live if branches is None else live.filter(reduce(operator.or_, branches))
+        scoped = _within(_live(part), self._branches(indexed=indexed))
         return narrowed(scoped, indexed).order_by().values("pk")
 
     def _ids(self, narrowed: Narrowed, part: Q, limit: int, *, indexed: bool) -> list[int]:
-        live = Customer.objects.filter(part, merged_into__isnull=True)
+        live = _live(part)
         # Below the window the order is by an expression, so the only way to the newest is
         # through the matches the search indexes give (never a walk of the primary key).
         order = (F("id") + 0).desc() if indexed else F("id").desc()
@@ -128,9 +126,16 @@ class SearchWindow:
                 for b in branches
             ]
             return list(parts[0].union(*parts[1:]).order_by("-id")[:limit])
-        if branches is not None:
-            live = live.filter(reduce(operator.or_, branches))
-        return list(narrowed(live, indexed).order_by(order).values_list("id", flat=True)[:limit])
+        scoped = _within(live, branches)
+        return list(narrowed(scoped, indexed).order_by(order).values_list("id", flat=True)[:limit])
+
+
+def _live(part: Q) -> QuerySet[Customer]:
+    return Customer.objects.filter(part, merged_into__isnull=True)
+
+
+def _within(live: QuerySet[Customer], branches: list[Q] | None) -> QuerySet[Customer]:
+    return live if branches is None else live.filter(reduce(operator.or_, branches))
 
 
 def _unindexed(branch: Q) -> Q:

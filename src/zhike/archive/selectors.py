@@ -8,12 +8,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.lookups import DataContains as Contains
 from django.db import connection
-from django.db.models import F, Func, Max, Q, QuerySet, Subquery, Sum, TextField, Value
+from django.db.models import F, Max, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, NullIf
-from django.db.models.lookups import Contains as TextContains
 from django.utils.translation import gettext_lazy as _
 
 from zhike.audit.models import Event
@@ -31,7 +28,7 @@ from .models import (
     CustomerType,
     SourceChannel,
 )
-from .search import normalize_query
+from .search_filters import PHONE_MIN, PHONE_TAIL, search_filter, text_filter, typed_contains
 from .search_plan import Narrowed, SearchWindow
 
 
@@ -69,118 +66,6 @@ def customers_with_phone(phone: str) -> QuerySet[Customer]:
         .select_related("owner")
         .order_by("pk")
     )
-
-
-class Bigrams(Func):
-    """``zhike_bigrams(search_text)``: the expression of PostgreSQL's bigram GIN index
-    (migrations archive 0007 and 0016)."""
-
-    function = "zhike_bigrams"
-    output_field = ArrayField(TextField())
-
-
-class Typed(Func):
-    """The search key's typed section (pinyin, initials, phone digits: ``archive.search``),
-    the expression of PostgreSQL's trigram index (migration archive 0023)."""
-
-    template = "split_part(%(expressions)s, E'\\x1f', 1)"
-    output_field = TextField()
-
-
-def typed_contains(text: str, *, indexed: bool = True) -> Q:
-    """``text`` in a field of the typed section. On PostgreSQL, indexed, through the
-    trigram index of that section; on rows already read (``indexed=False``) and on SQLite,
-    in the whole key: the same matches, since the names section holds no run of letters or
-    digits that the typed one lacks (an ASCII run of a name is also in its pinyin)."""
-    if indexed and connection.vendor == "postgresql":
-        return Q(TextContains(Typed(F("search_text")), text))
-    return Q(search_text__contains=text)
-
-
-# Phone digits a search may match on customers the searcher does not own (SEC-5): the
-# last four, which every masked number shows, or the whole number. Any other run of
-# digits would let someone rebuild a masked number digit by digit (5876, 85876, …)
-# by watching which customers come back.
-PHONE_TAIL = 4
-PHONE_MIN = 7  # the shortest whole number: a landline without its area code
-
-
-def search_filter(q: str, *, searcher_id: int | None = None, indexed: bool = True) -> Q:
-    """:func:`text_filter` for ``q``, except that a query of digits only matches a phone
-    number's last four digits or the whole number — any fragment only on the customers
-    ``searcher_id`` owns, whose numbers they see in full (SEC-5) — or the start of a code
-    or USCC, which are not secret."""
-    needle = normalize_query(q)
-    if not needle.isdigit() or not needle.isascii():
-        return text_filter(q, indexed=indexed)
-    own = Q(owner_id=searcher_id) if searcher_id is not None else Q(pk__in=[])
-    starts = identifier_start(needle)
-    if len(needle) < PHONE_TAIL:
-        return (own & _typed_filter(needle, indexed=indexed)) | starts
-    # Each field of the typed section is followed by "|".
-    if len(needle) == PHONE_TAIL:
-        safe = typed_contains(needle + "|", indexed=indexed)
-    elif len(needle) >= PHONE_MIN:
-        safe = typed_contains(f"|{needle}|", indexed=indexed)
-    else:
-        safe = Q(pk__in=[])
-    # Every branch contains the digits: one trigram scan for them, the branches as its
-    # recheck (an OR of three LIKEs was three index scans: the tail search at 35 % of the
-    # floor instead of 51 %).
-    return (typed_contains(needle, indexed=indexed) & (safe | own)) | starts
-
-
-def text_filter(q: str, *, indexed: bool = True) -> Q:
-    """One box for everything (archive.search), each kind of key on its own index:
-
-    - Chinese (科技, 纪元光电): anywhere in a name or a contact's name, through the index
-      of Chinese pairs (every pair of the query must be there), then the text itself.
-    - Letters and digits: anywhere in the full pinyin or the initials, or a phone number
-      (the trigram index of the typed section), or the start of a code or USCC (their
-      b-tree indexes). Two of them match the start of a field only — the initials zl find
-      张磊, 13 the phones starting 13: a pair of letters anywhere in a million keys of
-      pinyin would match most of them anyway, and two characters make no trigram.
-
-    ``indexed=False`` gives the same match in the form cheapest to check on rows already
-    read (a search's window, ``search_plan``): the bigram function costs ~7 µs a row, the
-    ``LIKE`` it stands for well under one."""
-    needle = normalize_query(q)
-    if needle.isascii():
-        return _typed_filter(needle, indexed=indexed) | identifier_start(needle)
-    text = Q(search_text__contains=needle)
-    pairs = chinese_pairs(needle)
-    if not (indexed and pairs and connection.vendor == "postgresql"):
-        return text
-    return Q(Contains(Bigrams("search_text"), Value(pairs, ArrayField(TextField())))) & text
-
-
-def _typed_filter(needle: str, *, indexed: bool) -> Q:
-    if len(needle) <= 2:
-        return typed_contains("|" + needle, indexed=indexed)  # the start of a field
-    return typed_contains(needle, indexed=indexed)
-
-
-def identifier_start(needle: str) -> Q:
-    """Codes (KH2026…) and USCCs (9133…) by their start, on their b-tree indexes. A code is
-    a prefix and numbers, a USCC holds its division's digits from its third character: a
-    query of letters only (pinyin, initials) would match every code or none, so it skips
-    them, and PostgreSQL keeps to the trigram index (an OR of four indexes made it prefer
-    a scan of the table)."""
-    if not any(ch.isdigit() for ch in needle):
-        return Q(pk__in=[])
-    upper = needle.upper()
-    # The USCC's index is partial (no empty ones): the query must say so to be served by it.
-    starts = Q(code__startswith=upper) | (Q(uscc__startswith=upper) & ~Q(uscc=""))
-    return starts | Q(code__startswith=needle) if upper != needle else starts
-
-
-def chinese_pairs(text: str) -> list[str]:
-    """The pairs of adjacent Chinese characters in ``text``: the keys ``zhike_bigrams`` keeps."""
-    return [
-        text[i : i + 2]
-        for i in range(len(text) - 1)
-        if not text[i].isascii() and not text[i + 1].isascii()
-    ]
 
 
 @dataclass(frozen=True)
