@@ -246,14 +246,18 @@ class CustomerTally(models.Model):
     owner_key = models.BigIntegerField()  # the owner's id, 0 for the public pool
     department_key = models.BigIntegerField()  # the department's id, 0 for none
     live = models.BigIntegerField(default=0)
+    # Which of the pair's rows (archive.tallies.SLOTS): parallel writers count in their own.
+    slot = models.SmallIntegerField(default=0, db_default=0)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["owner_key", "department_key"], name="tally_once")
+            models.UniqueConstraint(
+                fields=["owner_key", "department_key", "slot"], name="tally_slot_once"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.owner_key}/{self.department_key}: {self.live}"
+        return f"{self.owner_key}/{self.department_key}/{self.slot}: {self.live}"
 
 
 class CodeSequence(models.Model):

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from zhike.archive.models import CONTACT_CLOCK, Customer, CustomerTally, OwnershipKind
 from zhike.deferred import deferred, stored_text, stored_title
+from zhike.org.models import User
 from zhike.policy.ownership_schema import OwnershipPolicy
 from zhike.policy.schema import Policy
 from zhike.trade.models import Order
@@ -123,18 +124,19 @@ def _owners(table: list[KeepRule], rules: OwnershipPolicy, now: datetime) -> lis
     warn = now - timedelta(days=max(0, min(days) - rules.notice_days))
     unwarned = Q(lapse_warned_at__isnull=True) | Q(lapse_warned_at__lt=CONTACT_CLOCK)
     something = (
-        Customer.objects.filter(owner_id=OuterRef("owner_key"), merged_into__isnull=True)
+        Customer.objects.filter(owner_id=OuterRef("pk"), merged_into__isnull=True)
         .annotate(clock=CONTACT_CLOCK)
         # The wider range alone first: it is the index's range condition (an OR of
         # two ranges made PostgreSQL read each owner's every customer: 1.8 s at 1M).
         .filter(clock__lt=warn)
         .filter(Q(clock__lt=release) | unwarned)
     )
+    # Probed once per owner, not once per tally row: a pair has a row per writer's slot.
     return list(
-        owners.filter(Exists(something))
-        .order_by("owner_key")
-        .values_list("owner_key", flat=True)
-        .distinct()
+        User.objects.filter(pk__in=owners.values("owner_key"))
+        .filter(Exists(something))
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
 
 

@@ -8,7 +8,7 @@ from zhike.archive import tallies
 def install(apps, schema_editor):
     """Count what is there, then let the triggers keep the counts."""
     tallies.recount(schema_editor.connection)
-    tallies.create_triggers(schema_editor.connection)
+    tallies.create_triggers(schema_editor.connection, slotted=False)  # before 0024's slots
 
 
 def uninstall(apps, schema_editor):
