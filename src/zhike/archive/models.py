@@ -98,6 +98,7 @@ class Customer(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="referrals",
+        db_index=False,  # a partial index below: few customers are referred
     )
     industry = models.CharField(_("行业"), max_length=50, blank=True)
     size = models.CharField(_("规模"), max_length=10, choices=CompanySize.choices, blank=True)
@@ -128,6 +129,7 @@ class Customer(models.Model):
         on_delete=models.PROTECT,
         related_name="merged",
         editable=False,
+        db_index=False,  # a partial index below: only tombstones have it
     )
     # Pinyin, initials and phones, then the Chinese names, of the customer and its contacts
     # (archive.search).
@@ -186,6 +188,19 @@ class Customer(models.Model):
                 fields=["owner", "status", "-id"], name="customer_owner_status", condition=LIVE
             ),
             models.Index(fields=["updated_at"], name="customer_updated"),
+            # Partial: a change of owner is never a HOT update, so it writes an entry in
+            # every index whose condition the row meets; these two hold only the few rows
+            # that have the value (a lookup by value implies it is not NULL).
+            models.Index(
+                fields=["merged_into"],
+                name="customer_merged_into",
+                condition=models.Q(merged_into__isnull=False),
+            ),
+            models.Index(
+                fields=["referred_by"],
+                name="customer_referred_by",
+                condition=models.Q(referred_by__isnull=False),
+            ),
             # The lapse sweep (OWN-1) reads each owner's customers by their clock, and "my
             # customers about to lapse" is the same range: a scan of those due, not of the
             # owner's 300,000 (bench/ownership_sweep.py).
