@@ -5,7 +5,7 @@ attribution of deals and commission) call; the rule lives here once.
 """
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from zhike.audit.services import record
@@ -35,6 +35,13 @@ def relatives_group(customer_id: int) -> set[int]:
         group |= found
         frontier = found
     return group
+
+
+def has_relatives() -> Exists:
+    """An annotation for a customer queryset: whether it has any relative, so that a
+    caller reads the whole group only for the few customers that have one."""
+    pk = OuterRef("pk")
+    return Exists(Relation.objects.filter(Q(customer_id=pk) | Q(relative_id=pk)))
 
 
 def group_owner(customer_id: int) -> User | None:

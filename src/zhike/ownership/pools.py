@@ -4,6 +4,7 @@ from django.db.models import Q, QuerySet
 
 from zhike.archive.models import Customer
 from zhike.org.models import Department, User
+from zhike.org.selectors import ancestor_ids
 from zhike.policy.ownership_schema import OwnershipPolicy
 
 from .models import Pool
@@ -46,9 +47,8 @@ def pools_of(user: User) -> QuerySet[Pool]:
         return pools
     mine = Q(departments__isnull=True) | Q(members=user) | Q(admins=user)
     if user.department_id is not None:
-        path = Department.objects.filter(pk=user.department_id).values_list("path", flat=True)
-        ancestors = [int(p) for p in (path.first() or "").strip("/").split("/") if p]
-        mine |= Q(departments__in=ancestors)
+        # The signed-in user comes with its department (org.backends): no query for it.
+        mine |= Q(departments__in=ancestor_ids(user.department))
     return pools.filter(mine).distinct()
 
 

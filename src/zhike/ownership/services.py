@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhike.archive.models import Customer, CustomerTally, OwnershipChange, OwnershipKind
-from zhike.archive.relatives import relatives_group
+from zhike.archive.relatives import has_relatives, relatives_group
 from zhike.archive.selectors import customers_for
 from zhike.audit.models import Event
 from zhike.db import insert_rows
@@ -223,6 +223,20 @@ def customer_claim(*, by: User, customer_id: int, policy: Policy, now: datetime)
     customer = (
         Customer.objects.filter(pk=customer_id, merged_into__isnull=True)
         .select_related("pool_entry__pool")
+        # Only what the claim reads; the caller is given the id (fewer columns to send,
+        # decode and build: the claim is CPU-bound, bench/ownership_sweep.py).
+        .only(
+            "owner",
+            "department",
+            "owned_since",
+            "pool_entry__claimable_from",
+            "pool_entry__pool__code",
+            "pool_entry__pool__name",
+        )
+        .annotate(
+            has_relatives=has_relatives(),  # most have none: no walk of the group
+            in_my_pool=Exists(pools_of(by).filter(pk=OuterRef("pool_entry__pool"))),
+        )
         .first()
     )
     if customer is None:
@@ -234,9 +248,10 @@ def customer_claim(*, by: User, customer_id: int, policy: Policy, now: datetime)
             raise Taken(_("该客户已被领取"))
         raise CustomerNotFound()
     pool = pool_of_customer(customer, policy.ownership)
-    if not pools_of(by).filter(pk=pool.pk).exists():
-        raise CustomerNotFound()
     entry = getattr(customer, "pool_entry", None)
+    mine = customer.in_my_pool if entry is not None else pools_of(by).filter(pk=pool.pk).exists()
+    if not mine:
+        raise CustomerNotFound()
     if entry is not None and entry.claimable_from > now:
         free = timezone.localtime(entry.claimable_from).strftime("%Y-%m-%d %H:%M")
         raise OwnershipError(
@@ -248,7 +263,9 @@ def customer_claim(*, by: User, customer_id: int, policy: Policy, now: datetime)
     # ARC-8 (s000 销售部 3): a direct relative of another salesperson's customer is that
     # salesperson's customer.
     relative_owner = (
-        _relatives_owner(customer_id) if policy.ownership.relatives != "ignore" else None
+        _relatives_owner(customer_id)
+        if customer.has_relatives and policy.ownership.relatives != "ignore"
+        else None
     )
     if relative_owner is not None and relative_owner.pk != by.pk:
         if policy.ownership.relatives == "refuse" or not relative_owner.is_active:
