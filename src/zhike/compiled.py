@@ -1,0 +1,93 @@
+"""A queryset compiled once and run many times with other values.
+
+Django compiles a queryset to SQL every time it is evaluated. For the small, fixed-shape
+reads that every page makes — the navigation's three counts — compiling costs more than
+the database: 1.8 ms of a 2.9 ms call on PostgreSQL. ``CompiledQuery`` builds the
+queryset once per database from stand-in values, finds where they went in the
+parameters, and then only swaps the real values in. (django-prepared-queries did this
+for Django 1.x by the same substitution; it is unmaintained and does not run on 6.x.)
+
+Stand-ins are an id no row has (negative) and an instant no row holds (1900). Only ids
+and aware datetimes can be slots; a build whose SQL changes with the values (an ``if`` on
+them, a list that depends on them) must not be compiled once — the stand-ins would not
+be found, and the first compile says so.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.db import connections
+from django.db.models import QuerySet
+
+_ID_STAND_IN = -7_310_531
+_TIME_STAND_IN = datetime(1900, 1, 2, 3, 4, 5, 678_901, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class _Statement:
+    sql: str
+    params: tuple[Any, ...]
+    slots: tuple[tuple[int, str], ...]  # (position in params, slot name)
+    columns: tuple[str, ...]
+
+
+class CompiledQuery:
+    """``CompiledQuery(build, ids=("user",), times=("now",))``: ``build(user=…, now=…)``
+    returns a values() queryset of one row; ``one(using, user=5, now=t)`` runs its SQL
+    with those values and returns the row as a dict."""
+
+    def __init__(
+        self,
+        build: Callable[..., QuerySet[Any, Any]],
+        *,
+        ids: tuple[str, ...] = (),
+        times: tuple[str, ...] = (),
+    ) -> None:
+        self._build = build
+        self._ids = ids
+        self._times = times
+        self._statements: dict[str, _Statement] = {}  # per database alias
+
+    def _stand_ins(self) -> dict[str, Any]:
+        values: dict[str, Any] = {name: _ID_STAND_IN - n for n, name in enumerate(self._ids)}
+        for n, name in enumerate(self._times):
+            values[name] = _TIME_STAND_IN + timedelta(microseconds=n)
+        return values
+
+    def _compile(self, using: str) -> _Statement:
+        connection = connections[using]
+        stand_ins = self._stand_ins()
+        queryset = self._build(**stand_ins)
+        sql, params = queryset.query.get_compiler(using=using).as_sql()
+        adapted = {name: self._adapt(connection, name, value) for name, value in stand_ins.items()}
+        slots = tuple(
+            (position, name)
+            for position, param in enumerate(params)
+            for name, value in adapted.items()
+            if type(param) is type(value) and param == value
+        )
+        missing = set(stand_ins) - {name for _, name in slots}
+        if missing or any(str(value) in sql for value in adapted.values()):
+            raise ValueError(f"not a fixed-shape query: slots {sorted(missing)} not parameters")
+        columns = tuple(queryset.query.values_select) + tuple(queryset.query.annotation_select)
+        return _Statement(sql, tuple(params), slots, columns)
+
+    def _adapt(self, connection: Any, name: str, value: Any) -> Any:
+        if name in self._times:
+            return connection.ops.adapt_datetimefield_value(value)
+        return value
+
+    def one(self, using: str, **values: Any) -> Mapping[str, Any]:
+        statement = self._statements.get(using)
+        if statement is None:
+            statement = self._statements[using] = self._compile(using)
+        connection = connections[using]
+        params = list(statement.params)
+        for position, name in statement.slots:
+            params[position] = self._adapt(connection, name, values[name])
+        with connection.cursor() as cursor:
+            cursor.execute(statement.sql, params)
+            row = cursor.fetchone()
+        return dict(zip(statement.columns, row, strict=True))

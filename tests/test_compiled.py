@@ -1,0 +1,55 @@
+"""CompiledQuery: a fixed-shape read compiled once gives what the ORM gives, for any
+values, on either database; a read whose SQL depends on its values is refused."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from zhike.compiled import CompiledQuery
+from zhike.db import CountOf
+from zhike.org.models import User
+from zhike.workflow.models import Notice
+
+pytestmark = pytest.mark.django_db
+
+
+def _notices(user: int, now):  # type: ignore[no-untyped-def]
+    mine = Notice.objects.filter(recipient_id=user)
+    return User.objects.filter(pk=user).values(
+        unread=CountOf(mine.filter(read_at__isnull=True).values("pk")),
+        read_before=CountOf(mine.filter(read_at__lt=now).values("pk")),
+    )
+
+
+def test_ntf_1_compiled_once_counts_as_the_orm_for_other_users_and_times(company) -> None:
+    alice, bob = company.users["alice"], company.users["bob"]
+    now = timezone.now()
+    Notice.objects.create(recipient=alice, kind="x", title="未读")
+    Notice.objects.create(recipient=alice, kind="x", title="早读", read_at=now - timedelta(days=2))
+    Notice.objects.create(recipient=bob, kind="x", title="今读", read_at=now)
+    compiled = CompiledQuery(_notices, ids=("user",), times=("now",))
+    for user, moment in [
+        (alice, now),
+        (bob, now),
+        (bob, now + timedelta(seconds=1)),
+        (alice, now - timedelta(days=3)),
+    ]:
+        expected = _notices(user.pk, moment).get()
+        assert compiled.one(DEFAULT_DB_ALIAS, user=user.pk, now=moment) == expected
+    assert compiled.one(DEFAULT_DB_ALIAS, user=alice.pk, now=now) == {"unread": 1, "read_before": 1}
+    assert compiled.one(DEFAULT_DB_ALIAS, user=bob.pk, now=now) == {"unread": 0, "read_before": 0}
+
+
+def test_ntf_1_a_read_whose_sql_depends_on_its_values_is_refused(company) -> None:
+    def shaped_by_value(user: int):  # type: ignore[no-untyped-def]
+        # The id is looked at in Python, so it never reaches the SQL as a parameter.
+        recipients = [] if user < 0 else [user]
+        return User.objects.filter(pk__in=[1]).values(
+            n=Count("pk", filter=Q(notices__recipient_id__in=recipients))
+        )
+
+    with pytest.raises(ValueError, match="not a fixed-shape query"):
+        CompiledQuery(shaped_by_value, ids=("user",)).one(DEFAULT_DB_ALIAS, user=1)
