@@ -109,7 +109,14 @@ def test_structure_shared_modules_import_no_app() -> None:
     """zhike.api (the routers' toolkit), zhike.errors, zhike.db and the other shared
     modules are below every app: an app's router or service may use them freely."""
     shared = ["zhike.api.schema", "zhike.api.errors", "zhike.api.openapi", "zhike.errors"]
-    shared += ["zhike.db", "zhike.compiled", "zhike.deferred", "zhike.text", "zhike.jobs", "zhike.spreadsheets"]
+    shared += [
+        "zhike.db",
+        "zhike.compiled",
+        "zhike.deferred",
+        "zhike.text",
+        "zhike.jobs",
+        "zhike.spreadsheets",
+    ]
     apps = {"archive", "grading", "org", "policy", "trade", "workflow", "audit", "web"}
     graph = _graph()
     for module in shared:

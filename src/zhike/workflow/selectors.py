@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -172,7 +173,7 @@ class Badges:
     approvals: int  # steps waiting for the person's decision
 
 
-def _badge_counts(user: int, now: datetime) -> QuerySet[User, dict[str, int]]:
+def _badge_counts(user: int, now: datetime) -> QuerySet[User, Any]:
     person = User(pk=user)
     overdue = Deadline.objects.filter(assignee=person, state=DeadlineState.OPEN, due_at__lt=now)
     waiting = steps_waiting_for(person, now=now).order_by().values("pk")
