@@ -7,15 +7,15 @@ queryset once per database from stand-in values, finds where they went in the
 parameters, and then only swaps the real values in. (django-prepared-queries did this
 for Django 1.x by the same substitution; it is unmaintained and does not run on 6.x.)
 
-Stand-ins are an id no row has (negative) and an instant no row holds (1900). Only ids
-and aware datetimes can be slots; a build whose SQL changes with the values (an ``if`` on
-them, a list that depends on them) must not be compiled once — the stand-ins would not
-be found, and the first compile says so.
+Stand-ins are an id no row has (negative), and an instant and days no row holds (1900).
+Only ids, aware datetimes and dates can be slots; a build whose SQL changes with the
+values (an ``if`` on them, a list that depends on them) must not be compiled once — the
+stand-ins would not be found, and the first compile says so.
 """
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db import connections
@@ -23,6 +23,7 @@ from django.db.models import QuerySet
 
 _ID_STAND_IN = -7_310_531
 _TIME_STAND_IN = datetime(1900, 1, 2, 3, 4, 5, 678_901, tzinfo=UTC)
+_DATE_STAND_IN = date(1900, 3, 4)
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,9 @@ class _Statement:
 
 class CompiledQuery:
     """``CompiledQuery(build, ids=("user",), times=("now",))``: ``build(user=…, now=…)``
-    returns a values() queryset of one row; ``one(using, user=5, now=t)`` runs its SQL
-    with those values and returns the row as a dict."""
+    returns a values() queryset of one row (``dates=`` names date slots);
+    ``one(using, user=5, now=t)`` runs its SQL with those values and returns the row as
+    a dict ({} if there is none)."""
 
     def __init__(
         self,
@@ -44,16 +46,20 @@ class CompiledQuery:
         *,
         ids: tuple[str, ...] = (),
         times: tuple[str, ...] = (),
+        dates: tuple[str, ...] = (),
     ) -> None:
         self._build = build
         self._ids = ids
         self._times = times
+        self._dates = dates
         self._statements: dict[str, _Statement] = {}  # per database alias
 
     def _stand_ins(self) -> dict[str, Any]:
         values: dict[str, Any] = {name: _ID_STAND_IN - n for n, name in enumerate(self._ids)}
         for n, name in enumerate(self._times):
             values[name] = _TIME_STAND_IN + timedelta(microseconds=n)
+        for n, name in enumerate(self._dates):
+            values[name] = _DATE_STAND_IN + timedelta(days=n)
         return values
 
     def _compile(self, using: str) -> _Statement:
@@ -77,6 +83,8 @@ class CompiledQuery:
     def _adapt(self, connection: Any, name: str, value: Any) -> Any:
         if name in self._times:
             return connection.ops.adapt_datetimefield_value(value)
+        if name in self._dates:
+            return connection.ops.adapt_datefield_value(value)
         return value
 
     def one(self, using: str, **values: Any) -> Mapping[str, Any]:
@@ -90,4 +98,4 @@ class CompiledQuery:
         with connection.cursor() as cursor:
             cursor.execute(statement.sql, params)
             row = cursor.fetchone()
-        return dict(zip(statement.columns, row, strict=True))
+        return {} if row is None else dict(zip(statement.columns, row, strict=True))

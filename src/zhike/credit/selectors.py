@@ -7,8 +7,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -19,7 +19,8 @@ from zhike.org.scopes import visible_to
 from zhike.policy.credit_schema import CreditPolicy, RatingLevel
 from zhike.trade.models import Invoice, Order
 
-from .models import Attestation, CreditRating, Shipment, ShipmentState
+from .books import Books, read_books
+from .models import Attestation, Shipment, ShipmentState, SpecialTerms
 from .terms import terms_in_force
 
 ZERO = Decimal(0)
@@ -31,13 +32,24 @@ def _sum(queryset: QuerySet[Any], expression: Any) -> Decimal:
 
 def rating_level(customer_id: int, policy: CreditPolicy) -> RatingLevel | None:
     """The customer's credit rating (CRD-5) as its policy level; None: not rated yet."""
-    key = CreditRating.objects.filter(customer_id=customer_id).values_list("rating", flat=True)
-    rating = key.first()
-    return policy.rating.level(rating) if rating else None
+    return _level(read_books(customer_id, date.min, policy=policy, parts={"rating"}), policy)
+
+
+def _level(books: Books, policy: CreditPolicy) -> RatingLevel | None:
+    return policy.rating.level(books.rating) if books.rating else None
 
 
 # "Look the rating up": a caller that has read it already passes it (None: not rated).
 LOOK_UP: Any = object()
+
+
+def _window_days(policy: CreditPolicy, grade: str, special: SpecialTerms | None) -> int | None:
+    """The limit's rolling window (CRD-2), widened to longer payment terms; None: the
+    grade's limit is fixed."""
+    rule = policy.rule_for(grade)
+    if rule.fixed is not None:
+        return None
+    return max(rule.rolling_days, (special.payment_days or 0) if special is not None else 0)
 
 
 def limit_on(
@@ -48,31 +60,31 @@ def limit_on(
     in force raise it to theirs, and a longer payment term widens the rolling window to
     it (s003-12 1.2 counts the 30 days of the usual term; 60-day terms, 60 days)."""
     special = terms_in_force(customer_id, day)
-    window = special.payment_days if special is not None else None
-    limit = _formula(customer_id, day, grade=grade, policy=policy, window=window)
+    parts = {"window"} | ({"rating"} if level is LOOK_UP else set())
+    window_days = _window_days(policy, grade, special)
+    books = read_books(customer_id, day, policy=policy, parts=parts, window_days=window_days)
     if level is LOOK_UP:
-        level = rating_level(customer_id, policy)
+        level = _level(books, policy)
+    return _limit(books, grade=grade, policy=policy, level=level, special=special)
+
+
+def _limit(
+    books: Books,
+    *,
+    grade: str,
+    policy: CreditPolicy,
+    level: RatingLevel | None,
+    special: SpecialTerms | None,
+) -> Decimal:
+    rule = policy.rule_for(grade)
+    base = rule.fixed if rule.fixed is not None else books.window_invoiced
+    base = max(base, rule.floor)
+    limit = min(base, rule.cap) if rule.cap is not None else base
     if level is not None and level.limit_percent != 100:
         limit = cents(limit * level.limit_percent / 100)
     if special is not None and special.limit is not None:
         return max(limit, special.limit)
     return limit
-
-
-def _formula(
-    customer_id: int, day: date, *, grade: str, policy: CreditPolicy, window: int | None
-) -> Decimal:
-    rule = policy.rule_for(grade)
-    if rule.fixed is not None:
-        base = rule.fixed
-    else:
-        days = max(rule.rolling_days, window or 0)
-        invoiced = Invoice.objects.filter(
-            customer_id=customer_id, issued_on__gte=day - timedelta(days=days), issued_on__lt=day
-        )
-        base = _sum(invoiced, "amount")
-    base = max(base, rule.floor)
-    return min(base, rule.cap) if rule.cap is not None else base
 
 
 def order_left(order_id: int, day: date, *, policy: CreditPolicy) -> Decimal:
@@ -91,32 +103,7 @@ def order_left(order_id: int, day: date, *, policy: CreditPolicy) -> Decimal:
 
 def exposure_of(customer_id: int, day: date, *, policy: CreditPolicy) -> dict[str, Decimal]:
     """Each bucket the policy counts (CRD exposure)."""
-    buckets: dict[str, Decimal] = {}
-    if "receivables" in policy.exposure:
-        open_invoices = Invoice.objects.filter(customer_id=customer_id, paid_on__isnull=True)
-        buckets["receivables"] = _sum(open_invoices, F("amount") - F("paid_amount"))
-    if "shipped_not_invoiced" in policy.exposure:
-        uninvoiced = Shipment.objects.filter(customer_id=customer_id, invoice__isnull=True).exclude(
-            state=ShipmentState.CANCELLED
-        )
-        buckets["shipped_not_invoiced"] = _sum(uninvoiced, "amount")
-    if "ordered_not_shipped" in policy.exposure:
-        shipped = (
-            Shipment.objects.filter(order=OuterRef("pk"))
-            .exclude(state=ShipmentState.CANCELLED)
-            .order_by()
-            .values("order")
-            .annotate(s=Sum("amount"))
-            .values("s")
-        )
-        orders = Order.objects.filter(
-            customer_id=customer_id,
-            signed_on__gte=day - timedelta(days=policy.order_window_days),
-        ).annotate(
-            left=Greatest(F("amount") - Coalesce(Subquery(shipped), Value(ZERO)), Value(ZERO))
-        )
-        buckets["ordered_not_shipped"] = _sum(orders, "left")
-    return buckets
+    return read_books(customer_id, day, policy=policy, parts={"exposure"}).exposure
 
 
 BUCKET_LABELS = {
@@ -137,23 +124,21 @@ ITEM_LABELS = {
 }
 
 
-def unmet_by_data(customer: Customer, day: date, policy: CreditPolicy) -> list[str]:
+def unmet_by_data(
+    customer: Customer, day: date, policy: CreditPolicy, books: Books | None = None
+) -> list[str]:
+    """The eligibility items the data shows unmet (``books``: read already, with its
+    "eligibility" part)."""
+    if books is None:
+        books = read_books(customer.pk, day, policy=policy, parts={"eligibility"})
     unmet = []
     if "archive_complete" in policy.eligibility and not (
         customer.phone and customer.address and (customer.uscc or customer.id_number_hash)
     ):
         unmet.append("archive_complete")
-    if (
-        "contract_signed" in policy.eligibility
-        and not Order.objects.filter(customer_id=customer.pk).exists()
-    ):
+    if "contract_signed" in policy.eligibility and not books.has_order:
         unmet.append("contract_signed")
-    if (
-        "last_year_cleared" in policy.eligibility
-        and Invoice.objects.filter(
-            customer_id=customer.pk, paid_on__isnull=True, issued_on__lt=date(day.year, 1, 1)
-        ).exists()
-    ):
+    if "last_year_cleared" in policy.eligibility and books.unpaid_before_this_year:
         unmet.append("last_year_cleared")
     return unmet
 
@@ -172,12 +157,29 @@ def missing_requirements(
     """The eligibility items (CRD-1, s003-12 1.1) the customer does not meet, as text: by
     the data, unless the item is one the policy lets a person attest and it is attested;
     a credit rating granting no credit is one (CRD-5)."""
+    parts = {"eligibility"} | ({"rating"} if level is LOOK_UP else set())
+    books = read_books(customer.pk, day, policy=policy, parts=parts)
+    return _missing(
+        customer,
+        day,
+        books,
+        policy=policy,
+        level=_level(books, policy) if level is LOOK_UP else level,
+    )
+
+
+def _missing(
+    customer: Customer,
+    day: date,
+    books: Books,
+    *,
+    policy: CreditPolicy,
+    level: RatingLevel | None,
+) -> list[str]:
     missing = []
-    if level is LOOK_UP:
-        level = rating_level(customer.pk, policy)
     if level is not None and level.limit_percent == 0:
         missing.append(_("信用等级为 %(label)s,不授信") % {"label": level.label})
-    unmet = unmet_by_data(customer, day, policy)
+    unmet = unmet_by_data(customer, day, policy, books)
     if any(item in policy.attestable for item in unmet):  # asked only when it can matter
         attested = attested_items(customer.pk, day) & set(policy.attestable)
         unmet = [item for item in unmet if item not in attested]
@@ -226,11 +228,21 @@ class CreditView:
 
 
 def credit_today(customer: Customer, day: date, *, grade: str, policy: CreditPolicy) -> CreditView:
-    level = rating_level(customer.pk, policy)
+    """Limit, exposure, what is missing and the rating: the special terms in force, then
+    one statement for the rest of the books (and the attestations, when they can matter)."""
+    special = terms_in_force(customer.pk, day)
+    books = read_books(
+        customer.pk,
+        day,
+        policy=policy,
+        parts={"rating", "window", "exposure", "eligibility"},
+        window_days=_window_days(policy, grade, special),
+    )
+    level = _level(books, policy)
     return CreditView(
-        limit=limit_on(customer.pk, day, grade=grade, policy=policy, level=level),
-        exposure=exposure_of(customer.pk, day, policy=policy),
-        missing=missing_requirements(customer, day, policy=policy, level=level),
+        limit=_limit(books, grade=grade, policy=policy, level=level, special=special),
+        exposure=books.exposure,
+        missing=_missing(customer, day, books, policy=policy, level=level),
         level=level,
     )
 

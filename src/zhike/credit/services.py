@@ -56,17 +56,15 @@ def check(
     whose unshipped part is counted already (``ordered_not_shipped``) moves that part to
     another bucket: it is not counted twice."""
     credit = policy.credit
-    level = selectors.rating_level(customer.pk, credit)
-    exposure = sum(selectors.exposure_of(customer.pk, on, policy=credit).values(), Decimal(0))
+    today = selectors.credit_today(customer, on, grade=grade_of(customer), policy=credit)
+    exposure = today.used
     if order_id is not None and "ordered_not_shipped" in credit.exposure:
         exposure -= min(amount, selectors.order_left(order_id, on, policy=credit))
     facts = rules.Facts(
         amount=amount,
-        limit=selectors.limit_on(
-            customer.pk, on, grade=grade_of(customer), policy=credit, level=level
-        ),
+        limit=today.limit,
         exposure=exposure,
-        missing=selectors.missing_requirements(customer, on, policy=credit, level=level),
+        missing=today.missing,
         over_this_month=selectors.over_limit_this_month(customer.pk, on),
         overdue_blocked=selectors.overdue_blocked(customer.pk, on, policy=credit),
         prepaid=prepaid,

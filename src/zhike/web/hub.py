@@ -7,6 +7,7 @@ from datetime import date
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Window
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -49,19 +50,25 @@ def customer_summary(request: HttpRequest, customer_id: int) -> HttpResponse:
         Period(start=date(today.year, 1, 1), end=today),
         volume_unit=policy.grading.volume_unit,
     )
-    items = Deadline.objects.filter(
-        content_type=ContentType.objects.get_for_model(Customer),
-        object_id=customer.pk,
-        state=DeadlineState.OPEN,
-    ).select_related("assignee")
+    # The first few open items, each carrying how many there are (one statement).
+    items = list(
+        Deadline.objects.filter(
+            content_type=ContentType.objects.get_for_model(Customer),
+            object_id=customer.pk,
+            state=DeadlineState.OPEN,
+        )
+        .select_related("assignee")
+        .annotate(open_total=Window(Count("id")))
+        .order_by("due_at")[:OPEN_ITEMS]
+    )
     context = {
         "customer": customer,
         "badges": badges,
         "priority": standing.priority if standing else None,
         "figures": figures,
         "year": today.year,
-        "items": list(items.order_by("due_at")[:OPEN_ITEMS]),
-        "more_items": max(0, items.count() - OPEN_ITEMS),
+        "items": items,
+        "more_items": max(0, items[0].open_total - OPEN_ITEMS) if items else 0,
         "key_persons": list(customer.contacts.filter(is_key_person=True)[:5]),
         "keeping": keeping_of(customer, policy=policy, now=timezone.now(), standing=standing),
         "open_complaints": open_complaints_of_customer(user, customer.pk),
