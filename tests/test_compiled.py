@@ -53,3 +53,27 @@ def test_ntf_1_a_read_whose_sql_depends_on_its_values_is_refused(company) -> Non
 
     with pytest.raises(ValueError, match="not a fixed-shape query"):
         CompiledQuery(shaped_by_value, ids=("user",)).one(DEFAULT_DB_ALIAS, user=1)
+
+
+def test_org_2_access_customer_compiled_per_reach_finds_exactly_what_the_scope_shows(
+    company,
+) -> None:
+    from zhike.archive.selectors import access_customer, customers_for
+    from zhike.errors import CustomerNotFound
+
+    everyone = [*company.users.values()]
+    inactive = company.users["bob"]
+    inactive.is_active = False
+    for user in everyone:  # own-only, department, tree, all, superuser, inactive
+        visible = set(customers_for(user).values_list("pk", flat=True))
+        for customer in company.customers.values():
+            if customer.pk in visible:
+                found = access_customer(user, customer.pk)
+                assert (found.pk, found.name) == (customer.pk, customer.name)
+                owner = customer.owner
+                assert found.owner_name == (owner.display_name or owner.username if owner else None)
+            else:
+                with pytest.raises(CustomerNotFound):
+                    access_customer(user, customer.pk)
+        with pytest.raises(CustomerNotFound):
+            access_customer(user, 10**9)  # missing: the same answer as out of reach

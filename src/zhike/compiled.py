@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 _ID_STAND_IN = -7_310_531
 _TIME_STAND_IN = datetime(1900, 1, 2, 3, 4, 5, 678_901, tzinfo=UTC)
@@ -38,7 +38,8 @@ class CompiledQuery:
     """``CompiledQuery(build, ids=("user",), times=("now",))``: ``build(user=…, now=…)``
     returns a values() queryset of one row (``dates=`` names date slots);
     ``one(using, user=5, now=t)`` runs its SQL with those values and returns the row as
-    a dict ({} if there is none)."""
+    a dict ({} if there is none); ``instances(Model, using, …)`` returns a model
+    queryset's rows as instances."""
 
     def __init__(
         self,
@@ -87,7 +88,7 @@ class CompiledQuery:
             return connection.ops.adapt_datefield_value(value)
         return value
 
-    def one(self, using: str, **values: Any) -> Mapping[str, Any]:
+    def _bound(self, using: str, values: Mapping[str, Any]) -> tuple[_Statement, list[Any]]:
         statement = self._statements.get(using)
         if statement is None:
             statement = self._statements[using] = self._compile(using)
@@ -95,7 +96,17 @@ class CompiledQuery:
         params = list(statement.params)
         for position, name in statement.slots:
             params[position] = self._adapt(connection, name, values[name])
-        with connection.cursor() as cursor:
+        return statement, params
+
+    def one(self, using: str, **values: Any) -> Mapping[str, Any]:
+        statement, params = self._bound(using, values)
+        with connections[using].cursor() as cursor:
             cursor.execute(statement.sql, params)
             row = cursor.fetchone()
         return {} if row is None else dict(zip(statement.columns, row, strict=True))
+
+    def instances[M: Model](self, model: type[M], using: str, **values: Any) -> list[M]:
+        """The rows as ``model`` instances, annotations as attributes (a model queryset
+        without select_related: the columns are the model's and the annotations)."""
+        statement, params = self._bound(using, values)
+        return list(model._default_manager.raw(statement.sql, params, using=using))

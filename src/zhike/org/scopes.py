@@ -11,6 +11,7 @@ A user with several roles sees the union of their scopes; a superuser sees every
 """
 
 import operator
+from dataclasses import dataclass
 from functools import reduce
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
@@ -89,22 +90,43 @@ def users_in_scope(user: "User", *, inactive: bool = False) -> "QuerySet[User]":
     return users if branches is None else users.filter(reduce(operator.or_, branches))
 
 
-def _scope_branches(user: "User", *, owner: str, department: str) -> list[Q] | None:
-    """Rows whose ``owner`` is the user, or whose ``department`` is one its scopes reach."""
+@dataclass(frozen=True)
+class Reach:
+    """What a restricted user may see: its own records (``owner``) and those of the
+    ``departments`` its scopes reach; ``owner`` None: nothing (an inactive user)."""
+
+    owner: int | None
+    departments: tuple[int, ...] = ()
+
+
+def reach_of(user: "User") -> Reach | None:
+    """The user's reach by its roles' scopes; ``None``: no restriction."""
     if not user.is_active:
-        return [Q(pk__in=[])]
+        return Reach(owner=None)
     if user.is_superuser:
         return None
     scopes = user_scopes(user)
     if DataScope.ALL in scopes:
         return None
-    branches = [Q(**{owner: user.pk})]  # everyone sees their own records
+    departments: tuple[int, ...] = ()
     if user.department_id is not None:
         if DataScope.DEPARTMENT_TREE in scopes:
-            branches += [Q(**{department: pk}) for pk in _tree_ids(user)]
+            departments = tuple(_tree_ids(user))
         elif DataScope.DEPARTMENT in scopes:
-            branches.append(Q(**{department: user.department_id}))
-    return branches
+            departments = (user.department_id,)
+    return Reach(owner=user.pk, departments=departments)
+
+
+def reach_branches(reach: Reach, *, owner: str, department: str) -> list[Q]:
+    """Rows whose ``owner`` is the reach's, or whose ``department`` is one it reaches."""
+    if reach.owner is None:
+        return [Q(pk__in=[])]
+    return [Q(**{owner: reach.owner})] + [Q(**{department: pk}) for pk in reach.departments]
+
+
+def _scope_branches(user: "User", *, owner: str, department: str) -> list[Q] | None:
+    reach = reach_of(user)
+    return None if reach is None else reach_branches(reach, owner=owner, department=department)
 
 
 def visible_to[M: Model](user: "User", queryset: QuerySet[M]) -> QuerySet[M]:
