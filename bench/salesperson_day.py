@@ -122,8 +122,11 @@ def raw(statements: list[str], params: dict[str, int]) -> Callable[[], None]:
     return run
 
 
-# The bare view's SQL skips what its own middleware reads again (session, user, lockout).
-MIDDLEWARE_READS = ('"django_session"', '"axes_', 'FROM "org_user" WHERE "org_user"."id" =')
+# The bare view replays every statement of a warm request of the page: its own middleware
+# reads nothing (nothing in it touches the session or the user), so the session and user
+# reads are replayed too. (Until the sixteenth session a filter meant to skip those also
+# dropped the navigation's counts, and the capture of a cold request replayed a one-time
+# read of the policy.)
 PLAIN = (
     "<!doctype html><title>{{ title }}</title>{% for rows in sets %}<table>"
     "{% for row in rows %}<tr>{% for value in row %}<td>{{ value }}</td>{% endfor %}</tr>"
@@ -200,13 +203,10 @@ def main() -> None:
     policy = active_policy()
     from django.test.utils import CaptureQueriesContext
 
+    page(f"/customers/{busy}/")()  # warm: the policy and the compiled statements
     with CaptureQueriesContext(connection) as captured:
         page(f"/customers/{busy}/")()
-    hub_statements = [
-        q["sql"]
-        for q in captured.captured_queries
-        if not any(mark in q["sql"] for mark in MIDDLEWARE_READS)
-    ]
+    hub_statements = [q["sql"] for q in captured.captured_queries]
     bare_hub_floor(hub_statements)
     results = {
         "workbench": timed(page("/"), args.rounds),
@@ -240,6 +240,8 @@ def main() -> None:
         print(f"{name:32} p50 {figures['p50_ms']:8.2f} ms   p99 {figures['p99_ms']:8.2f} ms")
     hub, bare = results["360° page"], results["360° bare view, same rows"]
     share = bare["mean_ms"] / hub["mean_ms"]
+    tables = [sql.split(" FROM ", 1)[-1].split(" ", 1)[0] for sql in hub_statements]
+    print(f"# 360° page's statements, replayed by the bare view: {', '.join(tables)}")
     print(
         f"# 360° page: {len(hub_statements)} statements; throughput {1000 / hub['mean_ms']:.0f}"
         f" req/s against the bare view's {1000 / bare['mean_ms']:.0f} ({share:.0%}; bound ≥ 50 %)"

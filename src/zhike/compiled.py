@@ -36,9 +36,9 @@ class _Statement:
 
 class CompiledQuery:
     """``CompiledQuery(build, ids=("user",), times=("now",))``: ``build(user=…, now=…)``
-    returns a values() queryset of one row (``dates=`` names date slots);
-    ``one(using, user=5, now=t)`` runs its SQL with those values and returns the row as
-    a dict ({} if there is none); ``instances(Model, using, …)`` returns a model
+    returns a values() queryset (``dates=`` names date slots); ``one(using, user=5,
+    now=t)`` runs its SQL with those values and returns the first row as a dict ({} if
+    there is none), ``rows(…)`` every row as tuples; ``instances(Model, using, …)`` returns a model
     queryset's rows as instances."""
 
     def __init__(
@@ -104,6 +104,13 @@ class CompiledQuery:
             cursor.execute(statement.sql, params)
             row = cursor.fetchone()
         return {} if row is None else dict(zip(statement.columns, row, strict=True))
+
+    def rows(self, using: str, **values: Any) -> list[tuple[Any, ...]]:
+        """Every row, as tuples in the order of the values() columns."""
+        statement, params = self._bound(using, values)
+        with connections[using].cursor() as cursor:
+            cursor.execute(statement.sql, params)
+            return cursor.fetchall()
 
     def instances[M: Model](self, model: type[M], using: str, **values: Any) -> list[M]:
         """The rows as ``model`` instances, annotations as attributes (a model queryset

@@ -5,7 +5,10 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
+from django.db import router
 from django.db.models import Q, QuerySet
+
+from zhike.compiled import CompiledQuery
 
 
 class RoleBackend(ModelBackend):
@@ -26,9 +29,22 @@ class RoleBackend(ModelBackend):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_perm_cache"):
-            perms = Permission.objects.all()
-            if not user_obj.is_superuser:
-                perms = perms.filter(Q(user=user_obj) | Q(roles__users=user_obj))
-            pairs = perms.values_list("content_type__app_label", "codename").order_by()
+            using = router.db_for_read(Permission)
+            if user_obj.is_superuser:
+                pairs = _ALL_PERMISSIONS.rows(using)
+            else:
+                pairs = _PERMISSIONS_OF.rows(using, user=user_obj.pk)
             user_obj._perm_cache = {f"{app}.{codename}" for app, codename in pairs}
         return user_obj._perm_cache
+
+
+def _permissions(user: int | None = None) -> QuerySet[Permission, Any]:
+    perms = Permission.objects.all()
+    if user is not None:
+        perms = perms.filter(Q(user=user) | Q(roles__users=user))
+    return perms.values_list("content_type__app_label", "codename").order_by()
+
+
+# Compiled once: every page and API call checks a permission.
+_ALL_PERMISSIONS = CompiledQuery(_permissions)
+_PERMISSIONS_OF = CompiledQuery(_permissions, ids=("user",))
