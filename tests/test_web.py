@@ -340,3 +340,40 @@ def test_eng_360_the_summary_shows_grade_trade_open_items_and_key_persons(
     assert "跟进:甲方阿尔法科技(寄样品)" in page and "曾经理" in page and "1980-05-01" in page
     assert "下次联系" in page
     assert company.client("bob").get(f"/customers/{target.pk}/summary/").status_code == 404
+
+
+def test_web_the_navigation_shows_each_persona_the_links_its_rights_allow(company: Company) -> None:
+    """Every persona's navigation: the links its permissions allow, the current section
+    marked, the credit link the one its work needs (the aging for who keeps the books,
+    else the reviews), and the system settings for staff only."""
+    import re
+
+    from .conftest import PERSONAS
+
+    always = ["工作台", "审批", "客户", "统计分析", "拜访进度", "分级待遇", "管理制度"]
+    for name in [*PERSONAS, "admin"]:
+        user = company.users[name]
+        page = company.client(name).get("/customers/").content.decode()
+        nav = page[page.index('class="mainnav"') : page.index("</nav>")]
+        labels = re.findall(r'<a href="[^"]+"\s*(?:aria-current="page")?\s*>\s*([^<\s]+)', nav)
+        expected = set(always)
+        if user.has_perm("ownership.claim_customer") or user.has_perm("ownership.assign_customer"):
+            expected.add("公海")
+        if any(
+            user.has_perm(f"servicedesk.{p}")
+            for p in ("view_complaint", "add_complaint", "handle_complaint")
+        ):
+            expected.add("客户投诉")
+        if user.has_perm("trade.add_invoice"):
+            expected.add("应收账龄")
+        elif user.has_perm("credit.run_credit_review"):
+            expected.add("信用评审")
+        if user.has_perm("grading.run_review"):
+            expected.add("分级评审")
+        if user.has_perm("workflow.view_calendaroverride"):
+            expected.add("工作日历")
+        if user.is_staff:
+            expected.add("系统设置")
+        assert set(labels) == expected, name
+        assert re.search(r'href="/customers/"\s*aria-current="page"\s*>客户<', nav), name
+        assert nav.count('aria-current="page"') == 1, name

@@ -30,6 +30,7 @@ from .models import (
     CustomerTally,
     CustomerType,
     SourceChannel,
+    Tag,
 )
 from .search_filters import PHONE_MIN, PHONE_TAIL, search_filter, text_filter, typed_contains
 from .search_plan import Narrowed, SearchWindow
@@ -78,6 +79,17 @@ def access_customer(user: User, customer_id: int) -> Customer:
     return found[0]
 
 
+def tag_names(customer_id: int) -> list[str]:
+    """The customer's tags, by name (the 360° page; compiled once)."""
+    return sorted(
+        name for (name,) in _TAG_NAMES.rows(router.db_for_read(Tag), customer=customer_id)
+    )
+
+
+_TAG_NAMES = CompiledQuery(
+    lambda customer: Tag.objects.filter(customers=customer).order_by().values_list("name"),
+    ids=("customer",),
+)
 _ACCESS: dict[int, CompiledQuery] = {}  # by the number of departments reached; -1: all
 
 

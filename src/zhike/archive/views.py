@@ -161,7 +161,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "profile_template": active_policy().archive.contact_profile,
     }
     if tab == "basic":
-        context["tags"] = sorted(customer.tags.values_list("name", flat=True))
+        context["tags"] = selectors.tag_names(customer.pk)
     elif tab == "contacts":
         context["contacts"] = [
             (c, selectors.display_phone(c.phone, full=full_phone)) for c in customer.contacts.all()
