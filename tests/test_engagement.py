@@ -383,6 +383,33 @@ def test_eng_4_only_the_author_is_asked_for_the_report_on_the_timeline(
     assert "待提交拜访报告" not in supervisors and "未提交拜访报告" in supervisors
 
 
+def test_eng_6_the_timeline_shows_author_report_and_attachments_of_each_follow_up(
+    company: Company, general_policy, tmp_path, settings
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    alice = company.users["alice"]
+    alice.display_name = "王小丽"
+    alice.save()
+    reported, bare = visit(company, general_policy, days_ago=2), visit(company, general_policy)
+    visit_report_submit(
+        by=alice,
+        visit_id=reported.pk,
+        summary="谈妥",
+        promises=[],
+        now=timezone.now(),
+        policy=general_policy,
+    )
+    for name in ("门头.png", "店内.png"):
+        upload = SimpleUploadedFile(name, png(), "image/png")
+        attachment_add(by=alice, follow_up_id=reported.pk, policy=general_policy, upload=upload)
+    fragment = f"/customers/{company.customers['A'].pk}/follow-ups/"
+    text = company.client("sup").get(fragment, headers={"HX-Request": "true"}).text
+    newest, older = text.split('class="state-done"')[1:3]
+    assert "王小丽:" in newest and "未提交拜访报告" in newest and "个附件" not in newest
+    assert "王小丽:" in older and "已提交拜访报告" in older and "2 个附件" in older
+    assert bare.pk and "alice" not in text  # the display name, not the username
+
+
 # --- Photos and files -----------------------------------------------------------------------------
 
 
