@@ -10,7 +10,9 @@ for Django 1.x by the same substitution; it is unmaintained and does not run on 
 Stand-ins are an id no row has (negative), and an instant and days no row holds (1900).
 Only ids, aware datetimes and dates can be slots; a build whose SQL changes with the
 values (an ``if`` on them, a list that depends on them) must not be compiled once — the
-stand-ins would not be found, and the first compile says so.
+stand-ins would not be found, and the first compile says so. What else shapes the SQL is
+taken at the first compile: the time zone of a ``__date`` lookup is the settings' one
+(zhike never activates another).
 """
 
 from collections.abc import Callable, Mapping

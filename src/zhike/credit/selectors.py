@@ -7,12 +7,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.db import router
 from django.db.models import Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from zhike.archive.models import Customer
+from zhike.compiled import CompiledQuery
 from zhike.db import cents
 from zhike.org.models import User
 from zhike.org.scopes import visible_to
@@ -145,10 +147,18 @@ def unmet_by_data(
 
 def attested_items(customer_id: int, day: date) -> set[str]:
     """The eligibility items a person has attested for the customer, valid on ``day``."""
-    valid = Attestation.objects.filter(customer_id=customer_id).filter(
+    using = router.db_for_read(Attestation)
+    return {item for (item,) in _ATTESTED.rows(using, customer=customer_id, day=day)}
+
+
+def _attested(*, customer: int, day: date) -> QuerySet[Attestation, Any]:
+    valid = Attestation.objects.filter(customer_id=customer).filter(
         Q(valid_until__isnull=True) | Q(valid_until__gte=day)
     )
-    return set(valid.values_list("requirement", flat=True))
+    return valid.values_list("requirement")
+
+
+_ATTESTED = CompiledQuery(_attested, ids=("customer",), dates=("day",))
 
 
 def missing_requirements(

@@ -7,11 +7,13 @@ while in force the limit of the shipping check is the higher of the two."""
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import router, transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from zhike.archive.selectors import access_customer
 from zhike.audit.services import record
+from zhike.compiled import CompiledQuery
 from zhike.db import unique_or
 from zhike.deferred import Deferred, deferred
 from zhike.errors import Conflict, PermissionDenied
@@ -28,16 +30,22 @@ ASK = "credit.add_shipment"  # who ships for the customer asks for its terms
 
 def terms_in_force(customer_id: int, day: date) -> SpecialTerms | None:
     """The approved terms the customer has on ``day`` (the latest ending), if any."""
-    return (
-        SpecialTerms.objects.filter(
-            customer_id=customer_id,
-            state=SpecialTerms.State.APPROVED,
-            valid_until__gte=day,
-            decided_at__date__lte=day,
-        )
-        .order_by("-valid_until")
-        .first()
-    )
+    using = router.db_for_read(SpecialTerms)
+    found = _IN_FORCE.instances(SpecialTerms, using, customer=customer_id, day=day)
+    return found[0] if found else None
+
+
+def _in_force(*, customer: int, day: date) -> QuerySet[SpecialTerms]:
+    return SpecialTerms.objects.filter(
+        customer_id=customer,
+        state=SpecialTerms.State.APPROVED,
+        valid_until__gte=day,
+        decided_at__date__lte=day,
+    ).order_by("-valid_until", "-pk")[:1]
+
+
+# Compiled once: every credit check and the 360° page read it.
+_IN_FORCE = CompiledQuery(_in_force, ids=("customer",), dates=("day",))
 
 
 @transaction.atomic

@@ -4,10 +4,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import router
 from django.db.models import Case, Expression, OuterRef, QuerySet, Subquery, When
 
 from zhike.archive.models import Customer
 from zhike.archive.selectors import access_customer
+from zhike.compiled import CompiledQuery
 from zhike.org.models import User
 from zhike.org.scopes import visible_to
 from zhike.policy.grading_schema import RULED_AXES, Level
@@ -44,7 +46,15 @@ def grade_history(customer_id: int, *, limit: int = 50) -> QuerySet[GradeChange]
 
 
 def standing_of(customer_id: int) -> Standing | None:
-    return Standing.objects.filter(customer_id=customer_id).first()
+    found = _STANDING.instances(Standing, router.db_for_read(Standing), customer=customer_id)
+    return found[0] if found else None
+
+
+# Compiled once: the 360° page, the workbench and the credit check read it per customer.
+_STANDING = CompiledQuery(
+    lambda customer: Standing.objects.filter(customer_id=customer).order_by()[:1],
+    ids=("customer",),
+)
 
 
 @dataclass(frozen=True)
