@@ -4,12 +4,15 @@ customers a manager may reassign (OWN-3). Always through the user's scope or poo
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import router
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from zhike.archive.models import CONTACT_CLOCK, Customer, OwnershipChange
 from zhike.archive.selectors import access_customer, customers_for
+from zhike.compiled import CompiledQuery
 from zhike.grading.models import Standing
+from zhike.grading.selectors import standing_of
 from zhike.org.models import User
 from zhike.policy.schema import Policy
 
@@ -84,10 +87,17 @@ def keeping_of(
     if customer.owner_id is None or customer.owned_since is None:
         return None
     clock = max(customer.owned_since, customer.last_contact_at or customer.owned_since)
-    locked = Lock.objects.filter(customer_id=customer.pk).exists()
+    locked = bool(_LOCKED.rows(router.db_for_read(Lock), customer=customer.pk))
     if standing is None:
-        standing = Standing.objects.filter(customer_id=customer.pk).first()
+        standing = standing_of(customer.pk)
     return _keeping(customer, clock, policy, now, standing=standing, locked=locked)
+
+
+# Compiled once: the 360° page asks it of every customer it shows.
+_LOCKED = CompiledQuery(
+    lambda customer: Lock.objects.filter(customer_id=customer).values_list("pk")[:1],
+    ids=("customer",),
+)
 
 
 def _keeping(

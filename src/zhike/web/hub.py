@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from zhike.archive.models import Customer
-from zhike.archive.selectors import access_customer
+from zhike.archive.selectors import access_customer, key_persons
 from zhike.credit.selectors import CreditView, credit_today
 from zhike.errors import CustomerNotFound
 from zhike.grading.labels import level_label
@@ -69,7 +69,7 @@ def customer_summary(request: HttpRequest, customer_id: int) -> HttpResponse:
         "year": today.year,
         "items": items,
         "more_items": max(0, items[0].open_total - OPEN_ITEMS) if items else 0,
-        "key_persons": list(customer.contacts.filter(is_key_person=True)[:5]),
+        "key_persons": key_persons(customer.pk),
         "keeping": keeping_of(customer, policy=policy, now=timezone.now(), standing=standing),
         "open_complaints": open_complaints_of_customer(user, customer.pk),
         "credit": _credit(user, customer, policy, today, standing.grade if standing else ""),
