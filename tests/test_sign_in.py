@@ -109,3 +109,34 @@ def test_org_2_a_user_lists_and_revokes_their_own_tokens_an_admin_anyones(
     admin = company.client("admin")
     assert admin.delete(f"/api/v1/auth/tokens/{first_id}").status_code == 200
     assert not _works(first)
+
+
+def test_org_1_the_signed_in_user_comes_with_its_department_in_one_statement(
+    company, django_assert_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    from django.contrib.auth import get_user
+
+    alice = company.users["alice"]
+    client = company.client("alice")
+    page = client.get("/notices/").content.decode()
+    assert f'<summary class="who">{alice} · {alice.department.name}</summary>' in page
+    request = client.get("/notices/").wsgi_request
+    del request.user  # load it again, as the next request will
+    request.session = client.session
+    with django_assert_num_queries(2):  # the session, then the user with its department
+        user = get_user(request)
+        assert (user.pk, user.department.name, user.department.path) == (
+            alice.pk,
+            alice.department.name,
+            alice.department.path,
+        )
+    company.users["admin"].department = None
+    company.users["admin"].save()
+    assert (
+        "· "
+        not in company.client("admin")
+        .get("/notices/")
+        .content.decode()
+        .split('class="who">')[1]
+        .split("</summary>")[0]
+    )

@@ -6,9 +6,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
 from django.db import router
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from zhike.compiled import CompiledQuery
+
+from .models import Department
 
 
 class RoleBackend(ModelBackend):
@@ -16,9 +18,22 @@ class RoleBackend(ModelBackend):
 
     def get_user(self, user_id: Any) -> Any:
         """The signed-in user of a session, with its department: every page shows it."""
-        users = get_user_model()._default_manager.select_related("department")
-        user = users.filter(pk=user_id).first()
-        return user if user is not None and self.user_can_authenticate(user) else None
+        try:
+            pk = int(user_id)
+        except (TypeError, ValueError):
+            return None
+        model = get_user_model()
+        using = router.db_for_read(model)
+        found = _SIGNED_IN.instances(model, using, user=pk)
+        if not found:
+            return None
+        user = found[0]
+        department = None
+        if user.department_id is not None:  # the department's columns came with the user
+            values = [getattr(user, f"dept_{name}") for name in _DEPARTMENT_COLUMNS]
+            department = Department.from_db(using, _DEPARTMENT_COLUMNS, values)
+        model._meta.get_field("department").set_cached_value(user, department)
+        return user if self.user_can_authenticate(user) else None
 
     def _get_group_permissions(self, user_obj: Any) -> QuerySet[Permission]:
         return Permission.objects.filter(roles__users=user_obj)
@@ -48,3 +63,16 @@ def _permissions(user: int | None = None) -> QuerySet[Permission, Any]:
 # Compiled once: every page and API call checks a permission.
 _ALL_PERMISSIONS = CompiledQuery(_permissions)
 _PERMISSIONS_OF = CompiledQuery(_permissions, ids=("user",))
+
+
+# The user and its department in one statement compiled once (what select_related would
+# read; a department's columns are text and ids, which need no conversion).
+_DEPARTMENT_COLUMNS = [field.attname for field in Department._meta.concrete_fields]
+_SIGNED_IN = CompiledQuery(
+    lambda user: (
+        get_user_model()
+        ._default_manager.filter(pk=user)
+        .annotate(**{f"dept_{name}": F(f"department__{name}") for name in _DEPARTMENT_COLUMNS})
+    ),
+    ids=("user",),
+)
