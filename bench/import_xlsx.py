@@ -1,6 +1,8 @@
 """Time of importing N customers from an xlsx file (dry run + commit), IMP-1, and on
 PostgreSQL the floor beside it in the same run: a raw COPY of the very rows the commit
-wrote, into the same table with the same indexes and triggers (issue 18: commit ≤ 1.3× it).
+wrote, into the same table with the same indexes and triggers (issue 18: commit ≤ 1.3× it),
+and a second floor: a raw COPY of every row the commit writes (its audit events and
+ownership history too).
 
 uv run python bench/import_xlsx.py --customers 100000           # SQLite (var/bench-import.sqlite3)
 DATABASE_URL=postgresql://… uv run python bench/import_xlsx.py --customers 100000
@@ -88,45 +90,77 @@ def main() -> None:
     for name, (seconds, report) in timings.items():
         print(f"{name:8} {seconds:7.1f} s  created={report.created:,} errors={report.error_count}")
     if connection.vendor == "postgresql":
-        raw = raw_copy(user.pk)
+        data = captured_rows(user.pk)
         commit = timings["commit"][0]
-        print(f"raw COPY {raw:7.1f} s  (the same rows; commit / raw COPY = {commit / raw:.2f})")
+        raw = raw_copy(user.pk, data, ["archive_customer"])
+        print(
+            f"raw COPY {raw:7.1f} s  (the same customers; commit / raw COPY = {commit / raw:.2f})"
+        )
+        every = raw_copy(user.pk, data, list(WRITTEN))
+        print(
+            f"raw COPY {every:7.1f} s  (every row the commit wrote: customers, their audit"
+            f" events and ownership history; commit / it = {commit / every:.2f})"
+        )
     print(f"\ncommand: python {' '.join(sys.argv)}")
 
 
-def raw_copy(created_by: int) -> float:
-    """Seconds for ``COPY archive_customer FROM STDIN`` of the rows the commit just wrote
-    (taken out first, and the table vacuumed), committed: the deferred foreign-key checks
-    run at COMMIT, as the import's do."""
+# What the commit writes, table by table (rows of the importer): the customers, their
+# audit events (one each, as for a form) and their ownership history (OWN-8, one each).
+# Audit events are append-only (a trigger refuses deletes): the floor adds copies of them
+# with new ids instead of putting the same rows back.
+WRITTEN = {
+    "archive_customer": "created_by_id = %(by)s",
+    "audit_event": "actor_id = %(by)s AND action = 'customer.imported' AND object_id IN"
+    " (SELECT id FROM archive_customer WHERE created_by_id = %(by)s)",
+    "archive_ownershipchange": "by_id = %(by)s AND kind = 'registered'",
+}
+
+
+def captured_rows(created_by: int) -> dict[str, bytes]:
+    """Each table's rows the commit wrote, in COPY's text format."""
+    from django.db import connection
+
+    data: dict[str, bytes] = {}
+    with connection.cursor() as cursor:
+        raw = cursor.connection
+        for table, condition in WRITTEN.items():
+            rows = bytearray()
+            where = condition % {"by": created_by}
+            query = f"COPY (SELECT {_columns(table)} FROM {table} WHERE {where}) TO STDOUT"
+            with raw.cursor().copy(query) as copy:
+                for block in copy:
+                    rows += block
+            data[table] = bytes(rows)
+    return data
+
+
+def _columns(table: str) -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        names = [c.name for c in connection.introspection.get_table_description(cursor, table)]
+    if table == "audit_event":
+        names.remove("id")
+    return ", ".join(names)
+
+
+def raw_copy(created_by: int, data: dict[str, bytes], tables: list[str]) -> float:
+    """Seconds for ``COPY … FROM STDIN`` of the rows the commit wrote into ``tables`` (taken
+    out first, and vacuumed), committed in one transaction: the deferred foreign-key
+    checks run at COMMIT, as the import's do."""
     from django.db import connection, transaction
 
-    from zhike.archive.models import Customer
-
     with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS bench_rows")
-        cursor.execute(
-            "CREATE TABLE bench_rows AS SELECT * FROM archive_customer WHERE created_by_id = %s",
-            [created_by],
-        )
-        raw = cursor.connection
-        data = bytearray()
-        with raw.cursor().copy("COPY bench_rows TO STDOUT") as copy:
-            for block in copy:
-                data += block
-    Customer.objects.filter(created_by_id=created_by).delete()
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE archive_customer")
+        for table in ("archive_ownershipchange", "archive_customer"):
+            cursor.execute(f"DELETE FROM {table} WHERE {WRITTEN[table]}", {"by": created_by})
+        cursor.execute(f"VACUUM ANALYZE {', '.join(WRITTEN)}")
     start = time.perf_counter()
-    with (
-        transaction.atomic(),
-        connection.cursor() as cursor,
-        cursor.connection.cursor().copy("COPY archive_customer FROM STDIN") as copy,
-    ):
-        copy.write(bytes(data))
-    seconds = time.perf_counter() - start
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE bench_rows")
-    return seconds
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table in tables:
+            query = f"COPY {table} ({_columns(table)}) FROM STDIN"
+            with cursor.connection.cursor().copy(query) as copy:
+                copy.write(data[table])
+    return time.perf_counter() - start
 
 
 if __name__ == "__main__":

@@ -451,8 +451,11 @@ class OwnershipChange(models.Model):
 
     # A record the administrator deletes (a mistaken entry; the product merges instead)
     # takes its ownership history with it, as its follow-ups and contacts go.
+    # customer, from_user and to_user lead the indexes below, which serve their lookups
+    # (and a delete's): an index of their own would be written on every row for nothing
+    # (an import writes one row per customer).
     customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="ownership_changes"
+        Customer, on_delete=models.CASCADE, related_name="ownership_changes", db_index=False
     )
     kind = models.CharField(_("类型"), max_length=12, choices=OwnershipKind.choices)
     from_user = models.ForeignKey(
@@ -461,6 +464,7 @@ class OwnershipChange(models.Model):
         null=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     to_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -468,6 +472,7 @@ class OwnershipChange(models.Model):
         null=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

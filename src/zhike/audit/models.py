@@ -37,7 +37,10 @@ class Event(models.Model):
         related_name="+",
     )
     action = models.CharField(_("动作"), max_length=64)
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    # Served by the (content_type, object_id, id) index, which it leads.
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     object_id = models.BigIntegerField(_("对象"))
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
     details = models.JSONField(_("详情"), default=dict, blank=True, encoder=DjangoJSONEncoder)
