@@ -4,8 +4,8 @@ Django compiles a queryset to SQL every time it is evaluated. For the small, fix
 reads that every page makes — the navigation's three counts — compiling costs more than
 the database: 1.8 ms of a 2.9 ms call on PostgreSQL. ``CompiledQuery`` builds the
 queryset once per database from stand-in values, finds where they went in the
-parameters, and then only swaps the real values in. (django-prepared-queries did this
-for Django 1.x by the same substitution; it is unmaintained and does not run on 6.x.)
+parameters, and then only swaps the real values in. (django-prepared-queries does the
+same substitution; its releases are for Django versions long gone, so it was not taken.)
 
 Stand-ins are an id no row has (negative), and an instant and days no row holds (1900).
 Only ids, aware datetimes and dates can be slots; a build whose SQL changes with the
