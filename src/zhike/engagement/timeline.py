@@ -10,7 +10,7 @@ from functools import partial
 from typing import Any
 
 from django.db import router
-from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, Model, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
 
 from zhike.archive.models import Customer
@@ -52,24 +52,23 @@ def customer_timeline(
     size: int = 20,
 ) -> Page:
     """``customer`` is one ``user`` may see (the caller's ``access_customer``)."""
-    using = router.db_for_read(FollowUp)
     values: dict[str, Any] = {"customer": customer.pk}
     if before is not None:
         values["before"] = before
-    entries = [
-        Entry(at=f.occurred_at, kind="follow_up", follow_up=f)
-        for f in _compiled(FollowUp, before, size).instances(FollowUp, using, **values)
-    ]
-    entries += [
-        Entry(at=g.at, kind="grade", grade=g, label=_level_change(g, policy), who=g.by_name or "")  # type: ignore[attr-defined]
-        for g in _compiled(GradeChange, before, size).instances(GradeChange, using, **values)
-    ]
-    entries += [
-        Entry(at=a.created_at, kind="approval", approval=a, who=a.requester_name)  # type: ignore[attr-defined]
-        for a in _compiled(ApprovalRequest, before, size).instances(
-            ApprovalRequest, using, **values
+
+    def newest[M: Model](source: type[M]) -> list[M]:
+        compiled = _compiled(source, before, size)
+        return compiled.instances(source, router.db_for_read(source), **values)
+
+    entries = [Entry(at=f.occurred_at, kind="follow_up", follow_up=f) for f in newest(FollowUp)]
+    for g in newest(GradeChange):
+        who = g.by_name or ""  # type: ignore[attr-defined]  # a column of the compiled read
+        entries.append(
+            Entry(at=g.at, kind="grade", grade=g, label=_level_change(g, policy), who=who)
         )
-    ]
+    for a in newest(ApprovalRequest):
+        who = a.requester_name  # type: ignore[attr-defined]
+        entries.append(Entry(at=a.created_at, kind="approval", approval=a, who=who))
     entries += [
         Entry(at=h.created_at, kind="change", label=h.label, who=h.actor, changes=tuple(h.changes))
         for h in customer_history(customer, user=user, limit=size + 1, before=before)
