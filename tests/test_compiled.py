@@ -77,3 +77,31 @@ def test_org_2_access_customer_compiled_per_reach_finds_exactly_what_the_scope_s
                     access_customer(user, customer.pk)
         with pytest.raises(CustomerNotFound):
             access_customer(user, 10**9)  # missing: the same answer as out of reach
+
+
+def test_ntf_1_one_compiled_query_per_shape_of_a_family(company) -> None:
+    from zhike.compiled import CompiledQueries
+
+    family = CompiledQueries()
+    made: list[int] = []
+
+    def make(size: int) -> CompiledQuery:
+        made.append(size)
+        return CompiledQuery(
+            lambda user: Notice.objects.filter(recipient_id=user).values("pk")[:size],
+            ids=("user",),
+        )
+
+    first = family.get(5, lambda: make(5))
+    assert family.get(5, lambda: make(5)) is first and made == [5]
+    assert family.get(7, lambda: make(7)) is not first and made == [5, 7]
+    alice = company.users["alice"]
+    for n in range(8):
+        Notice.objects.create(recipient=alice, kind="x", title=str(n))
+    assert len(first.rows(DEFAULT_DB_ALIAS, user=alice.pk)) == 5
+    newest = CompiledQuery(
+        lambda user: Notice.objects.filter(recipient_id=user).order_by("-pk")[:1], ids=("user",)
+    )
+    found = newest.instance(Notice, DEFAULT_DB_ALIAS, user=alice.pk)
+    assert found is not None and found.title == "7"
+    assert newest.instance(Notice, DEFAULT_DB_ALIAS, user=company.users["bob"].pk) is None

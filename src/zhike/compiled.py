@@ -13,9 +13,13 @@ values (an ``if`` on them, a list that depends on them) must not be compiled onc
 stand-ins would not be found, and the first compile says so. What else shapes the SQL is
 taken at the first compile: the time zone of a ``__date`` lookup is the settings' one
 (zhike never activates another).
+
+``one`` and ``rows`` return what the database driver gives, without Django's field
+converters (SQLite gives sums of decimals as floats, datetimes as text): for counts, ids,
+text and sums the caller rounds. ``instances`` converts the model's fields.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -119,3 +123,23 @@ class CompiledQuery:
         without select_related: the columns are the model's and the annotations)."""
         statement, params = self._bound(using, values)
         return list(model._default_manager.raw(statement.sql, params, using=using))
+
+    def instance[M: Model](self, model: type[M], using: str, **values: Any) -> M | None:
+        """The first row as a ``model`` instance; None if there is none."""
+        found = self.instances(model, using, **values)
+        return found[0] if found else None
+
+
+class CompiledQueries:
+    """One CompiledQuery per shape of a read whose SQL varies with something other than
+    its slots (a page size, how many departments a reach has, which parts are asked):
+    ``family.get(shape, make)`` makes the shape's query the first time it is asked."""
+
+    def __init__(self) -> None:
+        self._by_shape: dict[Hashable, CompiledQuery] = {}
+
+    def get(self, shape: Hashable, make: Callable[[], CompiledQuery]) -> CompiledQuery:
+        found = self._by_shape.get(shape)
+        if found is None:
+            found = self._by_shape.setdefault(shape, make())
+        return found

@@ -7,12 +7,12 @@ from functools import partial, reduce
 from typing import Any
 
 from django.db import router
-from django.db.models import F, QuerySet, Value
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models import F, QuerySet
 
-from zhike.compiled import CompiledQuery
+from zhike.compiled import CompiledQueries, CompiledQuery
 from zhike.org.models import User
 from zhike.org.scopes import Reach, reach_branches, reach_of
+from zhike.org.selectors import name_column
 
 from .errors import CustomerNotFound
 from .models import Contact, Customer, Tag
@@ -22,7 +22,7 @@ def with_display_names(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
     """Add ``owner_name`` and ``department_name`` as columns of the same query: cheaper
     than loading a whole User and Department object per row."""
     return queryset.annotate(
-        owner_name=Coalesce(NullIf(F("owner__display_name"), Value("")), F("owner__username")),
+        owner_name=name_column("owner"),
         department_name=F("department__name"),
     )
 
@@ -35,25 +35,21 @@ def access_customer(user: User, customer_id: int) -> Customer:
     departments = len(reach.departments) if reach is not None else -1
     if reach is not None and reach.owner is None:
         raise CustomerNotFound()
-    compiled = _ACCESS.get(departments)
-    if compiled is None:
-        names = tuple(f"department{n}" for n in range(max(departments, 0)))
-        compiled = _ACCESS.setdefault(
-            departments,
-            CompiledQuery(
-                partial(_one_in_reach, departments=names if departments >= 0 else None),
-                ids=("customer", "owner", *names) if departments >= 0 else ("customer",),
-            ),
-        )
+    names = tuple(f"department{n}" for n in range(max(departments, 0)))
+    compiled = _ACCESS.get(
+        departments,
+        lambda: CompiledQuery(
+            partial(_one_in_reach, departments=names if departments >= 0 else None),
+            ids=("customer", "owner", *names) if departments >= 0 else ("customer",),
+        ),
+    )
     values: dict[str, Any] = {"customer": customer_id}
     if reach is not None:
-        values |= {"owner": reach.owner} | {
-            f"department{n}": pk for n, pk in enumerate(reach.departments)
-        }
-    found = compiled.instances(Customer, router.db_for_read(Customer), **values)
-    if not found:
+        values |= {"owner": reach.owner} | dict(zip(names, reach.departments, strict=True))
+    found = compiled.instance(Customer, router.db_for_read(Customer), **values)
+    if found is None:
         raise CustomerNotFound()
-    return found[0]
+    return found
 
 
 def tag_names(customer_id: int) -> list[str]:
@@ -65,26 +61,24 @@ def tag_names(customer_id: int) -> list[str]:
 
 def key_persons(customer_id: int, *, first: int = 5) -> list[Contact]:
     """The customer's first key persons (the 360° summary; compiled once per count)."""
-    compiled = _KEY_PERSONS.get(first)
-    if compiled is None:
-        compiled = _KEY_PERSONS.setdefault(
-            first,
-            CompiledQuery(
-                lambda customer: Contact.objects.filter(customer_id=customer, is_key_person=True)[
-                    :first
-                ],
-                ids=("customer",),
-            ),
-        )
+    compiled = _KEY_PERSONS.get(
+        first,
+        lambda: CompiledQuery(
+            lambda customer: Contact.objects.filter(customer_id=customer, is_key_person=True)[
+                :first
+            ],
+            ids=("customer",),
+        ),
+    )
     return compiled.instances(Contact, router.db_for_read(Contact), customer=customer_id)
 
 
-_KEY_PERSONS: dict[int, CompiledQuery] = {}
+_KEY_PERSONS = CompiledQueries()  # by how many
 _TAG_NAMES = CompiledQuery(
     lambda customer: Tag.objects.filter(customers=customer).order_by().values_list("name"),
     ids=("customer",),
 )
-_ACCESS: dict[int, CompiledQuery] = {}  # by the number of departments reached; -1: all
+_ACCESS = CompiledQueries()  # by the number of departments reached; -1: all
 
 
 def _one_in_reach(

@@ -10,6 +10,7 @@ counts): the ORM took 2.8 ms to compile what the database answers in 0.4 ms, on 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.db import router
@@ -17,7 +18,7 @@ from django.db.models import Exists, F, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 
 from zhike.archive.models import Customer
-from zhike.compiled import CompiledQuery
+from zhike.compiled import CompiledQueries, CompiledQuery
 from zhike.db import cents
 from zhike.policy.credit_schema import CreditPolicy
 from zhike.trade.models import Invoice, Order
@@ -56,7 +57,7 @@ class _Shape:
         return names
 
 
-_COMPILED: dict[_Shape, CompiledQuery] = {}
+_COMPILED = CompiledQueries()
 
 
 def read_books(
@@ -78,14 +79,10 @@ def read_books(
     )
     if shape == _Shape(False, False, (), False, False):
         return Books()
-    compiled = _COMPILED.get(shape)
-    if compiled is None:
-        compiled = _COMPILED.setdefault(
-            shape,
-            CompiledQuery(
-                lambda **slots: _statement(shape, **slots), ids=("customer",), dates=shape.dates()
-            ),
-        )
+    compiled = _COMPILED.get(
+        shape,
+        lambda: CompiledQuery(partial(_statement, shape), ids=("customer",), dates=shape.dates()),
+    )
     values = {
         "day": day,
         "window_start": day - timedelta(days=window_days or 0),

@@ -31,8 +31,7 @@ ASK = "credit.add_shipment"  # who ships for the customer asks for its terms
 def terms_in_force(customer_id: int, day: date) -> SpecialTerms | None:
     """The approved terms the customer has on ``day`` (the latest ending), if any."""
     using = router.db_for_read(SpecialTerms)
-    found = _IN_FORCE.instances(SpecialTerms, using, customer=customer_id, day=day)
-    return found[0] if found else None
+    return _IN_FORCE.instance(SpecialTerms, using, customer=customer_id, day=day)
 
 
 def _in_force(*, customer: int, day: date) -> QuerySet[SpecialTerms]:

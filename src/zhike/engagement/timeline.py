@@ -10,15 +10,16 @@ from functools import partial
 from typing import Any
 
 from django.db import router
-from django.db.models import Count, Exists, F, Model, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models import Count, Exists, Model, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from zhike.archive.models import Customer
 from zhike.archive.selectors import customer_history
-from zhike.compiled import CompiledQuery
+from zhike.compiled import CompiledQueries, CompiledQuery
 from zhike.grading.labels import level_label
 from zhike.grading.models import GradeChange
 from zhike.org.models import User
+from zhike.org.selectors import name_column
 from zhike.policy.schema import Policy
 from zhike.workflow.models import ApprovalRequest
 
@@ -81,22 +82,15 @@ def customer_timeline(
 # Each source's newest ``size + 1`` before the cursor, by its own (customer, time) index,
 # compiled once per source, page size and first-or-later page: a timeline page ran four
 # ORM compiles for three statements that mostly return nothing.
-_STATEMENTS: dict[tuple[type, bool, int], CompiledQuery] = {}
+_STATEMENTS = CompiledQueries()
 
 
 def _compiled(source: type, before: datetime | None, size: int) -> CompiledQuery:
-    key = (source, before is not None, size)
-    compiled = _STATEMENTS.get(key)
-    if compiled is None:
-        build = partial(_READS[source], size=size)
-        times = ("before",) if before is not None else ()
-        compiled = _STATEMENTS.setdefault(key, CompiledQuery(build, ids=("customer",), times=times))
-    return compiled
-
-
-def _name_of(person: str) -> Coalesce:
-    """``str(user)`` as a column: the display name, else the username."""
-    return Coalesce(NullIf(F(f"{person}__display_name"), Value("")), F(f"{person}__username"))
+    times = ("before",) if before is not None else ()
+    return _STATEMENTS.get(
+        (source, before is not None, size),
+        lambda: CompiledQuery(partial(_READS[source], size=size), ids=("customer",), times=times),
+    )
 
 
 def _follow_ups(*, customer: int, size: int, before: datetime | None = None) -> QuerySet:
@@ -111,7 +105,7 @@ def _follow_ups(*, customer: int, size: int, before: datetime | None = None) -> 
         .values("n")
     )
     return rows.annotate(
-        by_name=_name_of("by"),
+        by_name=name_column("by"),
         has_report=Exists(VisitReport.objects.filter(visit=OuterRef("pk"))),
         attachment_count=Coalesce(Subquery(attachments), 0),
     ).order_by("-occurred_at", "-id")[: size + 1]
@@ -121,14 +115,14 @@ def _grades(*, customer: int, size: int, before: datetime | None = None) -> Quer
     rows = GradeChange.objects.filter(customer_id=customer)
     if before is not None:
         rows = rows.filter(at__lt=before)
-    return rows.annotate(by_name=_name_of("by")).order_by("-at", "-id")[: size + 1]
+    return rows.annotate(by_name=name_column("by")).order_by("-at", "-id")[: size + 1]
 
 
 def _approvals(*, customer: int, size: int, before: datetime | None = None) -> QuerySet:
     rows = ApprovalRequest.objects.filter(customer_id=customer)
     if before is not None:
         rows = rows.filter(created_at__lt=before)
-    rows = rows.annotate(requester_name=_name_of("requester"))
+    rows = rows.annotate(requester_name=name_column("requester"))
     return rows.order_by("-created_at", "-id")[: size + 1]
 
 

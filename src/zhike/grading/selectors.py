@@ -46,8 +46,7 @@ def grade_history(customer_id: int, *, limit: int = 50) -> QuerySet[GradeChange]
 
 
 def standing_of(customer_id: int) -> Standing | None:
-    found = _STANDING.instances(Standing, router.db_for_read(Standing), customer=customer_id)
-    return found[0] if found else None
+    return _STANDING.instance(Standing, router.db_for_read(Standing), customer=customer_id)
 
 
 # Compiled once: the 360° page, the workbench and the credit check read it per customer.

@@ -24,10 +24,9 @@ class RoleBackend(ModelBackend):
             return None
         model = get_user_model()
         using = router.db_for_read(model)
-        found = _SIGNED_IN.instances(model, using, user=pk)
-        if not found:
+        user = _SIGNED_IN.instance(model, using, user=pk)
+        if user is None:
             return None
-        user = found[0]
         department = None
         if user.department_id is not None:  # the department's columns came with the user
             values = [getattr(user, f"dept_{name}") for name in _DEPARTMENT_COLUMNS]

@@ -1,6 +1,15 @@
 """Reads about the organisation: who holds a role near a department."""
 
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, NullIf
+
 from .models import Department, User
+
+
+def name_column(person: str) -> Coalesce:
+    """``str(user)`` of the user at the lookup ``person`` ("owner", "by") as a column of
+    the same query: the display name, else the username."""
+    return Coalesce(NullIf(F(f"{person}__display_name"), Value("")), F(f"{person}__username"))
 
 
 def ancestor_ids(department: Department | None) -> list[int]:
