@@ -151,6 +151,25 @@ def test_arc_search_below_the_window_never_walks_the_primary_key(
     assert "Sort Key: ((id + 0)) DESC" in plan and "Backward" not in plan, plan
 
 
+def test_arc_search_probe_reads_the_scopes_own_newest_rows(
+    company: Company, crowd: None, settings
+) -> None:
+    # Another user imports 200 customers after alice's: the newest ids of the table are
+    # none of hers. Probed there, 公司 (every one of her customers) looked rare and went
+    # to the search indexes (at a million: a bitmap of 561,000 matches, 300 ms). Probed at
+    # her own newest rows, it fills its page in the window.
+    bob = company.users["bob"]
+    CustomerFactory.create_batch(200, owner=bob, name="苏州机械公司")
+    settings.ZHIKE_SEARCH_PROBE, settings.ZHIKE_SEARCH_WINDOW = 10, 400
+    alice = company.users["alice"]
+    with CaptureQueriesContext(connection) as queries:
+        page = customer_page(alice, q="公司", limit=5)
+    plain = filtered_customers(alice, q="公司").order_by("-id").values_list("pk", flat=True)
+    assert [c.pk for c in page.items] == list(plain[:5])
+    indexed = [q["sql"] for q in queries if '"id" <=' in q["sql"]]
+    assert not indexed, indexed
+
+
 def test_arc_search_finds_nothing_outside_the_scope(company: Company, crowd: None) -> None:
     bobs = set(Customer.objects.filter(owner=company.users["bob"]).values_list("name", flat=True))
     for q in KINDS:

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import F, Max, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 from django.utils.translation import gettext_lazy as _
 
 from zhike.audit.models import Event
@@ -251,10 +251,24 @@ def _search_window(user: User, narrow: dict[str, Any]) -> SearchWindow:
     branches = scope_branches(user, Customer)
     if narrow["fields"] and narrow["fields"].get("owner"):
         branches = [Q(owner_id=narrow["fields"]["owner"])]
-    # One statement for both: the newest id, and the scope's size from the tallies.
-    newest = Customer.objects.order_by("-id").values("id")[:1]
-    bounds = _tallies(user).aggregate(rows=Coalesce(Sum("live"), 0), top=Max(Subquery(newest)))
+    # One statement for both: the scope's newest id, and its size from the tallies.
+    bounds = _tallies(user).aggregate(rows=Coalesce(Sum("live"), 0), top=Max(_newest_id(branches)))
     return SearchWindow.sized(branches, top=bounds["top"] or 0, scope_rows=bounds["rows"])
+
+
+def _newest_id(branches: list[Q] | None) -> Any:
+    """The newest id of the scope, each branch read on its own (owner, id) or
+    (department, id) index. The table's newest would not do: after another user imported
+    100,000 customers, a salesperson's newest rows lie below them all, the probe of the
+    newest ids found none of theirs, and 有限公司 (one customer in two) was taken for a
+    rare term: a bitmap of 561,000 matches, 300 ms."""
+    if not branches:
+        return Subquery(Customer.objects.order_by("-id").values("id")[:1])
+    newest = [
+        Coalesce(Subquery(Customer.objects.filter(b).order_by("-id").values("id")[:1]), 0)
+        for b in branches
+    ]
+    return newest[0] if len(newest) == 1 else Greatest(*newest)
 
 
 def _narrower(narrow: dict[str, Any]) -> Narrowed:
