@@ -131,13 +131,28 @@ def _sqlite_ledger(source: Source) -> list[str]:
     ]
 
 
+def _changed(keys: tuple[str, ...], *, id_column: str) -> str:
+    """The ids of the rows whose ``keys`` an UPDATE changed, from its transition tables,
+    without a join: a row unchanged is one row of the UNION (it removes duplicates, NULL
+    equal to NULL as IS NOT DISTINCT FROM has it), a changed one two. A join of the two
+    tables was planned once per session for the rows of the first UPDATE (one, for a
+    claim) and kept: a nested loop that made a later UPDATE of 5,000 rows take 7.5 s
+    instead of 0.4 s, and of 100,000 rows never end."""
+    columns = ", ".join((id_column, *keys))
+    return (
+        f"SELECT {id_column} FROM (SELECT {columns} FROM new_rows UNION "
+        f"SELECT {columns} FROM old_rows) AS t GROUP BY {id_column} HAVING count(*) > 1"
+    )
+
+
 def _pg_customer() -> list[str]:
-    changed = " OR ".join(f"n.{c} IS DISTINCT FROM o.{c}" for c in CUSTOMER_KEYS)
+    old, new = "max(status) FILTER (WHERE side = 0)", "max(status) FILTER (WHERE side = 1)"
     update = (
-        f"INSERT INTO {DIRTY} (customer_id) SELECT n.id FROM new_rows n "
-        f"JOIN old_rows o ON o.id = n.id WHERE {changed}; "
-        f"INSERT INTO {STATUS} (customer_id, old, new, at) SELECT n.id, o.status, n.status, "
-        f"now() FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE n.status <> o.status;"
+        f"INSERT INTO {DIRTY} (customer_id) {_changed(CUSTOMER_KEYS, id_column='id')}; "
+        f"INSERT INTO {STATUS} (customer_id, old, new, at) SELECT id, {old}, {new}, now() "
+        "FROM (SELECT id, status, 0 AS side FROM old_rows UNION ALL "
+        "SELECT id, status, 1 FROM new_rows) AS t "
+        f"GROUP BY id HAVING {old} <> {new};"
     )
     statements = _pg_triggers(
         "analytics_customer",
@@ -148,14 +163,13 @@ def _pg_customer() -> list[str]:
             "delete": f"INSERT INTO {DIRTY} (customer_id) SELECT id FROM old_rows;",
         },
     )
+    standing_changed = _changed(("grade", "tier"), id_column="customer_id")
     statements += _pg_triggers(
         "analytics_standing",
         "grading_standing",
         {
             "insert": f"INSERT INTO {DIRTY} (customer_id) SELECT customer_id FROM new_rows;",
-            "update": f"INSERT INTO {DIRTY} (customer_id) SELECT n.customer_id FROM new_rows n "
-            "JOIN old_rows o ON o.customer_id = n.customer_id "
-            "WHERE n.grade <> o.grade OR n.tier <> o.tier;",
+            "update": f"INSERT INTO {DIRTY} (customer_id) {standing_changed};",
             "delete": f"INSERT INTO {DIRTY} (customer_id) SELECT customer_id FROM old_rows;",
         },
     )
