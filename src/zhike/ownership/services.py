@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from zhike.org.scopes import users_in_scope
 from zhike.policy.schema import Policy
 from zhike.workflow.deadlines import deadlines_hand_over
 
+from .claim_at_once import claim_at_once
 from .errors import CustomerNotFound, OwnershipError, PermissionDenied, Taken
 from .models import Lock, Pool, PoolEntry, Quota
 from .pools import pool_of_customer, pool_of_department, pools_of
@@ -63,18 +64,24 @@ def _day_start(now: datetime) -> datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _check_caps(user: User, *, adding: int, claiming: bool, policy: Policy, now: datetime) -> None:
-    """The per-person caps, read under the user's quota lock."""
+def _check_caps(
+    user: User, *, adding: int, claiming: bool, policy: Policy, now: datetime, written: int = 0
+) -> None:
+    """The per-person caps, read under the user's quota lock; ``written`` of the ``adding``
+    are in the counts already (a claim made at once, claim_at_once)."""
     rules = policy.ownership
-    if rules.max_owned and owned_count(user) + adding > rules.max_owned:
+    if rules.max_owned and owned_count(user) - written + adding > rules.max_owned:
         raise OwnershipError(
             _("已达到可拥有客户数上限(%(max)s 个)") % {"max": rules.max_owned},
             rule="ownership.max_owned",
         )
     if claiming and rules.claims_per_day:
-        today = OwnershipChange.objects.filter(
-            to_user=user, kind=OwnershipKind.CLAIMED, at__gte=_day_start(now)
-        ).count()
+        today = (
+            OwnershipChange.objects.filter(
+                to_user=user, kind=OwnershipKind.CLAIMED, at__gte=_day_start(now)
+            ).count()
+            - written
+        )
         if today + adding > rules.claims_per_day:
             raise OwnershipError(
                 _("今天已领取 %(count)s 个客户,达到每日上限") % {"count": today},
@@ -209,6 +216,17 @@ def _left_a_pool(customer_id: int) -> bool:
     return last is not None and last[1] is None and last[0] != OwnershipKind.REGISTERED
 
 
+def _taken(customer_id: int, owner: User, *, now: datetime) -> Customer:
+    """The customer a claim took, as known without reading it (its other fields are read
+    when first asked for, as a deferred field is)."""
+    known = {"id": customer_id, "owner_id": owner.pk, "department_id": owner.department_id}
+    known["owned_since"] = now
+    fields = [f.attname for f in Customer._meta.concrete_fields if f.attname in known]
+    customer = Customer.from_db(connection.alias, fields, [known[name] for name in fields])
+    customer.owner = owner
+    return customer
+
+
 @transaction.atomic
 def customer_claim(*, by: User, customer_id: int, policy: Policy, now: datetime) -> Claimed:
     """领取 (OWN-4): take a customer from a pool ``by`` belongs to.
@@ -220,6 +238,14 @@ def customer_claim(*, by: User, customer_id: int, policy: Policy, now: datetime)
     rules = policy.ownership
     if rules.max_owned or rules.claims_per_day:  # counted one claim at a time per person
         lock_quota(by)
+    if connection.vendor == "postgresql" and claim_at_once(
+        by=by, customer_id=customer_id, policy=policy, now=now
+    ):
+        # Taken, as the checks below would have let it be; those that read the history
+        # and the counts refuse it now, and the refusal rolls the claim back.
+        _check_cooldown(by, customer_id, policy=policy, now=now)
+        _check_caps(by, adding=1, claiming=True, policy=policy, now=now, written=1)
+        return Claimed(_taken(customer_id, by, now=now), by)
     customer = (
         Customer.objects.filter(pk=customer_id, merged_into__isnull=True)
         .select_related("pool_entry__pool")
