@@ -219,8 +219,12 @@ def _left_a_pool(customer_id: int) -> bool:
 def _taken(customer_id: int, owner: User, *, now: datetime) -> Customer:
     """The customer a claim took, as known without reading it (its other fields are read
     when first asked for, as a deferred field is)."""
-    known = {"id": customer_id, "owner_id": owner.pk, "department_id": owner.department_id}
-    known["owned_since"] = now
+    known: dict[str, object] = {
+        "id": customer_id,
+        "owner_id": owner.pk,
+        "department_id": owner.department_id,
+        "owned_since": now,
+    }
     fields = [f.attname for f in Customer._meta.concrete_fields if f.attname in known]
     customer = Customer.from_db(connection.alias, fields, [known[name] for name in fields])
     customer.owner = owner
