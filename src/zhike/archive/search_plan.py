@@ -58,10 +58,12 @@ class SearchWindow:
         a rare one (none in the probe, or too few to fill the page within the window) takes
         the rest of its page and its count from the search indexes in one statement."""
         ids: list[int] = []
-        read, upper, step = 0.0, None, float(settings.ZHIKE_SEARCH_PROBE)
+        # From the scope's newest id down: newer rows (another user's import) are none of
+        # its own, and walking them cost 123 ms at a million.
+        read, upper, step = 0.0, self.top, float(settings.ZHIKE_SEARCH_PROBE)
         for _ in range(3):  # newest first, as far as the density seen so far says it needs
             floor = self._floor(read + step)
-            window = Q(id__gt=floor) if upper is None else Q(id__gt=floor, id__lte=upper)
+            window = Q(id__gt=floor, id__lte=upper)
             ids += self._ids(narrowed, window, end - len(ids), indexed=False)
             read, upper = read + step, floor
             if len(ids) >= end:
@@ -87,7 +89,7 @@ class SearchWindow:
         the search indexes, which read only its matches (科技: 30,000 of them, ~15 ms)."""
         needed = (self.top - last) * (cap + 1) / found  # ids to read to reach the cap
         if needed * self.share <= 2 * settings.ZHIKE_SEARCH_WINDOW:
-            recent = Q(id__gt=max(self.top - ceil(1.5 * needed), 0))
+            recent = Q(id__gt=max(self.top - ceil(1.5 * needed), 0), id__lte=self.top)
             counted = self._matching(narrowed, recent, indexed=False)[: cap + 1].count()
             if counted > cap:
                 return counted

@@ -264,9 +264,12 @@ def _newest_id(branches: list[Q] | None) -> Any:
     rare term: a bitmap of 561,000 matches, 300 ms."""
     if not branches:
         return Subquery(Customer.objects.order_by("-id").values("id")[:1])
+    # Live rows only: the (owner, id) and (department, id) indexes are of live rows, and
+    # without them PostgreSQL walked the primary key down from the table's newest row,
+    # through another user's 100,000 new customers (105 ms).
+    live = Customer.objects.filter(merged_into__isnull=True)
     newest = [
-        Coalesce(Subquery(Customer.objects.filter(b).order_by("-id").values("id")[:1]), 0)
-        for b in branches
+        Coalesce(Subquery(live.filter(b).order_by("-id").values("id")[:1]), 0) for b in branches
     ]
     return newest[0] if len(newest) == 1 else Greatest(*newest)
 
