@@ -16,6 +16,7 @@ from zhike.errors import CustomerNotFound, PermissionDenied
 from zhike.ownership.errors import OwnershipError, Taken
 from zhike.ownership.locks import customer_lock
 from zhike.ownership.models import Lock, Pool, PoolEntry
+from zhike.ownership.pools import default_pool
 from zhike.ownership.services import (
     customer_claim,
     customer_release,
@@ -214,7 +215,7 @@ def test_own_4_a_claim_takes_the_customer_and_is_recorded(company: Company) -> N
     alice, now = company.users["alice"], timezone.now()
     target = pooled(company)
     PoolEntry.objects.create(
-        customer=target, pool=Pool.objects.get(code="public"), since=now, claimable_from=now
+        customer=target, pool=default_pool(REAL_ESTATE.ownership), since=now, claimable_from=now
     )
     todo = deadline_open(
         subject=target,

@@ -104,6 +104,12 @@ class CompiledQuery:
             params[position] = self._adapt(connection, name, values[name])
         return statement, params
 
+    def statement(self, using: str, **values: Any) -> tuple[str, list[Any]]:
+        """The SQL and its parameters with these values, to run or to embed in another
+        statement."""
+        statement, params = self._bound(using, values)
+        return statement.sql, params
+
     def one(self, using: str, **values: Any) -> Mapping[str, Any]:
         statement, params = self._bound(using, values)
         with connections[using].cursor() as cursor:

@@ -15,18 +15,22 @@ the way that tells why (taken, embargoed, not in a pool, a relative's), as on SQ
 """
 
 from datetime import datetime
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
+from django.db.models import QuerySet
 
 from zhike.archive.models import Customer, OwnershipKind
+from zhike.compiled import CompiledQueries, CompiledQuery
 from zhike.org.models import User
+from zhike.org.selectors import ancestor_ids
 from zhike.policy.schema import Policy
 from zhike.workflow.models import DeadlineState
 
-from .pools import pools_of
+from .pools import pools_for
 
-# %(mine)s is the claimant's pools (pools_of, compiled by Django); the rest are parameters.
+# {mine} is the claimant's pools (pools_for, compiled once per shape); the rest are parameters.
 _CLAIM = """
 WITH target AS (
   SELECT c.id, p.code AS pool_code
@@ -63,12 +67,33 @@ SELECT id FROM took
 """
 
 
+_POOLS = CompiledQueries()  # the claimant's pools, per shape (how many departments above)
+
+
+def _mine(by: User) -> tuple[str, list[Any]]:
+    """The ids of the pools ``by`` may take from, as a subquery and its parameters."""
+    departments = ancestor_ids(by.department) if by.department_id is not None else None
+    names = tuple(f"department{n}" for n in range(len(departments or ())))
+    shape = (by.is_superuser, departments is not None, len(names))
+
+    def make() -> CompiledQuery:
+        def build(**ids: int) -> QuerySet[Any, Any]:
+            known = None if departments is None else [ids[name] for name in names]
+            pools = pools_for(ids.get("user", 0), known, superuser=by.is_superuser)
+            return pools.order_by().values("pk")
+
+        return CompiledQuery(build, ids=() if by.is_superuser else ("user", *names))
+
+    values = dict(zip(names, departments or (), strict=True))
+    if not by.is_superuser:
+        values["user"] = by.pk
+    return _POOLS.get(shape, make).statement(connection.alias, **values)
+
+
 def claim_at_once(*, by: User, customer_id: int, policy: Policy, now: datetime) -> bool:
     """Take the customer for ``by`` if every check passes, with its history row, audit
     event and to-dos, in one statement; False (nothing written) if any does not."""
-    mine, mine_params = (
-        pools_of(by).order_by().values("pk").query.get_compiler(connection=connection).as_sql()
-    )
+    mine, mine_params = _mine(by)
     content_type = ContentType.objects.get_for_model(Customer).pk
     ignore_relatives = policy.ownership.relatives == "ignore"
     params = [

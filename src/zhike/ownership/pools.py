@@ -42,13 +42,20 @@ def pools_of(user: User) -> QuerySet[Pool]:
     """The active pools ``user`` may take customers from: a pool of no department is the
     company's; otherwise the user's department must be one of its departments or below,
     or the user a listed member or admin."""
+    # The signed-in user comes with its department (org.backends): no query for it.
+    departments = ancestor_ids(user.department) if user.department_id is not None else None
+    return pools_for(user.pk, departments, superuser=user.is_superuser)
+
+
+def pools_for(user_id: int, departments: list[int] | None, *, superuser: bool) -> QuerySet[Pool]:
+    """``pools_of`` from the user's id, its department and those above it (None: it has
+    none), so that it can be compiled once per shape (claim_at_once)."""
     pools = Pool.objects.filter(active=True)
-    if user.is_superuser:
+    if superuser:
         return pools
-    mine = Q(departments__isnull=True) | Q(members=user) | Q(admins=user)
-    if user.department_id is not None:
-        # The signed-in user comes with its department (org.backends): no query for it.
-        mine |= Q(departments__in=ancestor_ids(user.department))
+    mine = Q(departments__isnull=True) | Q(members=user_id) | Q(admins=user_id)
+    if departments is not None:
+        mine |= Q(departments__in=departments)
     return pools.filter(mine).distinct()
 
 
