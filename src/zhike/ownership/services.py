@@ -114,11 +114,16 @@ def _check_cooldown(user: User, customer_id: int, *, policy: Policy, now: dateti
 SMALL = 50  # below this many rows an INSERT costs less than setting up a COPY
 
 
-def _insert(model: type[Event] | type[OwnershipChange], rows: list[dict]) -> None:
+def _insert(
+    model: type[Event] | type[OwnershipChange] | type[PoolEntry],
+    rows: list[dict],
+    *,
+    with_pk: bool = False,
+) -> None:
     if len(rows) < SMALL:
         model.objects.bulk_create([model(**row) for row in rows])  # type: ignore[misc]
     else:
-        insert_rows(model, rows)
+        insert_rows(model, rows, with_pk=with_pk)
 
 
 def record_events(customer_ids: list[int], action: str, *, by: User | None, details: dict) -> None:
@@ -359,19 +364,13 @@ def put_in_pool(
     embargo = now + timedelta(hours=policy.ownership.embargo_hours)
     ids = [pk for pk, _owner in rows]
     PoolEntry.objects.filter(customer_id__in=ids).delete()
-    PoolEntry.objects.bulk_create(
-        [
-            PoolEntry(
-                customer_id=pk,
-                pool=pool,
-                since=now,
-                previous_owner_id=owner,
-                reason=reason[:200],
-                claimable_from=embargo,
-            )
-            for pk, owner in rows
-        ],
-        batch_size=BATCH,
+    # By COPY for a sweep's batches (the entry's key is the customer's id): a model
+    # instance per row cost more than the row.
+    entry = {"pool_id": pool.pk, "since": now, "reason": reason[:200], "claimable_from": embargo}
+    _insert(
+        PoolEntry,
+        [{"customer_id": pk, "previous_owner_id": owner, **entry} for pk, owner in rows],
+        with_pk=True,
     )
     Lock.objects.filter(customer_id__in=ids).delete()
     record_history(
