@@ -105,3 +105,22 @@ def test_ntf_1_one_compiled_query_per_shape_of_a_family(company) -> None:
     found = newest.instance(Notice, DEFAULT_DB_ALIAS, user=alice.pk)
     assert found is not None and found.title == "7"
     assert newest.instance(Notice, DEFAULT_DB_ALIAS, user=company.users["bob"].pk) is None
+
+
+def test_own_4_a_compiled_subquery_embeds_with_its_values(company) -> None:
+    # claim_at_once embeds the claimant's pools, compiled once, in its own statement:
+    # the SQL and the parameters given back must select what the queryset selects.
+    from django.db import connection
+
+    query = CompiledQuery(
+        lambda user: User.objects.filter(pk=user).order_by().values("pk"), ids=("user",)
+    )
+    alice, bob = company.users["alice"], company.users["bob"]
+    for person in (alice, bob):
+        sql, params = query.statement(DEFAULT_DB_ALIAS, user=person.pk)
+        assert str(person.pk) not in sql  # a parameter, not text in the SQL
+        with connection.cursor() as cursor:
+            embedded = f"SELECT count(*) FROM org_user WHERE id IN ({sql})"  # noqa: S608 Django-compiled
+            cursor.execute(embedded, params)
+            assert cursor.fetchone()[0] == 1
+        assert params == [person.pk]
