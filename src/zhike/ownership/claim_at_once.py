@@ -17,7 +17,6 @@ the way that tells why (taken, embargoed, not in a pool, a relative's), as on SQ
 from datetime import datetime
 from typing import Any
 
-import psycopg
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import QuerySet
@@ -119,28 +118,6 @@ def claim_at_once(*, by: User, customer_id: int, policy: Policy, now: datetime) 
         DeadlineState.OPEN.value,
         by.pk,
     ]
-    with _cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(_CLAIM.format(mine=mine), params)
         return cursor.fetchone() is not None
-
-
-class _Prepared(psycopg.Cursor[Any]):
-    """A cursor that binds on the server and prepares what it runs: the claim's plan is
-    made once per connection and shape, not on every claim (0.75 ms of the server's
-    1.6 ms)."""
-
-    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
-        return super().execute(query, params, prepare=True)
-
-
-def _cursor() -> Any:
-    """A prepared cursor through Django's wrapper (its query log and execute wrappers see
-    it). Not where Django is told a pooler sits between it and PostgreSQL
-    (DISABLE_SERVER_SIDE_CURSORS, pgbouncer's transaction mode): a prepared statement
-    lives in one server session."""
-    if connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
-        return connection.cursor()
-    connection.ensure_connection()
-    cursor = _Prepared(connection.connection)
-    wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
-    return wrap(cursor)  # type: ignore[arg-type]  # any DB-API cursor, as create_cursor gives
