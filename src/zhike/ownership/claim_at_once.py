@@ -24,11 +24,10 @@ from django.db.models import QuerySet
 from zhike.archive.models import Customer, OwnershipKind
 from zhike.compiled import CompiledQueries, CompiledQuery
 from zhike.org.models import User
-from zhike.org.selectors import ancestor_ids
 from zhike.policy.schema import Policy
 from zhike.workflow.models import DeadlineState
 
-from .pools import pools_for
+from .pools import departments_of, pools_for
 
 # {mine} is the claimant's pools (pools_for, compiled once per shape); the rest are parameters.
 _CLAIM = """
@@ -72,7 +71,7 @@ _POOLS = CompiledQueries()  # the claimant's pools, per shape (how many departme
 
 def _mine(by: User) -> tuple[str, list[Any]]:
     """The ids of the pools ``by`` may take from, as a subquery and its parameters."""
-    departments = ancestor_ids(by.department) if by.department_id is not None else None
+    departments = departments_of(by)
     names = tuple(f"department{n}" for n in range(len(departments or ())))
     shape = (by.is_superuser, departments is not None, len(names))
 

@@ -42,9 +42,13 @@ def pools_of(user: User) -> QuerySet[Pool]:
     """The active pools ``user`` may take customers from: a pool of no department is the
     company's; otherwise the user's department must be one of its departments or below,
     or the user a listed member or admin."""
-    # The signed-in user comes with its department (org.backends): no query for it.
-    departments = ancestor_ids(user.department) if user.department_id is not None else None
-    return pools_for(user.pk, departments, superuser=user.is_superuser)
+    return pools_for(user.pk, departments_of(user), superuser=user.is_superuser)
+
+
+def departments_of(user: User) -> list[int] | None:
+    """The user's department and those above it, nearest first; None if it has none.
+    The signed-in user comes with its department (org.backends): no query for it."""
+    return ancestor_ids(user.department) if user.department_id is not None else None
 
 
 def pools_for(user_id: int, departments: list[int] | None, *, superuser: bool) -> QuerySet[Pool]:
