@@ -112,6 +112,31 @@ def _set_local(cursor: Any, values: dict[str, str]) -> dict[str, str]:
     return {name: before for name, before, _after in cursor.fetchall()}
 
 
+@contextmanager
+def prepared_cursor(using: str = DEFAULT_DB_ALIAS) -> Iterator[Any]:
+    """A cursor for a hot statement of fixed text: on PostgreSQL it binds its parameters
+    on the server, so psycopg prepares the statement after ``prepare_threshold`` runs on
+    the connection (settings) and the server plans it once instead of at every run (a
+    claim: planning 1.9 ms, running 1.5 ms). Django's own cursors bind on the client
+    (every run is a new text) and are never prepared. Still Django's cursor wrapper, so
+    the statement is logged and counted like any other. Elsewhere, the usual cursor."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    import psycopg  # only where the database is PostgreSQL
+
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    raw: Any = psycopg.Cursor(connection.connection)  # the stubs expect a wrapper here
+    # Wrapped as Django wraps its own: execute wrappers, errors, the debug log.
+    debug = connection.queries_logged
+    cursor = connection.make_debug_cursor(raw) if debug else connection.make_cursor(raw)
+    with cursor:
+        yield cursor
+
+
 def reserve_ids(model: type[Model], count: int) -> list[int] | None:
     """``count`` primary keys for new rows of ``model``, taken from its sequence, so rows
     can be written with their keys (and rows that point at them written straight after)

@@ -23,6 +23,7 @@ from django.db.models import QuerySet
 
 from zhike.archive.models import Customer, OwnershipKind
 from zhike.compiled import CompiledQueries, CompiledQuery
+from zhike.db import prepared_cursor
 from zhike.org.models import User
 from zhike.policy.schema import Policy
 from zhike.workflow.models import DeadlineState
@@ -30,6 +31,9 @@ from zhike.workflow.models import DeadlineState
 from .pools import departments_of, pools_for
 
 # {mine} is the claimant's pools (pools_for, compiled once per shape); the rest are parameters.
+# The customer is read by its primary key only: "(owner_id + 0) IS NULL" keeps the planner
+# off the owner index, which it chose right after a sweep had freed 100,000 customers (the
+# statistics not yet renewed said none had no owner) and read them all: 250 ms a claim.
 _CLAIM = """
 WITH target AS (
   SELECT c.id, p.code AS pool_code
@@ -37,7 +41,7 @@ WITH target AS (
   LEFT JOIN ownership_poolentry e ON e.customer_id = c.id
   JOIN ownership_pool p ON p.id = COALESCE(
     e.pool_id, (SELECT d.id FROM ownership_pool d WHERE d.code = %s))
-  WHERE c.id = %s AND c.owner_id IS NULL AND c.merged_into_id IS NULL
+  WHERE c.id = %s AND (c.owner_id + 0) IS NULL AND c.merged_into_id IS NULL
     AND (e.customer_id IS NULL OR e.claimable_from <= %s)
     AND p.id IN ({mine})
     AND (%s OR NOT EXISTS (SELECT 1 FROM archive_relation r
@@ -45,7 +49,7 @@ WITH target AS (
 ), took AS (
   UPDATE archive_customer c SET owner_id = %s, department_id = %s, owned_since = %s,
     lapse_warned_at = NULL, updated_at = %s, version = c.version + 1
-  FROM target t WHERE c.id = t.id AND c.owner_id IS NULL AND c.merged_into_id IS NULL
+  FROM target t WHERE c.id = t.id AND (c.owner_id + 0) IS NULL AND c.merged_into_id IS NULL
   RETURNING c.id, t.pool_code
 ), entry AS (
   DELETE FROM ownership_poolentry WHERE customer_id IN (SELECT id FROM took)
@@ -117,6 +121,6 @@ def claim_at_once(*, by: User, customer_id: int, policy: Policy, now: datetime) 
         DeadlineState.OPEN.value,
         by.pk,
     ]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_CLAIM.format(mine=mine), params)
         return cursor.fetchone() is not None

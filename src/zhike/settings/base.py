@@ -128,6 +128,14 @@ if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)
     }
+    # Statements run through zhike.db.prepared_cursor (the hot, fixed ones: a claim) are
+    # planned once per connection after this many runs. Django's own cursors bind on the
+    # client and are never prepared whatever this says. 0 ("off") behind a connection
+    # pooler in transaction mode that does not keep prepared statements (PgBouncer < 1.21).
+    _prepare = os.environ.get("ZHIKE_DB_PREPARE_THRESHOLD", "5")
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        None if _prepare in ("0", "off") else int(_prepare)
+    )
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
