@@ -5,12 +5,16 @@ from datetime import timedelta
 
 import pytest
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q, Sum, Value
 from django.utils import timezone
 
+from zhike.archive.models import Customer, CustomerTally
+from zhike.archive.search_plan import scope_window
+from zhike.archive.selectors import customer_count
 from zhike.compiled import CompiledQuery
 from zhike.db import CountOf
 from zhike.org.models import User
+from zhike.org.scopes import reach_of, scope_filter
 from zhike.workflow.models import Notice
 
 pytestmark = pytest.mark.django_db
@@ -124,3 +128,42 @@ def test_own_4_a_compiled_subquery_embeds_with_its_values(company) -> None:
             cursor.execute(embedded, params)
             assert cursor.fetchone()[0] == 1
         assert params == [person.pk]
+
+
+def test_arc_search_a_compiled_id_in_a_big_integer_column_is_swapped(company) -> None:
+    # Django binds a BigIntegerField's value as psycopg's Int8(…): the stand-in in the
+    # tallies' owner_key was left in place while the same id elsewhere was swapped, and
+    # the scope's size read as 0.
+    alice, bob = company.users["alice"], company.users["bob"]
+    tallies = CompiledQuery(
+        lambda owner: (
+            CustomerTally.objects.filter(owner_key=owner)
+            .values(one=Value(1))
+            .annotate(live=Sum("live"))
+            .values("live")
+        ),
+        ids=("owner",),
+    )
+    for user in (alice, bob):
+        expected = Customer.objects.filter(owner=user, merged_into__isnull=True).count()
+        assert expected > 0
+        assert tallies.one(DEFAULT_DB_ALIAS, owner=user.pk) == {"live": expected}
+
+
+def test_arc_search_the_compiled_window_is_the_scopes_newest_id_and_size(company) -> None:
+    # scope_window (compiled per shape of reach) reads what the ORM's aggregate reads.
+    for user in company.users.values():
+        reach = reach_of(user)
+        if reach is not None and reach.owner is None:
+            continue  # an inactive user searches nothing; the ORM's way
+        window = scope_window(reach)
+        assert type(window.top) is int and type(window.share) is float  # not a Decimal sum
+        top = (
+            Customer.objects.filter(visible, merged_into__isnull=True)
+            if (visible := scope_filter(user, Customer)) is not None
+            else Customer.objects.all()
+        )
+        newest = top.aggregate(top=Max("id"))["top"] or 0
+        size = customer_count(user)
+        assert window.top == newest, user.username
+        assert round(window.share * max(newest, 1)) == max(size, 1) or size == 0, user.username

@@ -79,7 +79,7 @@ class CompiledQuery:
             (position, name)
             for position, param in enumerate(params)
             for name, value in adapted.items()
-            if type(param) is type(value) and param == value
+            if _same(param, value)
         )
         missing = set(stand_ins) - {name for _, name in slots}
         if missing or any(str(value) in sql for value in adapted.values()):
@@ -101,7 +101,9 @@ class CompiledQuery:
         connection = connections[using]
         params = list(statement.params)
         for position, name in statement.slots:
-            params[position] = self._adapt(connection, name, values[name])
+            value = self._adapt(connection, name, values[name])
+            wrapper = type(params[position])  # Int8(…) for a BigIntegerField on psycopg 3
+            params[position] = wrapper(value) if isinstance(value, int) else value
         return statement, params
 
     def statement(self, using: str, **values: Any) -> tuple[str, list[Any]]:
@@ -134,6 +136,15 @@ class CompiledQuery:
         """The first row as a ``model`` instance; None if there is none."""
         found = self.instances(model, using, **values)
         return found[0] if found else None
+
+
+def _same(param: Any, value: Any) -> bool:
+    """``param`` is the stand-in ``value``. Django binds an integer column's value in
+    the driver's type for it (psycopg 3: ``Int8(…)`` for a BigIntegerField, an int
+    subclass): an id slot is any int equal to its stand-in."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return isinstance(param, int) and not isinstance(param, bool) and param == value
+    return type(param) is type(value) and param == value
 
 
 class CompiledQueries:

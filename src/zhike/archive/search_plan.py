@@ -26,10 +26,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Max, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.db.models.lookups import Exact
 
-from .models import Customer
+from zhike.compiled import CompiledQueries, CompiledQuery
+from zhike.org.scopes import Reach, reach_branches
+
+from .models import Customer, CustomerTally
 
 # The search's filters on a queryset; ``indexed`` chooses the form the search indexes serve
 # (below the window) over the form cheapest to check row by row (within it).
@@ -149,3 +153,66 @@ def _unindexed(branch: Q) -> Q:
         return branch
     column = Customer._meta.get_field(name).attname  # type: ignore[union-attr]
     return Q(Exact(F(column) + 0, value))
+
+
+def scope_window(reach: Reach | None) -> SearchWindow:
+    """The window of a search in ``reach`` (None: everything): its branches, and the
+    scope's newest id and size read in one statement compiled once per shape of reach
+    (building and compiling it through the ORM at every search cost more than running
+    it: ~2.5 ms of Python)."""
+    if reach is None:
+        query, values = _WINDOWS.get(None, lambda: _window_query(None)), {}
+        branches = None
+    else:
+        shape = len(reach.departments)
+        query = _WINDOWS.get(shape, lambda: _window_query(shape))
+        values = {"owner": reach.owner, **_department_slots(reach.departments)}
+        branches = reach_branches(reach, owner="owner", department="department")
+    bounds = query.one(connection.alias, **values)  # as the driver gives them: a Decimal sum
+    top, rows = int(bounds["top"] or 0), int(bounds["rows"] or 0)
+    return SearchWindow.sized(branches, top=top, scope_rows=rows)
+
+
+_WINDOWS = CompiledQueries()  # per reach shape: everything, or an owner and n departments
+
+
+def _department_slots(departments: tuple[int, ...]) -> dict[str, int]:
+    return {f"department{n}": pk for n, pk in enumerate(departments)}
+
+
+def _window_query(departments: int | None) -> CompiledQuery:
+    names = tuple(_department_slots(tuple(range(departments or 0))))
+
+    def build(**ids: int) -> QuerySet[Any, Any]:
+        tallies = CustomerTally.objects.order_by()
+        branches = None
+        if departments is not None:
+            reach = Reach(owner=ids["owner"], departments=tuple(ids[name] for name in names))
+            branches = reach_branches(reach, owner="owner", department="department")
+            tallied = reach_branches(reach, owner="owner_key", department="department_key")
+            tallies = tallies.filter(reduce(operator.or_, tallied))
+        return (
+            tallies.values(one=Value(1))
+            .annotate(rows=Coalesce(Sum("live"), 0), top=Max(newest_id(branches)))
+            .values("rows", "top")
+        )
+
+    return CompiledQuery(build, ids=() if departments is None else ("owner", *names))
+
+
+def newest_id(branches: list[Q] | None) -> Any:
+    """The newest id of the scope, each branch read on its own (owner, id) or
+    (department, id) index. The table's newest would not do: after another user imported
+    100,000 customers, a salesperson's newest rows lie below them all, the probe of the
+    newest ids found none of theirs, and 有限公司 (one customer in two) was taken for a
+    rare term: a bitmap of 561,000 matches, 300 ms."""
+    if not branches:
+        return Subquery(Customer.objects.order_by("-id").values("id")[:1])
+    # Live rows only: the (owner, id) and (department, id) indexes are of live rows, and
+    # without them PostgreSQL walked the primary key down from the table's newest row,
+    # through another user's 100,000 new customers (105 ms).
+    live = Customer.objects.filter(merged_into__isnull=True)
+    newest = [
+        Coalesce(Subquery(live.filter(b).order_by("-id").values("id")[:1]), 0) for b in branches
+    ]
+    return newest[0] if len(newest) == 1 else Greatest(*newest)

@@ -10,13 +10,13 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import F, Max, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from zhike.audit.models import Event
 from zhike.db import CountOf
 from zhike.org.models import User
-from zhike.org.scopes import scope_branches, visible_to
+from zhike.org.scopes import reach_of, scope_branches, visible_to
 from zhike.policy.schema import Policy
 
 from .models import (
@@ -32,7 +32,7 @@ from .one_customer import key_persons as key_persons
 from .one_customer import tag_names as tag_names
 from .one_customer import with_display_names
 from .search_filters import PHONE_MIN, PHONE_TAIL, search_filter, text_filter, typed_contains
-from .search_plan import Narrowed, SearchWindow
+from .search_plan import Narrowed, SearchWindow, newest_id, scope_window
 
 
 def customers_for(user: User) -> QuerySet[Customer]:
@@ -192,7 +192,6 @@ def customer_page(
     With ``columns`` the items are dicts of those columns (``owner_name`` and
     ``department_name`` among them if wanted): an API page needs no model instances."""
     cap = settings.ZHIKE_LIST_COUNT_CAP if count_cap is None else count_cap
-    queryset = filtered_customers(user, q=q, status=status, stale=stale, fields=fields)
     narrow = {"q": q, "status": status, "stale": stale, "fields": fields, "searcher_id": user.pk}
     if q.strip():  # a search finds its page and its count together (search_plan)
         window = _search_window(user, narrow)
@@ -202,6 +201,9 @@ def customer_page(
         page = with_display_names(customers_for(user)).filter(pk__in=ids).order_by("-id")
         items = list(page.values(*dict.fromkeys(columns)) if columns else page)
         return CustomerPage(count=min(found, cap), items=items, count_capped=found > cap)
+    # Built only for a list: a search's filters are built by search_plan, and building
+    # them here as well cost ~2 ms of Python a search (the ORM's add_q).
+    queryset = filtered_customers(user, q=q, status=status, stale=stale, fields=fields)
     rows = with_display_names(queryset).order_by("-id")
     capped = queryset.order_by().values("pk")[: cap + 1]
     # The whole scope is counted exactly from the tallies (one small sum). A filtered list
@@ -248,30 +250,14 @@ def _take_page_count(items: list[Any]) -> int:
 def _search_window(user: User, narrow: dict[str, Any]) -> SearchWindow:
     """Where a search looks first (``search_plan``): the scope's branches, or the one owner
     the list is filtered to."""
-    branches = scope_branches(user, Customer)
-    if narrow["fields"] and narrow["fields"].get("owner"):
-        branches = [Q(owner_id=narrow["fields"]["owner"])]
+    reach = reach_of(user)
+    owner = narrow["fields"] and narrow["fields"].get("owner")
+    if not owner and (reach is None or reach.owner is not None):
+        return scope_window(reach)  # compiled once per shape of scope
+    branches = [Q(owner_id=owner)] if owner else scope_branches(user, Customer)
     # One statement for both: the scope's newest id, and its size from the tallies.
-    bounds = _tallies(user).aggregate(rows=Coalesce(Sum("live"), 0), top=Max(_newest_id(branches)))
+    bounds = _tallies(user).aggregate(rows=Coalesce(Sum("live"), 0), top=Max(newest_id(branches)))
     return SearchWindow.sized(branches, top=bounds["top"] or 0, scope_rows=bounds["rows"])
-
-
-def _newest_id(branches: list[Q] | None) -> Any:
-    """The newest id of the scope, each branch read on its own (owner, id) or
-    (department, id) index. The table's newest would not do: after another user imported
-    100,000 customers, a salesperson's newest rows lie below them all, the probe of the
-    newest ids found none of theirs, and 有限公司 (one customer in two) was taken for a
-    rare term: a bitmap of 561,000 matches, 300 ms."""
-    if not branches:
-        return Subquery(Customer.objects.order_by("-id").values("id")[:1])
-    # Live rows only: the (owner, id) and (department, id) indexes are of live rows, and
-    # without them PostgreSQL walked the primary key down from the table's newest row,
-    # through another user's 100,000 new customers (105 ms).
-    live = Customer.objects.filter(merged_into__isnull=True)
-    newest = [
-        Coalesce(Subquery(live.filter(b).order_by("-id").values("id")[:1]), 0) for b in branches
-    ]
-    return newest[0] if len(newest) == 1 else Greatest(*newest)
 
 
 def _narrower(narrow: dict[str, Any]) -> Narrowed:
