@@ -76,6 +76,7 @@ def main() -> None:
                     row["city"],
                 ]
             )
+        path.parent.mkdir(parents=True, exist_ok=True)  # var/ is not in a fresh clone
         workbook.save(path)
     policy = load_policy("general")
     timings = {}

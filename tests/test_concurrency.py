@@ -1,7 +1,12 @@
 """Concurrent writes through services, outside any wrapping test transaction."""
 
 import itertools
+from datetime import date
 
+from django.db import transaction
+
+from zhike.archive.coding import reserve_customer_codes
+from zhike.archive.models import CodeSequence
 from zhike.archive.services import customer_create, customer_update
 from zhike.audit.models import Event
 from zhike.policy.loader import load_policy
@@ -64,6 +69,31 @@ class ConcurrentUpdateTests(RealTransactionTestCase):
         self.assertEqual(errors, [])
         self.assertEqual(len(set(codes)), 10)
         self.assertEqual(Event.objects.filter(action="customer.created").count(), 10)
+
+    def test_arc_2_twenty_parallel_reservations_of_a_new_sequence_issue_each_number_once(
+        self,
+    ) -> None:
+        # The sequence's row does not exist yet: all 20 race to make it (the upsert), and
+        # then to move it on under its row lock.
+        rule = load_policy("general").archive.coding
+        today = date(2031, 5, 6)  # a year no other test reserves in
+        batches: list[list[str]] = []
+
+        def reserve(_i: int) -> None:
+            with transaction.atomic():
+                batches.append(reserve_customer_codes(rule, today=today, count=50))
+
+        errors = run_in_threads(WRITERS, reserve)
+
+        self.assertEqual(errors, [])
+        codes = [code for batch in batches for code in batch]
+        self.assertEqual(len(set(codes)), WRITERS * 50)
+        numbers = sorted(int(code[-rule.sequence_digits :]) for code in codes)
+        self.assertEqual(numbers, list(range(1, WRITERS * 50 + 1)))  # no gap, no repeat
+        for batch in batches:  # each reservation is one unbroken run of numbers
+            run = [int(code[-rule.sequence_digits :]) for code in batch]
+            self.assertEqual(run, list(range(run[0], run[0] + 50)))
+        self.assertEqual(CodeSequence.objects.filter(key__endswith=":2031").count(), 1)
 
 
 class ParallelCheckThenCreateTests(RealTransactionTestCase):
