@@ -15,6 +15,7 @@ from zhike.archive.search import SECTION, search_text
 from zhike.archive.seeding import fake_uscc
 from zhike.archive.selectors import customer_page, filtered_customers
 from zhike.archive.services import contact_add, customer_create
+from zhike.db import serial_plans
 
 from .conftest import Company
 from .factories import CustomerFactory
@@ -150,6 +151,39 @@ def test_arc_search_below_the_window_never_walks_the_primary_key(
     # At a million rows the matches come from customer_search_typed (bench/search.py);
     # at 300 the planner may read them all by the primary key's range, never backwards.
     assert "Sort Key: ((id + 0)) DESC" in plan and "Backward" not in plan, plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's parallel plans")
+def test_arc_search_is_planned_without_parallel_workers(company: Company, crowd: None) -> None:
+    # Two workers made 科技's count from the search indexes 34–42 ms where one process took
+    # 14–18 (bench/README, nineteenth session). Parallel plans made cheap here, as if at a
+    # million rows: the search's statements must still be planned without them.
+    def show() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW max_parallel_workers_per_gather")
+            return str(cursor.fetchone()[0])
+
+    def plan() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN SELECT count(*) FROM archive_customer WHERE name LIKE '%a%'")
+            return "\n".join(row[0] for row in cursor.fetchall())
+
+    with connection.cursor() as cursor:
+        for name in ("parallel_setup_cost", "parallel_tuple_cost", "min_parallel_table_scan_size"):
+            cursor.execute(f"SET LOCAL {name} = 0")  # fixed names
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 3")
+    assert "Gather" in plan()
+    with serial_plans():
+        assert show() == "0"
+        assert "Gather" not in plan()
+    assert show() == "3" and "Gather" in plan()  # the caller's transaction: its setting back
+
+    with CaptureQueriesContext(connection) as queries:
+        customer_page(company.users["gm"], q="kjgs", limit=50)
+    statements = [q["sql"] for q in queries]
+    serial = next(n for n, sql in enumerate(statements) if "max_parallel_workers" in sql)
+    searched = [n for n, sql in enumerate(statements) if "archive_customer" in sql]
+    assert searched and serial < searched[0]
 
 
 def test_arc_search_probe_reads_the_scopes_own_newest_rows(

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F, Subquery
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
@@ -55,7 +55,8 @@ def _statements(case: str) -> list[str]:
 
 def replay(request: HttpRequest) -> JsonResponse:
     rows: list[dict[str, object]] = []
-    with connection.cursor() as cursor:
+    # In one transaction, as zhike runs a search: a setting made for it (SET LOCAL) holds.
+    with transaction.atomic(), connection.cursor() as cursor:
         for statement in _statements(request.GET["case"]):
             cursor.execute(statement)
             names = [column.name for column in cursor.description or ()]

@@ -100,6 +100,33 @@ def bulk_load(model: type[Model]) -> Iterator[None]:
 
 _GIN_SETTINGS = ("work_mem", "gin_pending_list_limit")
 
+# A web request's reads planned without parallel workers (see serial_plans).
+SERIAL_PLANS = {"max_parallel_workers_per_gather": "0"}
+
+
+@contextmanager
+def serial_plans() -> Iterator[None]:
+    """The block's statements planned without parallel workers (PostgreSQL; elsewhere
+    nothing changes).
+
+    For the reads a person waits on: a search's count from the search indexes was planned
+    with two workers, whose start-up and hand-over made it 34–42 ms where one process took
+    14–18 ms (bench/README, nineteenth session), and under many users the workers take the
+    cores other requests need. Jobs keep them (the grading review's CREATE TABLE AS). In a
+    transaction of its own, or a savepoint of the caller's with the setting put back."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    outer = connection.in_atomic_block
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            previous = _set_local(cursor, SERIAL_PLANS)
+        yield
+        if outer:  # the caller's transaction goes on: its own setting back
+            with connection.cursor() as cursor:
+                _set_local(cursor, previous)
+
 
 def _set_local(cursor: Any, values: dict[str, str]) -> dict[str, str]:
     """Set PostgreSQL settings for the current transaction; their values before."""
