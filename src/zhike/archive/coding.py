@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from django.db import connection, transaction
+from django.db import connection
 
 from zhike.policy.schema import CodingRule
 
@@ -19,7 +19,7 @@ def reserve_customer_codes(rule: CodingRule, *, today: date, count: int) -> list
     transaction: the row lock serialises concurrent creators on PostgreSQL, SQLite's
     IMMEDIATE transactions serialise them there. A rolled-back number is simply skipped:
     codes may have gaps but are never issued twice."""
-    if not transaction.get_connection().in_atomic_block:
+    if not connection.in_atomic_block:
         raise RuntimeError("reserve_customer_codes must run inside a transaction")
     key = f"customer:{rule.prefix}:{today.year if rule.include_year else ''}"
     # One statement (the row made if missing, locked, moved on and read back), where a
