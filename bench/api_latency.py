@@ -168,13 +168,16 @@ def raw_sqlite(path: str, sql: list[tuple[str, tuple]], clients: int, seconds: f
     return run_clients(work, clients, seconds)
 
 
-def raw_postgres(url: str, sql: list[tuple[str, tuple]], clients: int, seconds: float) -> dict:
-    """The same statements through psycopg, one connection per thread."""
+def raw_postgres(
+    url: str, sql: list[tuple[str, tuple]], clients: int, seconds: float, options: str = ""
+) -> dict:
+    """The same statements through psycopg, one connection per thread, opened with the
+    server ``options`` zhike's connections have (no parallel workers: settings)."""
     import psycopg
 
     @contextlib.contextmanager
     def work():  # type: ignore[no-untyped-def]
-        with psycopg.connect(url) as db:
+        with psycopg.connect(url, options=options) as db:
             yield lambda: [
                 db.execute(statement.replace("?", "%s"), params).fetchall()
                 for statement, params in sql

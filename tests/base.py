@@ -57,3 +57,10 @@ def also_in_a_real_transaction(
         ]
         run.__name__ = f"{test.__name__}_in_a_real_transaction"
         namespace[run.__name__] = run
+
+
+def planned_workers() -> str:
+    """The connection's max_parallel_workers_per_gather, as the next statement plans with."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        return str(cursor.fetchone()[0])

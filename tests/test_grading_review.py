@@ -4,6 +4,7 @@ through the workflow core and applied at once; the filed review and the history 
 from datetime import date
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from zhike.archive.errors import Conflict
@@ -14,7 +15,7 @@ from zhike.policy.loader import load_policy
 from zhike.workflow.approvals import approval_act
 from zhike.workflow.models import ApprovalRequest
 
-from .base import also_in_a_real_transaction
+from .base import also_in_a_real_transaction, planned_workers
 from .conftest import Company
 from .factories import CustomerFactory, trade
 
@@ -95,6 +96,30 @@ def test_grd_6_review_adjust_approve_apply(company: Company, general) -> None:  
     review_compute(review_id=second.pk, now=timezone.now())
     line = ReviewLine.objects.get(review=second, customer=core)
     assert (line.previous_tier, line.tier) == ("core", "ordinary")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's parallel plans")
+def test_grd_6_review_computes_with_parallel_workers_the_web_goes_without(
+    company: Company, general, settings
+) -> None:  # type: ignore[no-untyped-def]
+    # The proposals' aggregates are most of a review's work: their CREATE TABLE AS plans
+    # with the job's workers (zhike.db.parallel_plans), and the connection is back to none
+    # (a person's reads share it) once the statement is done.
+    settings.ZHIKE_JOB_PARALLEL_WORKERS = 3
+    CustomerFactory(owner=company.users["alice"])
+    seen: list[tuple[str, str]] = []
+
+    def record(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        if not sql.startswith("SHOW"):  # planned_workers' own
+            seen.append((sql.split(" AS ")[0][:40], planned_workers()))
+        return execute(sql, params, many, context)
+
+    assert planned_workers() == "0"
+    with connection.execute_wrapper(record):
+        proposed(company, general)
+    created = [setting for sql, setting in seen if sql.startswith("CREATE TEMPORARY TABLE")]
+    assert created == ["3"], seen
+    assert planned_workers() == "0"
 
 
 def test_grd_6_adjustment_needs_a_reason_and_a_known_level(company: Company, general) -> None:  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ from functools import partial
 from itertools import batched
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.models import IntegerField, Model, Subquery
@@ -100,28 +101,29 @@ def bulk_load(model: type[Model]) -> Iterator[None]:
 
 _GIN_SETTINGS = ("work_mem", "gin_pending_list_limit")
 
-# A web request's reads planned without parallel workers (see serial_plans).
-SERIAL_PLANS = {"max_parallel_workers_per_gather": "0"}
-
 
 @contextmanager
-def serial_plans() -> Iterator[None]:
-    """The block's statements planned without parallel workers (PostgreSQL; elsewhere
-    nothing changes).
+def parallel_plans() -> Iterator[None]:
+    """The block's statements planned with up to ``ZHIKE_JOB_PARALLEL_WORKERS`` parallel
+    workers per step (PostgreSQL; elsewhere nothing changes), for a job's big statement.
 
-    For the reads a person waits on: a search's count from the search indexes was planned
-    with two workers, whose start-up and hand-over made it 34–42 ms where one process took
-    14–18 ms (bench/README, nineteenth session), and under many users the workers take the
-    cores other requests need. Jobs keep them (the grading review's CREATE TABLE AS). In a
+    zhike's connections plan without parallel workers (``ZHIKE_DB_PARALLEL_WORKERS``,
+    settings): under many users the workers take the cores other requests need, and a
+    search's count from the search indexes took 34–42 ms with two workers where one
+    process took 14–18 ms (bench/README, nineteenth session). As a setting of the
+    connection it costs a search nothing; set per search, in a transaction of its own, it
+    cost two statements of each one (twentieth session). A job whose aggregates are most
+    of its work (the grading review's CREATE TABLE AS) asks for them back here: in a
     transaction of its own, or a savepoint of the caller's with the setting put back."""
     connection = connections[DEFAULT_DB_ALIAS]
     if connection.vendor != "postgresql":
         yield
         return
     outer = connection.in_atomic_block
+    workers = {"max_parallel_workers_per_gather": str(settings.ZHIKE_JOB_PARALLEL_WORKERS)}
     with transaction.atomic():
         with connection.cursor() as cursor:
-            previous = _set_local(cursor, SERIAL_PLANS)
+            previous = _set_local(cursor, workers)
         yield
         if outer:  # the caller's transaction goes on: its own setting back
             with connection.cursor() as cursor:

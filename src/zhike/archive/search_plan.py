@@ -65,22 +65,36 @@ class SearchWindow:
         # From the scope's newest id down: newer rows (another user's import) are none of
         # its own, and walking them cost 123 ms at a million.
         read, upper, step = 0.0, self.top, float(settings.ZHIKE_SEARCH_PROBE)
+        probe = self._probe(narrowed, limit=end)  # compiled once, run for each window
         for _ in range(3):  # newest first, as far as the density seen so far says it needs
             floor = self._floor(read + step)
-            window = Q(id__gt=floor, id__lte=upper)
-            ids += self._ids(narrowed, window, end - len(ids), indexed=False)
+            found = [row[0] for row in probe.rows(connection.alias, floor=floor, upper=upper)]
+            ids += found
             read, upper = read + step, floor
             if len(ids) >= end:
                 count = self._count(narrowed, last=ids[-1], found=len(ids), cap=cap)
                 return ids[offset:end], count
             if not floor:  # the whole scope is read
                 return ids[offset:end], len(ids)
-            rows = (end - len(ids)) * read / len(ids) if ids else float("inf")
+            if not found:  # rare, or its matches are bunched above (a code prefix): the indexes
+                break
+            rows = (end - len(ids)) * read / len(ids)
             if read + rows > settings.ZHIKE_SEARCH_WINDOW:
                 break  # rare: the indexes
             step = max(1.5 * rows, settings.ZHIKE_SEARCH_PROBE)
         ids += self._ids(narrowed, Q(id__lte=floor), max(end, cap + 1) - len(ids), indexed=True)
         return ids[offset:end], len(ids)
+
+    def _probe(self, narrowed: Narrowed, *, limit: int) -> CompiledQuery:
+        """The newest ``limit`` matching ids in a window ``floor < id <= upper``, compiled
+        once for a search's rounds (building and compiling the search's filters through the
+        ORM costs more than the probe itself: ~1 ms of Python a round)."""
+
+        def build(*, floor: int, upper: int) -> QuerySet[Any, Any]:
+            window = Q(id__gt=floor, id__lte=upper)
+            return self._ids_query(narrowed, window, limit, indexed=False)
+
+        return CompiledQuery(build, ids=("floor", "upper"))
 
     def _floor(self, rows: float) -> int:
         """The id above which about ``rows`` of the scope's customers are (0: all of them)."""
@@ -112,6 +126,11 @@ class SearchWindow:
         return narrowed(scoped, indexed).order_by().values("pk")
 
     def _ids(self, narrowed: Narrowed, part: Q, limit: int, *, indexed: bool) -> list[int]:
+        return list(self._ids_query(narrowed, part, limit, indexed=indexed))
+
+    def _ids_query(
+        self, narrowed: Narrowed, part: Q, limit: int, *, indexed: bool
+    ) -> QuerySet[Any, Any]:
         live = _live(part)
         # Below the window the order is by an expression, so the only way to the newest is
         # through the matches the search indexes give (never a walk of the primary key).
@@ -131,9 +150,9 @@ class SearchWindow:
                 .values_list("id", flat=True)[:limit]
                 for b in branches
             ]
-            return list(parts[0].union(*parts[1:]).order_by("-id")[:limit])
+            return parts[0].union(*parts[1:]).order_by("-id")[:limit]
         scoped = _within(live, branches)
-        return list(narrowed(scoped, indexed).order_by(order).values_list("id", flat=True)[:limit])
+        return narrowed(scoped, indexed).order_by(order).values_list("id", flat=True)[:limit]
 
 
 def _live(part: Q) -> QuerySet[Customer]:

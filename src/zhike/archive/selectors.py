@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from zhike.audit.models import Event
-from zhike.db import CountOf, serial_plans
+from zhike.db import CountOf
 from zhike.org.models import User
 from zhike.org.scopes import reach_of, scope_branches, visible_to
 from zhike.policy.schema import Policy
@@ -140,8 +140,7 @@ def customer_count(
     """How many customers match; the whole scope's figure from the maintained tallies."""
     if not (q.strip() or status or fields):
         return scope_total(user)
-    with serial_plans():
-        return filtered_customers(user, q=q, status=status, fields=fields).count()
+    return filtered_customers(user, q=q, status=status, fields=fields).count()
 
 
 def _tally_sum(user: User) -> Coalesce:
@@ -195,9 +194,8 @@ def customer_page(
     cap = settings.ZHIKE_LIST_COUNT_CAP if count_cap is None else count_cap
     narrow = {"q": q, "status": status, "stale": stale, "fields": fields, "searcher_id": user.pk}
     if q.strip():  # a search finds its page and its count together (search_plan)
-        with serial_plans():
-            window = _search_window(user, narrow)
-            ids, found = window.find(_narrower(narrow), offset=offset, end=offset + limit, cap=cap)
+        window = _search_window(user, narrow)
+        ids, found = window.find(_narrower(narrow), offset=offset, end=offset + limit, cap=cap)
         # The ids matched within the scope: their rows are read through the scope again,
         # not through the search's filters (compiling them cost more than the read).
         page = with_display_names(customers_for(user)).filter(pk__in=ids).order_by("-id")

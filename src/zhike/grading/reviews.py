@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from zhike.archive.models import CustomerStatus
 from zhike.audit.services import record
-from zhike.db import unique_or
+from zhike.db import parallel_plans, unique_or
 from zhike.deferred import deferred, stored_title
 from zhike.jobs import enqueue
 from zhike.org.models import User
@@ -207,10 +207,11 @@ LEFT JOIN {standing} s ON s.customer_id = m.customer_id
     # the copy into the review's lines is then a plain sequential write.
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS review_proposals")
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE review_proposals AS {proposals}",
-            [review.pk, *select_params, *figure_params],
-        )
+        with parallel_plans():
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE review_proposals AS {proposals}",
+                [review.pk, *select_params, *figure_params],
+            )
         cursor.execute(
             f"INSERT INTO {table} ({', '.join(columns)}) "
             f"SELECT {', '.join(columns)} FROM review_proposals"
