@@ -269,6 +269,7 @@ def main() -> None:
     from django.utils import timezone
 
     from zhike.archive.models import Customer
+    from zhike.db import parallel_plans
     from zhike.grading import tasks
     from zhike.grading.models import Review, ReviewLine
     from zhike.grading.reviews import review_compute, review_start
@@ -331,7 +332,8 @@ def main() -> None:
             if vendor == "postgresql":  # the same memory the review job gives itself
                 cursor.execute("SELECT set_config('work_mem', %s, false)", [work_mem])
             started = time.perf_counter()
-            cursor.execute(hand_sql)
+            with parallel_plans():  # the parallel workers the review's statement has
+                cursor.execute(hand_sql)
             hand = time.perf_counter() - started
             cursor.execute(f"SELECT {column}, COUNT(*) FROM hand_result GROUP BY {column}")
             hand_counts = dict(cursor.fetchall())
