@@ -171,6 +171,23 @@ def test_arc_search_is_planned_without_parallel_workers(company: Company, crowd:
     assert all(setting == "0" for _sql, setting in seen), seen
 
 
+def test_arc_search_probing_ends_at_a_round_that_finds_nothing(company: Company, settings) -> None:
+    # A code prefix's customers were made one after another: the first probe finds them,
+    # the next window none. A third probe there would find none either; the rest of the
+    # page comes from the search indexes, and the page is the plain filter's all the same.
+    alice = company.users["alice"]
+    older = CustomerFactory.create_batch(2, owner=alice, name="星河光电公司")
+    CustomerFactory.create_batch(60, owner=alice, name="苏州机械公司")
+    newest = CustomerFactory.create_batch(3, owner=alice, name="星河光电公司")
+    settings.ZHIKE_SEARCH_PROBE, settings.ZHIKE_SEARCH_WINDOW = 10, 400
+    with CaptureQueriesContext(connection) as queries:
+        page = customer_page(alice, q="星河光电", limit=5)
+    assert [c.pk for c in page.items] == [c.pk for c in reversed(older + newest)]
+    assert page.count == 5
+    probes = [q["sql"] for q in queries if '"id" <=' in q["sql"] and '"id" >' in q["sql"]]
+    assert len(probes) == 2, probes
+
+
 def test_arc_search_probe_reads_the_scopes_own_newest_rows(
     company: Company, crowd: None, settings
 ) -> None:
