@@ -10,10 +10,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from zhike.archive.api import COLUMNS
 from zhike.archive.models import Customer
+from zhike.archive.one_customer import with_display_names
+from zhike.archive.page_rows import page_rows
 from zhike.archive.search import SECTION, search_text
 from zhike.archive.seeding import fake_uscc
-from zhike.archive.selectors import customer_page, filtered_customers
+from zhike.archive.selectors import customer_page, customers_for, filtered_customers
 from zhike.archive.services import contact_add, customer_create
 
 from .base import planned_workers
@@ -186,6 +189,30 @@ def test_arc_search_probing_ends_at_a_round_that_finds_nothing(company: Company,
     assert page.count == 5
     probes = [q["sql"] for q in queries if '"id" <=' in q["sql"] and '"id" >' in q["sql"]]
     assert len(probes) == 2, probes
+
+
+@pytest.mark.parametrize("persona", ["alice", "mgr", "gm"])
+def test_arc_search_page_rows_compiled_are_the_orms_within_the_scope(
+    company: Company, crowd: None, persona: str
+) -> None:
+    # A search's page is read by its ids through a statement compiled once per shape of
+    # reach (page_rows): the same dicts as the ORM's query, out-of-scope ids left out, and
+    # the same again for a second user of the same shape (the slots, not the first's values).
+    user = company.users[persona]
+    every = list(Customer.objects.order_by("-id").values_list("pk", flat=True)[:40])
+    expected = list(
+        with_display_names(customers_for(user))
+        .filter(pk__in=every)
+        .order_by("-id")
+        .values(*dict.fromkeys(COLUMNS))
+    )
+    assert expected and page_rows(user, every, COLUMNS) == expected
+    if persona == "alice":
+        assert len(expected) < len(every)  # some of the ids are bob's and carol's
+    other = company.users["bob" if persona == "alice" else persona]
+    theirs = list(with_display_names(customers_for(other)).filter(pk__in=every).values("id"))
+    assert {row["id"] for row in page_rows(other, every, ["id"])} == {r["id"] for r in theirs}
+    assert page_rows(user, [], COLUMNS) == []
 
 
 def test_arc_search_probe_reads_the_scopes_own_newest_rows(

@@ -8,7 +8,8 @@ parameters, and then only swaps the real values in. (django-prepared-queries doe
 same substitution; its releases are for Django versions long gone, so it was not taken.)
 
 Stand-ins are an id no row has (negative), and an instant and days no row holds (1900).
-Only ids, aware datetimes and dates can be slots; a build whose SQL changes with the
+Only ids, lists of ids, aware datetimes and dates can be slots (a list only where it goes
+as one parameter: ``zhike.db.AnyOf`` on PostgreSQL); a build whose SQL changes with the
 values (an ``if`` on them, a list that depends on them) must not be compiled once — the
 stand-ins would not be found, and the first compile says so. What else shapes the SQL is
 taken at the first compile: the time zone of a ``__date`` lookup is the settings' one
@@ -42,10 +43,10 @@ class _Statement:
 
 class CompiledQuery:
     """``CompiledQuery(build, ids=("user",), times=("now",))``: ``build(user=…, now=…)``
-    returns a values() queryset (``dates=`` names date slots); ``one(using, user=5,
-    now=t)`` runs its SQL with those values and returns the first row as a dict ({} if
-    there is none), ``rows(…)`` every row as tuples; ``instances(Model, using, …)`` returns a model
-    queryset's rows as instances."""
+    returns a values() queryset (``dates=`` names date slots, ``arrays=`` lists of ids);
+    ``one(using, user=5, now=t)`` runs its SQL with those values and returns the first row
+    as a dict ({} if there is none), ``rows(…)`` every row as tuples; ``instances(Model,
+    using, …)`` returns a model queryset's rows as instances."""
 
     def __init__(
         self,
@@ -54,9 +55,11 @@ class CompiledQuery:
         ids: tuple[str, ...] = (),
         times: tuple[str, ...] = (),
         dates: tuple[str, ...] = (),
+        arrays: tuple[str, ...] = (),
     ) -> None:
         self._build = build
         self._ids = ids
+        self._arrays = arrays
         self._times = times
         self._dates = dates
         self._statements: dict[str, _Statement] = {}  # per database alias
@@ -67,6 +70,8 @@ class CompiledQuery:
             values[name] = _TIME_STAND_IN + timedelta(microseconds=n)
         for n, name in enumerate(self._dates):
             values[name] = _DATE_STAND_IN + timedelta(days=n)
+        for n, name in enumerate(self._arrays):
+            values[name] = [_ID_STAND_IN - 1000 - n]
         return values
 
     def _compile(self, using: str) -> _Statement:

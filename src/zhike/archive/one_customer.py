@@ -85,8 +85,16 @@ def _one_in_reach(
     *, customer: int, departments: tuple[str, ...] | None, **ids: int
 ) -> QuerySet[Customer]:
     live = Customer.objects.filter(merged_into__isnull=True, pk=customer)
-    if departments is not None:
-        reach = Reach(owner=ids["owner"], departments=tuple(ids[name] for name in departments))
-        branches = reach_branches(reach, owner="owner", department="department")
-        live = live.filter(reduce(operator.or_, branches))
-    return with_display_names(live)
+    return with_display_names(in_reach(live, departments=departments, **ids))
+
+
+def in_reach(
+    live: QuerySet[Customer], *, departments: tuple[str, ...] | None, **ids: int
+) -> QuerySet[Customer]:
+    """``live`` within the reach given as slots of a compiled query: ``owner`` and the
+    ``departments`` named (None: everything)."""
+    if departments is None:
+        return live
+    reach = Reach(owner=ids["owner"], departments=tuple(ids[name] for name in departments))
+    branches = reach_branches(reach, owner="owner", department="department")
+    return live.filter(reduce(operator.or_, branches))

@@ -31,6 +31,7 @@ from .one_customer import access_customer as access_customer  # re-exported: cal
 from .one_customer import key_persons as key_persons
 from .one_customer import tag_names as tag_names
 from .one_customer import with_display_names
+from .page_rows import page_rows
 from .search_filters import PHONE_MIN, PHONE_TAIL, search_filter, text_filter, typed_contains
 from .search_plan import Narrowed, SearchWindow, newest_id, scope_window
 
@@ -198,8 +199,10 @@ def customer_page(
         ids, found = window.find(_narrower(narrow), offset=offset, end=offset + limit, cap=cap)
         # The ids matched within the scope: their rows are read through the scope again,
         # not through the search's filters (compiling them cost more than the read).
-        page = with_display_names(customers_for(user)).filter(pk__in=ids).order_by("-id")
-        items = list(page.values(*dict.fromkeys(columns)) if columns else page)
+        if columns:
+            items: list[Any] = page_rows(user, ids, columns)
+        else:
+            items = list(with_display_names(customers_for(user)).filter(pk__in=ids).order_by("-id"))
         return CustomerPage(count=min(found, cap), items=items, count_capped=found > cap)
     # Built only for a list: a search's filters are built by search_plan, and building
     # them here as well cost ~2 ms of Python a search (the ORM's add_q).
