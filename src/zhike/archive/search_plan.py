@@ -144,10 +144,10 @@ class SearchWindow:
             and len(branches) > 1
             and connection.features.supports_slicing_ordering_in_compound
         ):
+            # The search's filters built once for all the branches (each ~1 ms of the ORM).
+            found = narrowed(live, indexed)
             parts = [
-                narrowed(live.filter(b), indexed)
-                .order_by(order)
-                .values_list("id", flat=True)[:limit]
+                found.filter(b).order_by(order).values_list("id", flat=True)[:limit]
                 for b in branches
             ]
             return parts[0].union(*parts[1:]).order_by("-id")[:limit]
