@@ -156,6 +156,40 @@ def test_arc_search_below_the_window_never_walks_the_primary_key(
     assert "Sort Key: ((id + 0)) DESC" in plan and "Backward" not in plan, plan
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's bigram index")
+def test_arc_search_two_characters_are_matched_by_their_pair_alone(
+    company: Company, settings
+) -> None:
+    # 科技 is one pair: the bigram index's match is the text's, so below the window the
+    # rows are not checked again with LIKE. 科 and 技 in different names (科达公司, its
+    # contact 技工) make no pair 科技 and are not found; the pair in a contact's name is.
+    alice = company.users["alice"]
+    found = [
+        CustomerFactory(owner=alice, name="苏州科技公司"),
+        CustomerFactory(owner=alice, name="苏州机械公司"),
+    ]
+    apart = CustomerFactory(owner=alice, name="科达公司")
+    keys = {
+        apart.pk: search_text(name="科达公司", person=False, contact_names=["技工"]),
+        found[1].pk: search_text(name="苏州机械公司", person=False, contact_names=["科技员"]),
+    }
+    for pk, key in keys.items():
+        Customer.objects.filter(pk=pk).update(search_text=key)
+    settings.ZHIKE_SEARCH_PROBE = settings.ZHIKE_SEARCH_WINDOW = 1  # to the indexes
+    with CaptureQueriesContext(connection) as queries:
+        page = customer_page(alice, q="科技", limit=50)
+    text = set(
+        customers_for(alice).filter(search_text__contains="科技").values_list("pk", flat=True)
+    )
+    assert {c.pk for c in page.items} == text and page.count == len(text)
+    assert {c.pk for c in found} <= text and apart.pk not in text
+    below = [q["sql"] for q in queries if "zhike_bigrams" in q["sql"]]
+    assert below and all("LIKE" not in sql for sql in below), below
+    with CaptureQueriesContext(connection) as queries:  # more than one pair: checked again
+        assert [c.pk for c in customer_page(alice, q="苏州科技", limit=50).items] == [found[0].pk]
+    assert all("LIKE" in q["sql"] for q in queries if "zhike_bigrams" in q["sql"])
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's parallel plans")
 def test_arc_search_is_planned_without_parallel_workers(company: Company, crowd: None) -> None:
     # Two workers made 科技's count from the search indexes 34–42 ms where one process took
