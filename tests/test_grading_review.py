@@ -263,6 +263,7 @@ def test_grd_1_behaviour_axis_by_frequency_and_amount(company: Company, general)
 also_in_a_real_transaction(
     globals(),
     test_grd_6_review_adjust_approve_apply,
+    test_grd_6_review_computes_with_parallel_workers_the_web_goes_without,
 )
 
 
